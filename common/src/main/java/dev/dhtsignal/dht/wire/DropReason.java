@@ -1,0 +1,42 @@
+package dev.dhtsignal.dht.wire;
+
+/** Why a node dropped a datagram. Every drop is counted under one of these. */
+public enum DropReason {
+    /** Shorter than the 22 bytes of header plus the smallest body. */
+    TOO_SHORT("too short"),
+    /** First byte neither 0x00 (request) nor 0x01 (response). */
+    UNKNOWN_KIND("unknown kind byte"),
+    /** The body is not well-formed MessagePack, is cut off, or has bytes after the message. */
+    MALFORMED_MSGPACK("malformed msgpack"),
+    /** A field has the wrong MessagePack type (e.g. a str where a bin belongs). */
+    WRONG_TYPE("wrong type"),
+    /** An array has the wrong number of elements. */
+    WRONG_ARITY("wrong arity"),
+    /** A node id or key that is not exactly 20 bytes. */
+    BAD_ID_LENGTH("id not 20 bytes"),
+    /** A request body over 8192 bytes, or a value over this node's size limit. */
+    OVERSIZED("oversized"),
+    /** A request naming an RPC this network does not have. */
+    UNKNOWN_RPC("unknown rpc"),
+    /** A response whose message id matches no request we have in flight, or that came from elsewhere. */
+    UNEXPECTED_RESPONSE("unexpected response"),
+    /** A response whose body does not fit the RPC it answers. */
+    BAD_RESPONSE("bad response"),
+    /** A request from a source (or in total) over the configured rate. */
+    RATE_LIMITED("rate limited"),
+    /** A store this node refused because its storage is at its entry or byte limit. */
+    STORAGE_FULL("storage full"),
+    /** A request to a node in client mode, which serves no one. */
+    CLIENT_MODE("client mode");
+
+    private final String label;
+
+    DropReason(String label) {
+        this.label = label;
+    }
+
+    /** Short words for stats lines. */
+    public String label() {
+        return label;
+    }
+}
