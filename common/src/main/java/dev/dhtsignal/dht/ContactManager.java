@@ -1,0 +1,194 @@
+package dev.dhtsignal.dht;
+
+import dev.dhtsignal.dht.routing.Quarantine;
+import dev.dhtsignal.dht.routing.RoutingTable;
+import dev.dhtsignal.dht.rpc.RpcClient;
+import dev.dhtsignal.dht.storage.StoredEntry;
+import dev.dhtsignal.dht.storage.ValueStore;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides who becomes a routing contact and who stops being one.
+ *
+ * <p>The original network adds anyone who sends it a request. That is how short-lived peers end up
+ * handed out long after they exit, each costing every later lookup a timeout. Here a peer is added only
+ * once it has answered an RPC of ours: a request from an unknown peer makes us ping it back first. Peers
+ * that answer no one (clients such as the offerer and answerer) therefore never become contacts, and a
+ * peer that fails to answer is dropped at once and quarantined for a while.
+ *
+ * <p>As in the original, a newcomer is sent the values for which it is now among the k closest nodes
+ * while we are the closest ("welcoming" it), so data moves to the nodes responsible for it.
+ */
+final class ContactManager {
+    private static final Logger log = LoggerFactory.getLogger(ContactManager.class);
+    /** Verification pings in flight at once; beyond this, newcomers wait for their next request. */
+    private static final int MAX_VERIFYING = 512;
+    /** Stores in flight at once when handing values to a newcomer or republishing. */
+    static final int PUSH_CONCURRENCY = 8;
+    private static final int QUIET_PINGS_PER_ROUND = 32;
+
+    private final NodeId self;
+    private final int k;
+    private final RoutingTable routing;
+    private final Quarantine quarantine;
+    private final RpcClient rpc;
+    private final ValueStore storage;
+    private final Clock clock;
+    private final Executor background;
+    private final Duration quietAfter;
+    private final Set<InetSocketAddress> verifying = ConcurrentHashMap.newKeySet();
+
+    ContactManager(NodeId self, int k, RoutingTable routing, Quarantine quarantine, RpcClient rpc, ValueStore storage,
+                   Clock clock, Executor background, Duration quietAfter) {
+        this.self = self;
+        this.k = k;
+        this.routing = routing;
+        this.quarantine = quarantine;
+        this.rpc = rpc;
+        this.storage = storage;
+        this.clock = clock;
+        this.background = background;
+        this.quietAfter = quietAfter;
+    }
+
+    /** A request carrying {@code id} came from {@code source}: refresh a known contact, verify a new one. */
+    void heardFrom(NodeId id, InetSocketAddress source) {
+        if (id.equals(self)) {
+            return;
+        }
+        Contact contact = new Contact(id, source);
+        Instant now = clock.instant();
+        if (routing.contains(contact)) {
+            routing.seen(contact, now);
+            return;
+        }
+        if (quarantine.contains(source, now) || verifying.size() >= MAX_VERIFYING || !verifying.add(source)) {
+            return;
+        }
+        rpc.ping(source).whenComplete((answeredId, error) -> {
+            verifying.remove(source);
+            if (error != null) {
+                quarantine.add(source, clock.instant());
+            } else if (answeredId.equals(id)) {
+                answered(contact);
+            } else {
+                log.debug("{} sent requests as {} but answers as {}; ignored", source, id.shortHex(), answeredId.shortHex());
+            }
+        });
+    }
+
+    /** A contact answered one of our RPCs. */
+    void answered(Contact contact) {
+        Instant now = clock.instant();
+        quarantine.release(contact.address());
+        RoutingTable.Outcome outcome = routing.seen(contact, now);
+        if (outcome == RoutingTable.Outcome.ADDED) {
+            log.debug("new contact {}", contact);
+            background.execute(() -> welcome(contact));
+        } else if (outcome == RoutingTable.Outcome.CACHED) {
+            // Its bucket is full. Question the member silent longest; if it is gone, the newcomer moves in.
+            routing.questionableIn(contact.id(), now, quietAfter).ifPresent(this::confirmAlive);
+        }
+    }
+
+    /** One of our RPCs to this contact got no usable reply. */
+    void failed(Contact contact) {
+        quarantine.add(contact.address(), clock.instant());
+        if (routing.failed(contact)) {
+            log.debug("dropped contact {}: no reply", contact);
+        }
+    }
+
+    boolean isQuarantined(InetSocketAddress address) {
+        return quarantine.contains(address, clock.instant());
+    }
+
+    private void confirmAlive(Contact contact) {
+        rpc.ping(contact.address()).whenComplete((id, error) -> {
+            if (error == null && id.equals(contact.id())) {
+                answered(contact);
+            } else {
+                failed(contact);
+            }
+        });
+    }
+
+    /** Pings contacts that have been silent a while, so dead ones leave the table before anyone is handed them. */
+    void checkQuietContacts(Instant now) {
+        for (Contact c : routing.quietContacts(now, quietAfter, QUIET_PINGS_PER_ROUND)) {
+            confirmAlive(c);
+        }
+    }
+
+    /**
+     * Sends {@code newcomer} every value for which it is now among the k closest known nodes and we are
+     * closer than any other contact (so only one node of the neighbourhood does it). The original digests
+     * the key a second time here by mistake; we use the key itself.
+     */
+    private void welcome(Contact newcomer) {
+        List<StoredEntry> entries = storage.entries(clock.instant());
+        if (entries.isEmpty()) {
+            return;
+        }
+        List<Contact> others = routing.all();
+        others.removeIf(c -> c.id().equals(newcomer.id()));
+        List<StoredEntry> toPush = new ArrayList<>();
+        for (StoredEntry e : entries) {
+            NodeId key = e.key();
+            if (others.isEmpty()) {
+                toPush.add(e);
+                continue;
+            }
+            others.sort((a, b) -> key.compareDistances(a.id(), b.id()));
+            Contact closest = others.get(0);
+            Contact kth = others.get(Math.min(k, others.size()) - 1);
+            boolean newcomerAmongClosest = key.closerTo(newcomer.id(), kth.id()) || others.size() < k;
+            boolean weAreClosest = key.closerTo(self, closest.id());
+            if (newcomerAmongClosest && weAreClosest) {
+                toPush.add(e);
+            }
+        }
+        if (!toPush.isEmpty()) {
+            log.debug("handing {} values to new contact {}", toPush.size(), newcomer);
+            storeAll(newcomer, toPush);
+        }
+    }
+
+    private void storeAll(Contact to, List<StoredEntry> entries) {
+        Iterator<StoredEntry> it = entries.iterator();
+        for (int i = 0; i < PUSH_CONCURRENCY; i++) {
+            storeNext(to, it);
+        }
+    }
+
+    /** One chain of stores: each starts when the previous ends, so at most PUSH_CONCURRENCY are in flight. */
+    private void storeNext(Contact to, Iterator<StoredEntry> it) {
+        StoredEntry e;
+        synchronized (it) {
+            if (!it.hasNext()) {
+                return;
+            }
+            e = it.next();
+        }
+        CompletableFuture<Boolean> store = rpc.store(to.address(), e.key(), e.value());
+        store.whenComplete((ok, error) -> {
+            if (error != null) {
+                failed(to);
+                return;  // no point sending more to a peer that does not answer
+            }
+            storeNext(to, it);
+        });
+    }
+}

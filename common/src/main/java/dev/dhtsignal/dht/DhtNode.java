@@ -1,0 +1,548 @@
+package dev.dhtsignal.dht;
+
+import dev.dhtsignal.dht.lookup.IterativeLookup;
+import dev.dhtsignal.dht.lookup.LookupReply;
+import dev.dhtsignal.dht.lookup.LookupResult;
+import dev.dhtsignal.dht.net.UdpTransport;
+import dev.dhtsignal.dht.routing.Quarantine;
+import dev.dhtsignal.dht.routing.RoutingTable;
+import dev.dhtsignal.dht.rpc.RateLimiter;
+import dev.dhtsignal.dht.rpc.RequestServer;
+import dev.dhtsignal.dht.rpc.RpcClient;
+import dev.dhtsignal.dht.rpc.RttEstimator;
+import dev.dhtsignal.dht.rpc.TrafficCounters;
+import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.storage.StoredEntry;
+import dev.dhtsignal.dht.storage.ValueStore;
+import dev.dhtsignal.dht.wire.Datagram;
+import dev.dhtsignal.dht.wire.DropReason;
+import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.wire.WireContact;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Kademlia node that speaks the original Python network's protocol: it serves the five RPCs, keeps a
+ * routing table, stores values it is responsible for, and offers {@link #put} and {@link #get}.
+ *
+ * <p>Threads: receivers read the socket and answer requests inline; a timer thread runs RPC timeouts;
+ * a maintenance thread expires values, checks quiet contacts, republishes and refreshes. Futures returned
+ * by the public methods complete on the common pool, never on these threads, so a caller's continuation
+ * cannot stall the node. {@link #close} stops all of them and fails whatever is still pending.
+ */
+public final class DhtNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DhtNode.class);
+
+    private final DhtConfig config;
+    private final NodeId id;
+    private final Clock clock;
+    private final UdpTransport transport;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ScheduledThreadPoolExecutor maintenance;
+    private final TrafficCounters counters = new TrafficCounters();
+    private final RoutingTable routing;
+    private final ValueStore storage;
+    private final Quarantine quarantine;
+    private final RpcClient rpc;
+    private final ContactManager contacts;
+    private final RequestServer server;
+    private final RateLimiter rateLimiter;
+    private final Random maintenanceRandom;
+    private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Instant nextRepublish;
+    private volatile Instant nextRefresh;
+
+    private DhtNode(DhtConfig config, ValueStore storage, UdpTransport transport) {
+        this.config = config;
+        this.clock = config.clock();
+        this.id = config.nodeId() != null ? config.nodeId() : NodeId.random(config.random());
+        this.storage = storage;
+        this.transport = transport;
+        String name = config.threadName() + "-" + transport.localAddress().getPort();
+        this.timer = executor(name + "-timer");
+        this.maintenance = executor(name + "-maint");
+        this.routing = new RoutingTable(id, config.k());
+        this.quarantine = new Quarantine(config.quarantine(), 4096);
+        this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
+                new SecureRandom(), counters, config.maxPendingRpcs());
+        this.contacts = new ContactManager(id, config.k(), routing, quarantine, rpc, storage, clock, maintenance,
+                config.contactQuietAfter());
+        this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
+        this.rateLimiter = new RateLimiter(config.limits());
+        this.maintenanceRandom = new Random(config.random().nextLong());
+        Instant now = clock.instant();
+        this.nextRepublish = now.plus(config.republishInterval());
+        this.nextRefresh = now.plus(config.refreshInterval());
+    }
+
+    /** Binds the socket and starts a node with in-memory storage. */
+    public static DhtNode start(DhtConfig config) throws IOException {
+        return start(config, new MemoryValueStore(config.storage()));
+    }
+
+    /**
+     * Binds the socket and starts a node over the given storage, which the node closes when it closes.
+     *
+     * @throws java.net.BindException when the address is in use, naming it
+     */
+    public static DhtNode start(DhtConfig config, ValueStore storage) throws IOException {
+        UdpTransport transport = UdpTransport.bind(config.bindAddress(),
+                config.threadName() + "-" + config.bindAddress().getPort() + "-recv", config.receiverThreads());
+        DhtNode node = new DhtNode(config, storage, transport);
+        transport.start(node::onDatagram);
+        long tick = config.maintenanceInterval().toNanos();
+        node.maintenance.scheduleWithFixedDelay(node::scheduledMaintenance, tick, tick, TimeUnit.NANOSECONDS);
+        log.debug("node {} listening on {}{}", node.id.shortHex(), Endpoints.format(transport.localAddress()),
+                config.clientOnly() ? " (client only)" : "");
+        return node;
+    }
+
+    private static ScheduledThreadPoolExecutor executor(String threadName) {
+        ThreadFactory factory = r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        };
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, factory);
+        // Most RPC timeouts are cancelled by the reply; without this they would sit in the queue until due.
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    public NodeId id() {
+        return id;
+    }
+
+    public InetSocketAddress localAddress() {
+        return transport.localAddress();
+    }
+
+    public DhtConfig config() {
+        return config;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Incoming datagrams
+
+    private void onDatagram(byte[] data, int length, InetSocketAddress source) {
+        counters.received();
+        Datagram datagram;
+        try {
+            datagram = WireCodec.decode(data, 0, length);
+        } catch (MalformedDatagramException e) {
+            counters.dropped(e.reason());
+            log.trace("dropped datagram from {}: {}", source, e.getMessage());
+            return;
+        }
+        if (datagram instanceof Datagram.Response response) {
+            rpc.onResponse(response, source);
+            return;
+        }
+        Datagram.Request request = (Datagram.Request) datagram;
+        if (config.clientOnly()) {
+            counters.dropped(DropReason.CLIENT_MODE);
+            return;
+        }
+        if (!rateLimiter.admit(source.getAddress())) {
+            counters.dropped(DropReason.RATE_LIMITED);
+            return;
+        }
+        RpcResponse reply = server.answer(request.request(), source);
+        transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+        NodeId sender = request.request().senderOrNull();
+        if (sender != null) {
+            contacts.heardFrom(sender, source);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Joining
+
+    /**
+     * Pings each address, then looks up our own id through those that answered, filling the routing
+     * table. Completes (never fails) with who answered and who did not.
+     */
+    public CompletableFuture<BootstrapResult> bootstrap(List<InetSocketAddress> addresses) {
+        List<CompletableFuture<Contact>> pings = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            pings.add(rpc.ping(a).handle((nodeId, error) -> error == null ? new Contact(nodeId, a) : null));
+        }
+        CompletableFuture<BootstrapResult> result = CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new))
+                .thenCompose(ignored -> {
+                    List<Contact> reached = new ArrayList<>();
+                    List<InetSocketAddress> unanswered = new ArrayList<>();
+                    for (int i = 0; i < pings.size(); i++) {
+                        Contact c = pings.get(i).join();
+                        if (c == null) {
+                            unanswered.add(addresses.get(i));
+                        } else if (!c.id().equals(id)) {
+                            reached.add(c);
+                            contacts.answered(c);
+                        }
+                    }
+                    if (reached.isEmpty()) {
+                        return CompletableFuture.completedFuture(new BootstrapResult(reached, unanswered, routing.size()));
+                    }
+                    return lookupClosest(id, reached)
+                            .thenApply(r -> new BootstrapResult(reached, unanswered, routing.size()));
+                });
+        return publish(result);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // put and get
+
+    /** Stores {@code value} under the SHA-1 digest of {@code key} on the k closest nodes. */
+    public CompletableFuture<PutOutcome> put(String key, DhtValue value) {
+        return putDigest(NodeId.digestOf(key), value);
+    }
+
+    /**
+     * Stores a value under a digest on the k closest nodes (and here, when this node is among them).
+     * Fails with {@link ValueTooLargeException} for a value over the size limit, and with
+     * {@link DhtException} when no node acknowledged the store.
+     */
+    public CompletableFuture<PutOutcome> putDigest(NodeId key, DhtValue value) {
+        int max = config.storage().maxValueBytes();
+        if (value.encodedSize() > max) {
+            return CompletableFuture.failedFuture(new ValueTooLargeException(value.encodedSize(), max));
+        }
+        return publish(lookupClosest(key, seeds(key)).thenCompose(found -> storeOn(key, value, found.closest())));
+    }
+
+    private CompletableFuture<PutOutcome> storeOn(NodeId key, DhtValue value, List<Contact> closest) {
+        boolean local = false;
+        if (!config.clientOnly()) {
+            boolean amongClosest = closest.size() < config.k()
+                    || key.closerTo(id, closest.get(closest.size() - 1).id());
+            local = amongClosest && storage.put(key, value, clock.instant()) == ValueStore.PutResult.STORED;
+        }
+        List<CompletableFuture<Contact>> stores = new ArrayList<>();
+        for (Contact c : closest) {
+            stores.add(rpc.store(c.address(), key, value).handle((stored, error) -> {
+                if (error != null) {
+                    contacts.failed(c);
+                    return null;
+                }
+                contacts.answered(c);
+                return Boolean.TRUE.equals(stored) ? c : null;
+            }));
+        }
+        boolean storedLocally = local;
+        return CompletableFuture.allOf(stores.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<Contact> acked = new ArrayList<>();
+            for (CompletableFuture<Contact> f : stores) {
+                Contact c = f.join();
+                if (c != null) {
+                    acked.add(c);
+                }
+            }
+            if (acked.isEmpty() && !storedLocally) {
+                throw new DhtException(closest.isEmpty()
+                        ? "no DHT node answered the lookup for key " + key.shortHex() + "; is the DHT reachable?"
+                        : "none of the " + closest.size() + " closest nodes acknowledged storing key " + key.shortHex());
+            }
+            return new PutOutcome(key, acked, storedLocally, closest.size());
+        });
+    }
+
+    /** The value stored under the SHA-1 digest of {@code key}, or empty when the network has none. */
+    public CompletableFuture<Optional<DhtValue>> get(String key) {
+        return getDigest(NodeId.digestOf(key));
+    }
+
+    /**
+     * The value under a digest: this node's copy if it has one (as the original), else the result of a
+     * find_value lookup. Fails with {@link DhtException} when there was someone to ask and no one answered.
+     */
+    public CompletableFuture<Optional<DhtValue>> getDigest(NodeId key) {
+        if (!config.clientOnly()) {
+            Optional<DhtValue> local = storage.get(key, clock.instant());
+            if (local.isPresent()) {
+                return CompletableFuture.completedFuture(local);
+            }
+        }
+        return publish(lookupValue(key).thenApply(LookupResult::value));
+    }
+
+    /** A find_value lookup with its statistics (hops, RPCs, time); what {@link #getDigest} runs. */
+    public CompletableFuture<LookupResult> findValue(NodeId key) {
+        return publish(lookupValue(key));
+    }
+
+    private CompletableFuture<LookupResult> lookupValue(NodeId key) {
+        List<Contact> seeds = seeds(key);
+        if (seeds.isEmpty()) {
+            if (config.clientOnly()) {
+                return CompletableFuture.failedFuture(new DhtException("no known DHT nodes to ask for key "
+                        + key.shortHex() + "; bootstrap first"));
+            }
+            return CompletableFuture.completedFuture(
+                    new LookupResult(List.of(), Optional.empty(), Optional.empty(), 0, 0, Duration.ZERO));
+        }
+        routing.lookedUp(key, clock.instant());
+        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key)).thenApply(this::toLookupReply);
+        return IterativeLookup.start(key, seeds, config.k(), config.alpha(), ask, timer, rpc.rtt()::stallNanos,
+                config.lookupLimit()).thenApply(result -> {
+                    if (result.value().isEmpty() && result.closest().isEmpty()) {
+                        throw new DhtException("none of the " + seeds.size() + " known DHT nodes answered a lookup for key "
+                                + key.shortHex() + " (" + describe(seeds) + ")");
+                    }
+                    result.value().ifPresent(v -> result.closestWithoutValue().ifPresent(c -> cache(c, key, v)));
+                    return result;
+                });
+    }
+
+    /** As the original: a found value is also stored on the closest node that lacked it. */
+    private void cache(Contact c, NodeId key, DhtValue value) {
+        rpc.store(c.address(), key, value).whenComplete((ok, error) -> {
+            if (error != null) {
+                contacts.failed(c);
+            }
+        });
+    }
+
+    private CompletableFuture<LookupResult> lookupClosest(NodeId target, List<Contact> seeds) {
+        routing.lookedUp(target, clock.instant());
+        IterativeLookup.Querier ask = c -> tracked(c, rpc.findNode(c.address(), target))
+                .thenApply(list -> new LookupReply.Closer(toContacts(list)));
+        return IterativeLookup.start(target, seeds, config.k(), config.alpha(), ask, timer, rpc.rtt()::stallNanos,
+                config.lookupLimit());
+    }
+
+    /** Tells the contact manager how an RPC to a contact went. */
+    private <T> CompletableFuture<T> tracked(Contact c, CompletableFuture<T> call) {
+        return call.whenComplete((r, error) -> {
+            if (error == null) {
+                contacts.answered(c);
+            } else {
+                contacts.failed(c);
+            }
+        });
+    }
+
+    private LookupReply toLookupReply(RpcResponse response) {
+        if (response instanceof RpcResponse.Value v) {
+            return new LookupReply.Found(v.value());
+        }
+        return new LookupReply.Closer(toContacts(((RpcResponse.Nodes) response).contacts()));
+    }
+
+    /** Contacts from a reply that we can use: IP literals, valid ports, not us, not recently failed. */
+    private List<Contact> toContacts(List<WireContact> wire) {
+        List<Contact> out = new ArrayList<>(wire.size());
+        for (WireContact w : wire) {
+            if (w.id().equals(id)) {
+                continue;
+            }
+            Endpoints.fromWire(w.host(), w.port())
+                    .filter(a -> !contacts.isQuarantined(a))
+                    .ifPresent(a -> out.add(new Contact(w.id(), a)));
+        }
+        return out;
+    }
+
+    private List<Contact> seeds(NodeId target) {
+        List<Contact> closest = routing.closest(target, config.k());
+        closest.removeIf(c -> contacts.isQuarantined(c.address()));
+        return closest;
+    }
+
+    private static String describe(List<Contact> seeds) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < seeds.size() && i < 3; i++) {
+            sb.append(i == 0 ? "" : ", ").append(seeds.get(i).endpoint());
+        }
+        return seeds.size() > 3 ? sb.append(", ...").toString() : sb.toString();
+    }
+
+    /**
+     * Hands a future to the caller: completed on the common pool rather than a node thread, and failed
+     * when the node closes first, so no caller waits on a node that is gone.
+     */
+    private <T> CompletableFuture<T> publish(CompletableFuture<T> inner) {
+        CompletableFuture<T> outer = new CompletableFuture<>();
+        if (closed.get()) {
+            outer.completeExceptionally(new DhtException("node is closed"));
+            return outer;
+        }
+        outstanding.add(outer);
+        outer.whenComplete((r, e) -> outstanding.remove(outer));
+        inner.whenCompleteAsync((r, e) -> {
+            if (e != null) {
+                outer.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e);
+            } else {
+                outer.complete(r);
+            }
+        });
+        return outer;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Maintenance
+
+    private void scheduledMaintenance() {
+        try {
+            maintain(clock.instant());
+        } catch (RuntimeException e) {
+            log.error("maintenance failed; will try again next round", e);
+        }
+    }
+
+    /**
+     * One round of upkeep at time {@code now}: expire values, forget old quarantine entries, question
+     * quiet contacts, and when their time has come, republish and refresh buckets. Runs every
+     * maintenance interval; tests call it directly with a moved clock.
+     */
+    public void maintain(Instant now) {
+        storage.expire(now);
+        quarantine.expire(now);
+        contacts.checkQuietContacts(now);
+        if (!config.clientOnly() && !now.isBefore(nextRepublish)) {
+            nextRepublish = now.plus(config.republishInterval());
+            republish(now);
+        }
+        if (!config.clientOnly() && !now.isBefore(nextRefresh)) {
+            nextRefresh = now.plus(config.refreshInterval());
+            refreshBuckets(now);
+        }
+    }
+
+    /** Removes expired values now; returns how many. */
+    public int expire(Instant now) {
+        return storage.expire(now);
+    }
+
+    /**
+     * Stores again across the network every value this node has held for a republish interval or more,
+     * as the original does hourly, so values survive the nodes that held them leaving. Completes with the
+     * number of values republished.
+     */
+    public CompletableFuture<Integer> republish(Instant now) {
+        List<StoredEntry> due = new ArrayList<>();
+        for (StoredEntry e : storage.entries(now)) {
+            if (!e.storedAt().plus(config.republishInterval()).isAfter(now)) {
+                due.add(e);
+            }
+        }
+        if (due.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        log.debug("republishing {} values", due.size());
+        Iterator<StoredEntry> it = due.iterator();
+        AtomicInteger done = new AtomicInteger();
+        List<CompletableFuture<Void>> chains = new ArrayList<>();
+        for (int i = 0; i < ContactManager.PUSH_CONCURRENCY; i++) {
+            chains.add(republishNext(it, done));
+        }
+        return publish(CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).thenApply(v -> done.get()));
+    }
+
+    private CompletableFuture<Void> republishNext(Iterator<StoredEntry> it, AtomicInteger done) {
+        StoredEntry e;
+        synchronized (it) {
+            if (!it.hasNext()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            e = it.next();
+        }
+        return lookupClosest(e.key(), seeds(e.key()))
+                .thenCompose(found -> storeOn(e.key(), e.value(), found.closest()))
+                .handle((outcome, error) -> {
+                    if (error == null) {
+                        done.incrementAndGet();
+                    } else {
+                        log.debug("republishing {} failed: {}", e.key().shortHex(), error.getMessage());
+                    }
+                    return null;
+                })
+                .thenCompose(ignored -> republishNext(it, done));
+    }
+
+    private void refreshBuckets(Instant now) {
+        for (NodeId target : routing.refreshTargets(now, config.refreshInterval(), maintenanceRandom)) {
+            lookupClosest(target, seeds(target));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Introspection
+
+    public NodeStats stats() {
+        return new NodeStats(routing.size(), storage.size(), storage.bytes(), counters.datagramsReceived(),
+                counters.requestsServed(), counters.dropsByReason(), counters.rpcsSent(), counters.rpcTimeouts(),
+                rpc.inFlight(), transport.handlerFailures());
+    }
+
+    /** Routing contacts, for tools and tests. */
+    public List<Contact> contacts() {
+        return routing.all();
+    }
+
+    /** This node's own copy of a value, without asking anyone. */
+    public Optional<DhtValue> localValue(NodeId key) {
+        return storage.get(key, clock.instant());
+    }
+
+    /** Asks a node directly for the address it sees us at (the {@code stun} RPC). */
+    public CompletableFuture<InetSocketAddress> stun(InetSocketAddress node) {
+        return publish(rpc.stun(node).thenApply(r -> Endpoints.fromWire(r.host(), r.port())
+                .orElseThrow(() -> new DhtException("stun reply with unusable address " + r.host() + ":" + r.port()))));
+    }
+
+    /** Pings a node directly; completes with its id. */
+    public CompletableFuture<NodeId> ping(InetSocketAddress node) {
+        return publish(rpc.ping(node));
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Stops every thread this node started and fails whatever is still pending. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        maintenance.shutdownNow();
+        transport.close();
+        rpc.close();
+        timer.shutdownNow();
+        try {
+            maintenance.awaitTermination(5, TimeUnit.SECONDS);
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        DhtException gone = new DhtException("node on " + Endpoints.format(localAddress()) + " closed");
+        for (CompletableFuture<?> f : outstanding) {
+            f.completeExceptionally(gone);
+        }
+        storage.close();
+        log.debug("node {} closed", id.shortHex());
+    }
+}

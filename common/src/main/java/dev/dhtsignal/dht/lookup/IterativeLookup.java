@@ -1,0 +1,256 @@
+package dev.dhtsignal.dht.lookup;
+
+import dev.dhtsignal.dht.Contact;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Kademlia's iterative lookup: ask the closest known contacts for contacts closer to the target, up to
+ * {@code alpha} at a time, and keep going while replies bring closer ones. It ends when the k closest
+ * contacts that have not failed have all answered (find_node), or as soon as a value has come back and
+ * the requests already on their way have answered (find_value).
+ *
+ * <p>Two rules keep slow or dead contacts from slowing it down: a request unanswered after the
+ * "stall" time no longer counts against {@code alpha}, so the lookup asks the next contact meanwhile;
+ * and contacts outside the k closest are never waited for.
+ *
+ * <p>Everything is driven by replies and timer events; no thread waits. State is guarded by this object.
+ */
+public final class IterativeLookup {
+    /** Asks one contact; the future fails when the contact does not answer. A {@link LookupReply.Found}
+     *  reply switches the lookup into finishing. */
+    public interface Querier extends Function<Contact, CompletableFuture<LookupReply>> {
+    }
+
+    private enum State { NEW, IN_FLIGHT, ANSWERED, FAILED }
+
+    private static final class Candidate {
+        final Contact contact;
+        final int depth;
+        State state = State.NEW;
+        boolean stalled;
+
+        Candidate(Contact contact, int depth) {
+            this.contact = contact;
+            this.depth = depth;
+        }
+    }
+
+    private final NodeId target;
+    private final int k;
+    private final int alpha;
+    private final Querier querier;
+    private final ScheduledExecutorService timer;
+    private final LongSupplier stallNanos;
+    private final TreeMap<NodeId, Candidate> candidates;
+    private final Map<DhtValue, Integer> valueVotes = new LinkedHashMap<>();
+    /** Contacts that returned the value, so that none of them is taken as the place to cache it. */
+    private final Set<NodeId> foundAt = new HashSet<>();
+    private final CompletableFuture<LookupResult> result = new CompletableFuture<>();
+    private final long startNanos = System.nanoTime();
+    private int rpcs;
+    private int maxAnsweredDepth = -1;
+    private ScheduledFuture<?> deadline;
+
+    private IterativeLookup(NodeId target, int k, int alpha, Querier querier,
+                            ScheduledExecutorService timer, LongSupplier stallNanos) {
+        this.target = target;
+        this.k = k;
+        this.alpha = alpha;
+        this.querier = querier;
+        this.timer = timer;
+        this.stallNanos = stallNanos;
+        this.candidates = new TreeMap<>(target.byDistance());
+    }
+
+    /**
+     * Starts a lookup.
+     *
+     * @param querier asks one contact: with find_node, or with find_value when the caller wants a value
+     * @param stallNanos how long a request may go unanswered before the lookup asks someone else too
+     * @param limit the whole lookup's time limit; on reaching it the lookup ends with what it has
+     */
+    public static CompletableFuture<LookupResult> start(NodeId target, List<Contact> seeds, int k, int alpha,
+                                                        Querier querier,
+                                                        ScheduledExecutorService timer, LongSupplier stallNanos,
+                                                        Duration limit) {
+        IterativeLookup lookup = new IterativeLookup(target, k, alpha, querier, timer, stallNanos);
+        synchronized (lookup) {
+            for (Contact c : seeds) {
+                lookup.candidates.putIfAbsent(c.id(), new Candidate(c, 0));
+            }
+            try {
+                lookup.deadline = timer.schedule(lookup::finishAtDeadline, limit.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the node is closing", e));
+            }
+        }
+        lookup.advance();
+        return lookup.result;
+    }
+
+    private void advance() {
+        List<Candidate> toAsk = new ArrayList<>();
+        synchronized (this) {
+            if (result.isDone()) {
+                return;
+            }
+            int active = 0;
+            for (Candidate c : candidates.values()) {
+                if (c.state == State.IN_FLIGHT && !c.stalled) {
+                    active++;
+                }
+            }
+            if (!valueVotes.isEmpty()) {
+                // A value is in: wait only for the requests already moving, then pick the most common.
+                if (active == 0) {
+                    finish();
+                }
+                return;
+            }
+            int window = 0;
+            boolean waiting = false;
+            for (Candidate c : candidates.values()) {
+                if (c.state == State.FAILED) {
+                    continue;
+                }
+                if (++window > k) {
+                    break;
+                }
+                if (c.state == State.NEW && active < alpha) {
+                    c.state = State.IN_FLIGHT;
+                    active++;
+                    rpcs++;
+                    toAsk.add(c);
+                }
+                if (c.state == State.NEW || c.state == State.IN_FLIGHT) {
+                    waiting = true;
+                }
+            }
+            if (!waiting) {
+                finish();
+                return;
+            }
+        }
+        // Sent outside the lock: a reply may complete on another thread at once and re-enter advance().
+        for (Candidate c : toAsk) {
+            ask(c);
+        }
+    }
+
+    private void ask(Candidate c) {
+        ScheduledFuture<?> stallTimer;
+        CompletableFuture<LookupReply> reply;
+        try {
+            stallTimer = timer.schedule(() -> markStalled(c), stallNanos.getAsLong(), TimeUnit.NANOSECONDS);
+            reply = querier.apply(c.contact);
+        } catch (RuntimeException e) {  // e.g. the node's timer refused work because it is closing
+            onReply(c, null, e);
+            return;
+        }
+        reply.whenComplete((r, error) -> {
+            stallTimer.cancel(false);
+            onReply(c, r, error);
+        });
+    }
+
+    private void markStalled(Candidate c) {
+        synchronized (this) {
+            if (c.state != State.IN_FLIGHT || c.stalled) {
+                return;
+            }
+            c.stalled = true;
+        }
+        advance();
+    }
+
+    private void onReply(Candidate c, LookupReply reply, Throwable error) {
+        synchronized (this) {
+            if (error != null || reply == null) {
+                c.state = State.FAILED;
+            } else {
+                c.state = State.ANSWERED;
+                maxAnsweredDepth = Math.max(maxAnsweredDepth, c.depth);
+                if (reply instanceof LookupReply.Found found) {
+                    valueVotes.merge(found.value(), 1, Integer::sum);
+                    foundAt.add(c.contact.id());
+                } else if (reply instanceof LookupReply.Closer closer) {
+                    learn(closer.contacts(), c.depth + 1);
+                }
+            }
+        }
+        advance();
+    }
+
+    private void learn(List<Contact> contacts, int depth) {
+        // A reply may list anything; take no more than k of what it offers, closest first.
+        List<Contact> offered = new ArrayList<>(contacts);
+        offered.sort((a, b) -> target.compareDistances(a.id(), b.id()));
+        for (int i = 0; i < offered.size() && i < k; i++) {
+            Contact contact = offered.get(i);
+            candidates.putIfAbsent(contact.id(), new Candidate(contact, depth));
+        }
+    }
+
+    private void finishAtDeadline() {
+        synchronized (this) {
+            finish();
+        }
+    }
+
+    /** Called with the lock held. */
+    private void finish() {
+        if (result.isDone()) {
+            return;
+        }
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        List<Contact> answered = new ArrayList<>();
+        Contact withoutValue = null;
+        for (Candidate c : candidates.values()) {
+            if (c.state != State.ANSWERED) {
+                continue;
+            }
+            if (answered.size() < k) {
+                answered.add(c.contact);
+            }
+            if (withoutValue == null && !foundAt.contains(c.contact.id())) {
+                withoutValue = c.contact;
+            }
+        }
+        Optional<DhtValue> value = mostCommonValue();
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+        result.complete(new LookupResult(answered, value,
+                value.isPresent() ? Optional.ofNullable(withoutValue) : Optional.empty(),
+                rpcs, maxAnsweredDepth + 1, elapsed));
+    }
+
+    private Optional<DhtValue> mostCommonValue() {
+        DhtValue best = null;
+        int votes = 0;
+        for (Map.Entry<DhtValue, Integer> e : valueVotes.entrySet()) {
+            if (e.getValue() > votes) {
+                best = e.getKey();
+                votes = e.getValue();
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+}

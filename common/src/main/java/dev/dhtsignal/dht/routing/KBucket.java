@@ -1,0 +1,117 @@
+package dev.dhtsignal.dht.routing;
+
+import dev.dhtsignal.dht.Contact;
+import dev.dhtsignal.dht.NodeId;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * Up to k contacts that share the same number of leading bits with our own id, least recently seen
+ * first, plus a cache of up to k more that arrived while it was full and step in when one fails.
+ * Not thread-safe; {@link RoutingTable} guards it.
+ */
+final class KBucket {
+    /** A contact and when it last answered us. */
+    static final class Entry {
+        final Contact contact;
+        Instant lastSeen;
+
+        Entry(Contact contact, Instant lastSeen) {
+            this.contact = contact;
+            this.lastSeen = lastSeen;
+        }
+    }
+
+    private final int capacity;
+    private final LinkedHashMap<NodeId, Entry> live = new LinkedHashMap<>();
+    private final LinkedHashMap<NodeId, Entry> replacements = new LinkedHashMap<>();
+    Instant lastLookup = Instant.EPOCH;
+
+    KBucket(int capacity) {
+        this.capacity = capacity;
+    }
+
+    Entry get(NodeId id) {
+        return live.get(id);
+    }
+
+    /** Inserts or refreshes; returns what happened. */
+    RoutingTable.Outcome seen(Contact contact, Instant now) {
+        Entry existing = live.get(contact.id());
+        if (existing != null) {
+            if (!existing.contact.address().equals(contact.address())) {
+                // Keep the address that has been answering; a new one for the same id may be an impostor.
+                // If the old one stops answering it is dropped and the new one can come in.
+                return RoutingTable.Outcome.ADDRESS_CONFLICT;
+            }
+            live.remove(contact.id());
+            existing.lastSeen = now;
+            live.put(contact.id(), existing);
+            return RoutingTable.Outcome.REFRESHED;
+        }
+        if (live.size() < capacity) {
+            replacements.remove(contact.id());
+            live.put(contact.id(), new Entry(contact, now));
+            return RoutingTable.Outcome.ADDED;
+        }
+        replacements.remove(contact.id());
+        replacements.put(contact.id(), new Entry(contact, now));
+        if (replacements.size() > capacity) {
+            Iterator<NodeId> oldest = replacements.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+        }
+        return RoutingTable.Outcome.CACHED;
+    }
+
+    /** Drops a contact that failed and lets the most recently seen replacement take its place. */
+    boolean remove(Contact contact) {
+        Entry existing = live.get(contact.id());
+        if (existing == null || !existing.contact.address().equals(contact.address())) {
+            Entry cached = replacements.get(contact.id());
+            if (cached != null && cached.contact.address().equals(contact.address())) {
+                replacements.remove(contact.id());
+            }
+            return false;
+        }
+        live.remove(contact.id());
+        if (!replacements.isEmpty()) {
+            NodeId newest = null;
+            for (NodeId id : replacements.keySet()) {
+                newest = id;
+            }
+            Entry promoted = replacements.remove(newest);
+            live.put(newest, promoted);
+        }
+        return true;
+    }
+
+    /** The least recently seen live contact, the one to question when the bucket is full. */
+    Entry leastRecentlySeen() {
+        Iterator<Entry> it = live.values().iterator();
+        return it.hasNext() ? it.next() : null;
+    }
+
+    boolean isFull() {
+        return live.size() >= capacity;
+    }
+
+    int size() {
+        return live.size();
+    }
+
+    Iterable<Entry> entries() {
+        return live.values();
+    }
+
+    List<Contact> contacts() {
+        List<Contact> out = new ArrayList<>(live.size());
+        for (Entry e : live.values()) {
+            out.add(e.contact);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,187 @@
+package dev.dhtsignal.dht.routing;
+
+import dev.dhtsignal.dht.Contact;
+import dev.dhtsignal.dht.NodeId;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Kademlia's routing table: 160 buckets, bucket i holding contacts whose ids share exactly i leading
+ * bits with ours, each at most k. Only contacts that have answered one of our RPCs are ever added, so
+ * the table never hands out an address that merely sent us something: a peer that only uses the DHT
+ * (and answers no one) never becomes anyone's contact. A contact that fails an RPC is removed at once.
+ * Thread-safe.
+ */
+public final class RoutingTable {
+    /** What {@link #seen} did with a contact. */
+    public enum Outcome {
+        /** New, and placed in its bucket. */
+        ADDED,
+        /** Already there; its last-seen time moved on. */
+        REFRESHED,
+        /** Its bucket is full; it waits in the bucket's replacement cache. */
+        CACHED,
+        /** Its id is known at another address that still answers; ignored. */
+        ADDRESS_CONFLICT
+    }
+
+    private final NodeId self;
+    private final int k;
+    private final KBucket[] buckets = new KBucket[NodeId.BITS];
+
+    public RoutingTable(NodeId self, int k) {
+        this.self = self;
+        this.k = k;
+        for (int i = 0; i < buckets.length; i++) {
+            buckets[i] = new KBucket(k);
+        }
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    private KBucket bucketFor(NodeId id) {
+        return buckets[Math.min(self.sharedPrefixBits(id), NodeId.BITS - 1)];
+    }
+
+    /** Records that a contact answered us. Our own id is never added. */
+    public synchronized Outcome seen(Contact contact, Instant now) {
+        if (contact.id().equals(self)) {
+            return Outcome.ADDRESS_CONFLICT;
+        }
+        return bucketFor(contact.id()).seen(contact, now);
+    }
+
+    /** Removes a contact that failed an RPC; returns whether it was in the table. */
+    public synchronized boolean failed(Contact contact) {
+        return bucketFor(contact.id()).remove(contact);
+    }
+
+    /** Removes whichever contact is at this address (we only know the address when a bare ping fails). */
+    public synchronized boolean failed(InetSocketAddress address) {
+        for (KBucket b : buckets) {
+            for (KBucket.Entry e : b.entries()) {
+                if (e.contact.address().equals(address)) {
+                    return b.remove(e.contact);
+                }
+            }
+        }
+        return false;
+    }
+
+    public synchronized boolean contains(NodeId id) {
+        return bucketFor(id).get(id) != null;
+    }
+
+    /** Whether this id is in the table at exactly this address. */
+    public synchronized boolean contains(Contact contact) {
+        KBucket.Entry e = bucketFor(contact.id()).get(contact.id());
+        return e != null && e.contact.address().equals(contact.address());
+    }
+
+    public synchronized Optional<Contact> get(NodeId id) {
+        KBucket.Entry e = bucketFor(id).get(id);
+        return e == null ? Optional.empty() : Optional.of(e.contact);
+    }
+
+    /**
+     * The contact to question when {@code newcomer}'s bucket is full: its least recently seen member,
+     * if that one has been silent for longer than {@code quietFor}.
+     */
+    public synchronized Optional<Contact> questionableIn(NodeId newcomer, Instant now, Duration quietFor) {
+        KBucket b = bucketFor(newcomer);
+        if (!b.isFull()) {
+            return Optional.empty();
+        }
+        KBucket.Entry oldest = b.leastRecentlySeen();
+        return oldest != null && oldest.lastSeen.plus(quietFor).isBefore(now)
+                ? Optional.of(oldest.contact) : Optional.empty();
+    }
+
+    /** The up to {@code n} known contacts closest to {@code target}, closest first, skipping {@code exclude}. */
+    public List<Contact> closest(NodeId target, int n, InetSocketAddress exclude) {
+        List<Contact> all = all();
+        if (exclude != null) {
+            all.removeIf(c -> c.address().equals(exclude));
+        }
+        Comparator<Contact> byDistance = (a, b) -> target.compareDistances(a.id(), b.id());
+        all.sort(byDistance);
+        return all.size() > n ? new ArrayList<>(all.subList(0, n)) : all;
+    }
+
+    public List<Contact> closest(NodeId target, int n) {
+        return closest(target, n, null);
+    }
+
+    public synchronized List<Contact> all() {
+        List<Contact> out = new ArrayList<>();
+        for (KBucket b : buckets) {
+            out.addAll(b.contacts());
+        }
+        return out;
+    }
+
+    public synchronized int size() {
+        int n = 0;
+        for (KBucket b : buckets) {
+            n += b.size();
+        }
+        return n;
+    }
+
+    /** Contacts silent for longer than {@code quietFor}, oldest first, at most {@code max}: to be pinged. */
+    public synchronized List<Contact> quietContacts(Instant now, Duration quietFor, int max) {
+        List<KBucket.Entry> quiet = new ArrayList<>();
+        Instant cutoff = now.minus(quietFor);
+        for (KBucket b : buckets) {
+            for (KBucket.Entry e : b.entries()) {
+                if (e.lastSeen.isBefore(cutoff)) {
+                    quiet.add(e);
+                }
+            }
+        }
+        quiet.sort(Comparator.comparing(e -> e.lastSeen));
+        List<Contact> out = new ArrayList<>();
+        for (int i = 0; i < quiet.size() && i < max; i++) {
+            out.add(quiet.get(i).contact);
+        }
+        return out;
+    }
+
+    /** Marks the bucket that {@code target} falls in as recently looked up. */
+    public synchronized void lookedUp(NodeId target, Instant now) {
+        bucketFor(target).lastLookup = now;
+    }
+
+    /**
+     * Random ids to look up, one for each bucket that has not seen a lookup for {@code interval}, up to
+     * one past the deepest non-empty bucket (deeper ones cannot hold anyone yet). This is how the table
+     * keeps learning about parts of the id space it otherwise would not visit.
+     */
+    public synchronized List<NodeId> refreshTargets(Instant now, Duration interval, Random random) {
+        int deepest = -1;
+        for (int i = 0; i < buckets.length; i++) {
+            if (buckets[i].size() > 0) {
+                deepest = i;
+            }
+        }
+        List<NodeId> targets = new ArrayList<>();
+        for (int i = 0; i <= Math.min(deepest + 1, NodeId.BITS - 1); i++) {
+            if (buckets[i].lastLookup.plus(interval).isBefore(now)) {
+                targets.add(self.randomWithSharedPrefix(i, random));
+            }
+        }
+        return targets;
+    }
+}

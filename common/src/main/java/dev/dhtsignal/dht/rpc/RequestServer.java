@@ -1,0 +1,80 @@
+package dev.dhtsignal.dht.rpc;
+
+import dev.dhtsignal.dht.Contact;
+import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.routing.RoutingTable;
+import dev.dhtsignal.dht.storage.ValueStore;
+import dev.dhtsignal.dht.wire.DropReason;
+import dev.dhtsignal.dht.wire.RpcRequest;
+import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireContact;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The answering side of the five RPCs, as the original network answers them. */
+public final class RequestServer {
+    private final NodeId self;
+    private final int k;
+    private final RoutingTable routing;
+    private final ValueStore storage;
+    private final Clock clock;
+    private final TrafficCounters counters;
+
+    public RequestServer(NodeId self, int k, RoutingTable routing, ValueStore storage, Clock clock,
+                         TrafficCounters counters) {
+        this.self = self;
+        this.k = k;
+        this.routing = routing;
+        this.storage = storage;
+        this.clock = clock;
+        this.counters = counters;
+    }
+
+    /** The reply to a request from {@code source}; always one (unknown RPCs never reach this far). */
+    public RpcResponse answer(RpcRequest request, InetSocketAddress source) {
+        counters.served(request.kind());
+        if (request instanceof RpcRequest.Ping) {
+            return new RpcResponse.PingReply(self);
+        } else if (request instanceof RpcRequest.Store store) {
+            return new RpcResponse.StoreReply(accept(store));
+        } else if (request instanceof RpcRequest.FindNode find) {
+            return neighbours(find.target(), source);
+        } else if (request instanceof RpcRequest.FindValue find) {
+            Optional<dev.dhtsignal.dht.DhtValue> value = storage.get(find.key(), clock.instant());
+            return value.<RpcResponse>map(RpcResponse.Value::new).orElseGet(() -> neighbours(find.key(), source));
+        }
+        return new RpcResponse.StunReply(Endpoints.hostText(source), source.getPort());
+    }
+
+    /**
+     * Stores the value unless it is over the size limit or storage is full. A refusal is answered with
+     * {@code false} rather than silence: silence would make the sender think us dead and drop us.
+     */
+    private boolean accept(RpcRequest.Store store) {
+        return switch (storage.put(store.key(), store.value(), clock.instant())) {
+            case STORED -> true;
+            case TOO_LARGE -> {
+                counters.dropped(DropReason.OVERSIZED);
+                yield false;
+            }
+            case FULL -> {
+                counters.dropped(DropReason.STORAGE_FULL);
+                yield false;
+            }
+        };
+    }
+
+    /** Our k closest contacts to {@code target}, never the asker itself (as the original). */
+    private RpcResponse.Nodes neighbours(NodeId target, InetSocketAddress asker) {
+        List<Contact> closest = routing.closest(target, k, asker);
+        List<WireContact> out = new ArrayList<>(closest.size());
+        for (Contact c : closest) {
+            out.add(new WireContact(c.id(), Endpoints.hostText(c.address()), c.address().getPort()));
+        }
+        return new RpcResponse.Nodes(out);
+    }
+}

@@ -1,0 +1,181 @@
+package dev.dhtsignal.dht.rpc;
+
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.net.UdpTransport;
+import dev.dhtsignal.dht.wire.Datagram;
+import dev.dhtsignal.dht.wire.DropReason;
+import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.MessageId;
+import dev.dhtsignal.dht.wire.RpcKind;
+import dev.dhtsignal.dht.wire.RpcRequest;
+import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.wire.WireContact;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The calling side of the RPCs. Each call is a small state machine: sent (in {@link #pending}), then
+ * either answered or timed out, whichever removes it from the map first. Nothing sleeps; the timeout is
+ * a task on the node's timer.
+ *
+ * <p>A reply is accepted only from the address the request went to and only with the request's message
+ * id, which comes from a SecureRandom; a third party would have to guess 160 bits to forge one.
+ */
+public final class RpcClient {
+    private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
+
+    private final NodeId self;
+    private final UdpTransport transport;
+    private final ScheduledExecutorService timer;
+    private final RttEstimator rtt;
+    private final Random messageIds;
+    private final TrafficCounters counters;
+    private final int maxPending;
+    private final ConcurrentHashMap<MessageId, PendingCall> pending = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public RpcClient(NodeId self, UdpTransport transport, ScheduledExecutorService timer, RttEstimator rtt,
+                     Random messageIds, TrafficCounters counters, int maxPending) {
+        this.self = self;
+        this.transport = transport;
+        this.timer = timer;
+        this.rtt = rtt;
+        this.messageIds = messageIds;
+        this.counters = counters;
+        this.maxPending = maxPending;
+    }
+
+    private final class PendingCall {
+        final MessageId id;
+        final RpcKind kind;
+        final InetSocketAddress destination;
+        final long sentAtNanos = System.nanoTime();
+        final CompletableFuture<RpcResponse> future = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeout;
+
+        PendingCall(MessageId id, RpcKind kind, InetSocketAddress destination) {
+            this.id = id;
+            this.kind = kind;
+            this.destination = destination;
+        }
+
+        void expire(long waitedNanos) {
+            if (pending.remove(id, this)) {
+                counters.timedOut();
+                future.completeExceptionally(new RpcTimeoutException("no reply to " + kind.wireName() + " from "
+                        + Endpoints.format(destination) + " within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms"));
+            }
+        }
+    }
+
+    public CompletableFuture<NodeId> ping(InetSocketAddress to) {
+        return call(to, new RpcRequest.Ping(self)).thenApply(r -> ((RpcResponse.PingReply) r).nodeId());
+    }
+
+    /** Completes with whether the callee says it stored the value. */
+    public CompletableFuture<Boolean> store(InetSocketAddress to, NodeId key, DhtValue value) {
+        return call(to, new RpcRequest.Store(self, key, value)).thenApply(r -> ((RpcResponse.StoreReply) r).stored());
+    }
+
+    public CompletableFuture<List<WireContact>> findNode(InetSocketAddress to, NodeId target) {
+        return call(to, new RpcRequest.FindNode(self, target)).thenApply(r -> ((RpcResponse.Nodes) r).contacts());
+    }
+
+    /** Completes with {@link RpcResponse.Value} or {@link RpcResponse.Nodes}. */
+    public CompletableFuture<RpcResponse> findValue(InetSocketAddress to, NodeId key) {
+        return call(to, new RpcRequest.FindValue(self, key));
+    }
+
+    public CompletableFuture<RpcResponse.StunReply> stun(InetSocketAddress to) {
+        return call(to, new RpcRequest.Stun()).thenApply(r -> (RpcResponse.StunReply) r);
+    }
+
+    private CompletableFuture<RpcResponse> call(InetSocketAddress to, RpcRequest request) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new RpcException("node is closed"));
+        }
+        if (pending.size() >= maxPending) {
+            return CompletableFuture.failedFuture(new RpcException(
+                    "more than " + maxPending + " RPCs in flight; refusing " + request.kind().wireName()
+                            + " to " + Endpoints.format(to)));
+        }
+        MessageId id = MessageId.random(messageIds);
+        PendingCall call = new PendingCall(id, request.kind(), to);
+        pending.put(id, call);
+        long waitNanos = rtt.timeoutNanos();
+        try {
+            call.timeout = timer.schedule(() -> call.expire(waitNanos), waitNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            pending.remove(id, call);
+            return CompletableFuture.failedFuture(new RpcException("node is closed"));
+        }
+        counters.sent();
+        transport.send(WireCodec.encodeRequest(id, request), to);
+        return call.future;
+    }
+
+    /** Matches a response to its call; anything that matches none is dropped and counted. */
+    public void onResponse(Datagram.Response response, InetSocketAddress source) {
+        PendingCall call = pending.get(response.messageId());
+        if (call == null || !call.destination.equals(source)) {
+            counters.dropped(DropReason.UNEXPECTED_RESPONSE);
+            return;
+        }
+        if (!pending.remove(response.messageId(), call)) {
+            counters.dropped(DropReason.UNEXPECTED_RESPONSE);  // the timeout won the race
+            return;
+        }
+        ScheduledFuture<?> timeout = call.timeout;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        long elapsed = System.nanoTime() - call.sentAtNanos;
+        RpcResponse decoded;
+        try {
+            decoded = WireCodec.decodeResponse(call.kind, response.body());
+        } catch (MalformedDatagramException e) {
+            counters.dropped(DropReason.BAD_RESPONSE);
+            log.debug("bad {} reply from {}: {}", call.kind.wireName(), source, e.getMessage());
+            call.future.completeExceptionally(new RpcException("bad " + call.kind.wireName() + " reply from "
+                    + Endpoints.format(source) + ": " + e.getMessage()));
+            return;
+        }
+        rtt.sample(elapsed);
+        call.future.complete(decoded);
+    }
+
+    public int inFlight() {
+        return pending.size();
+    }
+
+    public RttEstimator rtt() {
+        return rtt;
+    }
+
+    /** Fails every call still in flight. */
+    public void close() {
+        closed = true;
+        for (PendingCall call : pending.values()) {
+            if (pending.remove(call.id, call)) {
+                ScheduledFuture<?> timeout = call.timeout;
+                if (timeout != null) {
+                    timeout.cancel(false);
+                }
+                call.future.completeExceptionally(new RpcException("node closed before "
+                        + Endpoints.format(call.destination) + " answered " + call.kind.wireName()));
+            }
+        }
+    }
+}

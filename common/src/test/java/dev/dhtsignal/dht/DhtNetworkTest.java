@@ -1,0 +1,247 @@
+package dev.dhtsignal.dht;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.dht.wire.Datagram;
+import dev.dhtsignal.dht.wire.MessageId;
+import dev.dhtsignal.dht.wire.RpcKind;
+import dev.dhtsignal.dht.wire.RpcRequest;
+import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireCodec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Whole networks of real nodes on loopback. */
+class DhtNetworkTest {
+    private static final Duration LIMIT = Duration.ofSeconds(60);
+
+    @Test
+    void twoNodesStoreAndFindEachOthersValues() throws Exception {
+        try (TestNetwork net = TestNetwork.of(2, 1)) {
+            DhtNode a = net.node(0);
+            DhtNode b = net.node(1);
+            Await.until("both nodes to know each other", LIMIT,
+                    () -> a.contacts().size() == 1 && b.contacts().size() == 1);
+            PutOutcome put = Await.result("put on a", a.put("webrtc-offer", DhtValue.text("hello")));
+            assertTrue(put.copies() >= 1);
+            assertEquals(Optional.of(DhtValue.text("hello")), Await.result("get on b", b.get("webrtc-offer")));
+            assertEquals(Optional.empty(), Await.result("get of a missing key", b.get("nothing-here")));
+
+            // Last write wins, across both nodes.
+            Await.result("overwrite on b", b.put("webrtc-offer", DhtValue.integer(42)));
+            assertEquals(Optional.of(DhtValue.integer(42)), Await.result("get on a", a.get("webrtc-offer")));
+            assertEquals(Optional.of(DhtValue.integer(42)), Await.result("get on b", b.get("webrtc-offer")));
+        }
+    }
+
+    @Test
+    void allFiveValueTypesRoundTrip() throws Exception {
+        try (TestNetwork net = TestNetwork.of(3, 2)) {
+            List<DhtValue> values = List.of(DhtValue.text("text ✓"), DhtValue.bytes(new byte[] {0, 1, 2, (byte) 255}),
+                    DhtValue.integer(-7), DhtValue.floating(2.5), DhtValue.bool(true));
+            for (int i = 0; i < values.size(); i++) {
+                Await.result("put " + i, net.node(0).put("key-" + i, values.get(i)));
+            }
+            for (int i = 0; i < values.size(); i++) {
+                assertEquals(Optional.of(values.get(i)), Await.result("get " + i, net.node(2).get("key-" + i)));
+            }
+        }
+    }
+
+    @Test
+    void twentyNodesEveryValueFoundFromEveryNode() throws Exception {
+        try (TestNetwork net = TestNetwork.of(20, 3, b -> b.k(5))) {
+            for (int i = 0; i < 10; i++) {
+                DhtNode writer = net.node(net.random().nextInt(20));
+                Await.result("put " + i, writer.put("key-" + i, DhtValue.text("value-" + i)));
+            }
+            for (DhtNode reader : net.nodes()) {
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(Optional.of(DhtValue.text("value-" + i)),
+                            Await.result("get key-" + i + " from " + reader.localAddress(), reader.get("key-" + i)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void twoHundredNodesValuePutOnOneIsFoundFromEveryOther() throws Exception {
+        try (TestNetwork net = TestNetwork.of(200, 4, b -> b.rpcTimeoutFloor(Duration.ofSeconds(1)))) {
+            DhtNode writer = net.node(17);
+            PutOutcome put = Await.result("put", writer.put("webrtc-offer", DhtValue.text("sdp")));
+            assertEquals(20, put.copies(), "a put reaches the k closest nodes");
+            List<CompletableFuture<Optional<DhtValue>>> gets = new ArrayList<>();
+            for (DhtNode reader : net.nodes()) {
+                if (reader != writer) {
+                    gets.add(reader.get("webrtc-offer"));
+                }
+            }
+            for (int i = 0; i < gets.size(); i++) {
+                assertEquals(Optional.of(DhtValue.text("sdp")), Await.result("get #" + i, LIMIT, gets.get(i)));
+            }
+        }
+    }
+
+    @Test
+    void lateJoinerReceivesTheKeysItIsClosestTo() throws Exception {
+        int k = 5;
+        try (TestNetwork net = TestNetwork.of(20, 5, b -> b.k(k))) {
+            List<NodeId> keys = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                NodeId key = NodeId.digestOf("late-" + i);
+                keys.add(key);
+                Await.result("put " + i, net.node(i % 20).putDigest(key, DhtValue.integer(i)));
+            }
+            DhtNode late = net.addNode();
+            List<NodeId> all = net.nodes().stream().map(DhtNode::id).toList();
+            List<NodeId> mine = keys.stream()
+                    .filter(key -> all.stream().min(key.byDistance()).orElseThrow().equals(late.id()))
+                    .toList();
+            assertFalse(mine.isEmpty(), "the seed gives the late joiner some keys to be closest to");
+            Await.until("the late joiner to hold the " + mine.size() + " keys it is closest to", LIMIT,
+                    () -> mine.stream().allMatch(key -> late.localValue(key).isPresent()));
+        }
+    }
+
+    @Test
+    void nodesThatStopAnsweringAreDroppedAndLookupsStillSucceed() throws Exception {
+        ManualClock clock = new ManualClock();
+        try (TestNetwork net = TestNetwork.of(20, 6, b -> b.k(5).clock(clock))) {
+            for (int i = 0; i < 30; i++) {
+                Await.result("put " + i, net.node(i % 20).put("key-" + i, DhtValue.integer(i)));
+            }
+            List<DhtNode> stopped = List.of(net.node(3), net.node(7), net.node(11));
+            stopped.forEach(DhtNode::close);
+            List<InetSocketAddress> dead = stopped.stream().map(DhtNode::localAddress).toList();
+
+            for (DhtNode reader : net.live()) {
+                for (int i = 0; i < 30; i++) {
+                    assertEquals(Optional.of(DhtValue.integer(i)),
+                            Await.result("get key-" + i + " with 3 nodes gone", reader.get("key-" + i)));
+                }
+            }
+            // Contacts silent for a while are questioned; the dead ones fail and leave every table.
+            clock.advance(Duration.ofMinutes(11));
+            net.live().forEach(n -> n.maintain(clock.instant()));
+            Await.until("every live node to drop the stopped ones", LIMIT, () -> net.live().stream()
+                    .flatMap(n -> n.contacts().stream())
+                    .noneMatch(c -> dead.contains(c.address())));
+            assertTrue(net.live().stream().allMatch(n -> n.contacts().size() > 0));
+        }
+    }
+
+    @Test
+    void valuesExpireAfterTheirLifetime() throws Exception {
+        ManualClock clock = new ManualClock();
+        try (TestNetwork net = TestNetwork.of(4, 7, b -> b.clock(clock).ttl(Duration.ofHours(2)))) {
+            Await.result("put", net.node(0).put("short-lived", DhtValue.text("v")));
+            clock.advance(Duration.ofHours(1));
+            assertEquals(Optional.of(DhtValue.text("v")), Await.result("get before expiry", net.node(3).get("short-lived")));
+            clock.advance(Duration.ofHours(1).plusSeconds(1));
+            for (DhtNode n : net.nodes()) {
+                n.expire(clock.instant());
+                assertEquals(0, n.stats().storedKeys(), "expired values are removed from " + n.localAddress());
+            }
+            assertEquals(Optional.empty(), Await.result("get after expiry", net.node(3).get("short-lived")));
+        }
+    }
+
+    @Test
+    void valuesHeldOverAnHourAreRepublishedToTheClosestNodes() throws Exception {
+        ManualClock clock = new ManualClock();
+        try (TestNetwork net = TestNetwork.of(6, 8, b -> b.clock(clock));
+             RawUdpPeer raw = new RawUdpPeer()) {
+            DhtNode holder = net.node(2);
+            NodeId key = NodeId.digestOf("republish-me");
+            // A bare store straight to one node: nobody else has the value.
+            byte[] reply = raw.call(WireCodec.encodeRequest(MessageId.random(new Random(1)),
+                    new RpcRequest.Store(NodeId.random(new Random(2)), key, DhtValue.text("kept"))), holder.localAddress());
+            Datagram.Response response = (Datagram.Response) WireCodec.decode(reply);
+            assertEquals(new RpcResponse.StoreReply(true), WireCodec.decodeResponse(RpcKind.STORE, response.body()));
+            long holders = net.nodes().stream().filter(n -> n.localValue(key).isPresent()).count();
+            assertEquals(1, holders);
+
+            clock.advance(Duration.ofMinutes(59));
+            assertEquals(0, Await.result("republish before an hour", holder.republish(clock.instant())));
+            clock.advance(Duration.ofMinutes(1));
+            assertEquals(1, Await.result("republish after an hour", holder.republish(clock.instant())));
+            assertTrue(net.nodes().stream().allMatch(n -> n.localValue(key).isPresent()),
+                    "with k=20 every one of the 6 nodes now holds the value");
+        }
+    }
+
+    @Test
+    void clientOnlyNodesUseTheDhtButNeverBecomeContacts() throws Exception {
+        try (TestNetwork net = TestNetwork.of(5, 9)) {
+            DhtNode client = DhtNode.start(net.baseConfig().clientOnly(true).rpcTimeout(Duration.ofMillis(500))
+                    .rpcTimeoutFloor(Duration.ofMillis(100)).build());
+            try {
+                Await.result("client bootstrap", client.bootstrap(List.of(net.node(0).localAddress())));
+                Await.result("client put", client.put("from-client", DhtValue.text("c")));
+                assertEquals(Optional.of(DhtValue.text("c")), Await.result("server get", net.node(4).get("from-client")));
+                assertEquals(0, client.stats().storedKeys(), "a client keeps no values");
+                // Servers tried to verify the client; it did not answer, so it is in nobody's table.
+                Await.until("servers to give up verifying the client", LIMIT,
+                        () -> net.nodes().stream().allMatch(n -> n.stats().rpcsInFlight() == 0));
+                assertTrue(net.nodes().stream().flatMap(n -> n.contacts().stream())
+                        .noneMatch(c -> c.id().equals(client.id())));
+            } finally {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void bootstrapReportsAddressesThatDoNotAnswer() throws Exception {
+        try (TestNetwork net = TestNetwork.of(1, 10); RawUdpPeer silent = new RawUdpPeer()) {
+            DhtNode joiner = DhtNode.start(net.baseConfig().rpcTimeout(Duration.ofMillis(300))
+                    .rpcTimeoutFloor(Duration.ofMillis(100)).build());
+            try {
+                BootstrapResult r = Await.result("bootstrap",
+                        joiner.bootstrap(List.of(net.node(0).localAddress(), silent.address())));
+                assertEquals(List.of(net.node(0).localAddress()),
+                        r.reached().stream().map(Contact::address).collect(Collectors.toList()));
+                assertEquals(List.of(silent.address()), r.unanswered());
+            } finally {
+                joiner.close();
+            }
+        }
+    }
+
+    @Test
+    void oversizedValuesAreRefusedWithAClearError() throws Exception {
+        try (TestNetwork net = TestNetwork.of(2, 11)) {
+            byte[] big = new byte[9000];
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> net.node(0).put("big", DhtValue.bytes(big)).get());
+            assertInstanceOf(ValueTooLargeException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("at most"), e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void aClientWithNobodyToAskFailsClearly() throws Exception {
+        try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+            CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                    () -> client.get("anything").join());
+            assertTrue(e.getCause().getMessage().contains("bootstrap first"), e.getCause().getMessage());
+        }
+    }
+
+    static Comparator<DhtNode> byDistanceTo(NodeId key) {
+        return (a, b) -> key.compareDistances(a.id(), b.id());
+    }
+}
