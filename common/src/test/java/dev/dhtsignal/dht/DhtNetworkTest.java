@@ -1,5 +1,6 @@
 package dev.dhtsignal.dht;
 
+import dev.dhtsignal.testing.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,5 +1,6 @@
 package dev.dhtsignal.dht;
 
+import dev.dhtsignal.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

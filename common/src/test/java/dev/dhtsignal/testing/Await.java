@@ -1,4 +1,4 @@
-package dev.dhtsignal.dht;
+package dev.dhtsignal.testing;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +9,9 @@ import java.util.function.BooleanSupplier;
 
 /** Waiting in tests: on a condition or a future, always with a deadline and a message naming what. */
 public final class Await {
+    /** The default limit: generous, so that only a real hang fails a test on a busy machine. */
+    public static final Duration DEADLINE = Duration.ofSeconds(30);
+
     private Await() {
     }
 
@@ -45,6 +48,23 @@ public final class Await {
     }
 
     public static <T> T result(String what, CompletableFuture<T> future) {
-        return result(what, Duration.ofSeconds(30), future);
+        return result(what, DEADLINE, future);
+    }
+
+    /** The exception {@code future} fails with (unwrapped); fails the test if it succeeds or hangs. */
+    public static Throwable failure(String what, CompletableFuture<?> future) {
+        try {
+            Object value = future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            throw new AssertionError(what + " should have failed but gave " + value);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            return cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null
+                    ? cause.getCause() : cause;
+        } catch (TimeoutException e) {
+            throw new AssertionError(what + " neither failed nor succeeded within " + DEADLINE.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + what);
+        }
     }
 }

@@ -1,0 +1,355 @@
+package dev.dhtsignal.rtc;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceGatheringState;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebRTC peer connection, driven with whole (non-trickle) session descriptions.
+ *
+ * <p>Offering side: {@link #createDataChannel(String)} (at least one, before the offer, so the
+ * offer includes a data section), {@link #createOffer()}, send the offer, receive the answer,
+ * {@link #acceptAnswer(SessionDescription)}. Answering side:
+ * {@link #acceptOffer(SessionDescription)}, send the answer, then
+ * {@link #incomingDataChannel()}. Both sides may wait for {@link #connected()}.
+ *
+ * <p>Every operation returns a future that fails (never just logs) when WebRTC reports an
+ * error; the exception message carries the native error text. Futures complete on the
+ * factory's worker threads, never on the native WebRTC thread. All methods are thread-safe.
+ * Renegotiation is not supported: one offer/answer exchange per peer.
+ */
+public final class RtcPeer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RtcPeer.class);
+
+    private final String name;
+    private final RtcConfig config;
+    private final Dispatcher dispatcher;
+    private final Consumer<RtcPeer> onClose;
+    private final RTCPeerConnection connection;
+
+    /**
+     * Held around every call into the native peer connection, so none runs during or after
+     * close (webrtc-java frees the native handle in close and later calls throw). Native
+     * callbacks never take it: the native thread must never wait for a Java lock.
+     */
+    private final Object nativeLock = new Object();
+    private volatile boolean closed; // written under nativeLock, read anywhere
+
+    // Completed directly where the event is seen, so the first event decides the outcome;
+    // handed out or chained only through the dispatcher (see Dispatcher#async).
+    private final CompletableFuture<Void> gatheringComplete = new CompletableFuture<>();
+    private final CompletableFuture<Void> connected = new CompletableFuture<>();
+    private final CompletableFuture<ConnectionEnd> ended = new CompletableFuture<>();
+    private final CompletableFuture<RtcDataChannel> incomingChannel = new CompletableFuture<>();
+    /** Channels to close with the peer: those created here and those the remote opened. */
+    private final Set<RtcDataChannel> channels = ConcurrentHashMap.newKeySet();
+    /** Native operations whose callback has not come yet; failed on close so nobody waits forever. */
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+
+    RtcPeer(String name, PeerConnectionFactory factory, RtcConfig config, Dispatcher dispatcher,
+            Consumer<RtcPeer> onClose) {
+        this.name = name;
+        this.config = config;
+        this.dispatcher = dispatcher;
+        this.onClose = onClose;
+        RTCPeerConnection created;
+        try {
+            created = factory.createPeerConnection(config.toNative(), new NativeObserver());
+        } catch (RuntimeException | Error e) {
+            throw new RtcException(name + ": WebRTC could not create a peer connection: " + e.getMessage(), e);
+        }
+        if (created == null) {
+            throw new RtcException(name + ": WebRTC could not create a peer connection (check the ICE servers "
+                    + config.iceServers() + ")");
+        }
+        this.connection = created;
+    }
+
+    /**
+     * Creates the offer, applies it locally and waits until ICE gathering is complete, so the
+     * returned description already lists every candidate.
+     */
+    public CompletableFuture<SessionDescription> createOffer() {
+        return createDescription(true)
+                .thenCompose(this::setLocalDescription)
+                .thenCompose(ignored -> awaitGathering())
+                .thenApply(ignored -> currentLocalDescription());
+    }
+
+    /**
+     * Applies the remote {@code offer}, creates the answer, applies it locally and waits until
+     * ICE gathering is complete; the returned answer lists every candidate.
+     */
+    public CompletableFuture<SessionDescription> acceptOffer(SessionDescription offer) {
+        Objects.requireNonNull(offer, "offer");
+        if (!offer.isOffer()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    name + ": acceptOffer needs an offer but was given an " + offer.type()));
+        }
+        return setRemoteDescription(offer)
+                .thenCompose(ignored -> createDescription(false))
+                .thenCompose(this::setLocalDescription)
+                .thenCompose(ignored -> awaitGathering())
+                .thenApply(ignored -> currentLocalDescription());
+    }
+
+    /** Applies the remote {@code answer} to the offer made by {@link #createOffer()}. */
+    public CompletableFuture<Void> acceptAnswer(SessionDescription answer) {
+        Objects.requireNonNull(answer, "answer");
+        if (answer.isOffer()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    name + ": acceptAnswer needs an answer but was given an offer"));
+        }
+        return setRemoteDescription(answer);
+    }
+
+    /**
+     * Opens an ordered, reliable data channel. On the offering side call it before
+     * {@link #createOffer()}: the offer only includes a data section if a channel exists.
+     *
+     * @throws IllegalStateException if the peer is closed
+     */
+    public RtcDataChannel createDataChannel(String label) {
+        Objects.requireNonNull(label, "label");
+        synchronized (nativeLock) {
+            requireOpen("create a data channel");
+            // The defaults are what we want: ordered, unlimited retransmits and lifetime (reliable).
+            RTCDataChannel created = connection.createDataChannel(label, new RTCDataChannelInit());
+            if (created == null) {
+                throw new RtcException(name + ": WebRTC could not create data channel '" + label + "'");
+            }
+            RtcDataChannel channel = new RtcDataChannel(created, name, dispatcher);
+            channels.add(channel);
+            return channel;
+        }
+    }
+
+    /** Completes with the first data channel the remote peer opens. */
+    public CompletableFuture<RtcDataChannel> incomingDataChannel() {
+        return dispatcher.async(incomingChannel);
+    }
+
+    /**
+     * Completes when the connection is established. Fails if it fails or is closed first; a
+     * temporary disconnect before connecting leaves it pending (WebRTC may still connect).
+     */
+    public CompletableFuture<Void> connected() {
+        return dispatcher.async(connected);
+    }
+
+    /**
+     * Completes when the connection stops working: on failure or close at any time, or on
+     * disconnect after having connected.
+     */
+    public CompletableFuture<ConnectionEnd> ended() {
+        return dispatcher.async(ended);
+    }
+
+    /**
+     * Closes the data channels and the peer connection, and fails whatever is still pending.
+     * Idempotent; may be called from any thread, including from future continuations.
+     */
+    @Override
+    public void close() {
+        synchronized (nativeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        log.debug("{}: closing", name);
+        // `closed` is set before this snapshot, so a channel the remote opens meanwhile is
+        // either in it or closed by the callback that sees `closed`.
+        List.copyOf(channels).forEach(RtcDataChannel::close);
+        synchronized (nativeLock) {
+            try {
+                connection.close();
+            } catch (RuntimeException | Error e) {
+                log.warn("{}: error while closing the peer connection", name, e);
+            }
+        }
+        RtcException closedFailure = new RtcException(name + " was closed");
+        List.copyOf(inFlight).forEach(operation -> operation.completeExceptionally(closedFailure));
+        gatheringComplete.completeExceptionally(closedFailure);
+        connected.completeExceptionally(new RtcException(name + " was closed before it connected"));
+        incomingChannel.completeExceptionally(
+                new RtcException(name + " was closed before the remote opened a data channel"));
+        ended.complete(ConnectionEnd.CLOSED);
+        onClose.accept(this);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private CompletableFuture<RTCSessionDescription> createDescription(boolean offer) {
+        String operation = offer ? "createOffer" : "createAnswer";
+        CompletableFuture<RTCSessionDescription> result = new CompletableFuture<>();
+        CreateSessionDescriptionObserver observer = new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+                result.complete(description);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                result.completeExceptionally(new RtcException(name + ": " + operation + " failed: " + error));
+            }
+        };
+        return callNative(operation, result, () -> {
+            if (offer) {
+                connection.createOffer(new RTCOfferOptions(), observer);
+            } else {
+                connection.createAnswer(new RTCAnswerOptions(), observer);
+            }
+        });
+    }
+
+    private CompletableFuture<Void> setLocalDescription(RTCSessionDescription description) {
+        return setDescription("setLocalDescription(" + description.sdpType + ")",
+                observer -> connection.setLocalDescription(description, observer));
+    }
+
+    private CompletableFuture<Void> setRemoteDescription(SessionDescription description) {
+        return setDescription("setRemoteDescription(" + description.type() + ")",
+                observer -> connection.setRemoteDescription(description.toNative(), observer));
+    }
+
+    private CompletableFuture<Void> setDescription(String operation, Consumer<SetSessionDescriptionObserver> call) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        SetSessionDescriptionObserver observer = new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                result.complete(null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                result.completeExceptionally(new RtcException(name + ": " + operation + " failed: " + error));
+            }
+        };
+        return callNative(operation, result, () -> call.accept(observer));
+    }
+
+    /**
+     * Starts an asynchronous native operation whose observer will complete {@code result}, and
+     * returns {@code result} as seen from a worker thread. Failures reported synchronously also
+     * end up in it: webrtc-java throws some of them, e.g. an unparsable SDP as a plain {@link Error}.
+     */
+    private <T> CompletableFuture<T> callNative(String operation, CompletableFuture<T> result, Runnable call) {
+        inFlight.add(result);
+        result.whenComplete((value, failure) -> inFlight.remove(result));
+        synchronized (nativeLock) {
+            if (closed) {
+                result.completeExceptionally(new IllegalStateException(name + " is closed; cannot " + operation));
+            } else {
+                try {
+                    call.run();
+                } catch (RuntimeException | Error e) {
+                    result.completeExceptionally(
+                            new RtcException(name + ": " + operation + " failed: " + e.getMessage(), e));
+                }
+            }
+        }
+        return dispatcher.async(result);
+    }
+
+    private CompletableFuture<Void> awaitGathering() {
+        return dispatcher.withTimeout(gatheringComplete, config.iceGatheringTimeout(),
+                "ICE candidate gathering to complete on " + name);
+    }
+
+    /** The local description as it is now, i.e. with the candidates gathered so far. */
+    private SessionDescription currentLocalDescription() {
+        RTCSessionDescription description;
+        synchronized (nativeLock) {
+            requireOpen("read the local description");
+            description = connection.getLocalDescription();
+        }
+        if (description == null) {
+            throw new RtcException(name + ": WebRTC has no local description after setting one");
+        }
+        return SessionDescription.fromNative(description);
+    }
+
+    private void requireOpen(String action) {
+        if (closed) {
+            throw new IllegalStateException(name + " is closed; cannot " + action);
+        }
+    }
+
+    /**
+     * Runs on the native signaling thread. Only records what happened, in the order WebRTC
+     * reports it; never blocks and never runs user code (that is attached through the dispatcher).
+     */
+    private final class NativeObserver implements PeerConnectionObserver {
+        @Override
+        public void onIceCandidate(RTCIceCandidate candidate) {
+            // Candidates reach the other side inside the complete SDP, not one by one.
+        }
+
+        @Override
+        public void onIceGatheringChange(RTCIceGatheringState state) {
+            log.debug("{}: ICE gathering {}", name, state);
+            if (state == RTCIceGatheringState.COMPLETE) {
+                gatheringComplete.complete(null);
+            }
+        }
+
+        @Override
+        public void onConnectionChange(RTCPeerConnectionState state) {
+            log.debug("{}: connection {}", name, state);
+            switch (state) {
+                case CONNECTED -> connected.complete(null);
+                case DISCONNECTED -> {
+                    // Before connecting this is transient; afterwards the caller wants to know.
+                    if (connected.isDone() && !connected.isCompletedExceptionally()) {
+                        ended.complete(ConnectionEnd.DISCONNECTED);
+                    }
+                }
+                case FAILED -> end(ConnectionEnd.FAILED, "failed (ICE/DTLS found no working path to the other peer)");
+                case CLOSED -> end(ConnectionEnd.CLOSED, "was closed");
+                default -> { }
+            }
+        }
+
+        /** Fails connected() unless it already succeeded, and ends the connection. */
+        private void end(ConnectionEnd reason, String what) {
+            connected.completeExceptionally(new RtcException(name + " " + what + " before it connected"));
+            ended.complete(reason);
+        }
+
+        @Override
+        public void onDataChannel(RTCDataChannel dataChannel) {
+            // Wrapped right here so its observer is registered before any message can be missed.
+            RtcDataChannel channel = new RtcDataChannel(dataChannel, name, dispatcher);
+            log.debug("{}: remote opened data channel '{}'", name, channel.label());
+            channels.add(channel);
+            if (closed) {
+                // Closing calls into WebRTC, which must not happen on this thread.
+                dispatcher.execute(channel::close);
+                return;
+            }
+            incomingChannel.complete(channel);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.dhtsignal.dht;
+
+import dev.dhtsignal.testing.Await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Starting and stopping nodes leaves nothing behind. */
+class NodeLifecycleTest {
+
+    @Test
+    void closeStopsEveryThreadAndNothingThrewAnywhere() throws Exception {
+        AtomicReference<Throwable> uncaught = new AtomicReference<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.compareAndSet(null, e));
+        try {
+            try (TestNetwork net = TestNetwork.of(5, 21, b -> b.threadName("lifecycle"))) {
+                Await.result("put", net.node(0).put("k", DhtValue.text("v")));
+                Await.result("get", net.node(4).get("k"));
+                assertTrue(threadsNamed("lifecycle-") > 0);
+                for (DhtNode n : net.nodes()) {
+                    assertEquals(0, n.stats().handlerFailures());
+                }
+            }
+            Await.until("every lifecycle- thread to end", Duration.ofSeconds(10), () -> threadsNamed("lifecycle-") == 0);
+            assertEquals(null, uncaught.get(), "no uncaught exception on any thread");
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+    }
+
+    @Test
+    void pendingCallsFailWhenTheNodeCloses() throws Exception {
+        try (RawUdpPeer silent = new RawUdpPeer()) {
+            DhtNode node = DhtNode.start(DhtConfig.builder().rpcTimeout(Duration.ofSeconds(30)).build());
+            CompletableFuture<NodeId> ping = node.ping(silent.address());
+            node.close();
+            node.close();  // twice is fine
+            ExecutionException e = assertThrows(ExecutionException.class, () -> ping.get(5, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+            assertTrue(node.get("x").isCompletedExceptionally() || awaitsFailure(node.get("x")));
+        }
+    }
+
+    @Test
+    void aTakenPortIsReportedWithTheAddress() throws Exception {
+        try (DhtNode first = DhtNode.start(DhtConfig.builder().build())) {
+            InetSocketAddress taken = new InetSocketAddress(InetAddress.getLoopbackAddress(), first.localAddress().getPort());
+            BindException e = assertThrows(BindException.class,
+                    () -> DhtNode.start(DhtConfig.builder().bindAddress(taken).build()));
+            assertTrue(e.getMessage().contains(String.valueOf(taken.getPort())), e.getMessage());
+        }
+    }
+
+    @Test
+    void badConfigurationIsRefusedWithTheReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DhtConfig.builder().k(0).build());
+        assertTrue(e.getMessage().contains("k (ksize)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DhtConfig.builder().rpcTimeout(Duration.ofMillis(100)).rpcTimeoutFloor(Duration.ofSeconds(1)).build());
+        assertTrue(e.getMessage().contains("floor"), e.getMessage());
+    }
+
+    @Test
+    void userAddressesParseOrFailNamingTheText() {
+        assertEquals(new InetSocketAddress(InetAddress.getLoopbackAddress(), 8468),
+                Endpoints.parseAndResolve("127.0.0.1:8468"));
+        assertEquals(8468, Endpoints.parseAndResolve("localhost:8468").getPort());
+        assertEquals(9, Endpoints.parseAndResolve("[::1]:9").getPort());
+        for (String bad : List.of("127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "host:port", ":8468", "no.such.host.invalid:1")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoints.parseAndResolve(bad));
+            assertTrue(e.getMessage().contains("'") , e.getMessage());
+        }
+        assertTrue(Endpoints.fromWire("example.org", 80).isEmpty(), "names from the wire are not resolved");
+        assertTrue(Endpoints.fromWire("127.0.0.1", 0).isEmpty());
+        assertTrue(Endpoints.fromWire("localhost", 8468).isPresent());
+        assertTrue(Endpoints.fromWire("::1", 8468).isPresent());
+    }
+
+    private static boolean awaitsFailure(CompletableFuture<?> f) {
+        try {
+            f.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            return false;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+}
