@@ -1,0 +1,38 @@
+package dev.dhtsignal.cli;
+
+/**
+ * Sets up slf4j-simple for the programs: everything to standard error (standard output is kept for the
+ * lines scripts read), with times, at INFO or, with {@code -v}, DEBUG for our own packages. Must run
+ * before the first logger is created.
+ */
+public final class Logging {
+    private Logging() {
+    }
+
+    public static void configure(boolean verbose) {
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.log.dev.dhtsignal", "debug");
+        }
+    }
+
+    /** Whether -v or --verbose is among the arguments; read before picocli runs, to set up logging first. */
+    public static boolean verboseRequested(String[] args) {
+        for (String a : args) {
+            if (a.equals("-v") || a.equals("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

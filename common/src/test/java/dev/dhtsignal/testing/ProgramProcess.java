@@ -1,0 +1,179 @@
+package dev.dhtsignal.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * One of the programs started as a real process ({@code java -jar <jar> args}), with its standard
+ * output kept line by line and its standard error kept whole, for tests that check transcripts.
+ */
+public final class ProgramProcess implements AutoCloseable {
+    private final String name;
+    private final Process process;
+    private final List<String> stdout = new ArrayList<>();
+    private final StringBuilder stderr = new StringBuilder();
+    private final Thread outReader;
+    private final Thread errReader;
+
+    private ProgramProcess(String name, Process process) {
+        this.name = name;
+        this.process = process;
+        this.outReader = pump(process.getInputStream(), name + "-stdout", line -> {
+            synchronized (stdout) {
+                stdout.add(line);
+                stdout.notifyAll();
+            }
+        });
+        this.errReader = pump(process.getErrorStream(), name + "-stderr", line -> {
+            synchronized (stderr) {
+                stderr.append(line).append('\n');
+            }
+        });
+    }
+
+    /** The fat jar of a program, e.g. {@code jar("dht-server")} is {@code dht-server/target/dht-server.jar}. */
+    public static Path jar(String program) {
+        Path root = Path.of(System.getProperty("project.root", ".."));
+        Path jar = root.resolve(program).resolve("target").resolve(program + ".jar").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing; build with 'mvn package' first");
+        }
+        return jar;
+    }
+
+    public static ProgramProcess start(String program, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(jar(program).toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_"));
+        pb.environment().putAll(env);
+        return new ProgramProcess(program, pb.start());
+    }
+
+    public static ProgramProcess start(String program, String... args) throws IOException {
+        return start(program, Map.of(), args);
+    }
+
+    private static Thread pump(InputStream in, String threadName, java.util.function.Consumer<String> sink) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    sink.accept(line);
+                }
+            } catch (IOException e) {
+                // The process ended; nothing more to read.
+            }
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Waits for a stdout line matching {@code wanted}; fails naming it, with both streams, after {@code limit}. */
+    public String awaitLine(String what, Duration limit, Predicate<String> wanted) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        synchronized (stdout) {
+            int seen = 0;
+            while (true) {
+                for (; seen < stdout.size(); seen++) {
+                    if (wanted.test(stdout.get(seen))) {
+                        return stdout.get(seen);
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(name + " did not print " + what + " within " + limit.toSeconds() + " s\n" + transcript());
+                }
+                try {
+                    stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted waiting for " + what);
+                }
+            }
+        }
+    }
+
+    public String awaitLine(String exactLine, Duration limit) {
+        return awaitLine("'" + exactLine + "'", limit, exactLine::equals);
+    }
+
+    /** Waits for the process to exit and for its output to be read; fails naming it after {@code limit}. */
+    public int awaitExit(Duration limit) {
+        try {
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(name + " still running after " + limit.toSeconds() + " s\n" + transcript());
+            }
+            outReader.join(5_000);
+            errReader.join(5_000);
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + name + " to exit");
+        }
+    }
+
+    public OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    public void closeStdin() throws IOException {
+        process.getOutputStream().close();
+    }
+
+    public List<String> stdoutLines() {
+        synchronized (stdout) {
+            return List.copyOf(stdout);
+        }
+    }
+
+    public String stderr() {
+        synchronized (stderr) {
+            return stderr.toString();
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGTERM, as Ctrl-C or a service manager would stop it. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    public String transcript() {
+        return "--- " + name + " stdout ---\n" + String.join("\n", stdoutLines()) + "\n--- " + name + " stderr ---\n" + stderr();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

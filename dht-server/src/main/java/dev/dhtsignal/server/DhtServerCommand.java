@@ -1,0 +1,185 @@
+package dev.dhtsignal.server;
+
+import dev.dhtsignal.cli.DurationConverter;
+import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.Logging;
+import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.dht.BootstrapResult;
+import dev.dhtsignal.dht.DhtConfig;
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.storage.StorageLimits;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dht-server}: a long-lived DHT node, compatible with the original Python network. */
+@Command(name = "dht-server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Runs a Kademlia DHT node that peers use to swap WebRTC offers and answers.",
+                "Prints 'DHT Server running on port N' on standard output once it listens; logs go to standard error."})
+public final class DhtServerCommand implements java.util.concurrent.Callable<Integer> {
+    /** The line scripts wait for, exactly as the original prints it. */
+    static final String READY_LINE = "DHT Server running on port %d";
+
+    @Parameters(paramLabel = "HOST:PORT", arity = "0..*",
+            description = "Existing nodes to join. A first node needs none.")
+    List<String> bootstrapAddresses = new ArrayList<>();
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = DhtConfig.DEFAULT_PORT;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind = "0.0.0.0";
+
+    @Option(names = "--ksize", paramLabel = "K", description = "Bucket size and replication factor (default: ${DEFAULT-VALUE}).")
+    int ksize = 20;
+
+    @Option(names = "--alpha", paramLabel = "N", description = "Lookup requests in flight at once (default: ${DEFAULT-VALUE}).")
+    int alpha = 3;
+
+    @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a stored value lives, e.g. 7d, 12h (default: 7d).")
+    Duration ttl = StorageLimits.DEFAULT_TTL;
+
+    @Option(names = "--rpc-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Longest wait for a reply; measured round trips shorten it (default: 2s).")
+    Duration rpcTimeout = Duration.ofSeconds(2);
+
+    @Option(names = "--max-value-bytes", paramLabel = "BYTES",
+            description = "Largest value accepted (default: ${DEFAULT-VALUE}).")
+    int maxValueBytes = StorageLimits.DEFAULT_MAX_VALUE_BYTES;
+
+    @Option(names = "--max-entries", paramLabel = "N", description = "Most values held (default: ${DEFAULT-VALUE}).")
+    int maxEntries = StorageLimits.DEFAULT_MAX_ENTRIES;
+
+    @Option(names = "--max-bytes", paramLabel = "BYTES", description = "Most bytes of keys and values held (default: ${DEFAULT-VALUE}).")
+    long maxBytes = StorageLimits.DEFAULT_MAX_BYTES;
+
+    @Option(names = "--rate-per-source", paramLabel = "N",
+            description = "Requests per second served to one IP address; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int ratePerSource = 1_000;
+
+    @Option(names = "--rate-total", paramLabel = "N",
+            description = "Requests per second served in total; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int rateTotal = 200_000;
+
+    @Option(names = "--receiver-threads", paramLabel = "N", hidden = true, description = "Socket reader threads.")
+    int receiverThreads = 1;
+
+    @Option(names = "--stats", paramLabel = "SECONDS",
+            description = "Print a line of statistics to standard error every SECONDS seconds.")
+    Integer statsSeconds;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log debug detail to standard error.")
+    boolean verbose;
+
+    private final PrintStream out;
+
+    DhtServerCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        Logging.configure(Logging.verboseRequested(args));
+        System.exit(Cli.execute(new DhtServerCommand(System.out), args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Logger log = LoggerFactory.getLogger("dht-server");
+        if (port < 0 || port > 65535) {
+            throw Cli.usage(this, "--port must be in 0..65535, got " + port);
+        }
+        if (statsSeconds != null && statsSeconds < 1) {
+            throw Cli.usage(this, "--stats must be at least 1 second");
+        }
+        List<InetSocketAddress> bootstrap = new ArrayList<>();
+        for (String address : bootstrapAddresses) {
+            try {
+                bootstrap.add(Endpoints.parseAndResolve(address));
+            } catch (IllegalArgumentException e) {
+                throw Cli.usage(this, "bootstrap address: " + e.getMessage());
+            }
+        }
+        DhtConfig config;
+        try {
+            config = DhtConfig.builder()
+                    .bindAddress(new InetSocketAddress(InetAddress.getByName(bind), port))
+                    .k(ksize)
+                    .alpha(alpha)
+                    .rpcTimeout(rpcTimeout)
+                    .rpcTimeoutFloor(rpcTimeout.compareTo(Duration.ofMillis(250)) < 0 ? rpcTimeout : Duration.ofMillis(250))
+                    .storage(new StorageLimits(ttl, maxValueBytes, maxEntries, maxBytes))
+                    .limits(new RateLimits(ratePerSource, ratePerSource * 2, rateTotal, 65_536))
+                    .receiverThreads(receiverThreads)
+                    .threadName("dht")
+                    .build();
+        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+
+        DhtNode node;
+        try {
+            node = DhtNode.start(config);
+        } catch (BindException e) {
+            System.err.println("dht-server: " + e.getMessage() + " (is another dht-server running on this port?)");
+            return 1;
+        } catch (IOException e) {
+            System.err.println("dht-server: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread shutdown = new Thread(() -> {
+            log.info("stopping");
+            node.close();
+            stopped.countDown();
+        }, "dht-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+
+        if (!bootstrap.isEmpty()) {
+            BootstrapResult joined = node.bootstrap(bootstrap).get();
+            if (!joined.unanswered().isEmpty()) {
+                log.warn("no answer from bootstrap node(s) {}; running on without them",
+                        joined.unanswered().stream().map(Endpoints::format).collect(Collectors.joining(", ")));
+            }
+            log.info("joined through {} of {} bootstrap node(s); {} contacts",
+                    joined.reached().size(), bootstrap.size(), joined.contacts());
+        }
+        log.info("node id {} listening on {}", node.id(), Endpoints.format(node.localAddress()));
+        out.printf(READY_LINE + "%n", node.localAddress().getPort());
+        out.flush();
+
+        ScheduledExecutorService statsTimer = null;
+        if (statsSeconds != null) {
+            StatsLine stats = new StatsLine(node::stats);
+            statsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dht-stats");
+                t.setDaemon(true);
+                return t;
+            });
+            statsTimer.scheduleAtFixedRate(() -> System.err.println(stats.next()), statsSeconds, statsSeconds, TimeUnit.SECONDS);
+        }
+        stopped.await();
+        if (statsTimer != null) {
+            statsTimer.shutdownNow();
+        }
+        return 0;
+    }
+}

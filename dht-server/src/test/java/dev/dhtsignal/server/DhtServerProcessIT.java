@@ -1,0 +1,98 @@
+package dev.dhtsignal.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.dht.DhtConfig;
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.testing.Await;
+import dev.dhtsignal.testing.ProgramProcess;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The dht-server jar as a real process, spoken to over UDP. */
+class DhtServerProcessIT {
+    private static final Duration START = Duration.ofSeconds(30);
+    private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
+
+    static int readyPort(ProgramProcess server) {
+        String line = server.awaitLine("the ready line", START, l -> READY.matcher(l).matches());
+        Matcher m = READY.matcher(line);
+        assertTrue(m.matches());
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void answersOverUdpOnceItPrintsItsReadyLineAndStopsCleanlyOnSigterm() throws Exception {
+        try (ProgramProcess server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1")) {
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), readyPort(server));
+            try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+                NodeId serverId = Await.result("ping", client.ping(address));
+                Await.result("bootstrap", client.bootstrap(List.of(address)));
+                Await.result("put", client.put("webrtc-offer", DhtValue.text("{\"sdp\":\"v=0\",\"type\":\"offer\"}")));
+                assertEquals(Optional.of(DhtValue.text("{\"sdp\":\"v=0\",\"type\":\"offer\"}")),
+                        Await.result("get", client.get("webrtc-offer")));
+                assertEquals(InetAddress.getLoopbackAddress(), Await.result("stun", client.stun(address)).getAddress());
+                assertFalse(serverId.equals(client.id()));
+            }
+            server.terminate();
+            int code = server.awaitExit(Duration.ofSeconds(20));
+            assertTrue(code == 0 || code == 143, "exit code after SIGTERM: " + code + "\n" + server.transcript());
+            assertFalse(server.stderr().contains("Exception"), server.transcript());
+        }
+    }
+
+    @Test
+    void aSecondServerOnTheSamePortExitsWithAClearMessage() throws Exception {
+        try (ProgramProcess first = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1")) {
+            int port = readyPort(first);
+            try (ProgramProcess second = ProgramProcess.start("dht-server", "--port", String.valueOf(port), "--bind", "127.0.0.1")) {
+                assertEquals(1, second.awaitExit(START));
+                assertTrue(second.stderr().contains("Address already in use") && second.stderr().contains(String.valueOf(port)),
+                        second.transcript());
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsExitWithUsageErrors() throws Exception {
+        for (List<String> args : List.of(List.of("not-an-address"), List.of("--ksize", "abc"), List.of("--ttl", "soon"),
+                List.of("--port", "70000"), List.of("--no-such-option"))) {
+            try (ProgramProcess p = ProgramProcess.start("dht-server", args.toArray(String[]::new))) {
+                assertEquals(2, p.awaitExit(START), p.transcript());
+                assertTrue(p.stderr().startsWith("dht-server: "), p.transcript());
+                assertTrue(p.stdoutLines().isEmpty(), p.transcript());
+            }
+        }
+    }
+
+    @Test
+    void joinsOtherServersAndWarnsAboutBootstrapAddressesThatDoNotAnswer() throws Exception {
+        try (ProgramProcess first = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1")) {
+            int firstPort = readyPort(first);
+            try (ProgramProcess second = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1",
+                    "--rpc-timeout", "500ms", "127.0.0.1:" + firstPort, "127.0.0.1:9")) {
+                int secondPort = readyPort(second);
+                assertTrue(second.stderr().contains("no answer from bootstrap node(s) 127.0.0.1:9"), second.transcript());
+                // A value put through the second is found through the first.
+                try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+                    Await.result("bootstrap", client.bootstrap(List.of(new InetSocketAddress("127.0.0.1", secondPort))));
+                    Await.result("put", client.put("shared", DhtValue.integer(7)));
+                }
+                try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+                    Await.result("bootstrap", client.bootstrap(List.of(new InetSocketAddress("127.0.0.1", firstPort))));
+                    assertEquals(Optional.of(DhtValue.integer(7)), Await.result("get", client.get("shared")));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what this project needs on a Debian/Ubuntu machine, only what is missing:
+# a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it) and iproute2
+# (the multi-host test builds network namespaces). Safe to run again. Uses sudo when not root.
+set -euo pipefail
+
+need=()
+java_major() {
+  java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1
+}
+if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ] 2>/dev/null; then
+  need+=(openjdk-17-jdk-headless)
+fi
+if ! command -v javac >/dev/null 2>&1; then
+  need+=(openjdk-17-jdk-headless)
+fi
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+if ! ldconfig -p 2>/dev/null | grep -q 'libpulse\.so\.0'; then
+  need+=(libpulse0)
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "setup: need root or sudo to install: ${need[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >&2
+  $sudo apt-get install -y -q --no-install-recommends "${need[@]}" >&2
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The project's test command (README, CI): installs what is missing, builds, and runs every unit and
+# integration test (mvn verify: unit tests, then the fat jars, then the *IT tests that start them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+mvn -B -Dstyle.color=never verify "$@"
