@@ -24,6 +24,31 @@ public final class Cli {
         return cl.execute(args);
     }
 
+    /**
+     * Ends the process with {@code code}, keeping standard output to the lines we printed. webrtc-java's
+     * native library writes "VM attach current thread failed" to standard output from a static destructor
+     * as the JVM exits; a script reading our transcript must not see that. So, after flushing, file
+     * descriptor 1 is closed and /dev/null opened at once, which takes the lowest free descriptor, 1.
+     * Nothing else runs then (every thread of ours has finished), so no other file can take it first.
+     */
+    public static void exitKeepingStdoutClean(int code) {
+        System.out.flush();
+        java.io.File devNull = new java.io.File("/dev/null");
+        if (devNull.exists()) {
+            System.out.close();
+            try {
+                nullSink = new java.io.FileOutputStream(devNull);
+            } catch (java.io.IOException e) {
+                // Standard output stays closed; the native line then goes nowhere, which is fine too.
+            }
+        }
+        System.exit(code);
+    }
+
+    /** Held so that the stream, and with it descriptor 1, stays open until the process ends. */
+    @SuppressWarnings("unused")
+    private static java.io.OutputStream nullSink;
+
     /** A bad-option error raised from inside a command, reported like picocli's own. */
     public static CommandLine.ParameterException usage(Object command, String message) {
         return new CommandLine.ParameterException(new CommandLine(command), message);

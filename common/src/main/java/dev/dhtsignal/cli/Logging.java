@@ -18,6 +18,9 @@ public final class Logging {
         if (verbose) {
             System.setProperty("org.slf4j.simpleLogger.log.dev.dhtsignal", "debug");
         }
+        // Initialise now, on one thread: loggers first touched by several threads at once make slf4j print
+        // a warning about replayed calls.
+        org.slf4j.LoggerFactory.getILoggerFactory();
     }
 
     /** Whether -v or --verbose is among the arguments; read before picocli runs, to set up logging first. */

@@ -167,6 +167,33 @@ public final class RtcDataChannel implements AutoCloseable {
         });
     }
 
+    /**
+     * Closes the channel so that the other side receives every message sent before: the native close
+     * resets the SCTP stream only after its queued data is delivered, and the channel reports CLOSED
+     * once the other side has agreed. Waits up to {@code limit} for that, then frees the channel as
+     * {@link #close()} does. Use it before tearing the connection down.
+     */
+    public void closeGracefully(Duration limit) {
+        synchronized (nativeLock) {
+            if (disposed) {
+                return;
+            }
+            try {
+                channel.close();
+            } catch (RuntimeException | Error e) {
+                log.warn("{}: error while closing", name, e);
+            }
+        }
+        try {
+            closed.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            log.debug("{} did not report closed within {} ms; freeing it anyway", name, limit.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
     /** Closes the channel (the other side sees {@link #closed()} complete) and frees it. Idempotent. */
     @Override
     public void close() {

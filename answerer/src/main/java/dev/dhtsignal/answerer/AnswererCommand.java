@@ -1,0 +1,127 @@
+package dev.dhtsignal.answerer;
+
+import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.Logging;
+import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.signal.Answerer;
+import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.PeerRuntime;
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.SignalingOptions;
+import dev.dhtsignal.signal.Transcript;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code answerer}: waits for an offer in the DHT, answers it, and chats over the data channel. */
+@Command(name = "answerer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Answers a WebRTC offer found in the DHT and chats over the data channel: lines read from "
+                + "standard input are sent, messages received are printed.",
+                "Exit codes: 0 done, 1 signaling or connection failed (the message says what was awaited and where), 2 bad option."})
+public final class AnswererCommand implements Callable<Integer> {
+    @Mixin
+    PeerOptions peer;
+
+    @Option(names = "--message", paramLabel = "TEXT", defaultValue = "Hello from Peer B!",
+            description = "The greeting sent in reply (default: ${DEFAULT-VALUE}).")
+    String message;
+
+    @Option(names = "--session", paramLabel = "CODE",
+            description = "Meet the offerer under keys derived from this session code, with sealed SDP.")
+    String session;
+
+    @Option(names = "--serve", description = "Stay up and answer one offer after another, and several at once, "
+            + "each as its own connection; lines are printed with the session they came from.")
+    boolean serve;
+
+    private final PrintStream out;
+
+    AnswererCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        Logging.configure(Logging.verboseRequested(args));
+        Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
+    }
+
+    @Override
+    public Integer call() {
+        SignalingOptions options;
+        try {
+            options = peer.toSignalingOptions(message, session);
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        if (serve && peer.once()) {
+            throw Cli.usage(this, "--serve and --once do not go together");
+        }
+        Transcript transcript = line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        };
+        if (!options.rendezvous().sealed()) {
+            System.err.println("answerer: warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is readable "
+                    + "by anyone on the DHT. Use --session or --secret to seal it.");
+        }
+        try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
+            Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
+            if (serve) {
+                new Server(answerer, transcript).run();
+                return 0;
+            }
+            transcript.line("Waiting for Offer SDP in DHT...");
+            Connection connection = answerFirstWorkingOffer(answerer, options, transcript);
+            Conversation.End end = Conversation.End.INPUT_ENDED;
+            if (peer.once()) {
+                // The offerer closes once it has our greeting; waiting for that makes sure it arrived.
+                Conversation.run(connection, null, transcript, "Received message on '" + options.label() + "': ");
+            } else {
+                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                end = Conversation.run(connection, stdin, transcript, "Received message on '" + options.label() + "': ");
+            }
+            connection.close();
+            if (end == Conversation.End.CONNECTION_LOST) {
+                System.err.println("answerer: the connection to the offerer was lost");
+                return 1;
+            }
+            return 0;
+        } catch (SignalingException e) {
+            System.err.println("answerer: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /**
+     * Answers offers until one connects or the time runs out. An offer can look live and still have no one
+     * behind it (its offerer was killed); then the next offer gets its turn.
+     */
+    private static Connection answerFirstWorkingOffer(Answerer answerer, SignalingOptions options, Transcript out) {
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            Answerer.PendingOffer offer = answerer.nextOffer(left);
+            try {
+                return answerer.answer(offer, out);
+            } catch (SignalingException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                System.err.println("answerer: offer " + offer.tag() + " did not work out (" + e.getMessage()
+                        + "); waiting for another");
+            }
+        }
+    }
+}

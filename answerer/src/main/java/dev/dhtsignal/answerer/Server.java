@@ -1,0 +1,94 @@
+package dev.dhtsignal.answerer;
+
+import dev.dhtsignal.signal.Answerer;
+import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.Transcript;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code answerer --serve}: answers every offer that appears, each on its own connection and thread, and
+ * prints each session's lines prefixed with {@code [session XXXXXXXX]} (the offer id's first characters).
+ * Lines typed on standard input go to every open session. Runs until the process is stopped.
+ */
+final class Server {
+    /** How long one wait for an offer lasts before the next begins; waiting itself never ends. */
+    private static final Duration WAIT_ROUND = Duration.ofHours(1);
+
+    private final Answerer answerer;
+    private final Transcript out;
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger threads = new AtomicInteger();
+    private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "answerer-session-" + threads.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    Server(Answerer answerer, Transcript out) {
+        this.answerer = answerer;
+        this.out = out;
+    }
+
+    void run() {
+        startInputBroadcast();
+        out.line("Waiting for Offer SDP in DHT...");
+        while (!Thread.currentThread().isInterrupted()) {
+            Answerer.PendingOffer offer;
+            try {
+                offer = answerer.nextOffer(WAIT_ROUND);
+            } catch (SignalingException e) {
+                continue;  // a quiet hour; keep waiting
+            }
+            sessions.execute(() -> serve(offer));
+        }
+    }
+
+    private void serve(Answerer.PendingOffer offer) {
+        Transcript session = out.prefixed("[session " + offer.tag() + "] ");
+        Connection connection;
+        try {
+            connection = answerer.answer(offer, session);
+        } catch (SignalingException e) {
+            System.err.println("answerer: [session " + offer.tag() + "] " + e.getMessage());
+            return;
+        }
+        open.add(connection);
+        try {
+            Conversation.End end = Conversation.run(connection, null, session,
+                    "Received message on '" + connection.channel().label() + "': ");
+            session.line(end == Conversation.End.CONNECTION_LOST ? "Connection lost" : "Channel closed");
+        } finally {
+            open.remove(connection);
+            connection.close();
+        }
+    }
+
+    /** Sends each line of standard input to every open session; the end of input ends nothing. */
+    private void startInputBroadcast() {
+        Thread reader = new Thread(() -> {
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            try {
+                for (String line; (line = in.readLine()) != null; ) {
+                    for (Connection c : open) {
+                        Conversation.send(c.channel(), line);
+                    }
+                }
+            } catch (IOException e) {
+                // No more input; sessions go on.
+            }
+        }, "answerer-input");
+        reader.setDaemon(true);
+        reader.start();
+    }
+}

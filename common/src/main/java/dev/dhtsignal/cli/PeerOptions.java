@@ -1,0 +1,98 @@
+package dev.dhtsignal.cli;
+
+import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.rtc.IceServer;
+import dev.dhtsignal.signal.Rendezvous;
+import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.SignalingOptions;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options the offerer and the answerer share. Settings the original kept in variables are options
+ * here and take their defaults from environment variables of the same names.
+ */
+public final class PeerOptions {
+    @Option(names = "--dht", paramLabel = "HOST:PORT",
+            defaultValue = "${env:DHT_SERVER_HOST:-127.0.0.1}:${env:DHT_SERVER_PORT:-8468}",
+            description = "DHT node to join (env DHT_SERVER_HOST, DHT_SERVER_PORT; default: ${DEFAULT-VALUE}).")
+    String dht;
+
+    @Option(names = "--offer-key", paramLabel = "NAME", defaultValue = "${env:DHT_KEY_OFFER:-webrtc-offer}",
+            description = "DHT key of the offer (env DHT_KEY_OFFER; default: ${DEFAULT-VALUE}).")
+    String offerKey;
+
+    @Option(names = "--answer-key", paramLabel = "NAME", defaultValue = "${env:DHT_KEY_ANSWER:-webrtc-answer}",
+            description = "DHT key of the answer (env DHT_KEY_ANSWER; default: ${DEFAULT-VALUE}).")
+    String answerKey;
+
+    @Option(names = "--label", paramLabel = "LABEL", defaultValue = "chat",
+            description = "Data channel label (default: ${DEFAULT-VALUE}).")
+    String label;
+
+    @Option(names = "--ice-server", paramLabel = "URL[,username=U,credential=P]",
+            description = "STUN or TURN server, repeatable (default: none; host candidates only).")
+    List<String> iceServers = new ArrayList<>();
+
+    @Option(names = "--secret", paramLabel = "SECRET", defaultValue = "${env:DHT_SECRET}",
+            description = "Seal the SDP with this shared secret (env DHT_SECRET, which keeps it out of 'ps').")
+    String secret;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "60s",
+            description = "How long to wait for the other peer's offer or answer (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "20s", description = "How long connecting and the greetings may take (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    @Option(names = "--poll-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "500ms", description = "Longest pause between two looks at the DHT; the first come faster "
+            + "(default: ${DEFAULT-VALUE}).")
+    Duration pollInterval;
+
+    @Option(names = "--slots", paramLabel = "N", defaultValue = "" + Rendezvous.DEFAULT_SLOTS,
+            description = "Offer slots per key, so several offerers can reach one 'answerer --serve' "
+                    + "(both sides must agree; default: ${DEFAULT-VALUE}).")
+    int slots;
+
+    @Option(names = "--once", description = "Exit right after the greetings instead of chatting.")
+    boolean once;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log debug detail to standard error.")
+    boolean verbose;
+
+    public boolean once() {
+        return once;
+    }
+
+    public boolean sealed(String sessionCode) {
+        return sessionCode != null || secret != null;
+    }
+
+    /**
+     * The options as the signaling layer takes them.
+     *
+     * @throws IllegalArgumentException naming the option that is wrong
+     */
+    public SignalingOptions toSignalingOptions(String greeting, String sessionCode) {
+        InetSocketAddress address;
+        try {
+            address = Endpoints.parseAndResolve(dht);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--dht: " + e.getMessage());
+        }
+        List<IceServer> ice = new ArrayList<>();
+        for (String spec : iceServers) {
+            ice.add(IceServer.parse(spec));
+        }
+        Rendezvous rendezvous = sealed(sessionCode)
+                ? Rendezvous.sealed(SharedSecret.of(sessionCode, secret), offerKey, answerKey, slots)
+                : Rendezvous.plain(offerKey, answerKey, slots);
+        return new SignalingOptions(address, rendezvous, label, greeting, ice, timeout, connectTimeout,
+                pollInterval, SignalingOptions.DEFAULT_DHT_TIMEOUT);
+    }
+}

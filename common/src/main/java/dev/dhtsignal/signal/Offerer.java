@@ -1,0 +1,167 @@
+package dev.dhtsignal.signal;
+
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.rtc.ChannelMessage;
+import dev.dhtsignal.rtc.RtcDataChannel;
+import dev.dhtsignal.rtc.RtcFactory;
+import dev.dhtsignal.rtc.RtcPeer;
+import dev.dhtsignal.rtc.SessionDescription;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The offering peer's side of one exchange: make an offer, publish it, wait for the answer to it,
+ * connect, and swap greetings. Prints the original offerer's lines.
+ *
+ * <p>Stale values from earlier runs are never used: the offer carries a fresh id and an expiry; an
+ * answer counts only if it names that id, or (the original answerer names none) if it is not the value
+ * that was already under the answer key before our offer went out. Once the answer is read, both keys
+ * are cleared, so the next run starts clean.
+ */
+public final class Offerer {
+    private static final Logger log = LoggerFactory.getLogger(Offerer.class);
+
+    private final SignalingOptions options;
+    private final Rendezvous rendezvous;
+    private final SignalFormat format;
+    private final DhtNode dht;
+    private final RtcFactory rtc;
+    private final ValueWaiter waiter;
+    private final Transcript out;
+    private final Clock clock;
+    private final List<CompletableFuture<?>> clearing = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public Offerer(SignalingOptions options, DhtNode dht, RtcFactory rtc, ScheduledExecutorService timer,
+                   Transcript out, Clock clock) {
+        this.options = options;
+        this.rendezvous = options.rendezvous();
+        this.format = rendezvous.format();
+        this.dht = dht;
+        this.rtc = rtc;
+        this.out = out;
+        this.clock = clock;
+        this.waiter = new ValueWaiter(dht, timer, options.pollInterval(), options.dhtDescription());
+    }
+
+    /**
+     * Runs the exchange up to the greetings.
+     *
+     * @throws SignalingException naming what was awaited and where, when a step fails or runs out of time
+     */
+    public Connection connect() {
+        RtcPeer peer = rtc.createPeer(options.rtcConfig());
+        try {
+            RtcDataChannel channel = peer.createDataChannel(options.label());
+            Inbox inbox = Inbox.of(channel);
+            // Gathering candidates takes a moment; the DHT work below overlaps it.
+            CompletableFuture<SessionDescription> offerSdp = peer.createOffer();
+
+            int slot = freeSlot();
+            NodeId offerKey = rendezvous.offerKey(slot);
+            NodeId answerKey = rendezvous.answerKey(slot);
+            DhtValue before = clearStaleAnswer(slot);
+
+            Instant now = clock.instant();
+            SignalMessage offer = new SignalMessage(
+                    Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(), "our offer (ICE candidate gathering)"),
+                    OfferIds.next(), now, now.plus(options.timeout()));
+            SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
+            Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
+                    "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
+            log.debug("offer {} stored in slot {}", offer, slot);
+            out.line("Offer SDP stored in DHT.");
+
+            out.line("Waiting for Answer SDP in DHT...");
+            ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", rendezvous.describeAnswer(slot),
+                    List.of(answerKey), i -> rendezvous.describeAnswer(slot));
+            ValueWaiter.Found<SignalMessage> answer = Waits.await(waiter.await(watch, (i, value) ->
+                            value.equals(before) ? Reading.<SignalMessage>refused("it was there before our offer (a stale answer)")
+                                    : format.readAnswer(value, answerKey, published), options.timeout()),
+                    options.timeout().plus(options.dhtTimeout().multipliedBy(5)), "the answer");
+            Waits.await(peer.acceptAnswer(answer.message().description()), options.connectTimeout(), "applying the answer");
+            out.line("Remote description set. WebRTC connection established.");
+            clear(offerKey);
+            clear(answerKey);
+
+            Waits.await(channel.opened(), options.connectTimeout(),
+                    "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
+            out.line("Data channel '" + options.label() + "' is open");
+            channel.send(options.greeting());
+            ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
+            out.line("Received message from Peer B: " + greeting.text());
+            return new Connection(peer, channel, inbox);
+        } catch (RuntimeException e) {
+            peer.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The first slot without a live offer in it: empty, cleared, expired, unreadable, or an offer of the
+     * original peers (which carries no expiry, so we cannot tell it is live and overwrite it as they would).
+     */
+    private int freeSlot() {
+        List<CompletableFuture<Optional<DhtValue>>> reads = new ArrayList<>();
+        for (int i = 0; i < rendezvous.slots(); i++) {
+            reads.add(dht.getDigest(rendezvous.offerKey(i)));
+        }
+        Instant now = clock.instant();
+        for (int i = 0; i < reads.size(); i++) {
+            Optional<DhtValue> value = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
+                    "reading " + rendezvous.describeOffer(i) + " on " + options.dhtDescription());
+            if (value.isEmpty()) {
+                return i;
+            }
+            Reading<SignalFormat.ReceivedOffer> reading = format.readOffer(value.get(), rendezvous.offerKey(i));
+            if (!(reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a)
+                    || a.message().message().expires() == null || a.message().message().isExpired(now)) {
+                return i;
+            }
+            log.info("{} holds a live offer of another offerer; trying the next slot", rendezvous.describeOffer(i));
+        }
+        throw new SignalingException("all " + rendezvous.slots() + " offer slots (" + rendezvous.describeOffers()
+                + ") hold live offers of other offerers on " + options.dhtDescription()
+                + "; try again later, or use a --session of your own");
+    }
+
+    /** Clears an answer left under the slot's answer key, and returns it so it is never taken as ours. */
+    private DhtValue clearStaleAnswer(int slot) {
+        NodeId answerKey = rendezvous.answerKey(slot);
+        Optional<DhtValue> left = Waits.await(dht.getDigest(answerKey), options.dhtTimeout().multipliedBy(5),
+                "reading " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
+        if (left.isEmpty() || SignalFormat.isCleared(left.get())) {
+            return null;
+        }
+        log.info("clearing a stale answer left under {}", rendezvous.describeAnswer(slot));
+        clear(answerKey);
+        return left.get();
+    }
+
+    /** Clears a key in the background; a failure only means the next run sees (and ignores) a stale value. */
+    private void clear(NodeId key) {
+        clearing.add(dht.putDigest(key, SignalFormat.CLEARED).whenComplete((r, e) -> {
+            if (e != null) {
+                log.debug("clearing {} failed: {}", key.shortHex(), e.getMessage());
+            }
+        }));
+    }
+
+    /** Waits (bounded) for the keys to be cleared, so a program does not exit with that still under way. */
+    public void awaitClearing() {
+        try {
+            Waits.await(CompletableFuture.allOf(clearing.toArray(CompletableFuture[]::new)),
+                    options.dhtTimeout().multipliedBy(5), "clearing the used keys");
+        } catch (SignalingException e) {
+            log.debug("{}", e.getMessage());
+        }
+    }
+}

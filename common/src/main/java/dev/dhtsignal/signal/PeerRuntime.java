@@ -1,0 +1,69 @@
+package dev.dhtsignal.signal;
+
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.rtc.RtcFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What a peer program runs on: the WebRTC factory, a client node in the DHT, and a timer for polling.
+ * They start in parallel (loading WebRTC's native library and joining the DHT both take a moment) and
+ * close in reverse order.
+ */
+public final class PeerRuntime implements AutoCloseable {
+    private final RtcFactory rtc;
+    private final DhtNode dht;
+    private final ScheduledExecutorService timer;
+
+    private PeerRuntime(RtcFactory rtc, DhtNode dht, ScheduledExecutorService timer) {
+        this.rtc = rtc;
+        this.dht = dht;
+        this.timer = timer;
+    }
+
+    /**
+     * @throws SignalingException when the DHT cannot be joined or WebRTC cannot load, saying which
+     */
+    public static PeerRuntime start(SignalingOptions options, String name) {
+        CompletableFuture<DhtNode> dht = CompletableFuture.supplyAsync(() -> DhtAccess.join(options, name + "-dht"));
+        RtcFactory rtc;
+        try {
+            rtc = new RtcFactory();
+        } catch (RuntimeException e) {
+            dht.thenAccept(DhtNode::close);
+            throw new SignalingException("WebRTC could not start: " + e.getMessage(), e);
+        }
+        try {
+            DhtNode node = dht.join();
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, name + "-poll");
+                t.setDaemon(true);
+                return t;
+            });
+            return new PeerRuntime(rtc, node, timer);
+        } catch (java.util.concurrent.CompletionException e) {
+            rtc.close();
+            throw e.getCause() instanceof SignalingException s ? s : new SignalingException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    public RtcFactory rtc() {
+        return rtc;
+    }
+
+    public DhtNode dht() {
+        return dht;
+    }
+
+    public ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        rtc.close();
+        dht.close();
+    }
+}

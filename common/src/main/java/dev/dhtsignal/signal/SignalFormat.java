@@ -1,0 +1,36 @@
+package dev.dhtsignal.signal;
+
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+
+/**
+ * How signaling messages are written into DHT values and read back: readable JSON text that the original
+ * peers understand ({@link PlainFormat}), or sealed boxes only the holders of a shared secret can open or
+ * make ({@link SealedFormat}).
+ */
+public interface SignalFormat {
+    /** An offer we published: the message and, when sealed, the keys its answer must be sealed with. */
+    record PublishedOffer(SignalMessage message, DhtValue value, SharedSecret.SealKeys keys) {
+    }
+
+    /** An offer we read: the message and, when sealed, the keys to seal our answer with. */
+    record ReceivedOffer(SignalMessage message, SharedSecret.SealKeys keys) {
+    }
+
+    /** The value that clears a key; the original peers read an empty string as "nothing there". */
+    DhtValue CLEARED = DhtValue.text("");
+
+    boolean sealed();
+
+    PublishedOffer encodeOffer(SignalMessage offer, NodeId key);
+
+    DhtValue encodeAnswer(SignalMessage answer, NodeId key, ReceivedOffer offer);
+
+    Reading<ReceivedOffer> readOffer(DhtValue value, NodeId key);
+
+    Reading<SignalMessage> readAnswer(DhtValue value, NodeId key, PublishedOffer ours);
+
+    static boolean isCleared(DhtValue value) {
+        return value.kind() == DhtValue.Kind.TEXT && value.asText().isEmpty();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.dhtsignal.signal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dhtsignal.rtc.SessionDescription;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A session description as one peer publishes it for the other: the JSON object the original peers
+ * exchange, {@code {"sdp": "...", "type": "offer"}}, plus fields they ignore and we use to tell a live
+ * exchange from a stale one.
+ *
+ * <pre>
+ * {"sdp": "v=0...", "type": "offer" | "answer",
+ *  "offer_id": "32 hex digits",      the offer's random id; an answer repeats the id of the offer it answers
+ *  "created_ms": 1732430000123,      when it was published (Unix milliseconds)
+ *  "expires_ms": 1732430060123}      offers only: when the offerer stops waiting for an answer
+ * </pre>
+ *
+ * Values from the original peers carry only {@code sdp} and {@code type}; the other fields are then empty.
+ */
+public record SignalMessage(SessionDescription description, String offerId, Instant created, Instant expires) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public SignalMessage {
+        Objects.requireNonNull(description, "description");
+    }
+
+    public Optional<String> offerIdIfAny() {
+        return Optional.ofNullable(offerId);
+    }
+
+    public boolean isOffer() {
+        return description.isOffer();
+    }
+
+    /** Whether an offer's offerer has stopped waiting by {@code now}; offers without an expiry never are. */
+    public boolean isExpired(Instant now) {
+        return expires != null && !now.isBefore(expires);
+    }
+
+    public String toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("sdp", description.sdp());
+        o.put("type", description.type());
+        if (offerId != null) {
+            o.put("offer_id", offerId);
+        }
+        if (created != null) {
+            o.put("created_ms", created.toEpochMilli());
+        }
+        if (expires != null) {
+            o.put("expires_ms", expires.toEpochMilli());
+        }
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+        }
+    }
+
+    /**
+     * Reads the JSON a peer published.
+     *
+     * @throws IllegalArgumentException saying what is wrong (not JSON, no sdp, unknown type...)
+     */
+    public static SignalMessage fromJson(String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        JsonNode sdp = node.get("sdp");
+        JsonNode type = node.get("type");
+        if (sdp == null || !sdp.isTextual() || sdp.asText().isEmpty()) {
+            throw new IllegalArgumentException("no \"sdp\" text");
+        }
+        if (type == null || !type.isTextual()) {
+            throw new IllegalArgumentException("no \"type\" text");
+        }
+        SessionDescription description = new SessionDescription(type.asText(), sdp.asText());
+        JsonNode offerId = node.get("offer_id");
+        return new SignalMessage(description,
+                offerId != null && offerId.isTextual() ? offerId.asText() : null,
+                instant(node.get("created_ms")), instant(node.get("expires_ms")));
+    }
+
+    private static Instant instant(JsonNode n) {
+        return n != null && n.canConvertToLong() ? Instant.ofEpochMilli(n.asLong()) : null;
+    }
+
+    @Override
+    public String toString() {
+        return description.type() + (offerId == null ? "" : " " + offerId.substring(0, Math.min(8, offerId.length())));
+    }
+}

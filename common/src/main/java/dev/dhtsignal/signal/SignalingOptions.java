@@ -1,0 +1,60 @@
+package dev.dhtsignal.signal;
+
+import dev.dhtsignal.rtc.IceServer;
+import dev.dhtsignal.rtc.RtcConfig;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the offerer and answerer are told by their options, immutable.
+ *
+ * @param dht the DHT node to join
+ * @param rendezvous the keys and format of the conversation
+ * @param label the data channel's label ("chat")
+ * @param greeting the first message sent over the channel
+ * @param iceServers STUN/TURN servers; none by default (host candidates only)
+ * @param timeout how long to wait for the other peer's offer or answer to appear
+ * @param connectTimeout how long the connection and the greeting exchange may take once both descriptions are set
+ * @param pollInterval the longest pause between two polls of the DHT
+ * @param dhtTimeout the longest wait for any one DHT reply
+ */
+public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, String label, String greeting,
+                               List<IceServer> iceServers, Duration timeout, Duration connectTimeout,
+                               Duration pollInterval, Duration dhtTimeout) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
+    public static final Duration DEFAULT_DHT_TIMEOUT = Duration.ofSeconds(2);
+
+    public SignalingOptions {
+        Objects.requireNonNull(dht, "dht");
+        Objects.requireNonNull(rendezvous, "rendezvous");
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(greeting, "greeting");
+        iceServers = List.copyOf(iceServers);
+        requirePositive(timeout, "timeout");
+        requirePositive(connectTimeout, "connect timeout");
+        requirePositive(pollInterval, "poll interval");
+        requirePositive(dhtTimeout, "DHT timeout");
+        if (label.isEmpty() || label.length() > 1000) {
+            throw new IllegalArgumentException("the channel label must be 1..1000 characters");
+        }
+    }
+
+    private static void requirePositive(Duration d, String what) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + d);
+        }
+    }
+
+    public RtcConfig rtcConfig() {
+        return new RtcConfig(iceServers, RtcConfig.defaults().iceGatheringTimeout());
+    }
+
+    /** "the DHT at 127.0.0.1:8468", for messages. */
+    public String dhtDescription() {
+        return "the DHT at " + dev.dhtsignal.dht.Endpoints.format(dht);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.dhtsignal.signal;
+
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits for a usable value to appear under one of some DHT keys by polling: the first poll comes at
+ * once, later ones after an interval that starts short and grows to a ceiling (the original polls
+ * once a second, which costs every round a second), until a time limit.
+ *
+ * <p>Values that are there but refused (stale, for another offer, sealed with another secret) are
+ * logged once each with the reason and waited past. When the limit passes, the failure names what was
+ * awaited, where, and, if values were present that did not open, says so: the likely cause is a wrong
+ * secret.
+ */
+public final class ValueWaiter {
+    private static final Logger log = LoggerFactory.getLogger(ValueWaiter.class);
+    static final Duration FIRST_INTERVAL = Duration.ofMillis(25);
+
+    private final DhtNode node;
+    private final ScheduledExecutorService timer;
+    private final Duration maxInterval;
+    private final String where;
+
+    /**
+     * @param where how to name the DHT in messages, e.g. "the DHT at 127.0.0.1:8468"
+     */
+    public ValueWaiter(DhtNode node, ScheduledExecutorService timer, Duration maxInterval, String where) {
+        this.node = node;
+        this.timer = timer;
+        this.maxInterval = maxInterval;
+        this.where = where;
+    }
+
+    /** A value found under one of the keys: which key (by index) and what it read as. */
+    public record Found<T>(int index, T message, DhtValue raw) {
+    }
+
+    /**
+     * What to watch.
+     *
+     * @param what what is awaited, for messages: "answer"
+     * @param where the keys in words: "key 'webrtc-answer'"
+     * @param keys the DHT keys to poll
+     * @param describeKey key i in words, for warnings about values refused there
+     */
+    public record Watch(String what, String where, List<NodeId> keys, IntFunction<String> describeKey) {
+        public Watch {
+            keys = List.copyOf(keys);
+        }
+    }
+
+    /**
+     * Polls the watched keys until {@code reader} accepts a value under one of them.
+     *
+     * @param reader reads the value found under key i; Empty and Refused keep the wait going
+     */
+    public <T> CompletableFuture<Found<T>> await(Watch watch, BiFunction<Integer, DhtValue, Reading<T>> reader,
+                                                  Duration limit) {
+        Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), limit);
+        poll.run();
+        return poll.result;
+    }
+
+    private final class Poll<T> {
+        final Watch watch;
+        final List<NodeId> keys;
+        final BiFunction<Integer, DhtValue, Reading<T>> reader;
+        final long deadline;
+        final Duration limit;
+        final CompletableFuture<Found<T>> result = new CompletableFuture<>();
+        final Set<DhtValue> refusedSeen = new HashSet<>();
+        long intervalNanos = FIRST_INTERVAL.toNanos();
+        int unopened;
+        String lastDhtError;
+
+        Poll(Watch watch, BiFunction<Integer, DhtValue, Reading<T>> reader, long deadline, Duration limit) {
+            this.watch = watch;
+            this.keys = watch.keys();
+            this.reader = reader;
+            this.deadline = deadline;
+            this.limit = limit;
+        }
+
+        void run() {
+            if (result.isDone()) {
+                return;
+            }
+            List<CompletableFuture<Optional<DhtValue>>> gets = new ArrayList<>();
+            for (NodeId key : keys) {
+                gets.add(node.getDigest(key));
+            }
+            CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+                inspect(gets);
+                return null;
+            });
+        }
+
+        private void inspect(List<CompletableFuture<Optional<DhtValue>>> gets) {
+            try {
+                for (int i = 0; i < gets.size() && !result.isDone(); i++) {
+                    CompletableFuture<Optional<DhtValue>> get = gets.get(i);
+                    if (get.isCompletedExceptionally()) {
+                        lastDhtError = get.handle((v, e) -> e.getCause() != null ? e.getCause().getMessage() : e.getMessage()).join();
+                        continue;
+                    }
+                    Optional<DhtValue> value = get.join();
+                    if (value.isEmpty()) {
+                        continue;
+                    }
+                    Reading<T> reading = reader.apply(i, value.get());
+                    if (reading instanceof Reading.Accepted<T> accepted) {
+                        result.complete(new Found<>(i, accepted.message(), value.get()));
+                    } else if (reading instanceof Reading.Refused<T> refused && refusedSeen.add(value.get())) {
+                        if (refusedSeen.size() > 1000) {
+                            refusedSeen.clear();  // bounded: a flood of forgeries costs log lines, not memory
+                        }
+                        if (refused.unopened()) {
+                            unopened++;
+                        }
+                        log.warn("ignoring the {} under {}: {}", watch.what(), watch.describeKey().apply(i), refused.reason());
+                    }
+                }
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            if (result.isDone()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now >= deadline) {
+                result.completeExceptionally(new SignalingException(timeoutMessage()));
+                return;
+            }
+            long wait = Math.min(intervalNanos, deadline - now);
+            intervalNanos = Math.min(maxInterval.toNanos(), intervalNanos * 2);
+            timer.schedule(this::run, wait, TimeUnit.NANOSECONDS);
+        }
+
+        private String timeoutMessage() {
+            StringBuilder sb = new StringBuilder("no ").append(watch.what()).append(" appeared under ")
+                    .append(watch.where()).append(" on ").append(where)
+                    .append(" within ").append(limit.toSeconds()).append(" s");
+            if (unopened > 0) {
+                sb.append("; ").append(unopened).append(" value(s) were present but none opened (likely a wrong secret or session code)");
+            } else if (!refusedSeen.isEmpty()) {
+                sb.append("; the value(s) there were refused (see the warnings above)");
+            }
+            if (lastDhtError != null) {
+                sb.append("; last DHT error: ").append(lastDhtError);
+            }
+            return sb.toString();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.dhtsignal.signal;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Blocking on a future with a limit, turning every way it can end badly into a message naming what was awaited. */
+final class Waits {
+    private Waits() {
+    }
+
+    static <T> T await(CompletableFuture<T> future, Duration limit, String what) {
+        try {
+            return future.get(Math.max(1, limit.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            throw new SignalingException("gave up waiting for " + what + " after " + seconds(limit));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null
+                    ? e.getCause().getCause() : e.getCause();
+            if (cause instanceof SignalingException s) {
+                throw s;
+            }
+            throw new SignalingException(what + " failed: " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SignalingException("interrupted while waiting for " + what);
+        }
+    }
+
+    static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,98 @@
+package dev.dhtsignal.offerer;
+
+import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.Logging;
+import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.Offerer;
+import dev.dhtsignal.signal.PeerRuntime;
+import dev.dhtsignal.signal.SessionCode;
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.SignalingOptions;
+import dev.dhtsignal.signal.Transcript;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code offerer}: publishes an offer in the DHT, waits for the answer, and chats over the data channel. */
+@Command(name = "offerer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Offers a WebRTC data channel through the DHT and chats over it: lines read from standard "
+                + "input are sent, messages received are printed.",
+                "Exit codes: 0 done, 1 signaling or connection failed (the message says what was awaited and where), 2 bad option."})
+public final class OffererCommand implements Callable<Integer> {
+    @Mixin
+    PeerOptions peer;
+
+    @Option(names = "--message", paramLabel = "TEXT", defaultValue = "Hello from Peer A!",
+            description = "The greeting sent first (default: ${DEFAULT-VALUE}).")
+    String message;
+
+    @Option(names = "--session", paramLabel = "CODE", arity = "0..1", fallbackValue = "",
+            description = "Meet the answerer under keys derived from a session code, with sealed SDP. "
+                    + "Without CODE a new code is made and the answerer's command printed.")
+    String session;
+
+    private final PrintStream out;
+
+    OffererCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        Logging.configure(Logging.verboseRequested(args));
+        Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
+    }
+
+    @Override
+    public Integer call() {
+        String code = session == null ? null : session.isEmpty() ? SessionCode.generate() : session;
+        SignalingOptions options;
+        try {
+            options = peer.toSignalingOptions(message, code);
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        Transcript transcript = line -> {
+            out.println(line);
+            out.flush();
+        };
+        if (session != null && session.isEmpty()) {
+            transcript.line("Session code: " + code);
+            transcript.line("On the answering side run: java -jar answerer.jar --session " + code
+                    + " --dht " + dev.dhtsignal.dht.Endpoints.format(options.dht()));
+        }
+        if (!options.rendezvous().sealed()) {
+            System.err.println("offerer: warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is readable "
+                    + "by anyone on the DHT. Use --session or --secret to seal it.");
+        }
+        try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
+            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
+                    Clock.systemUTC());
+            Connection connection = offerer.connect();
+            Conversation.End end = Conversation.End.INPUT_ENDED;
+            if (!peer.once()) {
+                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                end = Conversation.run(connection, stdin, transcript, "Received message from Peer B: ");
+            }
+            connection.close();
+            offerer.awaitClearing();
+            if (end == Conversation.End.CONNECTION_LOST) {
+                System.err.println("offerer: the connection to the answerer was lost");
+                return 1;
+            }
+            return 0;
+        } catch (SignalingException e) {
+            System.err.println("offerer: " + e.getMessage());
+            return 1;
+        }
+    }
+}
