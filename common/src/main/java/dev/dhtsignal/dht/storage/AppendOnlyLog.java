@@ -3,6 +3,7 @@ package dev.dhtsignal.dht.storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -64,6 +65,7 @@ final class AppendOnlyLog implements Closeable {
      * (a torn tail), and starts it with a header when it is empty. The file is created if missing.
      */
     static AppendOnlyLog openForAppend(Path path, long validBytes) throws IOException {
+        boolean creating = !Files.exists(path);
         RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
         try {
             if (file.length() != validBytes) {
@@ -78,6 +80,9 @@ final class AppendOnlyLog implements Closeable {
             // torn bytes back in the middle of the file.
             log.unsynced = true;
             log.sync();
+            if (creating) {
+                AtomicFile.syncDirectory(path.getParent());  // a new file's name must survive a power loss too
+            }
             return log;
         } catch (IOException | RuntimeException e) {
             file.close();

@@ -168,8 +168,8 @@ public final class FileValueStore extends MemoryValueStore {
                     throw new IOException("could not write the state recovered from damaged files to " + dir
                             + " (the damaged files are kept, nothing is lost): " + e.getMessage(), e);
                 }
-            } else if (appendLog.size() >= settings.compactAfterLogBytes()) {
-                store.compactIfDue();
+            } else {
+                store.compactIfDue();  // a log left long by compactions that failed last time
             }
             long interval = settings.syncInterval().toNanos();
             store.syncer.scheduleWithFixedDelay(store::syncInBackground, interval, interval, TimeUnit.NANOSECONDS);
