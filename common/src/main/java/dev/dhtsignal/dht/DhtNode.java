@@ -60,6 +60,8 @@ public final class DhtNode implements AutoCloseable {
     private final UdpTransport transport;
     private final ScheduledThreadPoolExecutor timer;
     private final ScheduledThreadPoolExecutor maintenance;
+    /** Runs callers' continuations; see {@link #publish}. */
+    private final java.util.concurrent.ExecutorService callbacks;
     private final TrafficCounters counters = new TrafficCounters();
     private final RoutingTable routing;
     private final ValueStore storage;
@@ -83,6 +85,7 @@ public final class DhtNode implements AutoCloseable {
         String name = config.threadName() + "-" + transport.localAddress().getPort();
         this.timer = executor(name + "-timer");
         this.maintenance = executor(name + "-maint");
+        this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(daemonThreads(name + "-callback"));
         this.routing = new RoutingTable(id, config.k());
         this.quarantine = new Quarantine(config.quarantine(), 4096);
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
@@ -119,13 +122,17 @@ public final class DhtNode implements AutoCloseable {
         return node;
     }
 
-    private static ScheduledThreadPoolExecutor executor(String threadName) {
-        ThreadFactory factory = r -> {
-            Thread t = new Thread(r, threadName);
+    private static ThreadFactory daemonThreads(String threadName) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, threadName + (count.incrementAndGet() == 1 ? "" : "-" + count.get()));
             t.setDaemon(true);
             return t;
         };
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, factory);
+    }
+
+    private static ScheduledThreadPoolExecutor executor(String threadName) {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, daemonThreads(threadName));
         // Most RPC timeouts are cancelled by the reply; without this they would sit in the queue until due.
         e.setRemoveOnCancelPolicy(true);
         return e;
@@ -379,8 +386,10 @@ public final class DhtNode implements AutoCloseable {
     }
 
     /**
-     * Hands a future to the caller: completed on the common pool rather than a node thread, and failed
-     * when the node closes first, so no caller waits on a node that is gone.
+     * Hands a future to the caller: completed on this node's callback threads rather than the socket or
+     * timer threads (a caller's slow continuation must not stall the node), and failed when the node
+     * closes first, so no caller waits on a node that is gone. Not the common pool: on a 2-core machine
+     * CompletableFuture would start a new thread for every completion.
      */
     private <T> CompletableFuture<T> publish(CompletableFuture<T> inner) {
         CompletableFuture<T> outer = new CompletableFuture<>();
@@ -397,7 +406,7 @@ public final class DhtNode implements AutoCloseable {
             } else {
                 outer.complete(r);
             }
-        });
+        }, callbacks);
         return outer;
     }
 
@@ -542,6 +551,7 @@ public final class DhtNode implements AutoCloseable {
         for (CompletableFuture<?> f : outstanding) {
             f.completeExceptionally(gone);
         }
+        callbacks.shutdown();
         storage.close();
         log.debug("node {} closed", id.shortHex());
     }

@@ -63,6 +63,11 @@ public final class Answerer {
         this.waiter = new ValueWaiter(dht, timer, options.pollInterval(), options.dhtDescription());
     }
 
+    /** Values seen and refused so far (forged, stale, for another offer...), each with the reason. */
+    public java.util.List<String> refusals() {
+        return waiter.refusals();
+    }
+
     /**
      * Waits up to {@code limit} for a live offer not taken before, and takes it.
      *

@@ -52,6 +52,11 @@ public final class Offerer {
         this.waiter = new ValueWaiter(dht, timer, options.pollInterval(), options.dhtDescription());
     }
 
+    /** Values seen and refused so far (forged, stale, for another offer...), each with the reason. */
+    public java.util.List<String> refusals() {
+        return waiter.refusals();
+    }
+
     /**
      * Runs the exchange up to the greetings.
      *
@@ -59,6 +64,7 @@ public final class Offerer {
      */
     public Connection connect() {
         RtcPeer peer = rtc.createPeer(options.rtcConfig());
+        NodeId ourOfferKey = null;
         try {
             RtcDataChannel channel = peer.createDataChannel(options.label());
             Inbox inbox = Inbox.of(channel);
@@ -78,6 +84,7 @@ public final class Offerer {
             Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
                     "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
             log.debug("offer {} stored in slot {}", offer, slot);
+            ourOfferKey = offerKey;
             out.line("Offer SDP stored in DHT.");
 
             out.line("Waiting for Answer SDP in DHT...");
@@ -101,6 +108,9 @@ public final class Offerer {
             return new Connection(peer, channel, inbox);
         } catch (RuntimeException e) {
             peer.close();
+            if (ourOfferKey != null) {
+                clear(ourOfferKey);  // nobody should answer an offer whose offerer has given up
+            }
             throw e;
         }
     }

@@ -26,7 +26,16 @@ public final class PeerRuntime implements AutoCloseable {
      * @throws SignalingException when the DHT cannot be joined or WebRTC cannot load, saying which
      */
     public static PeerRuntime start(SignalingOptions options, String name) {
-        CompletableFuture<DhtNode> dht = CompletableFuture.supplyAsync(() -> DhtAccess.join(options, name + "-dht"));
+        CompletableFuture<DhtNode> dht = new CompletableFuture<>();
+        Thread joining = new Thread(() -> {
+            try {
+                dht.complete(DhtAccess.join(options, name + "-dht"));
+            } catch (RuntimeException e) {
+                dht.completeExceptionally(e);
+            }
+        }, name + "-join");
+        joining.setDaemon(true);
+        joining.start();
         RtcFactory rtc;
         try {
             rtc = new RtcFactory();

@@ -35,6 +35,7 @@ public final class ValueWaiter {
     private final ScheduledExecutorService timer;
     private final Duration maxInterval;
     private final String where;
+    private final List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param where how to name the DHT in messages, e.g. "the DHT at 127.0.0.1:8468"
@@ -44,6 +45,11 @@ public final class ValueWaiter {
         this.timer = timer;
         this.maxInterval = maxInterval;
         this.where = where;
+    }
+
+    /** Every value refused so far, with the reason, as logged: for tests and tools. */
+    public List<String> refusals() {
+        return List.copyOf(refusals);
     }
 
     /** A value found under one of the keys: which key (by index) and what it read as. */
@@ -132,7 +138,9 @@ public final class ValueWaiter {
                         if (refused.unopened()) {
                             unopened++;
                         }
-                        log.warn("ignoring the {} under {}: {}", watch.what(), watch.describeKey().apply(i), refused.reason());
+                        String note = "ignoring the " + watch.what() + " under " + watch.describeKey().apply(i) + ": " + refused.reason();
+                        refusals.add(note);
+                        log.warn(note);
                     }
                 }
             } catch (RuntimeException e) {
@@ -155,9 +163,10 @@ public final class ValueWaiter {
         private String timeoutMessage() {
             StringBuilder sb = new StringBuilder("no ").append(watch.what()).append(" appeared under ")
                     .append(watch.where()).append(" on ").append(where)
-                    .append(" within ").append(limit.toSeconds()).append(" s");
+                    .append(" within ").append(Waits.seconds(limit));
             if (unopened > 0) {
-                sb.append("; ").append(unopened).append(" value(s) were present but none opened (likely a wrong secret or session code)");
+                sb.append("; ").append(unopened).append(" value(s) were there but none opened: forged, tampered, "
+                        + "or sealed with another secret (check the session code and --secret)");
             } else if (!refusedSeen.isEmpty()) {
                 sb.append("; the value(s) there were refused (see the warnings above)");
             }

@@ -31,7 +31,9 @@ final class Waits {
         }
     }
 
+    /** A limit as people say it: whole seconds from one second up, else milliseconds. */
     static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+        long ms = d.toMillis();
+        return ms >= 1_000 ? Math.round(ms / 1000.0) + " s" : ms + " ms";
     }
 }

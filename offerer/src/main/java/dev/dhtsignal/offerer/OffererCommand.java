@@ -77,14 +77,18 @@ public final class OffererCommand implements Callable<Integer> {
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
                     Clock.systemUTC());
-            Connection connection = offerer.connect();
+            Connection connection;
+            try {
+                connection = offerer.connect();
+            } finally {
+                offerer.awaitClearing();
+            }
             Conversation.End end = Conversation.End.INPUT_ENDED;
             if (!peer.once()) {
                 BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
                 end = Conversation.run(connection, stdin, transcript, "Received message from Peer B: ");
             }
             connection.close();
-            offerer.awaitClearing();
             if (end == Conversation.End.CONNECTION_LOST) {
                 System.err.println("offerer: the connection to the answerer was lost");
                 return 1;

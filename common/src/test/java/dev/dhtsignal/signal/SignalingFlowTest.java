@@ -1,0 +1,210 @@
+package dev.dhtsignal.signal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.dht.DhtConfig;
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.rtc.RtcFactory;
+import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.testing.Await;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The offerer and answerer flows in one JVM, against a DHT node in the same JVM, over real WebRTC. */
+class SignalingFlowTest {
+    static final List<String> OFFERER_LINES = List.of(
+            "Offer SDP stored in DHT.",
+            "Waiting for Answer SDP in DHT...",
+            "Remote description set. WebRTC connection established.",
+            "Data channel 'chat' is open",
+            "Received message from Peer B: Hello from Peer B!");
+    static final List<String> ANSWERER_LINES = List.of(
+            "Remote description set. Creating Answer SDP...",
+            "Answer SDP stored in DHT.",
+            "WebRTC connection established.",
+            "Received message on 'chat': Hello from Peer A!",
+            "Data channel 'chat' is open");
+
+    private static RtcFactory rtc;
+    private static ScheduledExecutorService timer;
+    private DhtNode server;
+    private final List<DhtNode> clients = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startWebRtc() {
+        rtc = new RtcFactory();
+        timer = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterAll
+    static void stopWebRtc() {
+        timer.shutdownNow();
+        rtc.close();
+    }
+
+    @BeforeEach
+    void startDht() throws Exception {
+        server = DhtNode.start(DhtConfig.builder().threadName("flow-dht").build());
+    }
+
+    @AfterEach
+    void stopDht() {
+        clients.forEach(DhtNode::close);
+        server.close();
+    }
+
+    private SignalingOptions options(Rendezvous rendezvous, String greeting, Duration timeout) {
+        return new SignalingOptions(server.localAddress(), rendezvous, "chat", greeting, List.of(), timeout,
+                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+    }
+
+    private DhtNode join(SignalingOptions options) {
+        DhtNode node = DhtAccess.join(options, "flow-client");
+        clients.add(node);
+        return node;
+    }
+
+    private Offerer offerer(SignalingOptions options, List<String> lines) {
+        return new Offerer(options, join(options), rtc, timer, lines::add, Clock.systemUTC());
+    }
+
+    private Answerer answerer(SignalingOptions options, Clock clock) {
+        return new Answerer(options, join(options), rtc, timer, clock);
+    }
+
+    /** Runs one full round; returns the two transcripts. */
+    private List<List<String>> round(Rendezvous rendezvous) {
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        Offerer offerer = offerer(options(rendezvous, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        Answerer answerer = answerer(options(rendezvous, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        CompletableFuture<Connection> answered = CompletableFuture.supplyAsync(
+                () -> answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add));
+        Connection offered = offerer.connect();
+        Connection answering = Await.result("the answerer's side", answered);
+        offered.close();
+        Await.result("the answerer to see the channel close", answering.channel().closed());
+        answering.close();
+        offerer.awaitClearing();
+        return List.of(offererLines, answererLines);
+    }
+
+    @Test
+    void plainRoundPrintsTheOriginalLinesAndASecondRoundOnTheSameKeysWorks() {
+        Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 4);
+        for (int i = 0; i < 2; i++) {
+            List<List<String>> lines = round(keys);
+            assertEquals(OFFERER_LINES, lines.get(0), "offerer, round " + (i + 1));
+            assertEquals(ANSWERER_LINES, lines.get(1), "answerer, round " + (i + 1));
+        }
+        // Used keys are cleared with the empty string the original peers read as "nothing there".
+        assertEquals(Optional.of(SignalFormat.CLEARED), server.localValue(NodeId.digestOf("webrtc-offer")));
+        assertEquals(Optional.of(SignalFormat.CLEARED), server.localValue(NodeId.digestOf("webrtc-answer")));
+    }
+
+    @Test
+    void staleOffersAndAnswersLeftByEarlierRunsAreNeverUsed() {
+        Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 1);
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
+        SignalMessage deadOffer = new SignalMessage(SessionDescription.offer("v=0\r\nstale"), "dd".repeat(16),
+                longAgo, longAgo.plusSeconds(60));
+        Await.result("planting a stale offer", server.put("webrtc-offer", DhtValue.text(deadOffer.toJson())));
+        // An answer from an original answerer (no offer id) to some earlier offer.
+        Await.result("planting a stale answer", server.put("webrtc-answer",
+                DhtValue.text("{\"sdp\": \"v=0\\r\\nstale\", \"type\": \"answer\"}")));
+        List<List<String>> lines = round(keys);
+        assertEquals(OFFERER_LINES, lines.get(0));
+        assertEquals(ANSWERER_LINES, lines.get(1));
+    }
+
+    @Test
+    void aForgedAnswerIsReportedAndNeverApplied() throws Exception {
+        SharedSecret secret = SharedSecret.of("FRGD-TEST-CODE", null);
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+        dev.dhtsignal.testing.Await.until("the offer to be published", Duration.ofSeconds(30),
+                () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
+
+        // A third party who can see the DHT key, but lacks the secret, stores its own answer there.
+        SealedFormat forger = new SealedFormat(SharedSecret.of(null, "not the secret"));
+        SignalMessage evil = new SignalMessage(SessionDescription.answer("v=0\r\nforged"), "00".repeat(16), Instant.now(), null);
+        DhtValue forged = forger.encodeAnswer(evil, keys.answerKey(0), new SignalFormat.ReceivedOffer(evil,
+                SharedSecret.of(null, "not the secret").sealKeys(SealedBox.newSalt())));
+        Await.result("storing the forgery", server.putDigest(keys.answerKey(0), forged));
+        dev.dhtsignal.testing.Await.until("the offerer to report the forgery", Duration.ofSeconds(30),
+                () -> offerer.refusals().stream().anyMatch(r -> r.contains("does not open")));
+
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        Connection answering = answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add);
+        // Had the forgery reached setRemoteDescription, applying the real answer would fail ("wrong state").
+        Connection connection = Await.result("the offerer connecting to the real answerer", offered);
+        assertEquals(OFFERER_LINES, offererLines);
+        assertEquals(ANSWERER_LINES, answererLines);
+        connection.close();
+        answering.close();
+    }
+
+    @Test
+    void aReplayedOfferFromAnEarlierRoundIsRefusedAsExpired() {
+        SharedSecret secret = SharedSecret.of("RPLY-TEST-CODE", null);
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
+        // Capture the sealed offer of a round while it is in the DHT.
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(2)), offererLines);
+        assertThrows(SignalingException.class, offerer::connect, "no answerer: the offerer gives up");
+        offerer.awaitClearing();
+        // An eavesdropper recorded the offer value; it replays it an hour later.
+        SignalFormat.PublishedOffer recorded = keys.format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\nold"),
+                "ee".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keys.offerKey(0));
+        Await.result("replaying the old offer", server.putDigest(keys.offerKey(0), recorded.value()));
+        Clock anHourLater = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
+        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), anHourLater);
+        SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));
+        assertTrue(e.getMessage().contains("no offer appeared"), e.getMessage());
+        assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("expired")), answerer.refusals().toString());
+    }
+
+    @Test
+    void aTamperedSealedOfferIsRefusedAndTheTimeoutSaysNoneOpened() {
+        SharedSecret secret = SharedSecret.of("TMPR-TEST-CODE", null);
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
+        SignalFormat.PublishedOffer offer = keys.format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\n"),
+                "ff".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keys.offerKey(0));
+        byte[] bytes = offer.value().asBytes();
+        bytes[40] ^= 0x01;
+        Await.result("storing the tampered offer", server.putDigest(keys.offerKey(0), DhtValue.bytes(bytes)));
+        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), Clock.systemUTC());
+        SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));
+        assertTrue(e.getMessage().contains("none opened"), e.getMessage());
+        assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("does not open")), answerer.refusals().toString());
+    }
+
+    @Test
+    void aSealedRoundWorksAndTheDhtSeesOnlyCiphertext() {
+        SharedSecret secret = SharedSecret.of(null, "correct horse battery staple");
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 2);
+        List<List<String>> lines = round(keys);
+        assertEquals(OFFERER_LINES, lines.get(0));
+        assertEquals(ANSWERER_LINES, lines.get(1));
+        assertTrue(server.localValue(NodeId.digestOf("webrtc-offer")).isEmpty(), "the plain key names are not used");
+    }
+}
