@@ -9,10 +9,13 @@ import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -38,6 +41,7 @@ public final class Offerer {
     private final ValueWaiter waiter;
     private final Transcript out;
     private final Clock clock;
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
     private final List<CompletableFuture<?>> clearing = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Offerer(SignalingOptions options, DhtNode dht, RtcFactory rtc, ScheduledExecutorService timer,
@@ -57,6 +61,15 @@ public final class Offerer {
         return waiter.refusals();
     }
 
+    /** What waiting on a slot brought: the answer, or news that another offerer's offer replaced ours. */
+    private sealed interface SlotOutcome {
+        record Answered(SignalMessage answer) implements SlotOutcome {
+        }
+
+        record Displaced() implements SlotOutcome {
+        }
+    }
+
     /**
      * Runs the exchange up to the greetings.
      *
@@ -70,34 +83,41 @@ public final class Offerer {
             Inbox inbox = Inbox.of(channel);
             // Gathering candidates takes a moment; the DHT work below overlaps it.
             CompletableFuture<SessionDescription> offerSdp = peer.createOffer();
-
-            int slot = freeSlot();
-            NodeId offerKey = rendezvous.offerKey(slot);
-            NodeId answerKey = rendezvous.answerKey(slot);
-            DhtValue before = clearStaleAnswer(slot);
-
-            Instant now = clock.instant();
-            SignalMessage offer = new SignalMessage(
-                    Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(), "our offer (ICE candidate gathering)"),
-                    OfferIds.next(), now, now.plus(options.timeout()));
-            SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
-            Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
-                    "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
-            log.debug("offer {} stored in slot {}", offer, slot);
-            ourOfferKey = offerKey;
-            out.line("Offer SDP stored in DHT.");
-
-            out.line("Waiting for Answer SDP in DHT...");
-            ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", rendezvous.describeAnswer(slot),
-                    List.of(answerKey), i -> rendezvous.describeAnswer(slot));
-            ValueWaiter.Found<SignalMessage> answer = Waits.await(waiter.await(watch, (i, value) ->
-                            value.equals(before) ? Reading.<SignalMessage>refused("it was there before our offer (a stale answer)")
-                                    : format.readAnswer(value, answerKey, published), options.timeout()),
-                    options.timeout().plus(options.dhtTimeout().multipliedBy(5)), "the answer");
-            Waits.await(peer.acceptAnswer(answer.message().description()), options.connectTimeout(), "applying the answer");
+            long deadline = System.nanoTime() + options.timeout().toNanos();
+            Set<Integer> lost = new HashSet<>();
+            SignalMessage answer = null;
+            int slot = -1;
+            while (answer == null) {
+                slot = freeSlot(lost);
+                NodeId offerKey = rendezvous.offerKey(slot);
+                DhtValue before = clearStaleAnswer(slot);
+                Instant now = clock.instant();
+                SignalMessage offer = new SignalMessage(
+                        Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(), "our offer (ICE candidate gathering)"),
+                        OfferIds.next(), now, now.plus(options.timeout()));
+                SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
+                Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
+                        "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
+                log.debug("offer {} stored in slot {}", offer, slot);
+                if (ourOfferKey == null) {
+                    out.line("Offer SDP stored in DHT.");
+                    out.line("Waiting for Answer SDP in DHT...");
+                }
+                ourOfferKey = offerKey;
+                SlotOutcome outcome = awaitAnswer(slot, published, before, deadline);
+                if (outcome instanceof SlotOutcome.Answered a) {
+                    answer = a.answer();
+                } else {
+                    // Two offerers took the same free slot at once and theirs was stored last. Move on.
+                    log.info("another offerer's offer replaced ours under {}; offering in another slot",
+                            rendezvous.describeOffer(slot));
+                    lost.add(slot);
+                }
+            }
+            Waits.await(peer.acceptAnswer(answer.description()), options.connectTimeout(), "applying the answer");
             out.line("Remote description set. WebRTC connection established.");
-            clear(offerKey);
-            clear(answerKey);
+            clear(ourOfferKey);
+            clear(rendezvous.answerKey(slot));
 
             Waits.await(channel.opened(), options.connectTimeout(),
                     "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
@@ -116,27 +136,57 @@ public final class Offerer {
     }
 
     /**
-     * The first slot without a live offer in it: empty, cleared, expired, unreadable, or an offer of the
-     * original peers (which carries no expiry, so we cannot tell it is live and overwrite it as they would).
+     * Polls the slot's answer key for the answer to our offer, and our own offer key to notice when
+     * another offerer's offer has replaced ours (then the answerer never sees ours).
      */
-    private int freeSlot() {
+    private SlotOutcome awaitAnswer(int slot, SignalFormat.PublishedOffer published, DhtValue before, long deadline) {
+        NodeId answerKey = rendezvous.answerKey(slot);
+        NodeId offerKey = rendezvous.offerKey(slot);
+        ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", rendezvous.describeAnswer(slot),
+                List.of(answerKey, offerKey), i -> i == 0 ? rendezvous.describeAnswer(slot) : rendezvous.describeOffer(slot));
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        ValueWaiter.Found<SlotOutcome> found = Waits.await(waiter.await(watch, (i, value) -> {
+            if (i == 1) {
+                return value.equals(published.value()) ? Reading.empty() : Reading.accepted(new SlotOutcome.Displaced());
+            }
+            if (value.equals(before)) {
+                return Reading.refused("it was there before our offer (a stale answer)");
+            }
+            return format.readAnswer(value, answerKey, published).map(SlotOutcome.Answered::new);
+        }, left), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
+        return found.message();
+    }
+
+    /**
+     * A slot without a live offer in it: empty, cleared, expired, unreadable, or an offer of the original
+     * peers (which carries no expiry, so we cannot tell it is live and overwrite it as they would). Plain
+     * rendezvous take the first such slot, since the original answerer only looks at slot 0; sealed ones
+     * take a random one, so that offerers starting together rarely pick the same.
+     */
+    private int freeSlot(Set<Integer> lost) {
         List<CompletableFuture<Optional<DhtValue>>> reads = new ArrayList<>();
         for (int i = 0; i < rendezvous.slots(); i++) {
             reads.add(dht.getDigest(rendezvous.offerKey(i)));
         }
         Instant now = clock.instant();
+        List<Integer> free = new ArrayList<>();
         for (int i = 0; i < reads.size(); i++) {
             Optional<DhtValue> value = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
                     "reading " + rendezvous.describeOffer(i) + " on " + options.dhtDescription());
-            if (value.isEmpty()) {
-                return i;
+            if (lost.contains(i)) {
+                continue;
             }
-            Reading<SignalFormat.ReceivedOffer> reading = format.readOffer(value.get(), rendezvous.offerKey(i));
+            Reading<SignalFormat.ReceivedOffer> reading = value.isEmpty() ? Reading.empty()
+                    : format.readOffer(value.get(), rendezvous.offerKey(i));
             if (!(reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a)
                     || a.message().message().expires() == null || a.message().message().isExpired(now)) {
-                return i;
+                free.add(i);
+            } else {
+                log.info("{} holds a live offer of another offerer", rendezvous.describeOffer(i));
             }
-            log.info("{} holds a live offer of another offerer; trying the next slot", rendezvous.describeOffer(i));
+        }
+        if (!free.isEmpty()) {
+            return rendezvous.sealed() ? free.get(random.nextInt(free.size())) : free.get(0);
         }
         throw new SignalingException("all " + rendezvous.slots() + " offer slots (" + rendezvous.describeOffers()
                 + ") hold live offers of other offerers on " + options.dhtDescription()

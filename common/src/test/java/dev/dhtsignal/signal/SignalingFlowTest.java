@@ -207,4 +207,32 @@ class SignalingFlowTest {
         assertEquals(ANSWERER_LINES, lines.get(1));
         assertTrue(server.localValue(NodeId.digestOf("webrtc-offer")).isEmpty(), "the plain key names are not used");
     }
+
+    @Test
+    void anOffererWhoseOfferIsReplacedByAnotherOfferersMovesToAnotherSlot() {
+        Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 2);
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+        dev.dhtsignal.testing.Await.until("the offer to be published", Duration.ofSeconds(30),
+                () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
+        // A second offerer that read slot 0 as free at the same moment stores its offer there last.
+        SignalMessage other = new SignalMessage(SessionDescription.offer("v=0\r\nother"), "0b".repeat(16),
+                Instant.now(), Instant.now().plusSeconds(30));
+        Await.result("the other offerer's store", server.putDigest(keys.offerKey(0), DhtValue.text(other.toJson())));
+        dev.dhtsignal.testing.Await.until("our offer to reappear in slot 1", Duration.ofSeconds(30),
+                () -> server.localValue(keys.offerKey(1)).map(v -> v.asText().contains("\"offer\"")).orElse(false));
+
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        // The answerer would take the other offer in slot 0 first; skip it, as if another answerer had.
+        Answerer.PendingOffer first = answerer.nextOffer(Duration.ofSeconds(30));
+        Answerer.PendingOffer ours = first.slot() == 1 ? first : answerer.nextOffer(Duration.ofSeconds(30));
+        assertEquals(1, ours.slot());
+        Connection answering = answerer.answer(ours, answererLines::add);
+        Connection connection = Await.result("the offerer connecting from slot 1", offered);
+        assertEquals(OFFERER_LINES, offererLines, "the transcript does not change when the offer moves");
+        connection.close();
+        answering.close();
+    }
 }

@@ -1,0 +1,168 @@
+package dev.dhtsignal.answerer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.testing.ProgramProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The three programs as real processes, as a user runs them. */
+class EndToEndIT {
+    static final List<String> OFFERER_LINES = List.of(
+            "Offer SDP stored in DHT.",
+            "Waiting for Answer SDP in DHT...",
+            "Remote description set. WebRTC connection established.",
+            "Data channel 'chat' is open",
+            "Received message from Peer B: Hello from Peer B!");
+    static final List<String> ANSWERER_LINES = List.of(
+            "Waiting for Offer SDP in DHT...",
+            "Remote description set. Creating Answer SDP...",
+            "Answer SDP stored in DHT.",
+            "WebRTC connection established.",
+            "Received message on 'chat': Hello from Peer A!",
+            "Data channel 'chat' is open");
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+    private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
+
+    private ProgramProcess server;
+    private String dht;
+    private final List<ProgramProcess> started = new ArrayList<>();
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1");
+        Matcher m = READY.matcher(server.awaitLine("the ready line", Duration.ofSeconds(30), l -> READY.matcher(l).matches()));
+        assertTrue(m.matches());
+        dht = "127.0.0.1:" + m.group(1);
+    }
+
+    @AfterEach
+    void stopAll() {
+        started.forEach(ProgramProcess::close);
+        server.close();
+    }
+
+    private ProgramProcess start(String program, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("--dht", dht));
+        all.addAll(List.of(args));
+        ProgramProcess p = ProgramProcess.start(program, all.toArray(String[]::new));
+        started.add(p);
+        return p;
+    }
+
+    @Test
+    void theThreeProgramsTalkAndASecondRoundOnTheSameServerAndKeysWorksToo() throws Exception {
+        for (int round = 1; round <= 2; round++) {
+            ProgramProcess answerer = start("answerer");
+            ProgramProcess offerer = start("offerer");
+            answerer.closeStdin();
+            offerer.closeStdin();
+            assertEquals(0, offerer.awaitExit(RUN_LIMIT), "offerer, round " + round + "\n" + offerer.transcript());
+            assertEquals(0, answerer.awaitExit(RUN_LIMIT), "answerer, round " + round + "\n" + answerer.transcript());
+            assertEquals(OFFERER_LINES, offerer.stdoutLines(), "round " + round);
+            assertEquals(ANSWERER_LINES, answerer.stdoutLines(), "round " + round);
+            assertTrue(offerer.stderr().contains("readable by anyone on the DHT"), offerer.transcript());
+        }
+    }
+
+    @Test
+    void linesTypedOnOneSideArePrintedOnTheOther() throws Exception {
+        ProgramProcess answerer = start("answerer");
+        ProgramProcess offerer = start("offerer");
+        offerer.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        answerer.awaitLine("Data channel 'chat' is open", RUN_LIMIT);
+        offerer.stdin().write("how are you?\n".getBytes(StandardCharsets.UTF_8));
+        offerer.stdin().flush();
+        answerer.awaitLine("Received message on 'chat': how are you?", RUN_LIMIT);
+        answerer.stdin().write("fine, thanks ✓\n".getBytes(StandardCharsets.UTF_8));
+        answerer.stdin().flush();
+        offerer.awaitLine("Received message from Peer B: fine, thanks ✓", RUN_LIMIT);
+        offerer.closeStdin();  // end of input: the offerer closes the channel, and the answerer sees it close
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+    }
+
+    @Test
+    void eachWaitEndsWithItsMessageAndExitCodeOne() throws Exception {
+        ProgramProcess lonelyOfferer = start("offerer", "--timeout", "3s");
+        assertEquals(1, lonelyOfferer.awaitExit(Duration.ofSeconds(30)), lonelyOfferer.transcript());
+        assertTrue(lonelyOfferer.stderr().contains("no answer appeared under key 'webrtc-answer' on the DHT at " + dht
+                + " within 3 s"), lonelyOfferer.transcript());
+
+        ProgramProcess lonelyAnswerer = start("answerer", "--timeout", "3s");
+        assertEquals(1, lonelyAnswerer.awaitExit(Duration.ofSeconds(30)), lonelyAnswerer.transcript());
+        assertTrue(lonelyAnswerer.stderr().contains("no offer appeared under keys 'webrtc-offer' .. 'webrtc-offer#3' on the DHT at "
+                + dht + " within 3 s"), lonelyAnswerer.transcript());
+
+        for (String program : List.of("offerer", "answerer")) {
+            ProgramProcess p = ProgramProcess.start(program, "--dht", "127.0.0.1:9");
+            started.add(p);
+            assertEquals(1, p.awaitExit(Duration.ofSeconds(30)), p.transcript());
+            assertTrue(p.stderr().contains("no answer from the DHT node at 127.0.0.1:9"), p.transcript());
+        }
+    }
+
+    @Test
+    void badOptionsExitWithTwo() throws Exception {
+        for (List<String> args : List.of(List.of("--dht", "nowhere"), List.of("--timeout", "soon"),
+                List.of("--ice-server", "http://not-ice"), List.of("--slots", "0"), List.of("--session", "!!"))) {
+            ProgramProcess p = ProgramProcess.start("answerer", args.toArray(String[]::new));
+            started.add(p);
+            assertEquals(2, p.awaitExit(Duration.ofSeconds(30)), p.transcript());
+            assertTrue(p.stderr().startsWith("answerer: "), p.transcript());
+        }
+    }
+
+    @Test
+    void tenPairsAtOnceEachWithItsOwnSessionHearOnlyTheirPartner() throws Exception {
+        int pairs = 10;
+        List<ProgramProcess> offerers = new ArrayList<>();
+        List<ProgramProcess> answerers = new ArrayList<>();
+        for (int i = 0; i < pairs; i++) {
+            String code = String.format("PAIR-%04d-TEST", i);
+            answerers.add(start("answerer", "--session", code, "--once", "--message", "answer from pair " + i));
+            offerers.add(start("offerer", "--session", code, "--once", "--message", "offer from pair " + i));
+        }
+        for (int i = 0; i < pairs; i++) {
+            assertEquals(0, offerers.get(i).awaitExit(RUN_LIMIT), offerers.get(i).transcript());
+            assertEquals(0, answerers.get(i).awaitExit(RUN_LIMIT), answerers.get(i).transcript());
+            assertTrue(offerers.get(i).stdoutLines().contains("Received message from Peer B: answer from pair " + i),
+                    offerers.get(i).transcript());
+            assertTrue(answerers.get(i).stdoutLines().contains("Received message on 'chat': offer from pair " + i),
+                    answerers.get(i).transcript());
+            assertTrue(!offerers.get(i).stderr().contains("readable by anyone"), "sessions are sealed");
+        }
+    }
+
+    @Test
+    void aServingAnswererTakesOffersOneAfterAnotherAndTwoAtOnce() throws Exception {
+        ProgramProcess serving = start("answerer", "--serve", "--session", "SERV-EVRY-BODY");
+        serving.awaitLine("Waiting for Offer SDP in DHT...", RUN_LIMIT);
+        for (int i = 1; i <= 3; i++) {
+            ProgramProcess offerer = start("offerer", "--session", "SERV-EVRY-BODY", "--once", "--message", "caller " + i);
+            assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+            assertTrue(offerer.stdoutLines().contains("Received message from Peer B: Hello from Peer B!"), offerer.transcript());
+            String wanted = "Received message on 'chat': caller " + i;
+            serving.awaitLine(wanted, RUN_LIMIT, l -> l.matches("\\[session [0-9a-f]{8}] " + Pattern.quote(wanted)));
+        }
+        ProgramProcess a = start("offerer", "--session", "SERV-EVRY-BODY", "--once", "--message", "together A");
+        ProgramProcess b = start("offerer", "--session", "SERV-EVRY-BODY", "--once", "--message", "together B");
+        assertEquals(0, a.awaitExit(RUN_LIMIT), a.transcript());
+        assertEquals(0, b.awaitExit(RUN_LIMIT), b.transcript());
+        for (String wanted : List.of("together A", "together B")) {
+            serving.awaitLine(wanted, RUN_LIMIT, l -> l.endsWith("Received message on 'chat': " + wanted));
+        }
+        assertTrue(serving.isAlive(), "--serve keeps running");
+        serving.terminate();
+        serving.awaitExit(Duration.ofSeconds(20));
+    }
+}
