@@ -3,6 +3,7 @@ package dev.dhtsignal.answerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
@@ -44,6 +45,10 @@ public final class AnswererCommand implements Callable<Integer> {
             + "each as its own connection; lines are printed with the session they came from.")
     boolean serve;
 
+    @Option(names = "--report-timing", hidden = true,
+            description = "Print how long start-up and the signaling round took, for the benchmarks.")
+    boolean reportTiming;
+
     private final PrintStream out;
 
     AnswererCommand(PrintStream out) {
@@ -76,7 +81,9 @@ public final class AnswererCommand implements Callable<Integer> {
             System.err.println("answerer: warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is readable "
                     + "by anyone on the DHT. Use --session or --secret to seal it.");
         }
+        Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
+            timing.ready();
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             if (serve) {
                 new Server(answerer, transcript).run();
@@ -84,6 +91,9 @@ public final class AnswererCommand implements Callable<Integer> {
             }
             transcript.line("Waiting for Offer SDP in DHT...");
             Connection connection = answerFirstWorkingOffer(answerer, options, transcript);
+            if (reportTiming) {
+                System.err.println(timing.report());
+            }
             Conversation.End end = Conversation.End.INPUT_ENDED;
             if (peer.once()) {
                 // The offerer closes once it has our greeting; waiting for that makes sure it arrived.

@@ -3,6 +3,7 @@ package dev.dhtsignal.offerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
@@ -41,6 +42,10 @@ public final class OffererCommand implements Callable<Integer> {
                     + "Without CODE a new code is made and the answerer's command printed.")
     String session;
 
+    @Option(names = "--report-timing", hidden = true,
+            description = "Print how long start-up and the signaling round took, for the benchmarks.")
+    boolean reportTiming;
+
     private final PrintStream out;
 
     OffererCommand(PrintStream out) {
@@ -74,7 +79,9 @@ public final class OffererCommand implements Callable<Integer> {
             System.err.println("offerer: warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is readable "
                     + "by anyone on the DHT. Use --session or --secret to seal it.");
         }
+        Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
+            timing.ready();
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
                     Clock.systemUTC());
             Connection connection;
@@ -82,6 +89,9 @@ public final class OffererCommand implements Callable<Integer> {
                 connection = offerer.connect();
             } finally {
                 offerer.awaitClearing();
+            }
+            if (reportTiming) {
+                System.err.println(timing.report());
             }
             Conversation.End end = Conversation.End.INPUT_ENDED;
             if (!peer.once()) {
