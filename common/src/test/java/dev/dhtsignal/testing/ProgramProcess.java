@@ -54,7 +54,16 @@ public final class ProgramProcess implements AutoCloseable {
     }
 
     public static ProgramProcess start(String program, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return startWrapped(List.of(), program, env, args);
+    }
+
+    /**
+     * Starts a program under a wrapper command, e.g. {@code ip netns exec host1} to run it on another
+     * (namespaced) host.
+     */
+    public static ProgramProcess startWrapped(List<String> wrapper, String program, Map<String, String> env,
+                                              String... args) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(jar(program).toString());
@@ -62,7 +71,7 @@ public final class ProgramProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("DHT_"));
         pb.environment().putAll(env);
-        return new ProgramProcess(program, pb.start());
+        return new ProgramProcess(wrapper.isEmpty() ? program : program + "@" + String.join(" ", wrapper), pb.start());
     }
 
     public static ProgramProcess start(String program, String... args) throws IOException {
