@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar tools.jar <tool> ...}: the tools the scripts run. Each tool is a subcommand. */
 @Command(name = "tools", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Benchmarks, fuzzing and a DHT client for the scripts in scripts/.",
-        subcommands = {})
+        subcommands = {dev.dhtsignal.tools.dht.DhtCli.class})
 public final class Tools implements Runnable {
     public static void main(String[] args) {
         Logging.configure(Logging.verboseRequested(args));
