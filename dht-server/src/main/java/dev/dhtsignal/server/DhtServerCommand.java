@@ -80,6 +80,10 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Requests per second served in total; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int rateTotal = 200_000;
 
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
+    java.nio.file.Path dataDir;
+
     @Option(names = "--receiver-threads", paramLabel = "N", hidden = true, description = "Socket reader threads.")
     int receiverThreads = 1;
 
@@ -118,6 +122,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                 throw Cli.usage(this, "bootstrap address: " + e.getMessage());
             }
         }
+        List<InetSocketAddress> givenAddresses = List.copyOf(bootstrap);
         DhtConfig config;
         try {
             config = DhtConfig.builder()
@@ -135,19 +140,44 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             throw Cli.usage(this, e.getMessage());
         }
 
+        DataDirectory data = null;
+        if (dataDir != null) {
+            try {
+                data = DataDirectory.open(dataDir, config.storage(), config.clock());
+            } catch (IOException e) {
+                System.err.println("dht-server: cannot use data dir " + dataDir + ": " + e.getMessage());
+                return 1;
+            }
+            config = config.toBuilder().nodeId(data.nodeId()).build();
+            for (InetSocketAddress known : data.knownAddresses()) {
+                if (!bootstrap.contains(known)) {
+                    bootstrap.add(known);
+                }
+            }
+        }
         DhtNode node;
         try {
-            node = DhtNode.start(config);
+            node = data == null ? DhtNode.start(config) : DhtNode.start(config, data.store());
         } catch (BindException e) {
+            if (data != null) {
+                data.store().close();
+            }
             System.err.println("dht-server: " + e.getMessage() + " (is another dht-server running on this port?)");
             return 1;
         } catch (IOException e) {
+            if (data != null) {
+                data.store().close();
+            }
             System.err.println("dht-server: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
             return 1;
         }
+        DataDirectory persisted = data;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread shutdown = new Thread(() -> {
             log.info("stopping");
+            if (persisted != null) {
+                persisted.saveContactsOf(node);
+            }
             node.close();
             stopped.countDown();
         }, "dht-shutdown");
@@ -155,9 +185,13 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
 
         if (!bootstrap.isEmpty()) {
             BootstrapResult joined = node.bootstrap(bootstrap).get();
-            if (!joined.unanswered().isEmpty()) {
+            List<InetSocketAddress> silentGiven = joined.unanswered().stream().filter(givenAddresses::contains).toList();
+            if (!silentGiven.isEmpty()) {
                 log.warn("no answer from bootstrap node(s) {}; running on without them",
-                        joined.unanswered().stream().map(Endpoints::format).collect(Collectors.joining(", ")));
+                        silentGiven.stream().map(Endpoints::format).collect(Collectors.joining(", ")));
+            }
+            if (joined.unanswered().size() > silentGiven.size()) {
+                log.info("{} contact(s) known before the restart did not answer", joined.unanswered().size() - silentGiven.size());
             }
             log.info("joined through {} of {} bootstrap node(s); {} contacts",
                     joined.reached().size(), bootstrap.size(), joined.contacts());
@@ -166,20 +200,20 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         out.printf(READY_LINE + "%n", node.localAddress().getPort());
         out.flush();
 
-        ScheduledExecutorService statsTimer = null;
+        ScheduledExecutorService periodic = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dht-server-periodic");
+            t.setDaemon(true);
+            return t;
+        });
         if (statsSeconds != null) {
             StatsLine stats = new StatsLine(node::stats);
-            statsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "dht-stats");
-                t.setDaemon(true);
-                return t;
-            });
-            statsTimer.scheduleAtFixedRate(() -> System.err.println(stats.next()), statsSeconds, statsSeconds, TimeUnit.SECONDS);
+            periodic.scheduleAtFixedRate(() -> System.err.println(stats.next()), statsSeconds, statsSeconds, TimeUnit.SECONDS);
+        }
+        if (persisted != null) {
+            periodic.scheduleWithFixedDelay(() -> persisted.saveContactsOf(node), 5, 5, TimeUnit.SECONDS);
         }
         stopped.await();
-        if (statsTimer != null) {
-            statsTimer.shutdownNow();
-        }
+        periodic.shutdownNow();
         return 0;
     }
 }
