@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.SecretKeyFactory;
@@ -35,7 +34,18 @@ public final class SharedSecret {
 
     private final char[] secret;
     private volatile byte[] locatorRoot;
-    private final Map<String, SealKeys> sealKeysBySalt = new ConcurrentHashMap<>();
+    /**
+     * Keys of recent exchanges by salt. Bounded: every forged offer may name a new salt, and memory must
+     * not grow with forgeries.
+     */
+    private final Map<String, SealKeys> sealKeysBySalt = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, SealKeys> eldest) {
+                    return size() > SEAL_KEYS_KEPT;
+                }
+            });
+    private static final int SEAL_KEYS_KEPT = 64;
 
     /** The AES keys of one offer/answer exchange, and the salt they were derived with. */
     public record SealKeys(byte[] salt, SecretKey offerKey, SecretKey answerKey) {
@@ -98,11 +108,17 @@ public final class SharedSecret {
 
     /** The keys for an exchange with this salt (derived once per salt, then cached). */
     public SealKeys sealKeys(byte[] salt) {
-        return sealKeysBySalt.computeIfAbsent(java.util.HexFormat.of().formatHex(salt), hex -> {
-            byte[] root = pbkdf2(salt);
-            return new SealKeys(salt, new SecretKeySpec(hmac(root, "offer"), "AES"),
-                    new SecretKeySpec(hmac(root, "answer"), "AES"));
-        });
+        String hex = java.util.HexFormat.of().formatHex(salt);
+        SealKeys known = sealKeysBySalt.get(hex);
+        if (known != null) {
+            return known;
+        }
+        // Derived outside the map's lock: PBKDF2 takes a while and other salts should not wait for it.
+        byte[] root = pbkdf2(salt);
+        SealKeys keys = new SealKeys(salt, new SecretKeySpec(hmac(root, "offer"), "AES"),
+                new SecretKeySpec(hmac(root, "answer"), "AES"));
+        sealKeysBySalt.put(hex, keys);
+        return keys;
     }
 
     private byte[] pbkdf2(byte[] salt) {

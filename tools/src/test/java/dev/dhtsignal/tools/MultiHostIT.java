@@ -1,0 +1,320 @@
+package dev.dhtsignal.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.testing.ProgramProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * A small network of real hosts on this machine, built from network namespaces: a "switch" namespace
+ * holding a Linux bridge, and one namespace per host with a veth pair whose other end is a port of
+ * that bridge. Host i is 198.18.0.i/24 (198.18.0.0/15 is reserved for network tests; the addresses
+ * exist only inside these namespaces, and the root namespace's networking is never touched).
+ *
+ * <p>Five dht-servers on hosts 1-5 join into one network, 100 values are stored, the servers on hosts 1
+ * and 3 are killed, every value is still found from each remaining host, and then an offerer (host 6)
+ * and an answerer (host 7) connect through the surviving servers.
+ *
+ * <p>Needs root (and {@code ip} from iproute2). Without them the test is aborted (skipped) saying why;
+ * with {@code -Dmultihost.required=true} it fails instead. Once namespaces can be created, any later
+ * setup failure fails the test with the command and its output.
+ */
+class MultiHostIT {
+    private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
+    private static final Pattern PING = Pattern.compile("ok (\\d+) contacts");
+    private static final Pattern OUR_NAMESPACE = Pattern.compile("(dhts(\\d+)-\\S+)");
+    private static final Duration COMMAND_LIMIT = Duration.ofSeconds(20);
+    private static final Duration SERVER_START = Duration.ofSeconds(30);
+    private static final Duration CLI_LIMIT = Duration.ofSeconds(60);
+    private static final Duration PEER_LIMIT = Duration.ofSeconds(60);
+    private static final Duration JOIN_LIMIT = Duration.ofSeconds(30);
+    private static final int SERVERS = 5;
+    private static final int HOSTS = 7;
+    private static final int VALUES = 100;
+    private static final String PREFIX = "multihost";
+
+    private static final String RUN = "dhts" + ProcessHandle.current().pid() + "-";
+    private static final String SWITCH = RUN + "sw";
+    /** Namespaces this run created, in creation order; all are deleted in {@link #deleteNetwork()}. */
+    private static final List<String> created = new ArrayList<>();
+    /** Every process this run started, by a readable name, for the transcripts on failure. */
+    private static final Map<String, ProgramProcess> processes = new LinkedHashMap<>();
+
+    // -------------------------------------------------------------------------------------------------
+    // The network
+
+    static String host(int i) {
+        return RUN + "h" + i;
+    }
+
+    static String address(int i) {
+        return "198.18.0." + i;
+    }
+
+    @BeforeAll
+    static void buildNetwork() throws Exception {
+        long uid = uid();
+        if (uid != 0) {
+            unavailable("network namespaces need root: running as uid " + uid);
+        }
+        Result version;
+        try {
+            version = run(List.of("ip", "-V"));
+        } catch (IOException e) {
+            unavailable("network namespaces need the 'ip' command (iproute2): " + e.getMessage());
+            return;
+        }
+        if (version.code != 0) {
+            unavailable("'ip -V' failed (exit " + version.code + "): " + version.output);
+        }
+        deleteStaleNamespaces();
+
+        Result add = run(List.of("ip", "netns", "add", SWITCH));
+        if (add.code != 0) {
+            unavailable("cannot create network namespaces: 'ip netns add " + SWITCH + "' failed (exit " + add.code + "): "
+                    + add.output.strip());
+        }
+        created.add(SWITCH);
+        ip(SWITCH, "link", "set", "lo", "up");
+        ip(SWITCH, "link", "add", "br0", "type", "bridge");
+        ip(SWITCH, "link", "set", "br0", "up");
+        for (int i = 1; i <= HOSTS; i++) {
+            String ns = host(i);
+            must(List.of("ip", "netns", "add", ns));
+            created.add(ns);
+            ip(ns, "link", "set", "lo", "up");
+            // Both ends are made inside namespaces: "port<i>" in the switch, "eth0" in the host.
+            ip(SWITCH, "link", "add", "port" + i, "type", "veth", "peer", "name", "eth0", "netns", ns);
+            ip(SWITCH, "link", "set", "port" + i, "master", "br0");
+            ip(SWITCH, "link", "set", "port" + i, "up");
+            ip(ns, "addr", "add", address(i) + "/24", "dev", "eth0");
+            ip(ns, "link", "set", "eth0", "up");
+        }
+    }
+
+    @AfterAll
+    static void deleteNetwork() throws Exception {
+        processes.values().forEach(ProgramProcess::close);
+        List<String> problems = new ArrayList<>();
+        for (int i = created.size() - 1; i >= 0; i--) {
+            Result r = run(List.of("ip", "netns", "delete", created.get(i)));
+            if (r.code != 0) {
+                problems.add("ip netns delete " + created.get(i) + " (exit " + r.code + "): " + r.output.strip());
+            }
+        }
+        created.clear();
+        assertTrue(problems.isEmpty(), "namespaces left behind:\n" + String.join("\n", problems));
+    }
+
+    /** Namespaces named like ours whose creating process is gone (an earlier run killed midway). */
+    private static void deleteStaleNamespaces() throws Exception {
+        Result list = must(List.of("ip", "netns", "list"));
+        for (String line : list.output.split("\n")) {
+            Matcher m = OUR_NAMESPACE.matcher(line.strip());
+            if (!m.lookingAt()) {
+                continue;
+            }
+            long pid = Long.parseLong(m.group(2));
+            boolean owned = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            if (!owned) {
+                must(List.of("ip", "netns", "delete", m.group(1)));
+            }
+        }
+    }
+
+    private static void unavailable(String why) {
+        if (Boolean.getBoolean("multihost.required")) {
+            throw new AssertionError(why + " (and -Dmultihost.required=true)");
+        }
+        Assumptions.abort(why);
+    }
+
+    private static long uid() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("Uid:")) {
+                return Long.parseLong(line.substring(4).strip().split("\\s+")[0]);
+            }
+        }
+        throw new IOException("no Uid line in /proc/self/status");
+    }
+
+    // -------------------------------------------------------------------------------------------------
+    // Helper commands
+
+    private record Result(List<String> command, int code, String output) {
+    }
+
+    /** Runs a short command, with its standard error merged into its output, within {@link #COMMAND_LIMIT}. */
+    private static Result run(List<String> command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("multihost", ".out");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(COMMAND_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                throw new AssertionError("'" + String.join(" ", command) + "' still running after " + COMMAND_LIMIT.toSeconds()
+                        + " s; output so far: " + Files.readString(out));
+            }
+            return new Result(command, p.exitValue(), Files.readString(out));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static Result must(List<String> command) throws IOException, InterruptedException {
+        Result r = run(command);
+        if (r.code != 0) {
+            throw new AssertionError("'" + String.join(" ", command) + "' failed (exit " + r.code + "): " + r.output.strip());
+        }
+        return r;
+    }
+
+    private static void ip(String namespace, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("ip", "-n", namespace));
+        command.addAll(List.of(args));
+        must(command);
+    }
+
+    // -------------------------------------------------------------------------------------------------
+    // Programs on the hosts
+
+    private static ProgramProcess startOn(int host, String name, String program, String... args) throws IOException {
+        ProgramProcess p = ProgramProcess.startWrapped(List.of("ip", "netns", "exec", host(host)), program, Map.of(), args);
+        processes.put(name + " on host " + host, p);
+        return p;
+    }
+
+    /** Starts a dht-server on {@code host}, joining {@code join}; returns its HOST:PORT once it is ready. */
+    private static String startServer(int host, String... join) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", address(host)));
+        args.addAll(List.of(join));
+        ProgramProcess server = startOn(host, "dht-server", "dht-server", args.toArray(String[]::new));
+        Matcher m = READY.matcher(server.awaitLine("the ready line", SERVER_START, l -> READY.matcher(l).matches()));
+        assertTrue(m.matches());
+        if (join.length > 0) {
+            assertFalse(server.stderr().contains("no answer from bootstrap"),
+                    "the server on host " + host + " could not reach " + String.join(", ", join) + "\n" + server.transcript());
+        }
+        return address(host) + ":" + m.group(1);
+    }
+
+    private static int runCount = 0;
+
+    /** Runs {@code tools dht-cli --dht DHT ARGS} on {@code host} to its end; returns its stdout lines. */
+    private static ProgramProcess dhtCli(int host, String dht, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("dht-cli", "--dht", dht, "--timeout", "45s"));
+        all.addAll(List.of(args));
+        ProgramProcess cli = startOn(host, "dht-cli " + String.join(" ", args) + " #" + (++runCount), "tools",
+                all.toArray(String[]::new));
+        cli.awaitExit(CLI_LIMIT);
+        return cli;
+    }
+
+    private static String transcripts() {
+        StringBuilder all = new StringBuilder("\n===== transcripts of all " + processes.size() + " processes =====\n");
+        processes.forEach((name, p) -> all.append("===== ").append(name).append(" =====\n").append(p.transcript()).append('\n'));
+        return all.toString();
+    }
+
+    // -------------------------------------------------------------------------------------------------
+    // The test
+
+    @Test
+    void fiveServersLoseTwoKeepAllValuesAndStillConnectTwoPeers() throws Throwable {
+        try {
+            scenario();
+        } catch (TestAbortedException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new AssertionError((e instanceof AssertionError ? e.getMessage() : e.toString()) + transcripts(), e);
+        }
+    }
+
+    private void scenario() throws Exception {
+        long start = System.nanoTime();
+        String[] servers = new String[SERVERS + 1];
+        servers[1] = startServer(1);
+        for (int i = 2; i <= SERVERS; i++) {
+            servers[i] = startServer(i, servers[1]);
+        }
+        log(start, "5 servers ready: " + String.join(" ", Arrays.asList(servers).subList(1, SERVERS + 1)));
+
+        // Joined: a client on host 1 that joins through server 1 learns of all five servers.
+        long joinDeadline = System.nanoTime() + JOIN_LIMIT.toNanos();
+        int contacts = -1;
+        while (true) {
+            ProgramProcess ping = dhtCli(1, servers[1], "ping");
+            Matcher m = ping.stdoutLines().isEmpty() ? null : PING.matcher(ping.stdoutLines().get(0));
+            if (m != null && m.matches()) {
+                contacts = Integer.parseInt(m.group(1));
+                if (contacts >= SERVERS) {
+                    break;
+                }
+            }
+            if (System.nanoTime() > joinDeadline) {
+                throw new AssertionError("the five servers did not join into one network within " + JOIN_LIMIT.toSeconds()
+                        + " s: a client joining through server 1 saw " + contacts + " contacts\n" + ping.transcript());
+            }
+            Thread.sleep(500);
+        }
+        log(start, "joined: a client sees " + contacts + " contacts");
+
+        ProgramProcess put = dhtCli(1, servers[1], "put", PREFIX, String.valueOf(VALUES));
+        assertEquals(0, put.awaitExit(CLI_LIMIT), "put through server 1\n" + put.transcript());
+        assertEquals(List.of("put " + VALUES + "/" + VALUES), put.stdoutLines(), put.transcript());
+        log(start, "stored " + VALUES + " values");
+
+        for (int dead : new int[] {1, 3}) {
+            ProgramProcess server = processes.get("dht-server on host " + dead);
+            server.close();  // SIGKILL: no goodbye to the others
+            assertFalse(server.isAlive(), "the server on host " + dead + " survived SIGKILL");
+        }
+        log(start, "killed the servers on hosts 1 and 3");
+
+        for (int host : new int[] {2, 4, 5}) {
+            ProgramProcess get = dhtCli(host, servers[host], "get", PREFIX, String.valueOf(VALUES));
+            assertEquals(List.of("get " + VALUES + "/" + VALUES), get.stdoutLines(),
+                    "values read on host " + host + " through its own server\n" + get.transcript());
+            assertEquals(0, get.awaitExit(CLI_LIMIT), get.transcript());
+            log(start, "host " + host + ": all " + VALUES + " values found");
+        }
+
+        ProgramProcess answerer = startOn(7, "answerer", "answerer", "--dht", servers[5], "--once");
+        ProgramProcess offerer = startOn(6, "offerer", "offerer", "--dht", servers[2], "--once");
+        answerer.closeStdin();
+        offerer.closeStdin();
+        assertEquals(0, offerer.awaitExit(PEER_LIMIT), "offerer on host 6 through server 2\n" + offerer.transcript());
+        assertEquals(0, answerer.awaitExit(PEER_LIMIT), "answerer on host 7 through server 5\n" + answerer.transcript());
+        assertTrue(offerer.stdoutLines().contains("Received message from Peer B: Hello from Peer B!"), offerer.transcript());
+        assertTrue(answerer.stdoutLines().contains("Received message on 'chat': Hello from Peer A!"), answerer.transcript());
+        log(start, "offerer (host 6) and answerer (host 7) exchanged greetings");
+
+        for (int alive : new int[] {2, 4, 5}) {
+            ProgramProcess server = processes.get("dht-server on host " + alive);
+            assertTrue(server.isAlive(), "the server on host " + alive + " died\n" + server.transcript());
+        }
+    }
+
+    private static void log(long start, String what) {
+        System.out.printf("MultiHostIT %5.1f s: %s%n", (System.nanoTime() - start) / 1e9, what);
+    }
+}
