@@ -156,7 +156,7 @@ public final class ValueWaiter {
                 return;
             }
             long wait = Math.min(intervalNanos, deadline - now);
-            intervalNanos = Math.min(maxInterval.toNanos(), intervalNanos * 2);
+            intervalNanos = Math.min(maxInterval.toNanos(), intervalNanos * 3 / 2);
             timer.schedule(this::run, wait, TimeUnit.NANOSECONDS);
         }
 

@@ -287,6 +287,9 @@ class MultiHostIT {
             ProgramProcess server = processes.get("dht-server on host " + dead);
             server.close();  // SIGKILL: no goodbye to the others
             assertFalse(server.isAlive(), "the server on host " + dead + " survived SIGKILL");
+            // 'ip netns exec' execs the program in place, so nothing may be left running on that host.
+            String left = must(List.of("ip", "netns", "pids", host(dead))).output.strip();
+            assertEquals("", left, "processes still running on host " + dead + " after killing its server");
         }
         log(start, "killed the servers on hosts 1 and 3");
 
