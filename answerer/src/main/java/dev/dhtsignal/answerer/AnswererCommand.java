@@ -71,16 +71,8 @@ public final class AnswererCommand implements Callable<Integer> {
         if (serve && peer.once()) {
             throw Cli.usage(this, "--serve and --once do not go together");
         }
-        Transcript transcript = line -> {
-            synchronized (out) {
-                out.println(line);
-                out.flush();
-            }
-        };
-        if (!options.rendezvous().sealed()) {
-            System.err.println("answerer: warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is readable "
-                    + "by anyone on the DHT. Use --session or --secret to seal it.");
-        }
+        Transcript transcript = PeerOptions.transcriptOn(out);
+        PeerOptions.warnIfPlain("answerer", options);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
             timing.ready();

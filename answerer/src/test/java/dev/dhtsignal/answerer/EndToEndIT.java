@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.testing.Transcripts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,19 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** The three programs as real processes, as a user runs them. */
 class EndToEndIT {
-    static final List<String> OFFERER_LINES = List.of(
-            "Offer SDP stored in DHT.",
-            "Waiting for Answer SDP in DHT...",
-            "Remote description set. WebRTC connection established.",
-            "Data channel 'chat' is open",
-            "Received message from Peer B: Hello from Peer B!");
-    static final List<String> ANSWERER_LINES = List.of(
-            "Waiting for Offer SDP in DHT...",
-            "Remote description set. Creating Answer SDP...",
-            "Answer SDP stored in DHT.",
-            "WebRTC connection established.",
-            "Received message on 'chat': Hello from Peer A!",
-            "Data channel 'chat' is open");
+    static final List<String> OFFERER_LINES = Transcripts.OFFERER;
+    static final List<String> ANSWERER_LINES = Transcripts.ANSWERER;
     private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
     private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
 

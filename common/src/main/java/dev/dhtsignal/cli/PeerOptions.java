@@ -69,6 +69,24 @@ public final class PeerOptions {
         return once;
     }
 
+    /** One line on standard error when signaling is plain: the promise to say so every time. */
+    public static void warnIfPlain(String program, SignalingOptions options) {
+        if (!options.rendezvous().sealed()) {
+            System.err.println(program + ": warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is "
+                    + "readable by anyone on the DHT. Use --session or --secret to seal it.");
+        }
+    }
+
+    /** The transcript on {@code out}: one line at a time, flushed, so scripts see each line as it happens. */
+    public static dev.dhtsignal.signal.Transcript transcriptOn(java.io.PrintStream out) {
+        return line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
+            }
+        };
+    }
+
     public boolean sealed(String sessionCode) {
         return sessionCode != null || secret != null;
     }

@@ -11,6 +11,7 @@ import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.testing.Await;
+import dev.dhtsignal.testing.Transcripts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,18 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /** The offerer and answerer flows in one JVM, against a DHT node in the same JVM, over real WebRTC. */
 class SignalingFlowTest {
-    static final List<String> OFFERER_LINES = List.of(
-            "Offer SDP stored in DHT.",
-            "Waiting for Answer SDP in DHT...",
-            "Remote description set. WebRTC connection established.",
-            "Data channel 'chat' is open",
-            "Received message from Peer B: Hello from Peer B!");
-    static final List<String> ANSWERER_LINES = List.of(
-            "Remote description set. Creating Answer SDP...",
-            "Answer SDP stored in DHT.",
-            "WebRTC connection established.",
-            "Received message on 'chat': Hello from Peer A!",
-            "Data channel 'chat' is open");
+    static final List<String> OFFERER_LINES = Transcripts.OFFERER;
+    static final List<String> ANSWERER_LINES = Transcripts.ANSWERER_AFTER_WAITING;
 
     private static RtcFactory rtc;
     private static ScheduledExecutorService timer;

@@ -66,19 +66,13 @@ public final class OffererCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
-        Transcript transcript = line -> {
-            out.println(line);
-            out.flush();
-        };
+        Transcript transcript = PeerOptions.transcriptOn(out);
         if (session != null && session.isEmpty()) {
             transcript.line("Session code: " + code);
             transcript.line("On the answering side run: java -jar answerer.jar --session " + code
                     + " --dht " + dev.dhtsignal.dht.Endpoints.format(options.dht()));
         }
-        if (!options.rendezvous().sealed()) {
-            System.err.println("offerer: warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is readable "
-                    + "by anyone on the DHT. Use --session or --secret to seal it.");
-        }
+        PeerOptions.warnIfPlain("offerer", options);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
             timing.ready();
