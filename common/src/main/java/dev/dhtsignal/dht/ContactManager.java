@@ -103,12 +103,26 @@ final class ContactManager {
         }
     }
 
-    /** One of our RPCs to this contact got no usable reply. */
+    /**
+     * One of our RPCs to this contact got no usable reply. A contact in the table is dropped (and
+     * quarantined) once it has failed {@link RoutingTable#MAX_FAILURES} times in a row; one that is not in
+     * the table (learned from someone's reply, never verified) is quarantined at once, so lookups stop
+     * asking it. A late reply lifts the quarantine ({@link #lateReply}).
+     */
     void failed(Contact contact) {
-        quarantine.add(contact.address(), clock.instant());
+        boolean known = routing.contains(contact);
         if (routing.failed(contact)) {
             log.debug("dropped contact {}: no reply", contact);
+            quarantine.add(contact.address(), clock.instant());
+        } else if (!known) {
+            quarantine.add(contact.address(), clock.instant());
         }
+    }
+
+    /** A reply came after its request had timed out: the sender is slow, not gone. */
+    void lateReply(InetSocketAddress from) {
+        quarantine.release(from);
+        routing.answeredAt(from, clock.instant());
     }
 
     boolean isQuarantined(InetSocketAddress address) {

@@ -93,6 +93,7 @@ public final class DhtNode implements AutoCloseable {
         this.contacts = new ContactManager(id, config.k(), routing, quarantine, rpc, storage, clock, maintenance,
                 config.contactQuietAfter());
         this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
+        rpc.onLateReply(contacts::lateReply);
         this.rateLimiter = new RateLimiter(config.limits());
         this.maintenanceRandom = new Random(config.random().nextLong());
         Instant now = clock.instant();
@@ -248,7 +249,7 @@ public final class DhtNode implements AutoCloseable {
         }
         List<CompletableFuture<Contact>> stores = new ArrayList<>();
         for (Contact c : closest) {
-            stores.add(rpc.store(c.address(), key, value).handle((stored, error) -> {
+            stores.add(storeWithRetry(c, key, value).handle((stored, error) -> {
                 if (error != null) {
                     contacts.failed(c);
                     return null;
@@ -273,6 +274,20 @@ public final class DhtNode implements AutoCloseable {
             }
             return new PutOutcome(key, acked, storedLocally, closest.size());
         });
+    }
+
+    /**
+     * A store, sent a second time if the first got no reply in time: the contact answered the lookup a
+     * moment ago, so a lost datagram or a busy moment is likelier than its death, and a copy is worth it.
+     */
+    private CompletableFuture<Boolean> storeWithRetry(Contact c, NodeId key, DhtValue value) {
+        return rpc.store(c.address(), key, value).handle((stored, error) -> {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            if (cause instanceof dev.dhtsignal.dht.rpc.RpcTimeoutException) {
+                return rpc.store(c.address(), key, value);
+            }
+            return error == null ? CompletableFuture.completedFuture(stored) : CompletableFuture.<Boolean>failedFuture(cause);
+        }).thenCompose(f -> f);
     }
 
     /** The value stored under the SHA-1 digest of {@code key}, or empty when the network has none. */
@@ -503,7 +518,7 @@ public final class DhtNode implements AutoCloseable {
     public NodeStats stats() {
         return new NodeStats(routing.size(), storage.size(), storage.bytes(), counters.datagramsReceived(),
                 counters.requestsServed(), counters.dropsByReason(), counters.rpcsSent(), counters.rpcTimeouts(),
-                rpc.inFlight(), transport.handlerFailures());
+                counters.lateReplies(), rpc.inFlight(), transport.handlerFailures());
     }
 
     /** Routing contacts, for tools and tests. */

@@ -79,6 +79,9 @@ public final class DhtValue {
 
     /** The kind a MessagePack format encodes, or empty for the types the network refuses. */
     public static java.util.Optional<Kind> kindOf(MessageFormat format) {
+        if (format == MessageFormat.NEVER_USED) {
+            return java.util.Optional.empty();  // 0xc1 is reserved and has no type (getValueType throws)
+        }
         ValueType type = format.getValueType();
         return java.util.Optional.ofNullable(switch (type) {
             case STRING -> Kind.TEXT;

@@ -14,11 +14,12 @@ import java.util.Map;
  * @param dropped datagrams dropped, by reason (only non-zero reasons)
  * @param rpcsSent RPCs this node sent
  * @param rpcTimeouts RPCs that got no reply in time
+ * @param lateReplies replies that came after their RPC had timed out
  * @param rpcsInFlight RPCs waiting for a reply now
  * @param handlerFailures datagrams whose handling threw (a bug; should stay 0)
  */
 public record NodeStats(int contacts, int storedKeys, long storedBytes, long datagramsReceived, long requestsServed,
-                        Map<DropReason, Long> dropped, long rpcsSent, long rpcTimeouts, int rpcsInFlight,
+                        Map<DropReason, Long> dropped, long rpcsSent, long rpcTimeouts, long lateReplies, int rpcsInFlight,
                         long handlerFailures) {
     public NodeStats {
         dropped = Map.copyOf(dropped);

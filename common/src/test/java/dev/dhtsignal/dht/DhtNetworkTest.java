@@ -134,12 +134,15 @@ class DhtNetworkTest {
                             Await.result("get key-" + i + " with 3 nodes gone", reader.get("key-" + i)));
                 }
             }
-            // Contacts silent for a while are questioned; the dead ones fail and leave every table.
-            clock.advance(Duration.ofMinutes(11));
-            net.live().forEach(n -> n.maintain(clock.instant()));
-            Await.until("every live node to drop the stopped ones", LIMIT, () -> net.live().stream()
-                    .flatMap(n -> n.contacts().stream())
-                    .noneMatch(c -> dead.contains(c.address())));
+            // Contacts silent for a while are questioned; the dead ones fail twice in a row and leave every table.
+            for (int round = 0; round < dev.dhtsignal.dht.routing.RoutingTable.MAX_FAILURES; round++) {
+                clock.advance(Duration.ofMinutes(11));
+                net.live().forEach(n -> n.maintain(clock.instant()));
+                Await.until("the questions of round " + round + " to be answered or time out", LIMIT,
+                        () -> net.live().stream().allMatch(n -> n.stats().rpcsInFlight() == 0));
+            }
+            assertTrue(net.live().stream().flatMap(n -> n.contacts().stream()).noneMatch(c -> dead.contains(c.address())),
+                    "every live node dropped the stopped ones");
             assertTrue(net.live().stream().allMatch(n -> n.contacts().size() > 0));
         }
     }

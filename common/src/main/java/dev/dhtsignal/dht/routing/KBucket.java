@@ -14,10 +14,11 @@ import java.util.List;
  * Not thread-safe; {@link RoutingTable} guards it.
  */
 final class KBucket {
-    /** A contact and when it last answered us. */
+    /** A contact, when it last answered us, and how many RPCs to it have failed since. */
     static final class Entry {
         final Contact contact;
         Instant lastSeen;
+        int failures;
 
         Entry(Contact contact, Instant lastSeen) {
             this.contact = contact;
@@ -49,6 +50,7 @@ final class KBucket {
             }
             live.remove(contact.id());
             existing.lastSeen = now;
+            existing.failures = 0;
             live.put(contact.id(), existing);
             return RoutingTable.Outcome.REFRESHED;
         }
@@ -67,7 +69,20 @@ final class KBucket {
         return RoutingTable.Outcome.CACHED;
     }
 
-    /** Drops a contact that failed and lets the most recently seen replacement take its place. */
+    /**
+     * Counts a failed RPC; at {@code maxFailures} in a row the contact is removed (see {@link #remove}).
+     * Returns whether it was removed.
+     */
+    boolean failed(Contact contact, int maxFailures) {
+        Entry existing = live.get(contact.id());
+        if (existing != null && existing.contact.address().equals(contact.address())
+                && ++existing.failures < maxFailures) {
+            return false;
+        }
+        return remove(contact);
+    }
+
+    /** Drops a contact and lets the most recently seen replacement take its place. */
     boolean remove(Contact contact) {
         Entry existing = live.get(contact.id());
         if (existing == null || !existing.contact.address().equals(contact.address())) {

@@ -15,8 +15,9 @@ import java.util.Random;
  * Kademlia's routing table: 160 buckets, bucket i holding contacts whose ids share exactly i leading
  * bits with ours, each at most k. Only contacts that have answered one of our RPCs are ever added, so
  * the table never hands out an address that merely sent us something: a peer that only uses the DHT
- * (and answers no one) never becomes anyone's contact. A contact that fails an RPC is removed at once.
- * Thread-safe.
+ * (and answers no one) never becomes anyone's contact. A contact is removed after
+ * {@value #MAX_FAILURES} failed RPCs in a row: one lost or late reply on a busy network is not enough
+ * to forget a good contact (the original drops it at once). Thread-safe.
  */
 public final class RoutingTable {
     /** What {@link #seen} did with a contact. */
@@ -30,6 +31,9 @@ public final class RoutingTable {
         /** Its id is known at another address that still answers; ignored. */
         ADDRESS_CONFLICT
     }
+
+    /** Failed RPCs in a row after which a contact is removed. */
+    public static final int MAX_FAILURES = 2;
 
     private final NodeId self;
     private final int k;
@@ -63,21 +67,22 @@ public final class RoutingTable {
         return bucketFor(contact.id()).seen(contact, now);
     }
 
-    /** Removes a contact that failed an RPC; returns whether it was in the table. */
+    /** Counts a failed RPC to a contact; returns whether that removed it from the table. */
     public synchronized boolean failed(Contact contact) {
-        return bucketFor(contact.id()).remove(contact);
+        return bucketFor(contact.id()).failed(contact, MAX_FAILURES);
     }
 
-    /** Removes whichever contact is at this address (we only know the address when a bare ping fails). */
-    public synchronized boolean failed(InetSocketAddress address) {
+    /** A reply came from this address after all (late): whoever is there has not failed. */
+    public synchronized void answeredAt(InetSocketAddress address, Instant now) {
         for (KBucket b : buckets) {
             for (KBucket.Entry e : b.entries()) {
                 if (e.contact.address().equals(address)) {
-                    return b.remove(e.contact);
+                    e.failures = 0;
+                    e.lastSeen = now;
+                    return;
                 }
             }
         }
-        return false;
     }
 
     public synchronized boolean contains(NodeId id) {

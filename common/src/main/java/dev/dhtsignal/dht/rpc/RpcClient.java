@@ -44,6 +44,24 @@ public final class RpcClient {
     private final TrafficCounters counters;
     private final int maxPending;
     private final ConcurrentHashMap<MessageId, PendingCall> pending = new ConcurrentHashMap<>();
+    /**
+     * Calls that timed out recently, so that a reply arriving late still counts: it is measured (the
+     * estimate learns that replies got slower) and its sender is known to be alive after all. Bounded.
+     */
+    private final java.util.Map<MessageId, PendingCall> expired = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<MessageId, PendingCall> eldest) {
+                    return size() > MAX_REMEMBERED_TIMEOUTS;
+                }
+            });
+    private static final int MAX_REMEMBERED_TIMEOUTS = 4096;
+    private volatile LateReplyListener lateReplies = address -> { };
+
+    /** Told when a reply comes after its request timed out: the sender is alive after all. */
+    public interface LateReplyListener {
+        void lateReply(InetSocketAddress from);
+    }
     private volatile boolean closed;
 
     public RpcClient(NodeId self, UdpTransport transport, ScheduledExecutorService timer, RttEstimator rtt,
@@ -74,6 +92,8 @@ public final class RpcClient {
         void expire(long waitedNanos) {
             if (pending.remove(id, this)) {
                 counters.timedOut();
+                rtt.timedOut();
+                expired.put(id, this);
                 future.completeExceptionally(new RpcTimeoutException("no reply to " + kind.wireName() + " from "
                         + Endpoints.format(destination) + " within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms"));
             }
@@ -126,10 +146,21 @@ public final class RpcClient {
         return call.future;
     }
 
+    public void onLateReply(LateReplyListener listener) {
+        this.lateReplies = listener;
+    }
+
     /** Matches a response to its call; anything that matches none is dropped and counted. */
     public void onResponse(Datagram.Response response, InetSocketAddress source) {
         PendingCall call = pending.get(response.messageId());
         if (call == null || !call.destination.equals(source)) {
+            PendingCall late = expired.get(response.messageId());
+            if (late != null && late.destination.equals(source) && expired.remove(response.messageId(), late)) {
+                counters.lateReply();
+                rtt.sample(System.nanoTime() - late.sentAtNanos);
+                lateReplies.lateReply(source);
+                return;
+            }
             counters.dropped(DropReason.UNEXPECTED_RESPONSE);
             return;
         }

@@ -8,12 +8,17 @@ import java.time.Duration;
  * Until the first reply arrives the limit itself is used. Waiting the measured time rather than a fixed
  * 5 s is what keeps lookups fast when some contacts have gone away: a dead contact costs a few
  * round-trips, not the whole limit.
+ *
+ * <p>As in RFC 6298 (section 5.5) the wait doubles after each timeout until a reply is measured again, so
+ * a burst that slows everyone down (busy nodes, a full link) stretches the wait instead of making every
+ * request time out. Replies that arrive after their request timed out are measured too.
  */
 public final class RttEstimator {
     private final long floorNanos;
     private final long limitNanos;
     private double srtt = -1;
     private double rttvar;
+    private int backoff = 1;
 
     public RttEstimator(Duration floor, Duration limit) {
         if (floor.compareTo(limit) > 0) {
@@ -24,6 +29,7 @@ public final class RttEstimator {
     }
 
     public synchronized void sample(long rttNanos) {
+        backoff = 1;
         if (srtt < 0) {
             srtt = rttNanos;
             rttvar = rttNanos / 2.0;
@@ -33,13 +39,20 @@ public final class RttEstimator {
         }
     }
 
+    /** A reply did not come in time: wait twice as long from now on, until the next reply is measured. */
+    public synchronized void timedOut() {
+        if (backoff < 64) {
+            backoff *= 2;
+        }
+    }
+
     /** How long to wait for a reply before calling the RPC failed. */
     public synchronized long timeoutNanos() {
         if (srtt < 0) {
             return limitNanos;
         }
-        long rto = (long) (srtt + 4 * rttvar);
-        return Math.max(floorNanos, Math.min(limitNanos, rto));
+        long rto = Math.max(floorNanos, (long) (srtt + 4 * rttvar)) * backoff;
+        return Math.min(limitNanos, rto);
     }
 
     /**

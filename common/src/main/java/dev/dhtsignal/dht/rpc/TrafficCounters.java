@@ -13,6 +13,7 @@ public final class TrafficCounters {
     private final LongAdder datagramsReceived = new LongAdder();
     private final LongAdder rpcsSent = new LongAdder();
     private final LongAdder rpcTimeouts = new LongAdder();
+    private final LongAdder lateReplies = new LongAdder();
 
     public TrafficCounters() {
         for (RpcKind k : RpcKind.values()) {
@@ -41,6 +42,15 @@ public final class TrafficCounters {
 
     public void timedOut() {
         rpcTimeouts.increment();
+    }
+
+    /** A reply that came after its request had timed out. */
+    public void lateReply() {
+        lateReplies.increment();
+    }
+
+    public long lateReplies() {
+        return lateReplies.sum();
     }
 
     public long datagramsReceived() {

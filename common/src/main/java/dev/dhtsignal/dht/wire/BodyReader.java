@@ -175,6 +175,9 @@ final class BodyReader implements AutoCloseable {
     /** A stored value: one str, bin, int, float or bool, kept as the exact bytes it was sent as. */
     DhtValue value(String what) throws MalformedDatagramException {
         MessageFormat format = next();
+        if (format == MessageFormat.NEVER_USED) {
+            throw new MalformedDatagramException(DropReason.MALFORMED_MSGPACK, "reserved byte 0xc1 in " + what);
+        }
         if (DhtValue.kindOf(format).isEmpty()) {
             throw new MalformedDatagramException(DropReason.WRONG_TYPE,
                     what + " is " + format.getValueType() + "; values are str, bin, int, float or bool");

@@ -99,6 +99,14 @@ public final class BadDatagrams {
         // Invalid MessagePack.
         cases.add(new Case("reserved byte 0xc1 as body", raw(0, (byte) 0xc1), DropReason.MALFORMED_MSGPACK));
         cases.add(new Case("bytes after the request", concat(ping, new byte[] {(byte) 0xc0}), DropReason.MALFORMED_MSGPACK));
+        cases.add(new Case("store value is the reserved byte 0xc1", request(p -> {
+            p.packArrayHeader(2);
+            p.packString("store");
+            p.packArrayHeader(3);
+            bin(p, NODE);
+            bin(p, NODE);
+            p.writePayload(new byte[] {(byte) 0xc1});
+        }), DropReason.MALFORMED_MSGPACK));
         cases.add(new Case("rpc name not UTF-8", request(p -> {
             p.packArrayHeader(2);
             p.packRawStringHeader(2);
