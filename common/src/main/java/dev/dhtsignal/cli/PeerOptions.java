@@ -50,7 +50,7 @@ public final class PeerOptions {
     Duration connectTimeout;
 
     @Option(names = "--poll-interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "200ms", description = "Longest pause between two looks at the DHT; the first come faster "
+            defaultValue = "100ms", description = "Longest pause between two looks at the DHT; the first come faster "
             + "(default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
 

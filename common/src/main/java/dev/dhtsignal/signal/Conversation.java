@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
-    private static final Duration TICK = Duration.ofMillis(200);
+    /** How often the loop looks at the channel's state between messages; short, so closing is noticed at once. */
+    private static final Duration TICK = Duration.ofMillis(20);
 
     /** Why a conversation ended. */
     public enum End {

@@ -36,6 +36,19 @@ public final class PeerRuntime implements AutoCloseable {
         }, name + "-join");
         joining.setDaemon(true);
         joining.start();
+        // Also in parallel: the slow first steps of the round itself (key derivation, JSON class loading).
+        CompletableFuture<Void> prepared = new CompletableFuture<>();
+        Thread preparing = new Thread(() -> {
+            try {
+                options.rendezvous().prepare();
+                SignalMessage.warmUp();
+                prepared.complete(null);
+            } catch (RuntimeException e) {
+                prepared.completeExceptionally(e);
+            }
+        }, name + "-prepare");
+        preparing.setDaemon(true);
+        preparing.start();
         RtcFactory rtc;
         try {
             rtc = new RtcFactory();
@@ -44,6 +57,7 @@ public final class PeerRuntime implements AutoCloseable {
             throw new SignalingException("WebRTC could not start: " + e.getMessage(), e);
         }
         try {
+            prepared.join();
             DhtNode node = dht.join();
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, name + "-poll");
@@ -53,6 +67,7 @@ public final class PeerRuntime implements AutoCloseable {
             return new PeerRuntime(rtc, node, timer);
         } catch (java.util.concurrent.CompletionException e) {
             rtc.close();
+            dht.thenAccept(DhtNode::close);
             throw e.getCause() instanceof SignalingException s ? s : new SignalingException(e.getCause().getMessage(), e.getCause());
         }
     }

@@ -23,8 +23,8 @@ public final class Rendezvous {
     private final int slots;
     private final SharedSecret secret;
     private final SignalFormat format;
-    private final List<NodeId> offerKeys = new ArrayList<>();
-    private final List<NodeId> answerKeys = new ArrayList<>();
+    private List<NodeId> offerKeys;
+    private List<NodeId> answerKeys;
 
     private Rendezvous(String offerName, String answerName, int slots, SharedSecret secret) {
         if (slots < 1 || slots > 64) {
@@ -38,10 +38,24 @@ public final class Rendezvous {
         this.slots = slots;
         this.secret = secret;
         this.format = secret == null ? new PlainFormat() : new SealedFormat(secret);
-        for (int i = 0; i < slots; i++) {
-            offerKeys.add(secret == null ? NodeId.digestOf(plainName(offerName, i)) : secret.dhtKey(offerName + "#" + i));
-            answerKeys.add(secret == null ? NodeId.digestOf(plainName(answerName, i)) : secret.dhtKey(answerName + "#" + i));
+    }
+
+    /**
+     * Derives the keys now. Sealed keys take a moment (PBKDF2), so programs call this on a thread of its
+     * own while WebRTC loads; otherwise the first use derives them.
+     */
+    public synchronized Rendezvous prepare() {
+        if (offerKeys == null) {
+            List<NodeId> offers = new ArrayList<>();
+            List<NodeId> answers = new ArrayList<>();
+            for (int i = 0; i < slots; i++) {
+                offers.add(secret == null ? NodeId.digestOf(plainName(offerName, i)) : secret.dhtKey(offerName + "#" + i));
+                answers.add(secret == null ? NodeId.digestOf(plainName(answerName, i)) : secret.dhtKey(answerName + "#" + i));
+            }
+            offerKeys = List.copyOf(offers);
+            answerKeys = List.copyOf(answers);
         }
+        return this;
     }
 
     public static Rendezvous plain(String offerName, String answerName, int slots) {
@@ -70,24 +84,24 @@ public final class Rendezvous {
     }
 
     public NodeId offerKey(int slot) {
-        return offerKeys.get(slot);
+        return prepare().offerKeys.get(slot);
     }
 
     public NodeId answerKey(int slot) {
-        return answerKeys.get(slot);
+        return prepare().answerKeys.get(slot);
     }
 
     public List<NodeId> offerKeys() {
-        return List.copyOf(offerKeys);
+        return prepare().offerKeys;
     }
 
     /** How to name a slot's offer key in messages. */
     public String describeOffer(int slot) {
-        return describe(offerName, slot, offerKeys.get(slot));
+        return describe(offerName, slot, offerKey(slot));
     }
 
     public String describeAnswer(int slot) {
-        return describe(answerName, slot, answerKeys.get(slot));
+        return describe(answerName, slot, answerKey(slot));
     }
 
     /** The offer keys of every slot, for messages about waiting on all of them. */

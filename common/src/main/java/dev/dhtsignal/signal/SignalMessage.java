@@ -30,6 +30,14 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
         Objects.requireNonNull(description, "description");
     }
 
+    /**
+     * Loads and initialises the JSON machinery now. Its first use costs a few hundred milliseconds of class
+     * loading; programs call this while WebRTC loads so that the signaling round does not pay for it.
+     */
+    public static void warmUp() {
+        fromJson(new SignalMessage(SessionDescription.offer("v=0"), "00", Instant.EPOCH, Instant.EPOCH).toJson());
+    }
+
     public Optional<String> offerIdIfAny() {
         return Optional.ofNullable(offerId);
     }

@@ -26,7 +26,7 @@ public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, Str
     /** Defaults, the same as the programs' option defaults (see PeerOptions). */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
-    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(200);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(100);
     /** The longest wait for one DHT reply; the node's measured round trips shorten it. */
     public static final Duration DEFAULT_DHT_TIMEOUT = Duration.ofSeconds(2);
 
