@@ -72,6 +72,8 @@ public final class DhtNode implements AutoCloseable {
     private final RateLimiter rateLimiter;
     private final Random maintenanceRandom;
     private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
+    /** The addresses last given to {@link #bootstrap}: where to rejoin if every contact is lost. */
+    private volatile List<InetSocketAddress> joinedThrough = List.of();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Instant nextRepublish;
     private volatile Instant nextRefresh;
@@ -193,6 +195,11 @@ public final class DhtNode implements AutoCloseable {
      * table. Completes (never fails) with who answered and who did not.
      */
     public CompletableFuture<BootstrapResult> bootstrap(List<InetSocketAddress> addresses) {
+        joinedThrough = List.copyOf(addresses);
+        return publish(join(addresses));
+    }
+
+    private CompletableFuture<BootstrapResult> join(List<InetSocketAddress> addresses) {
         List<CompletableFuture<Contact>> pings = new ArrayList<>();
         for (InetSocketAddress a : addresses) {
             pings.add(rpc.ping(a).handle((nodeId, error) -> error == null ? new Contact(nodeId, a) : null));
@@ -216,7 +223,7 @@ public final class DhtNode implements AutoCloseable {
                     return lookupClosest(id, reached)
                             .thenApply(r -> new BootstrapResult(reached, unanswered, routing.size()));
                 });
-        return publish(result);
+        return result;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -237,7 +244,8 @@ public final class DhtNode implements AutoCloseable {
         if (value.encodedSize() > max) {
             return CompletableFuture.failedFuture(new ValueTooLargeException(value.encodedSize(), max));
         }
-        return publish(lookupClosest(key, seeds(key)).thenCompose(found -> storeOn(key, value, found.closest())));
+        return publish(seeds(key).thenCompose(seeds -> lookupClosest(key, seeds))
+                .thenCompose(found -> storeOn(key, value, found.closest())));
     }
 
     private CompletableFuture<PutOutcome> storeOn(NodeId key, DhtValue value, List<Contact> closest) {
@@ -315,7 +323,10 @@ public final class DhtNode implements AutoCloseable {
     }
 
     private CompletableFuture<LookupResult> lookupValue(NodeId key) {
-        List<Contact> seeds = seeds(key);
+        return seeds(key).thenCompose(seeds -> lookupValue(key, seeds));
+    }
+
+    private CompletableFuture<LookupResult> lookupValue(NodeId key, List<Contact> seeds) {
         if (seeds.isEmpty()) {
             if (config.clientOnly()) {
                 return CompletableFuture.failedFuture(new DhtException("no known DHT nodes to ask for key "
@@ -326,8 +337,8 @@ public final class DhtNode implements AutoCloseable {
         }
         routing.lookedUp(key, clock.instant());
         IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key)).thenApply(this::toLookupReply);
-        return IterativeLookup.start(key, seeds, config.k(), config.alpha(), ask, timer, rpc.rtt()::stallNanos,
-                config.lookupLimit()).thenApply(result -> {
+        return onceMoreIfNobodyAnswered(() -> IterativeLookup.start(key, seeds, config.k(), config.alpha(), ask, timer,
+                rpc.rtt()::stallNanos, config.lookupLimit())).thenApply(result -> {
                     if (result.value().isEmpty() && result.closest().isEmpty()) {
                         throw new DhtException("none of the " + seeds.size() + " known DHT nodes answered a lookup for key "
                                 + key.shortHex() + " (" + describe(seeds) + ")");
@@ -350,8 +361,19 @@ public final class DhtNode implements AutoCloseable {
         routing.lookedUp(target, clock.instant());
         IterativeLookup.Querier ask = c -> tracked(c, rpc.findNode(c.address(), target))
                 .thenApply(list -> new LookupReply.Closer(toContacts(list)));
-        return IterativeLookup.start(target, seeds, config.k(), config.alpha(), ask, timer, rpc.rtt()::stallNanos,
-                config.lookupLimit());
+        return onceMoreIfNobodyAnswered(() -> IterativeLookup.start(target, seeds, config.k(), config.alpha(), ask, timer,
+                rpc.rtt()::stallNanos, config.lookupLimit()));
+    }
+
+    /**
+     * Runs a lookup, and runs it once more when not one contact answered. On a network so busy that every
+     * reply missed its deadline, the timeouts have doubled meanwhile (see RttEstimator), so the second try
+     * usually gets through; a network that is really gone fails twice, quickly.
+     */
+    private CompletableFuture<LookupResult> onceMoreIfNobodyAnswered(
+            java.util.function.Supplier<CompletableFuture<LookupResult>> lookup) {
+        return lookup.get().thenCompose(first -> first.closest().isEmpty() && first.value().isEmpty() && first.rpcs() > 0
+                ? lookup.get() : CompletableFuture.completedFuture(first));
     }
 
     /** Tells the contact manager how an RPC to a contact went. */
@@ -386,10 +408,26 @@ public final class DhtNode implements AutoCloseable {
         return out;
     }
 
-    private List<Contact> seeds(NodeId target) {
+    /**
+     * Where a lookup starts: the closest contacts not in quarantine (all of them if every one is). When
+     * the table is empty, a node that joined through bootstrap addresses joins through them again first:
+     * a client whose few contacts all timed out on a busy network must not be stranded.
+     */
+    private CompletableFuture<List<Contact>> seeds(NodeId target) {
+        List<Contact> closest = closestUsable(target);
+        List<InetSocketAddress> rejoin = joinedThrough;
+        if (!closest.isEmpty() || rejoin.isEmpty()) {
+            return CompletableFuture.completedFuture(closest);
+        }
+        log.debug("no contacts left; joining through {} again", rejoin);
+        return join(rejoin).thenApply(r -> closestUsable(target));
+    }
+
+    private List<Contact> closestUsable(NodeId target) {
         List<Contact> closest = routing.closest(target, config.k());
-        closest.removeIf(c -> contacts.isQuarantined(c.address()));
-        return closest;
+        List<Contact> usable = new ArrayList<>(closest);
+        usable.removeIf(c -> contacts.isQuarantined(c.address()));
+        return usable.isEmpty() ? closest : usable;
     }
 
     private static String describe(List<Contact> seeds) {
@@ -493,7 +531,7 @@ public final class DhtNode implements AutoCloseable {
             }
             e = it.next();
         }
-        return lookupClosest(e.key(), seeds(e.key()))
+        return seeds(e.key()).thenCompose(seeds -> lookupClosest(e.key(), seeds))
                 .thenCompose(found -> storeOn(e.key(), e.value(), found.closest()))
                 .handle((outcome, error) -> {
                     if (error == null) {
@@ -508,7 +546,7 @@ public final class DhtNode implements AutoCloseable {
 
     private void refreshBuckets(Instant now) {
         for (NodeId target : routing.refreshTargets(now, config.refreshInterval(), maintenanceRandom)) {
-            lookupClosest(target, seeds(target));
+            seeds(target).thenCompose(seeds -> lookupClosest(target, seeds));
         }
     }
 

@@ -41,6 +41,7 @@ import org.opentest4j.TestAbortedException;
 class MultiHostIT {
     private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
     private static final Pattern PING = Pattern.compile("ok (\\d+) contacts");
+    private static final Pattern STATS_KEYS = Pattern.compile("stats: contacts=\\d+ keys=(\\d+) .*");
     private static final Pattern OUR_NAMESPACE = Pattern.compile("(dhts(\\d+)-\\S+)");
     private static final Duration COMMAND_LIMIT = Duration.ofSeconds(20);
     private static final Duration SERVER_START = Duration.ofSeconds(30);
@@ -160,7 +161,7 @@ class MultiHostIT {
     // -------------------------------------------------------------------------------------------------
     // Helper commands
 
-    private record Result(List<String> command, int code, String output) {
+    private record Result(int code, String output) {
     }
 
     /** Runs a short command, with its standard error merged into its output, within {@link #COMMAND_LIMIT}. */
@@ -174,7 +175,7 @@ class MultiHostIT {
                 throw new AssertionError("'" + String.join(" ", command) + "' still running after " + COMMAND_LIMIT.toSeconds()
                         + " s; output so far: " + Files.readString(out));
             }
-            return new Result(command, p.exitValue(), Files.readString(out));
+            return new Result(p.exitValue(), Files.readString(out));
         } finally {
             Files.deleteIfExists(out);
         }
@@ -205,7 +206,8 @@ class MultiHostIT {
 
     /** Starts a dht-server on {@code host}, joining {@code join}; returns its HOST:PORT once it is ready. */
     private static String startServer(int host, String... join) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", address(host)));
+        // --stats: a line a second with the number of values held, to tell how widely values spread.
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", address(host), "--stats", "1"));
         args.addAll(List.of(join));
         ProgramProcess server = startOn(host, "dht-server", "dht-server", args.toArray(String[]::new));
         Matcher m = READY.matcher(server.awaitLine("the ready line", SERVER_START, l -> READY.matcher(l).matches()));
@@ -218,8 +220,10 @@ class MultiHostIT {
     }
 
     private static int runCount = 0;
+    /** What {@link #valuesHeld} said after the put, for the failure message. */
+    private static String heldAfterPut = "(not yet known)";
 
-    /** Runs {@code tools dht-cli --dht DHT ARGS} on {@code host} to its end; returns its stdout lines. */
+    /** Runs {@code tools dht-cli --dht DHT ARGS} on {@code host} and waits for it to end. */
     private static ProgramProcess dhtCli(int host, String dht, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("dht-cli", "--dht", dht, "--timeout", "45s"));
         all.addAll(List.of(args));
@@ -229,8 +233,63 @@ class MultiHostIT {
         return cli;
     }
 
+    /** The kernel's UDP counters of a host's namespace, e.g. to tell datagrams dropped for a full buffer. */
+    private static String udpCounters(int host) {
+        try {
+            String[] lines = must(List.of("ip", "netns", "exec", host(host), "cat", "/proc/net/snmp")).output.split("\n");
+            for (int i = 0; i + 1 < lines.length; i++) {
+                if (lines[i].startsWith("Udp:") && lines[i + 1].startsWith("Udp:")) {
+                    String[] names = lines[i].split("\\s+");
+                    String[] values = lines[i + 1].split("\\s+");
+                    StringBuilder b = new StringBuilder("host " + host + " UDP:");
+                    for (int j = 1; j < Math.min(names.length, values.length); j++) {
+                        if (List.of("InDatagrams", "OutDatagrams", "InErrors", "RcvbufErrors", "NoPorts").contains(names[j])) {
+                            b.append(' ').append(names[j]).append('=').append(values[j]);
+                        }
+                    }
+                    return b.toString();
+                }
+            }
+            return "host " + host + ": no Udp lines in /proc/net/snmp";
+        } catch (Exception | AssertionError e) {
+            return "host " + host + ": " + e;
+        }
+    }
+
+    /** Values each live server holds by its next --stats line, e.g. "h1=100 h2=47 ...". */
+    private static String valuesHeld(int servers) throws InterruptedException {
+        Map<Integer, Integer> before = new LinkedHashMap<>();
+        for (int i = 1; i <= servers; i++) {
+            ProgramProcess server = processes.get("dht-server on host " + i);
+            if (server != null && server.isAlive()) {
+                before.put(i, statsLines(server).size());
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<String> held = new ArrayList<>();
+        for (Map.Entry<Integer, Integer> e : before.entrySet()) {
+            ProgramProcess server = processes.get("dht-server on host " + e.getKey());
+            while (statsLines(server).size() <= e.getValue() && System.nanoTime() < deadline && server.isAlive()) {
+                Thread.sleep(50);
+            }
+            List<String> lines = statsLines(server);
+            Matcher m = lines.isEmpty() ? null : STATS_KEYS.matcher(lines.get(lines.size() - 1));
+            held.add("h" + e.getKey() + "=" + (m != null && m.matches() ? m.group(1) : "?"));
+        }
+        return String.join(" ", held);
+    }
+
+    private static List<String> statsLines(ProgramProcess server) {
+        return server.stderr().lines().filter(l -> l.startsWith("stats: ")).toList();
+    }
+
     private static String transcripts() {
-        StringBuilder all = new StringBuilder("\n===== transcripts of all " + processes.size() + " processes =====\n");
+        StringBuilder all = new StringBuilder("\n===== values held by each server after the put: " + heldAfterPut
+                + " (of " + VALUES + ") =====\n===== kernel UDP counters per host =====\n");
+        for (int i = 1; i <= HOSTS; i++) {
+            all.append(udpCounters(i)).append('\n');
+        }
+        all.append("===== transcripts of all ").append(processes.size()).append(" processes =====\n");
         processes.forEach((name, p) -> all.append("===== ").append(name).append(" =====\n").append(p.transcript()).append('\n'));
         return all.toString();
     }
@@ -279,9 +338,12 @@ class MultiHostIT {
         log(start, "joined: a client sees " + contacts + " contacts");
 
         ProgramProcess put = dhtCli(1, servers[1], "put", PREFIX, String.valueOf(VALUES));
-        assertEquals(0, put.awaitExit(CLI_LIMIT), "put through server 1\n" + put.transcript());
-        assertEquals(List.of("put " + VALUES + "/" + VALUES), put.stdoutLines(), put.transcript());
-        log(start, "stored " + VALUES + " values");
+        // With k = 20 and five servers every value belongs on every server. How many each holds tells,
+        // should a value go missing below, whether the put spread it thinly (only on the servers killed).
+        heldAfterPut = valuesHeld(SERVERS);
+        log(start, "put: " + String.join(" ", put.stdoutLines()) + "; values held by each server: " + heldAfterPut);
+        assertEquals(List.of("put " + VALUES + "/" + VALUES), put.stdoutLines(), "put through server 1\n" + put.transcript());
+        assertEquals(0, put.awaitExit(CLI_LIMIT), put.transcript());
 
         for (int dead : new int[] {1, 3}) {
             ProgramProcess server = processes.get("dht-server on host " + dead);
