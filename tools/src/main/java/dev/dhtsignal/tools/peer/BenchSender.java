@@ -19,9 +19,19 @@ import org.slf4j.LoggerFactory;
  * measured (see {@link Control}). Prints a markdown table at the end.
  *
  * <p>Flow control: libwebrtc queues what it cannot send yet and closes the channel if that queue
- * ({@link RtcDataChannel#bufferedAmount()}) would pass 16 MiB. So before each message the sender waits
- * until the queue holds at most {@code highWater - size} bytes, which keeps it under {@code highWater}. A
- * high mark keeps the network busy while we sleep; a low one bounds memory and latency.
+ * ({@link RtcDataChannel#bufferedAmount()}) would pass 16 MiB. The sender keeps the queue at or under
+ * {@code highWater} in one of two ways ({@link Flow}):
+ * <ul>
+ *   <li>{@code per-message}: asks {@link RtcDataChannel#bufferedAmount()} before every message and, if
+ *       the message would not fit, waits with {@code awaitBufferedBelow(highWater - size)}. Simple, but
+ *       every bufferedAmount() is a blocking call onto libwebrtc's network thread.</li>
+ *   <li>{@code low-water} (default): counts what it sent since it last asked; the queue can only have
+ *       shrunk since, so last answer + sent since is an upper bound. Only when that bound would pass the
+ *       mark does it ask again, and if the queue really is full it waits until it has drained to half the
+ *       mark (or to {@code highWater - size} if that is less), then sends that much without asking.
+ *       The same guarantee with one question per half mark instead of one per message.</li>
+ * </ul>
+ * A high mark keeps the network busy while the sender sleeps; a low one bounds memory and latency.
  */
 final class BenchSender {
     private static final Logger log = LoggerFactory.getLogger(BenchSender.class);
@@ -40,12 +50,25 @@ final class BenchSender {
      * @param volume bytes per run (a run also ends after {@code duration})
      * @param warmup length of the untimed warm-up run; zero for none
      */
-    record Settings(List<Integer> sizes, List<Long> highWaters, long volume, Duration duration, Duration warmup) {
+    record Settings(List<Integer> sizes, List<Long> highWaters, long volume, Duration duration, Duration warmup,
+                    Flow flow) {
+    }
+
+    /** How the sender keeps the send queue under the high-water mark; see the class comment. */
+    enum Flow {
+        PER_MESSAGE("per-message"), LOW_WATER("low-water");
+
+        final String label;
+
+        Flow(String label) {
+            this.label = label;
+        }
     }
 
     /** One measured run: the sender's view and the receiver's. */
     private record Row(int size, long highWater, long messages, long bytes, long sendNanos, long sendCallNanos,
-                       long stalls, long stallNanos, double cpuPercent, String threads, Control.Result received) {
+                       long queries, long stalls, long stallNanos, double cpuPercent, String threads,
+                       Control.Result received) {
         double seconds() {
             return received.nanos() / 1e9;
         }
@@ -56,6 +79,16 @@ final class BenchSender {
 
         double messagesPerSecond() {
             return received.nanos() == 0 ? 0 : received.messages() * 1e9 / received.nanos();
+        }
+
+        /**
+         * CPU time both processes spent per MB moved, in ms. Unlike MB/s it hardly depends on what else
+         * runs on the machine, so it compares runs on a busy machine: 2 cores give at most 2000 CPU-ms per
+         * second, so 2000 / this is a ceiling for MB/s here.
+         */
+        double cpuMillisPerMegabyte() {
+            double cpuSeconds = cpuPercent / 100 * sendNanos / 1e9 + received.cpuPercent() / 100 * received.nanos() / 1e9;
+            return bytes == 0 ? 0 : cpuSeconds * 1e3 / (bytes / 1e6);
         }
     }
 
@@ -97,7 +130,6 @@ final class BenchSender {
             throws InterruptedException, TimeoutException {
         byte[] payload = new byte[size];
         ThreadLocalRandom.current().nextBytes(payload);  // incompressible, though nothing on the path compresses
-        long drainTo = highWater - size;  // so that after the send at most highWater bytes are queued
         channel.send(new Control.Begin(size, highWater, warmup).toString());
 
         ThreadCpu cpuBefore = ThreadCpu.snapshot();
@@ -105,19 +137,36 @@ final class BenchSender {
         long stop = start + duration.toNanos();
         long messages = 0;
         long bytes = 0;
-        long stalls = 0;
+        long queries = 0;      // bufferedAmount() calls
+        long stalls = 0;       // awaitBufferedBelow() calls that had to wait
         long stallNanos = 0;
         long sendCallNanos = 0;
+        long queuedAtMost = 0; // low-water: an upper bound of the queue, from the last answer plus what was sent since
         while (bytes < volume && System.nanoTime() < stop) {
-            if (channel.bufferedAmount() > drainTo) {
+            long waitFor = -1;  // the queue length to wait for before sending, or -1 to send now
+            if (settings.flow() == Flow.PER_MESSAGE) {
+                queries++;
+                if (channel.bufferedAmount() > highWater - size) {
+                    waitFor = highWater - size;
+                }
+            } else if (queuedAtMost + size > highWater) {
+                queries++;
+                queuedAtMost = channel.bufferedAmount();
+                if (queuedAtMost + size > highWater) {
+                    waitFor = Math.min(highWater / 2, highWater - size);
+                }
+            }
+            if (waitFor >= 0) {
                 long t = System.nanoTime();
-                channel.awaitBufferedBelow(drainTo, STALL_LIMIT);
+                channel.awaitBufferedBelow(waitFor, STALL_LIMIT);
                 stallNanos += System.nanoTime() - t;
                 stalls++;
+                queuedAtMost = waitFor;
             }
             long t = System.nanoTime();
             channel.send(payload);
             sendCallNanos += System.nanoTime() - t;
+            queuedAtMost += size;
             messages++;
             bytes += size;
         }
@@ -131,7 +180,7 @@ final class BenchSender {
             throw new IllegalStateException("sent " + messages + " messages / " + bytes + " bytes but the receiver counted "
                     + received.messages() + " / " + received.bytes());
         }
-        return new Row(size, highWater, messages, bytes, sendNanos, sendCallNanos, stalls, stallNanos,
+        return new Row(size, highWater, messages, bytes, sendNanos, sendCallNanos, queries, stalls, stallNanos,
                 cpuAfter.processPercentSince(cpuBefore), cpuAfter.busiestSince(cpuBefore, 4), received);
     }
 
@@ -146,20 +195,23 @@ final class BenchSender {
     }
 
     private void print(List<Row> rows) {
-        out.println("| size | high-water | messages | MB | seconds | MB/s | msgs/s | sender stalled | send() share"
-                + " | sender CPU | receiver CPU |");
-        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("Flow control: " + settings.flow().label + ".");
+        out.println();
+        out.println("| size | high-water | messages | MB | seconds | MB/s | msgs/s | bufferedAmount() calls"
+                + " | sender stalled | send() share | sender CPU | receiver CPU | CPU-ms per MB |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %.2f | **%.1f** | %.0f | %d× %.0f%% | %.0f%% | %.0f%% | %.0f%% |%n",
+            out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %.2f | **%.1f** | %.0f | %d | %d× %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.1f |%n",
                     ByteSize.format(r.size()), ByteSize.format(r.highWater()), r.messages(), r.bytes() / 1e6,
-                    r.seconds(), r.megabytesPerSecond(), r.messagesPerSecond(),
+                    r.seconds(), r.megabytesPerSecond(), r.messagesPerSecond(), r.queries(),
                     r.stalls(), 100.0 * r.stallNanos() / r.sendNanos(), 100.0 * r.sendCallNanos() / r.sendNanos(),
-                    r.cpuPercent(), r.received().cpuPercent());
+                    r.cpuPercent(), r.received().cpuPercent(), r.cpuMillisPerMegabyte());
         }
         out.println();
         out.println("MB = 10^6 bytes; time and rate as the receiver saw them (first payload byte to the end marker).");
-        out.println("'sender stalled': waits for the send buffer to drain to the high-water mark, and their share of"
-                + " the sending time; 'send() share': time inside RtcDataChannel.send. CPU in % of one core.");
+        out.println("'sender stalled': waits in awaitBufferedBelow for the send queue to drain, and their share of"
+                + " the sending time; 'send() share': time inside RtcDataChannel.send. CPU in % of one core;"
+                + " 'CPU-ms per MB': both processes together, which depends little on other load (2 cores = 2000 CPU-ms/s).");
         out.println();
         out.println("Busiest threads per run (% of one core):");
         for (Row r : rows) {

@@ -56,6 +56,9 @@ final class ThreadCpu {
             int open = stat.indexOf('(');
             int close = stat.lastIndexOf(')');
             String name = stat.substring(open + 1, close);
+            if (name.equals("java")) {
+                name = "main";  // the JVM leaves the main thread with the launcher's name
+            }
             String[] fields = stat.substring(close + 2).split(" ");
             // After the name: state(0) ppid(1) ... utime is field 14 of the whole line, i.e. index 11 here.
             long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
