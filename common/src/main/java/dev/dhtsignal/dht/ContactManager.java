@@ -70,7 +70,7 @@ final class ContactManager {
         }
         Contact contact = new Contact(id, source);
         Instant now = clock.instant();
-        if (routing.contains(contact)) {
+        if (routing.knows(contact)) {
             routing.seen(contact, now);
             return;
         }

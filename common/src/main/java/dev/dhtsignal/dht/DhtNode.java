@@ -181,8 +181,11 @@ public final class DhtNode implements AutoCloseable {
         }
         RpcResponse reply = server.answer(request.request(), source);
         transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+        // Pings are answered and nothing more: the verification of a newcomer is itself a ping, so a ping
+        // that led to verifying its sender could make two nodes ping each other back and forth for ever.
+        // A newcomer is verified on its first other request (a joining node's lookup follows at once).
         NodeId sender = request.request().senderOrNull();
-        if (sender != null) {
+        if (sender != null && request.request().kind() != dev.dhtsignal.dht.wire.RpcKind.PING) {
             contacts.heardFrom(sender, source);
         }
     }

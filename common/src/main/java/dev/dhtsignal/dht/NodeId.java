@@ -13,8 +13,13 @@ import java.util.Random;
  * A 160-bit Kademlia identifier. Node ids and key digests share this one space: a key is stored on the
  * nodes whose ids are closest to the SHA-1 digest of its name, closeness being the XOR of the two ids read
  * as an unsigned big-endian integer.
+ *
+ * <p>Ids are {@link Comparable} (as unsigned numbers) although Kademlia never orders them that way: keys
+ * of stores come from strangers, who can choose many with the same {@code hashCode}, and a HashMap keeps
+ * colliding keys in a balanced tree only when they are comparable; otherwise every lookup in storage
+ * would scan them one by one.
  */
-public final class NodeId {
+public final class NodeId implements Comparable<NodeId> {
     public static final int LENGTH = 20;
     public static final int BITS = LENGTH * 8;
 
@@ -123,6 +128,11 @@ public final class NodeId {
         mixed = (mixed & ~flip) | (~own & flip);
         b[fullBytes] = (byte) mixed;
         return new NodeId(b);
+    }
+
+    @Override
+    public int compareTo(NodeId other) {
+        return Arrays.compareUnsigned(bytes, other.bytes);
     }
 
     @Override

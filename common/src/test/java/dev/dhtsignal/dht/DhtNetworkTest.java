@@ -245,6 +245,54 @@ class DhtNetworkTest {
         }
     }
 
+    @Test
+    void verifyingNewcomersDoesNotMakeNodesPingEachOtherForEver() throws Exception {
+        // k = 1 and ids in opposite halves: x1 and y2 each already hold a contact in the bucket the other
+        // falls in, so each can only keep the other in a replacement cache. A verification answered by a
+        // verification would bounce between them without end.
+        List<DhtNode> nodes = new ArrayList<>();
+        try {
+            for (String first : List.of("00", "40", "80", "c0")) {
+                nodes.add(DhtNode.start(DhtConfig.builder().k(1).threadName("storm")
+                        .nodeId(NodeId.fromHex(first + "00".repeat(19))).build()));
+            }
+            DhtNode x1 = nodes.get(0);
+            DhtNode x2 = nodes.get(1);
+            DhtNode y1 = nodes.get(2);
+            DhtNode y2 = nodes.get(3);
+            Await.result("x1 joining through y1", x1.bootstrap(List.of(y1.localAddress())));
+            Await.result("y2 joining through x2", y2.bootstrap(List.of(x2.localAddress())));
+            Await.until("all to be quiet", LIMIT, () -> nodes.stream().allMatch(n -> n.stats().rpcsInFlight() == 0));
+            long before = nodes.stream().mapToLong(n -> n.stats().requestsServed()).sum();
+
+            Await.result("x1 pinging y2", x1.ping(y2.localAddress()));
+            Await.until("all to be quiet again", LIMIT, () -> nodes.stream().allMatch(n -> n.stats().rpcsInFlight() == 0));
+            long served = nodes.stream().mapToLong(n -> n.stats().requestsServed()).sum() - before;
+            assertTrue(served < 10, served + " requests served for one ping");
+            // Quiet for good: while 100 pings go to x1 one after another, nothing else is served anywhere.
+            long quiet = nodes.stream().mapToLong(n -> n.stats().requestsServed()).sum();
+            try (RawUdpPeer peer = new RawUdpPeer()) {
+                Random ids = new Random(5);
+                for (int i = 0; i < 100; i++) {
+                    peer.call(WireCodec.encodeRequest(MessageId.random(ids), new RpcRequest.Ping(x1.id())),
+                            x1.localAddress());
+                }
+            }
+            assertEquals(100, nodes.stream().mapToLong(n -> n.stats().requestsServed()).sum() - quiet,
+                    "requests served while only our 100 pings were sent");
+        } finally {
+            nodes.forEach(DhtNode::close);
+        }
+    }
+
+    @Test
+    void idsOrderAsUnsignedNumbersConsistentlyWithEquals() {
+        NodeId small = NodeId.fromHex("00".repeat(19) + "01");
+        NodeId big = NodeId.fromHex("ff" + "00".repeat(19));
+        assertTrue(small.compareTo(big) < 0 && big.compareTo(small) > 0);
+        assertEquals(0, NodeId.fromHex("ff" + "00".repeat(19)).compareTo(big));
+    }
+
     static Comparator<DhtNode> byDistanceTo(NodeId key) {
         return (a, b) -> key.compareDistances(a.id(), b.id());
     }

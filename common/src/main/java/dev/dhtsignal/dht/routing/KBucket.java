@@ -104,6 +104,15 @@ final class KBucket {
         return true;
     }
 
+    /** Whether the contact is here, in the bucket or its replacement cache, at this address. */
+    boolean knows(Contact contact) {
+        Entry e = live.get(contact.id());
+        if (e == null) {
+            e = replacements.get(contact.id());
+        }
+        return e != null && e.contact.address().equals(contact.address());
+    }
+
     /** The least recently seen live contact, the one to question when the bucket is full. */
     Entry leastRecentlySeen() {
         Iterator<Entry> it = live.values().iterator();

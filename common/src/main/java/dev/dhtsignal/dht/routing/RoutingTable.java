@@ -38,6 +38,12 @@ public final class RoutingTable {
     private final NodeId self;
     private final int k;
     private final KBucket[] buckets = new KBucket[NodeId.BITS];
+    /**
+     * Every live contact, rebuilt after a contact is added or removed (rare) so that answering find_node,
+     * which happens on every request for a key we lack, reads one array instead of 160 buckets.
+     */
+    private volatile Contact[] snapshot = new Contact[0];
+    private boolean snapshotStale;
 
     public RoutingTable(NodeId self, int k) {
         this.self = self;
@@ -64,12 +70,20 @@ public final class RoutingTable {
         if (contact.id().equals(self)) {
             return Outcome.ADDRESS_CONFLICT;
         }
-        return bucketFor(contact.id()).seen(contact, now);
+        Outcome outcome = bucketFor(contact.id()).seen(contact, now);
+        if (outcome == Outcome.ADDED) {
+            snapshotStale = true;
+        }
+        return outcome;
     }
 
     /** Counts a failed RPC to a contact; returns whether that removed it from the table. */
     public synchronized boolean failed(Contact contact) {
-        return bucketFor(contact.id()).failed(contact, MAX_FAILURES);
+        boolean removed = bucketFor(contact.id()).failed(contact, MAX_FAILURES);
+        if (removed) {
+            snapshotStale = true;
+        }
+        return removed;
     }
 
     /** A reply came from this address after all (late): whoever is there has not failed. */
@@ -95,6 +109,14 @@ public final class RoutingTable {
         return e != null && e.contact.address().equals(contact.address());
     }
 
+    /**
+     * Whether this contact has been verified and is kept, in its bucket or (bucket full) in the
+     * bucket's replacement cache: either way there is no need to verify it again.
+     */
+    public synchronized boolean knows(Contact contact) {
+        return !contact.id().equals(self) && bucketFor(contact.id()).knows(contact);
+    }
+
     public synchronized Optional<Contact> get(NodeId id) {
         KBucket.Entry e = bucketFor(id).get(id);
         return e == null ? Optional.empty() : Optional.of(e.contact);
@@ -116,13 +138,25 @@ public final class RoutingTable {
 
     /** The up to {@code n} known contacts closest to {@code target}, closest first, skipping {@code exclude}. */
     public List<Contact> closest(NodeId target, int n, InetSocketAddress exclude) {
-        List<Contact> all = all();
-        if (exclude != null) {
-            all.removeIf(c -> c.address().equals(exclude));
+        Contact[] all = currentSnapshot().clone();
+        java.util.Arrays.sort(all, (a, b) -> target.compareDistances(a.id(), b.id()));
+        List<Contact> out = new ArrayList<>(Math.min(n, all.length));
+        for (int i = 0; i < all.length && out.size() < n; i++) {
+            if (exclude == null || !all[i].address().equals(exclude)) {
+                out.add(all[i]);
+            }
         }
-        Comparator<Contact> byDistance = (a, b) -> target.compareDistances(a.id(), b.id());
-        all.sort(byDistance);
-        return all.size() > n ? new ArrayList<>(all.subList(0, n)) : all;
+        return out;
+    }
+
+    private Contact[] currentSnapshot() {
+        synchronized (this) {
+            if (snapshotStale) {
+                snapshot = all().toArray(Contact[]::new);
+                snapshotStale = false;
+            }
+        }
+        return snapshot;
     }
 
     public List<Contact> closest(NodeId target, int n) {

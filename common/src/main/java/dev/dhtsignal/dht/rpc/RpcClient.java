@@ -176,7 +176,8 @@ public final class RpcClient {
         RpcResponse decoded;
         try {
             decoded = WireCodec.decodeResponse(call.kind, response.body());
-        } catch (MalformedDatagramException e) {
+        } catch (MalformedDatagramException | RuntimeException e) {
+            // Whatever the decoder throws, the call must end: a caller waiting on it would otherwise hang.
             counters.dropped(DropReason.BAD_RESPONSE);
             log.debug("bad {} reply from {}: {}", call.kind.wireName(), source, e.getMessage());
             call.future.completeExceptionally(new RpcException("bad " + call.kind.wireName() + " reply from "
