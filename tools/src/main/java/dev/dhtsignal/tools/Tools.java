@@ -5,10 +5,22 @@ import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.VersionProvider;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar tools.jar <tool> ...}: the tools the scripts run. Each tool is a subcommand. */
+/**
+ * {@code java -jar tools.jar <tool> ...}: the tools the scripts run, each a subcommand (each also has a
+ * main of its own, which the scripts call with {@code java -cp tools.jar <class>}).
+ */
 @Command(name = "tools", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Benchmarks, fuzzing and a DHT client for the scripts in scripts/.",
-        subcommands = {dev.dhtsignal.tools.dht.DhtCli.class})
+        subcommands = {
+            dev.dhtsignal.tools.dht.DhtCli.class,
+            dev.dhtsignal.tools.bench.FindValueLoad.class,
+            dev.dhtsignal.tools.bench.LookupBench.class,
+            dev.dhtsignal.tools.bench.Fuzz.class,
+            dev.dhtsignal.tools.bench.Flood.class,
+            dev.dhtsignal.tools.peer.ChannelBench.class,
+            dev.dhtsignal.tools.peer.DhtTap.class,
+            dev.dhtsignal.tools.peer.ProfileSummary.class
+        })
 public final class Tools implements Runnable {
     public static void main(String[] args) {
         Logging.configure(Logging.verboseRequested(args));
