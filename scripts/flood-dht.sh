@@ -7,7 +7,8 @@
 # server still answering, memory bounded (the heap in use after a full GC, printed when jcmd is there,
 # shows what the node keeps; RSS also counts garbage the JVM has not collected yet). Exits non-zero if the server died, stopped answering, logged
 # an Exception/ERROR line, or holds more keys than its limit.
-# Usage: scripts/flood-dht.sh [COUNT]. Environment: FLOOD_ARGS, SERVER_ARGS (extra options).
+# Usage: scripts/flood-dht.sh [COUNT]. Environment: FLOOD_ARGS, SERVER_ARGS (extra options),
+# SERVER_JAVA_OPTS (JVM options for dht-server, e.g. "-Xmx128m" to see the peak RSS with a capped heap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-1000000}"
@@ -31,8 +32,9 @@ trap cleanup EXIT
 cp dht-server/target/dht-server.jar tools/target/tools.jar "$work/"
 read -r -a server_args <<<"${SERVER_ARGS:-}"
 read -r -a flood_args <<<"${FLOOD_ARGS:-}"
+read -r -a server_java_opts <<<"${SERVER_JAVA_OPTS:-}"
 
-java -jar "$work/dht-server.jar" --port 0 --bind 127.0.0.1 --stats 5 "${server_args[@]}" \
+java "${server_java_opts[@]}" -jar "$work/dht-server.jar" --port 0 --bind 127.0.0.1 --stats 5 "${server_args[@]}" \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 port=""

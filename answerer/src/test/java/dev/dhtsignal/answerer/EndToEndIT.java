@@ -113,6 +113,23 @@ class EndToEndIT {
     }
 
     @Test
+    void anOffererWithoutACodeMakesOneAndPrintsTheCommandThatConnects() throws Exception {
+        ProgramProcess offerer = start("offerer", "--session", "--once");
+        String command = offerer.awaitLine("the answerer's command", RUN_LIMIT,
+                l -> l.startsWith("On the answering side run: java -jar answerer.jar --session "));
+        Matcher m = Pattern.compile("--session (\\S+) --dht (\\S+)$").matcher(command);
+        assertTrue(m.find(), command);
+        assertEquals(dht, m.group(2));
+        assertTrue(offerer.stdoutLines().get(0).equals("Session code: " + m.group(1)), offerer.transcript());
+        ProgramProcess answerer = ProgramProcess.start("answerer", "--session", m.group(1), "--dht", m.group(2), "--once");
+        started.add(answerer);
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertEquals(OFFERER_LINES, offerer.stdoutLines().subList(2, offerer.stdoutLines().size()));
+        assertEquals(ANSWERER_LINES, answerer.stdoutLines());
+    }
+
+    @Test
     void tenPairsAtOnceEachWithItsOwnSessionHearOnlyTheirPartner() throws Exception {
         int pairs = 10;
         List<ProgramProcess> offerers = new ArrayList<>();
