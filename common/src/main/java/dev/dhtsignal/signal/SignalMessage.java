@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dhtsignal.rtc.SessionDescription;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A session description as one peer publishes it for the other: the JSON object the original peers
@@ -36,10 +35,6 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
      */
     public static void warmUp() {
         fromJson(new SignalMessage(SessionDescription.offer("v=0"), "00", Instant.EPOCH, Instant.EPOCH).toJson());
-    }
-
-    public Optional<String> offerIdIfAny() {
-        return Optional.ofNullable(offerId);
     }
 
     public boolean isOffer() {

@@ -66,8 +66,4 @@ public final class RateLimiter {
         }
         return true;
     }
-
-    public synchronized int trackedSources() {
-        return sources.size();
-    }
 }
