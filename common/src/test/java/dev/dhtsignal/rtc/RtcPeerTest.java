@@ -153,6 +153,22 @@ class RtcPeerTest {
     }
 
     @Test
+    void aGracefulCloseDeliversEverythingSentBeforeIt() {
+        Connection connection = connect();
+        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+        connection.answererChannel().onMessage(m -> received.incrementAndGet());
+        byte[] chunk = new byte[16 * 1024];
+        for (int i = 0; i < 200; i++) {
+            connection.offererChannel().send(chunk);
+        }
+        // Messages still queued in the sender's buffer must not be lost by closing right away. (A plain
+        // close() with this much queued loses them, and the other side does not even see the close.)
+        connection.offererChannel().closeGracefully(java.time.Duration.ofSeconds(10));
+        Await.result("answerer's channel closed", connection.answererChannel().closed());
+        dev.dhtsignal.testing.Await.until("all 200 messages counted", Await.DEADLINE, () -> received.get() == 200);
+    }
+
+    @Test
     void garbageAnswerFailsWithTheNativeError() {
         RtcPeer offerer = newPeer();
         offerer.createDataChannel("chat");
