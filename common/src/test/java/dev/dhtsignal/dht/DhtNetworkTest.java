@@ -214,6 +214,32 @@ class DhtNetworkTest {
     }
 
     @Test
+    void aThousandShortLivedClientsLeaveNothingBehindThatSlowsTheNextOne() throws Exception {
+        try (TestNetwork net = TestNetwork.of(3, 12)) {
+            DhtNode server = net.node(0);
+            for (int i = 0; i < 1000; i++) {
+                try (DhtNode client = DhtNode.start(net.baseConfig().clientOnly(true).threadName("churn").build())) {
+                    Await.result("client " + i + " joining", client.bootstrap(List.of(server.localAddress())));
+                    if (i % 10 == 0) {
+                        Await.result("client " + i + " storing", client.put("churn-" + i, DhtValue.integer(i)));
+                    }
+                }
+            }
+            // The servers never made the clients contacts, so they hand out only each other.
+            for (DhtNode n : net.nodes()) {
+                assertEquals(2, n.contacts().size(), "contacts of " + n.localAddress());
+            }
+            try (DhtNode fresh = DhtNode.start(net.baseConfig().clientOnly(true).build())) {
+                Await.result("fresh client joining", fresh.bootstrap(List.of(server.localAddress())));
+                for (int i = 0; i < 1000; i += 10) {
+                    assertEquals(Optional.of(DhtValue.integer(i)), Await.result("get", fresh.get("churn-" + i)));
+                }
+                assertEquals(0, fresh.stats().rpcTimeouts(), "no request of the fresh client waited on a dead peer");
+            }
+        }
+    }
+
+    @Test
     void bootstrapReportsAddressesThatDoNotAnswer() throws Exception {
         try (TestNetwork net = TestNetwork.of(1, 10); RawUdpPeer silent = new RawUdpPeer()) {
             DhtNode joiner = DhtNode.start(net.baseConfig().rpcTimeout(Duration.ofMillis(300))
