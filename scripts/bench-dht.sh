@@ -14,45 +14,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f dht-server/target/dht-server.jar ] || [ ! -f tools/target/tools.jar ]; then
-  echo "== building (jars missing)" >&2
-  scripts/build.sh
-fi
+source scripts/dht-bench-lib.sh
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-# Private copies: a rebuild while the benchmark runs must not change a jar under a running JVM.
-cp dht-server/target/dht-server.jar tools/target/tools.jar "$work/"
-
-read -r -a server_java_opts <<<"${SERVER_JAVA_OPTS:-}"
 read -r -a server_args <<<"${SERVER_ARGS:-}"
 read -r -a load_args <<<"${LOAD_ARGS:-}"
 read -r -a lookup_args <<<"${LOOKUP_ARGS:-}"
 
 echo "== starting dht-server (rate limits off: --rate-per-source 0 --rate-total 0) ${SERVER_ARGS:-}" >&2
-java "${server_java_opts[@]}" -jar "$work/dht-server.jar" --port 0 --bind 127.0.0.1 \
-  --rate-per-source 0 --rate-total 0 --stats 5 "${server_args[@]}" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port="$(sed -n 's/^DHT Server running on port \([0-9]*\)$/\1/p' "$work/server.out")"
-  [ -n "$port" ] && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "dht-server exited before it was ready:" >&2
-    cat "$work/server.err" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "dht-server printed no ready line within 30 s" >&2; exit 1; }
+start_server --rate-per-source 0 --rate-total 0 --stats 5 "${server_args[@]}"
 
 echo "== find_value load against 127.0.0.1:$port (server pid $server_pid)" >&2
 echo "### find_value load (dht-server with --rate-per-source 0 --rate-total 0 ${SERVER_ARGS:-})"

@@ -14,41 +14,11 @@ cd "$(dirname "$0")/.."
 count="${1:-1000000}"
 max_entries="${MAX_ENTRIES:-100000}"  # dht-server's default --max-entries; set MAX_ENTRIES if SERVER_ARGS changes it
 
-if [ ! -f dht-server/target/dht-server.jar ] || [ ! -f tools/target/tools.jar ]; then
-  echo "== building (jars missing)" >&2
-  scripts/build.sh
-fi
-
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cp dht-server/target/dht-server.jar tools/target/tools.jar "$work/"
+source scripts/dht-bench-lib.sh
 read -r -a server_args <<<"${SERVER_ARGS:-}"
 read -r -a flood_args <<<"${FLOOD_ARGS:-}"
-read -r -a server_java_opts <<<"${SERVER_JAVA_OPTS:-}"
 
-java "${server_java_opts[@]}" -jar "$work/dht-server.jar" --port 0 --bind 127.0.0.1 --stats 5 "${server_args[@]}" \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port="$(sed -n 's/^DHT Server running on port \([0-9]*\)$/\1/p' "$work/server.out")"
-  [ -n "$port" ] && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "dht-server exited before it was ready:" >&2
-    cat "$work/server.err" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "dht-server printed no ready line within 30 s" >&2; exit 1; }
+start_server --stats 5 "${server_args[@]}"
 
 memory() { grep -E '^(VmRSS|VmHWM):' "/proc/$server_pid/status" | tr -s ' \t' ' ' | paste -sd ';' -; }
 echo "== flooding dht-server on 127.0.0.1:$port (pid $server_pid) with $count stores" >&2
