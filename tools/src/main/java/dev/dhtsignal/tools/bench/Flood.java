@@ -1,7 +1,6 @@
 package dev.dhtsignal.tools.bench;
 
 import dev.dhtsignal.cli.Cli;
-import dev.dhtsignal.cli.DurationConverter;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.Endpoints;
@@ -20,7 +19,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +39,6 @@ import picocli.CommandLine.Parameters;
         description = {"Floods a running DHT node with distinct store requests and reports how it answered.",
                 "Exit status: 0 the node answers ping afterwards, 1 it does not, 2 it did not answer before."})
 public final class Flood implements Callable<Integer> {
-    private static final int MAX_LOST_PINGS_IN_A_ROW = 5;
     /** How many distinct keys {@link #collidingKey} makes: ten byte pairs, four choices each. */
     private static final long COLLIDING_KEYS = 1L << 20;
 
@@ -70,20 +67,11 @@ public final class Flood implements Callable<Integer> {
                     + COLLIDING_KEYS + " requests.")
     boolean collidingKeys;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "500",
-            description = "Requests between pacing pings (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--ping-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "2s",
-            description = "Wait for each pacing ping (default: ${DEFAULT-VALUE}).")
-    Duration pingTimeout;
-
     @Option(names = "--seed", paramLabel = "N", description = "Seed for keys, ids and message ids.")
     Long seed;
 
-    @Option(names = "--time-limit", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10m",
-            description = "Stop sending after this long even if COUNT is not reached (default: ${DEFAULT-VALUE}).")
-    Duration timeLimit;
+    @picocli.CommandLine.Mixin
+    PacedSender.Options pacing = new PacedSender.Options();
 
     @Option(names = "--allow-remote", description = "Allow a target that is not on loopback.")
     boolean allowRemote;
@@ -101,7 +89,7 @@ public final class Flood implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         InetSocketAddress node = Targets.parse(this, target, allowRemote);
-        if (count < 0 || sources < 1 || sources > 200 || senderIds < 1 || valueBytes < 1 || valueBytes > 8000 || batch < 1) {
+        if (count < 0 || sources < 1 || sources > 200 || senderIds < 1 || valueBytes < 1 || valueBytes > 8000 || pacing.batch < 1) {
             throw Cli.usage(this, "--count >= 0, --sources 1..200, --sender-ids >= 1, --value-bytes 1..8000, --batch >= 1");
         }
         if (collidingKeys && count > COLLIDING_KEYS) {
@@ -126,19 +114,8 @@ public final class Flood implements Callable<Integer> {
             }
             System.err.printf("flood: %d stores at %s from %d sources, %d sender ids%s%n", count, Endpoints.format(node),
                     sources, senderIds, collidingKeys ? ", keys with colliding hash codes" : "");
-            OptionalLong dropsBefore = HostProbes.socketDrops(node.getPort());
-            long sent = 0;
-            long bytes = 0;
-            long notSent = 0;
-            long pingsAnswered = 0;
-            long pingsLost = 0;
-            int lostInARow = 0;
-            String stoppedBecause = null;
-            long start = System.nanoTime();
-            long deadline = start + timeLimit.toNanos();
-            long nextProgress = start + 5_000_000_000L;
             ByteBuffer key = ByteBuffer.allocate(NodeId.LENGTH);
-            for (long i = 0; i < count; i++) {
+            PacedSender.Result run = PacedSender.run("flood", "requests", node, count, i -> {
                 NodeId keyId;
                 if (collidingKeys) {
                     keyId = collidingKey(i);
@@ -147,70 +124,28 @@ public final class Flood implements Callable<Integer> {
                     key.put(keyPrefix).putLong(i);
                     keyId = NodeId.of(key.array());
                 }
-                byte[] request = WireCodec.encodeRequest(MessageId.random(random), new RpcRequest.Store(
+                return WireCodec.encodeRequest(MessageId.random(random), new RpcRequest.Store(
                         senders[(int) (i % senders.length)], keyId, value(i)));
-                if (sockets.send((int) (i % sources), request)) {
-                    sent++;
-                    bytes += request.length;
-                } else {
-                    notSent++;
-                }
-                if ((i + 1) % batch == 0 || i == count - 1) {
-                    sockets.drain(this::fromNode);
-                    if (control.ping(pingTimeout).isPresent()) {
-                        pingsAnswered++;
-                        lostInARow = 0;
-                    } else {
-                        pingsLost++;
-                        if (++lostInARow >= MAX_LOST_PINGS_IN_A_ROW) {
-                            stoppedBecause = lostInARow + " pacing pings in a row went unanswered after " + sent + " requests";
-                            break;
-                        }
-                    }
-                    long now = System.nanoTime();
-                    if (now > deadline) {
-                        stoppedBecause = "time limit " + timeLimit.toSeconds() + " s reached after " + sent + " requests";
-                        break;
-                    }
-                    if (now > nextProgress) {
-                        nextProgress = now + 5_000_000_000L;
-                        System.err.printf("flood: %d sent, %.0f/s, %d stored, %d refused%n", sent,
-                                sent / ((now - start) / 1e9), acceptedTrue, acceptedFalse);
-                    }
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            // The last replies are on their way; one more ping round trip brings them in.
-            Optional<NodeId> after = control.pingWithRetries(Duration.ofSeconds(6), 3);
-            sockets.drain(this::fromNode);
-            OptionalLong dropsAfter = HostProbes.socketDrops(node.getPort());
+            }, sockets, control, this::fromNode, pacing,
+                    () -> ", " + acceptedTrue + " stored, " + acceptedFalse + " refused");
 
-            long unanswered = sent - acceptedTrue - acceptedFalse - badReplies;
+            long unanswered = run.sent() - acceptedTrue - acceptedFalse - badReplies;
             System.out.println("flood: " + Endpoints.format(node) + ", seed " + seedValue);
             System.out.println();
             System.out.print(new MarkdownTable("store requests", "count")
-                    .row("sent", sent)
+                    .row("sent", run.sent())
                     .row("answered true (stored)", acceptedTrue)
                     .row("answered false (refused: storage full or value too large)", acceptedFalse)
                     .row("not answered (rate limited, or lost)", unanswered)
                     .row("answered with something other than a store reply", badReplies));
             System.out.println();
             System.out.printf(Locale.ROOT, "sent %d bytes in %.1f s (%.0f requests/s) from %d source addresses, "
-                            + "%d sender ids, %d-byte values%s%s%n", bytes, seconds, sent / Math.max(seconds, 1e-9), sources,
-                    senderIds, valueBytes, collidingKeys ? ", keys with colliding hash codes" : "", notSent > 0 ? "; " + notSent + " not sent (our socket buffer stayed full)" : "");
+                            + "%d sender ids, %d-byte values%s%s%n", run.bytes(), run.seconds(), run.perSecond(), sources,
+                    senderIds, valueBytes, collidingKeys ? ", keys with colliding hash codes" : "", run.notSentNote());
             System.out.printf("node's requests to the flood sockets (ignored): %d; to the ping socket: %d%n",
                     requestsFromNode, control.requestsFromNode());
-            System.out.printf("pacing pings: %d answered, %d lost%n", pingsAnswered, pingsLost);
-            System.out.println("kernel drops at the node's socket during the run: " + (dropsBefore.isPresent() && dropsAfter.isPresent()
-                    ? String.valueOf(dropsAfter.getAsLong() - dropsBefore.getAsLong()) : "unknown (node not on this host?)"));
-            if (stoppedBecause != null) {
-                System.out.println("stopped early: " + stoppedBecause);
-            }
-            boolean same = after.isPresent() && after.get().equals(before.get());
-            System.out.println("after: " + (same ? "node answers ping with its id " + after.get().toHex()
-                    : after.isEmpty() ? "NO ANSWER to ping" : "node answers ping with a DIFFERENT id " + after.get().toHex()));
-            boolean lostMidway = stoppedBecause != null && lostInARow >= MAX_LOST_PINGS_IN_A_ROW;
-            return same && !lostMidway ? 0 : 1;
+            run.printSummary(before.get());
+            return run.survived(before.get()) ? 0 : 1;
         }
     }
 

@@ -71,6 +71,11 @@ final class SourceSockets implements AutoCloseable {
         return s;
     }
 
+    /** How many sockets (source addresses) there are. */
+    int size() {
+        return channels.size();
+    }
+
     private InetSocketAddress localAddress(int socket) throws IOException {
         return (InetSocketAddress) channels.get(socket).getLocalAddress();
     }
