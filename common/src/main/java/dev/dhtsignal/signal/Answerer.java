@@ -117,8 +117,7 @@ public final class Answerer {
             out.line("Remote description set. Creating Answer SDP...");
             SignalMessage answer = new SignalMessage(answerSdp, offer.offerId(), clock.instant(), null);
             DhtValue value = format.encodeAnswer(answer, rendezvous.answerKey(pending.slot()), pending.offer());
-            Waits.retrying(Offerer.DHT_ATTEMPTS, () -> dht.putDigest(rendezvous.answerKey(pending.slot()), value),
-                    options.dhtTimeout().multipliedBy(5),
+            Waits.await(dht.putDigest(rendezvous.answerKey(pending.slot()), value), options.dhtTimeout().multipliedBy(5),
                     "storing the answer under " + rendezvous.describeAnswer(pending.slot()) + " on " + options.dhtDescription());
             out.line("Answer SDP stored in DHT.");
             Waits.await(peer.connected(), options.connectTimeout(),

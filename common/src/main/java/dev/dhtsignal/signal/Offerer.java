@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Offerer {
     private static final Logger log = LoggerFactory.getLogger(Offerer.class);
-    /** Tries of one DHT read or store before the round fails. */
-    static final int DHT_ATTEMPTS = 3;
 
     private final SignalingOptions options;
     private final Rendezvous rendezvous;
@@ -99,7 +97,7 @@ public final class Offerer {
                         Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
                 SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
-                Waits.retrying(DHT_ATTEMPTS, () -> dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
+                Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
                         "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
                 log.debug("offer {} stored in slot {}", offer, slot);
                 if (ourOfferKey == null) {
@@ -174,11 +172,7 @@ public final class Offerer {
         Instant now = clock.instant();
         List<Integer> free = new ArrayList<>();
         for (int i = 0; i < reads.size(); i++) {
-            int slot = i;
-            CompletableFuture<Optional<DhtValue>> first = reads.get(i);
-            Optional<DhtValue> value = Waits.retrying(DHT_ATTEMPTS,
-                    () -> first.isCompletedExceptionally() ? dht.getDigest(rendezvous.offerKey(slot)) : first,
-                    options.dhtTimeout().multipliedBy(5),
+            Optional<DhtValue> value = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
                     "reading " + rendezvous.describeOffer(i) + " on " + options.dhtDescription());
             if (lost.contains(i)) {
                 continue;
@@ -203,8 +197,7 @@ public final class Offerer {
     /** Clears an answer left under the slot's answer key, and returns it so it is never taken as ours. */
     private DhtValue clearStaleAnswer(int slot) {
         NodeId answerKey = rendezvous.answerKey(slot);
-        Optional<DhtValue> left = Waits.retrying(DHT_ATTEMPTS, () -> dht.getDigest(answerKey),
-                options.dhtTimeout().multipliedBy(5),
+        Optional<DhtValue> left = Waits.await(dht.getDigest(answerKey), options.dhtTimeout().multipliedBy(5),
                 "reading " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
         if (left.isEmpty() || SignalFormat.isCleared(left.get())) {
             return null;

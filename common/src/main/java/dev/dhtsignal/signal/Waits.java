@@ -32,24 +32,6 @@ final class Waits {
     }
 
     /** A limit as people say it: whole seconds from one second up, else milliseconds. */
-    /**
-     * Runs a DHT operation, and again (up to {@code attempts} in all) when it fails: one lost datagram or
-     * a reply that came too late on a busy network must not end a whole signaling round.
-     */
-    static <T> T retrying(int attempts, java.util.function.Supplier<CompletableFuture<T>> operation, Duration limit,
-                          String what) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return await(operation.get(), limit, what);
-            } catch (SignalingException e) {
-                if (attempt >= attempts) {
-                    throw e;
-                }
-                org.slf4j.LoggerFactory.getLogger(Waits.class).debug("{}; trying again", e.getMessage());
-            }
-        }
-    }
-
     static String seconds(Duration d) {
         long ms = d.toMillis();
         return ms >= 1_000 ? Math.round(ms / 1000.0) + " s" : ms + " ms";
