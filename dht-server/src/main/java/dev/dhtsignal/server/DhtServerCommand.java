@@ -91,6 +91,26 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Print a line of statistics to standard error every SECONDS seconds.")
     Integer statsSeconds;
 
+    @Option(names = "--http", paramLabel = "PORT",
+            description = "Also serve the web page and the HTTP gateway to the DHT on this TCP port (0 = any free port; off by default).")
+    Integer httpPort;
+
+    @Option(names = "--http-bind", paramLabel = "ADDRESS",
+            description = "Address the HTTP gateway listens on (default: ${DEFAULT-VALUE}; 0.0.0.0 for other machines and phones).")
+    String httpBind = "127.0.0.1";
+
+    @Option(names = "--http-allow-origin", paramLabel = "ORIGIN",
+            description = "A web origin (https://example.org, or *) whose pages may also use the gateway; repeatable. Default: only the page it serves.")
+    List<String> httpAllowedOrigins = new ArrayList<>();
+
+    @Option(names = "--http-rate", paramLabel = "N",
+            description = "HTTP requests per second from one client address; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int httpRate = 20;
+
+    @Option(names = "--http-max-waits", paramLabel = "N",
+            description = "Long-polls held open at once, from all clients together (default: ${DEFAULT-VALUE}).")
+    int httpMaxWaits = 256;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail to standard error.")
     boolean verbose;
 
@@ -113,6 +133,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         }
         if (statsSeconds != null && statsSeconds < 1) {
             throw Cli.usage(this, "--stats must be at least 1 second");
+        }
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw Cli.usage(this, "--http must be in 0..65535, got " + httpPort);
+        }
+        if (httpRate < 0 || httpMaxWaits < 1) {
+            throw Cli.usage(this, "--http-rate must not be negative and --http-max-waits must be at least 1");
         }
         List<InetSocketAddress> bootstrap = new ArrayList<>();
         for (String address : bootstrapAddresses) {
@@ -172,9 +198,32 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             return 1;
         }
         DataDirectory persisted = data;
+        // Only touched when --http is given, so a plain DHT node never loads the HTTP classes.
+        AutoCloseable gateway = null;
+        if (httpPort != null) {
+            try {
+                gateway = GatewayLauncher.start(node, httpBind, httpPort, httpAllowedOrigins, httpRate, httpMaxWaits,
+                        config.storage().maxValueBytes(), rpcTimeout);
+            } catch (IllegalArgumentException | IOException e) {
+                node.close();
+                if (data != null) {
+                    data.store().close();
+                }
+                System.err.println("dht-server: cannot serve HTTP on " + httpBind + ":" + httpPort + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        AutoCloseable httpGateway = gateway;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread shutdown = new Thread(() -> {
             log.info("stopping");
+            if (httpGateway != null) {
+                try {
+                    httpGateway.close();
+                } catch (Exception e) {
+                    log.debug("closing the HTTP gateway: {}", e.toString());
+                }
+            }
             if (persisted != null) {
                 persisted.saveContactsOf(node);
             }
@@ -198,6 +247,9 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         }
         log.info("node id {} listening on {}", node.id(), Endpoints.format(node.localAddress()));
         out.printf(READY_LINE + "%n", node.localAddress().getPort());
+        if (httpGateway != null) {
+            out.println(GatewayLauncher.readyLine(httpGateway));
+        }
         out.flush();
 
         ScheduledExecutorService periodic = Executors.newSingleThreadScheduledExecutor(r -> {
