@@ -18,10 +18,11 @@ final class Reply {
     /** A status with a body (for 204 and 304 pass an empty one: they carry none). */
     static void body(HttpExchange ex, int status, String contentType, byte[] body) {
         try {
-            boolean empty = status == 204 || status == 304 || body.length == 0 || "HEAD".equals(ex.getRequestMethod());
-            if (!empty) {
-                ex.getResponseHeaders().set("Content-Type", contentType);
+            boolean noBody = status == 204 || status == 304;
+            if (!noBody) {
+                ex.getResponseHeaders().set("Content-Type", contentType);  // an empty text value is still text
             }
+            boolean empty = noBody || body.length == 0 || "HEAD".equals(ex.getRequestMethod());
             ex.sendResponseHeaders(status, empty ? -1 : body.length);
             if (!empty) {
                 try (OutputStream out = ex.getResponseBody()) {

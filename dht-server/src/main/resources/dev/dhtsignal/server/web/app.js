@@ -1,0 +1,242 @@
+// The page: a form to connect as offerer or answerer, a transcript of the signaling steps, chat and files.
+
+import { Gateway } from './gateway.js';
+import { PlainFormat, SealedFormat, newSessionCode, normalizeCode, sharedSecret } from './formats.js';
+import { Offerer, Answerer } from './signaling.js';
+import { Conversation } from './conversation.js';
+
+const $ = (id) => document.getElementById(id);
+const gateway = new Gateway();
+let running = null;       // {abort: AbortController}
+let conversation = null;
+
+function setState(state, text) {
+  document.body.dataset.state = state;
+  $('status').textContent = text;
+}
+
+function showError(message) {
+  const e = $('error');
+  e.textContent = message;
+  e.hidden = !message;
+}
+
+function transcript(line, warn = false) {
+  const li = document.createElement('li');
+  li.textContent = line;
+  if (warn) li.className = 'warn';
+  $('transcript').append(li);
+}
+
+function chatLine(text, who) {
+  const li = document.createElement('li');
+  li.className = who;
+  li.textContent = text;
+  $('chat-log').append(li);
+  li.scrollIntoView({ block: 'nearest' });
+}
+
+function mode() {
+  return document.querySelector('input[name=mode]:checked').value;
+}
+
+function role() {
+  return document.querySelector('input[name=role]:checked').value;
+}
+
+function showModeFields() {
+  $('code-field').hidden = mode() !== 'session';
+  $('secret-field').hidden = mode() !== 'secret';
+}
+
+function setConnectedControls(on) {
+  for (const id of ['chat-input', 'chat-send', 'file-input', 'file-send']) $(id).disabled = !on;
+}
+
+function setFormLocked(locked) {
+  for (const el of $('setup').querySelectorAll('input, button')) {
+    if (el.id !== 'stop') el.disabled = locked;
+  }
+  $('stop').disabled = !locked;
+}
+
+/** The format the form asks for; throws an Error with a message for the person when it is incomplete. */
+function chosenFormat() {
+  const offerName = $('offer-key').value.trim();
+  const answerName = $('answer-key').value.trim();
+  if (!offerName || !answerName) throw new Error('the offer and answer keys must not be empty');
+  if (offerName === answerName) throw new Error(`the offer and answer keys must differ, both are '${offerName}'`);
+  switch (mode()) {
+    case 'plain':
+      return new PlainFormat(offerName, answerName);
+    case 'secret': {
+      const secret = $('secret').value;
+      if (!secret) throw new Error('type the shared secret, or choose another protection');
+      return new SealedFormat(sharedSecret(null, secret), offerName, answerName);
+    }
+    default: {
+      let code = $('code').value.trim();
+      if (!code) {
+        if (role() === 'answer') throw new Error("type the session code the other peer shows");
+        code = newSessionCode();
+        $('code').value = code;
+      }
+      normalizeCode(code);
+      return new SealedFormat(sharedSecret(code, null), offerName, answerName);
+    }
+  }
+}
+
+function iceServers() {
+  const url = $('ice').value.trim();
+  if (!url) return [];
+  if (!/^(stun|stuns|turn|turns):/.test(url)) throw new Error(`'${url}' is not a stun: or turn: address`);
+  return [{ urls: url }];
+}
+
+async function connect(event) {
+  event.preventDefault();
+  showError('');
+  let format;
+  let options;
+  try {
+    format = chosenFormat();
+    const timeout = Number($('timeout').value);
+    if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) throw new Error('the wait must be 1 to 3600 seconds');
+    options = { iceServers: iceServers(), timeoutMs: timeout * 1000 };
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
+  $('transcript').replaceChildren();
+  const abort = new AbortController();
+  running = { abort };
+  setFormLocked(true);
+  if (format.sealed) transcript('Deriving the session keys...');
+  else transcript('Plain mode: anyone who can reach the DHT can read and replace the connection details.', true);
+  const args = { gateway, format, options, log: (l) => transcript(l), warn: (l) => transcript(l, true), signal: abort.signal };
+  const offering = role() === 'offer';
+  setState('working', offering ? 'Publishing the offer and waiting for the other peer...' : 'Waiting for an offer...');
+  try {
+    const link = offering ? await new Offerer(args).connect() : await new Answerer(args).connect();
+    if (abort.signal.aborted) {
+      link.pc.close();
+      return;
+    }
+    conversation = new Conversation({
+      pc: link.pc,
+      chat: link.channel,
+      peer: link.peer,
+      speaksPeer: link.speaksPeer,
+      handlers: {
+        onLine: (text) => chatLine(text, 'them'),
+        onNotice: (text) => transcript(text),
+        onFile: (t) => showTransfer(t),
+        onProgress: (t) => showTransfer(t),
+        onClosed: () => {
+          if (document.body.dataset.state === 'connected') setState('closed', 'The other peer left.');
+          setConnectedControls(false);
+          setFormLocked(false);
+          conversation = null;
+        },
+      },
+    });
+    setConnectedControls(true);
+    setState('connected', `Connected${format.sealed ? ' (sealed signaling)' : ''}${link.speaksPeer ? '' : ' to an original peer: chat only'}.`);
+    $('chat-input').focus();
+  } catch (e) {
+    if (abort.signal.aborted) return;
+    setState('failed', 'Not connected.');
+    showError(e.message);
+    setFormLocked(false);
+  } finally {
+    running = null;
+  }
+}
+
+function stop() {
+  if (running) running.abort.abort();
+  if (conversation) conversation.close();
+  setState('closed', 'Stopped.');
+  setConnectedControls(false);
+  setFormLocked(false);
+}
+
+function sendChat(event) {
+  event.preventDefault();
+  const text = $('chat-input').value;
+  if (!conversation || text === '') return;
+  try {
+    conversation.sendLine(text);
+    chatLine(text, 'me');
+    $('chat-input').value = '';
+  } catch (e) {
+    showError(`sending failed: ${e.message}`);
+  }
+}
+
+function sendFile(event) {
+  event.preventDefault();
+  const files = $('file-input').files;
+  if (!conversation || files.length === 0) return;
+  for (const f of files) conversation.sendFile(f);
+  $('file-input').value = '';
+}
+
+const transferRows = new Map();
+
+function describeTransfer(t) {
+  const pct = t.size === 0 ? 100 : Math.floor((t.done / t.size) * 100);
+  const verb = t.direction === 'in' ? 'Receiving' : 'Sending';
+  switch (t.state) {
+    case 'done': return `${t.name}: ${t.direction === 'in' ? 'received' : 'delivered'}, ${t.size} bytes, checked`;
+    case 'failed': return `${t.name}: failed (${t.reason})`;
+    case 'refused': return `${t.name}: refused by the other peer (${t.reason})`;
+    case 'offered': return `${t.name}: waiting for the other peer to accept`;
+    case 'sent': return `${t.name}: sent, waiting for the other peer's check`;
+    default: return `${verb} ${t.name}: ${pct}%`;
+  }
+}
+
+function showTransfer(t) {
+  const id = `${t.direction}-${t.id}`;
+  let row = transferRows.get(id);
+  if (!row) {
+    const li = document.createElement('li');
+    li.dataset.direction = t.direction;
+    const label = document.createElement('span');
+    label.className = 'label';
+    const bar = document.createElement('progress');
+    bar.max = 100;
+    li.append(label, bar);
+    $('transfers').append(li);
+    row = { li, label, bar };
+    transferRows.set(id, row);
+  }
+  row.li.dataset.state = t.state;
+  row.label.textContent = describeTransfer(t);
+  row.bar.value = t.size === 0 ? 100 : Math.floor((t.done / t.size) * 100);
+  row.bar.setAttribute('aria-label', `${t.name} progress`);
+  if (t.url && !row.link) {
+    row.link = document.createElement('a');
+    row.link.href = t.url;
+    row.link.download = t.name;
+    row.link.textContent = `Save ${t.name}`;
+    row.li.append(' ', row.link);
+  }
+}
+
+$('setup').addEventListener('submit', connect);
+$('stop').addEventListener('click', stop);
+$('chat-form').addEventListener('submit', sendChat);
+$('file-form').addEventListener('submit', sendFile);
+$('new-code').addEventListener('click', () => {
+  $('code').value = newSessionCode();
+});
+for (const r of document.querySelectorAll('input[name=mode]')) r.addEventListener('change', showModeFields);
+const params = new URLSearchParams(location.hash.slice(1));
+if (params.get('code')) {
+  $('code').value = params.get('code');
+  $('role-answer').checked = true;
+}
+showModeFields();
