@@ -1,10 +1,11 @@
 // Drives the dht-server's web page in headless Chromium (Debian's, never a downloaded one) for the
 // browser tests. Usage: node drive-page.mjs SCENARIO.json
 //
-// A scenario: {"url", "chromium", "hideLocalIps", "timeoutMs", "screenshot", "pages": [page, ...]} where a
-// page is {"role": "offer"|"answer", "mode": "plain"|"session"|"secret", "code", "secret", "send": text,
-// "expect": text, "sendFile": path, "expectFile": {"name", "sha256"}}. All pages run at once, each in a
-// browser context of its own. Prints one JSON line per event; exits 0 when every page did all it was told.
+// A scenario: {"url", "chromium", "timeoutMs", "pages": [page, ...]} where a page is {"role": "offer"|"answer",
+// "mode": "plain"|"session"|"secret", "code", "secret", "offerKey", "answerKey", "hideLocalIps": bool,
+// "timeoutSeconds", "send": text, "expect": text, "sendFile": path, "expectFile": {"name", "sha256"}, "screenshot": path}.
+// All pages run at once, each in a Chromium of its own (as two people's browsers are). Prints one JSON
+// line per event; exits 0 when every page did all it was told.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -12,19 +13,42 @@ import { createHash } from 'node:crypto';
 const scenario = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const limit = scenario.timeoutMs ?? 90000;
 
+const started = Date.now();
 function report(event) {
+  event.ms = Date.now() - started;
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
-// Chromium hides the machine's addresses behind mDNS names (.local) in ICE candidates. Peers that cannot
-// resolve those still connect through the peer-reflexive path (the browser's checks reveal its address),
-// which the tests run with hideLocalIps: true. Two headless browsers on this machine cannot resolve each
-// other's names, so browser <-> browser cases turn the hiding off.
-if (!scenario.hideLocalIps) args.push('--disable-features=WebRtcHideLocalIpsWithMdns');
 
-const browser = await chromium.launch({ executablePath: scenario.chromium ?? '/usr/bin/chromium', headless: true, args });
+// Chromium hides the machine's addresses behind mDNS names (.local) in its ICE candidates, as users'
+// browsers do. Peers that cannot resolve those names still connect: the browser's connectivity checks
+// reach the other side's (unhidden or resolvable) candidates, and the other side learns the browser's
+// address from them (a peer-reflexive candidate). A page with hideLocalIps: false runs with the hiding
+// turned off instead (--disable-features=WebRtcHideLocalIpsWithMdns), so plain host candidates are used.
+async function launch(hideLocalIps) {
+  const args = hideLocalIps === false ? [...flags, '--disable-features=WebRtcHideLocalIpsWithMdns'] : flags;
+  return chromium.launch({ executablePath: scenario.chromium ?? '/usr/bin/chromium', headless: true, args });
+}
+
+// Which candidates the connection uses (host, srflx, prflx, relay), as the page's peer connection reports.
+async function candidatePath(page) {
+  return page.evaluate(async () => {
+    const pc = window.dhtPeer && window.dhtPeer.pc;
+    if (!pc) return 'no peer connection';
+    const stats = [...(await pc.getStats()).values()];
+    const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+    const pair = transport ? stats.find((s) => s.id === transport.selectedCandidatePairId)
+      : stats.find((s) => s.type === 'candidate-pair' && s.state === 'succeeded');
+    const byId = (id) => stats.find((s) => s.id === id) || {};
+    if (!pair) return `no pair among ${stats.map((s) => s.type).join(' ')}`;
+    const local = byId(pair.localCandidateId);
+    const remote = byId(pair.remoteCandidateId);
+    const show = (c) => `${c.candidateType} ${c.address || '(address not shown)'}`;
+    return { local: show(local), remote: show(remote) };
+  }).catch((e) => `unknown: ${e.message}`);
+}
 
 async function describe(page) {
   return page.evaluate(() => ({
@@ -38,6 +62,8 @@ async function describe(page) {
 }
 
 async function run(spec, index) {
+  const browser = await launch(spec.hideLocalIps);
+  browsers.push(browser);
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const consoleLines = [];
@@ -49,11 +75,17 @@ async function run(spec, index) {
     await page.check(`#mode-${spec.mode}`);
     if (spec.code) await page.fill('#code', spec.code);
     if (spec.secret) await page.fill('#secret', spec.secret);
+    // These fields are under "More options", folded away.
+    await page.evaluate(([o, a, t]) => {
+      if (o) document.getElementById('offer-key').value = o;
+      if (a) document.getElementById('answer-key').value = a;
+      if (t) document.getElementById('timeout').value = String(t);
+    }, [spec.offerKey, spec.answerKey, spec.timeoutSeconds]);
     await page.click('#start');
-    await page.waitForFunction(() => ['connected', 'failed'].includes(document.body.dataset.state), null, { timeout: limit });
+    await page.waitForFunction(() => ['connected', 'failed', 'closed'].includes(document.body.dataset.state), null, { timeout: limit });
     const connected = await describe(page);
     if (connected.state !== 'connected') throw new Error(`did not connect: ${connected.error}`);
-    report({ page: index, event: 'connected', transcript: connected.transcript });
+    report({ page: index, event: 'connected', transcript: connected.transcript, path: await candidatePath(page) });
     if (spec.send) {
       await page.fill('#chat-input', spec.send);
       await page.click('#chat-send');
@@ -83,9 +115,9 @@ async function run(spec, index) {
       }
       report({ page: index, event: 'file-received', ...got });
     }
-    if (scenario.screenshot && index === 0) {
-      await page.screenshot({ path: scenario.screenshot, fullPage: true });
-      report({ page: index, event: 'screenshot', path: scenario.screenshot });
+    if (spec.screenshot) {
+      await page.screenshot({ path: spec.screenshot, fullPage: true });
+      report({ page: index, event: 'screenshot', path: spec.screenshot });
     }
     return { page, context, ok: true };
   } catch (e) {
@@ -94,6 +126,7 @@ async function run(spec, index) {
   }
 }
 
+const browsers = [];
 let ok = false;
 try {
   const results = await Promise.all(scenario.pages.map(run));
@@ -104,6 +137,6 @@ try {
   }
   report({ event: ok ? 'done' : 'failed' });
 } finally {
-  await browser.close();
+  await Promise.all(browsers.map((b) => b.close().catch(() => {})));
 }
 process.exit(ok ? 0 : 1);

@@ -141,6 +141,7 @@ async function connect(event) {
         },
       },
     });
+    window.dhtPeer = { pc: link.pc };  // for the browser tests, which report the candidates in use
     setConnectedControls(true);
     setState('connected', `Connected${format.sealed ? ' (sealed signaling)' : ''}${link.speaksPeer ? '' : ' to an original peer: chat only'}.`);
     $('chat-input').focus();
