@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a Debian/Ubuntu machine, only what is missing:
 # a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it) and iproute2
-# (the multi-host test builds network namespaces). Safe to run again. Uses sudo when not root.
+# (the multi-host test builds network namespaces), and for the browser tests Debian's chromium, Node.js
+# and npm, then the test driver's npm packages (web-tests/, from its lock file). Safe to run again. Uses
+# sudo when not root.
 set -euo pipefail
 
 need=()
@@ -19,6 +21,10 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if ! ldconfig -p 2>/dev/null | grep -q 'libpulse\.so\.0'; then
   need+=(libpulse0)
 fi
+# The browser tests: Debian's own Chromium (never a downloaded browser) and Node.js to drive it.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -30,4 +36,11 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q >&2
   $sudo apt-get install -y -q --no-install-recommends "${need[@]}" >&2
+fi
+
+# The browser test driver's packages (playwright-core, which downloads no browser), exactly as locked.
+web_tests="$(dirname "$0")/../web-tests"
+if [ ! -d "$web_tests/node_modules/playwright-core" ]; then
+  echo "setup: installing the browser test driver's npm packages (web-tests/)" >&2
+  (cd "$web_tests" && npm ci --no-audit --no-fund >&2)
 fi

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-mvn -B -Dstyle.color=never verify "$@"
+# The browser tests fail (rather than skip) here if Chromium or the driver is missing.
+mvn -B -Dstyle.color=never verify -Dbrowser.tests=required "$@"
