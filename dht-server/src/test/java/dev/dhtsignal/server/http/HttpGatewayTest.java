@@ -1,0 +1,243 @@
+package dev.dhtsignal.server.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.dht.DhtConfig;
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.testing.Await;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway over a real node, spoken to over real HTTP. */
+class HttpGatewayTest {
+    private static final String OFFER = "{\"sdp\":\"v=0\\r\\n\",\"type\":\"offer\"}";
+    private final HttpClient http = HttpClient.newHttpClient();
+    private DhtNode node;
+    private HttpGateway gateway;
+
+    private void start(int rate, int burst, int maxWaits, int maxWaitsPerClient, List<String> origins) throws Exception {
+        node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
+        gateway = HttpGateway.start(node, new GatewayOptions(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                origins, rate, burst, maxWaits, maxWaitsPerClient, Duration.ofSeconds(30), 8100, Duration.ofSeconds(5)));
+    }
+
+    private void start() throws Exception {
+        start(0, 0, 16, 8, List.of());
+    }
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + path)).timeout(Duration.ofSeconds(60));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> putText(String path, String text, String... headers) throws Exception {
+        HttpRequest.Builder b = request(path).header("Content-Type", "text/plain; charset=utf-8")
+                .PUT(HttpRequest.BodyPublishers.ofString(text));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b);
+    }
+
+    @Test
+    void aPutValueIsTheNodesValueUnderTheSha1OfTheNameAsThePeersUseIt() throws Exception {
+        start();
+        HttpResponse<String> put = putText("/dht/name/webrtc-offer", OFFER);
+        assertEquals(204, put.statusCode(), put.body());
+        NodeId key = NodeId.digestOf("webrtc-offer");
+        assertEquals(Optional.of(DhtValue.text(OFFER)), Await.result("node get", node.getDigest(key)));
+
+        HttpResponse<String> get = send(request("/dht/" + key.toHex()));
+        assertEquals(200, get.statusCode());
+        assertEquals(OFFER, get.body());
+        assertTrue(get.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
+        assertEquals(put.headers().firstValue("ETag"), get.headers().firstValue("ETag"));
+
+        // A binary value (a sealed box) travels as bytes and is stored as a MessagePack bin.
+        byte[] box = {'W', 'D', 'S', '1', 0, (byte) 0xff, 1, 2};
+        HttpResponse<String> putBytes = send(request("/dht/name/webrtc-answer").header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(box)));
+        assertEquals(204, putBytes.statusCode(), putBytes.body());
+        assertEquals(Optional.of(DhtValue.bytes(box)), Await.result("node get", node.getDigest(NodeId.digestOf("webrtc-answer"))));
+        HttpResponse<byte[]> getBytes = http.send(request("/dht/name/webrtc-answer").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals("application/octet-stream", getBytes.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(java.util.Arrays.equals(box, getBytes.body()));
+
+        // The empty string that clears a key is still a text value.
+        assertEquals(204, putText("/dht/name/webrtc-offer", "").statusCode());
+        HttpResponse<String> cleared = send(request("/dht/name/webrtc-offer"));
+        assertEquals(200, cleared.statusCode());
+        assertEquals("", cleared.body());
+        assertTrue(cleared.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
+    }
+
+    @Test
+    void aMissingValueIs404AndAnUnchangedOneIs304() throws Exception {
+        start();
+        HttpResponse<String> missing = send(request("/dht/name/nothing-here"));
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("no value under key " + NodeId.digestOf("nothing-here").toHex()), missing.body());
+        String tag = putText("/dht/name/k", "v").headers().firstValue("ETag").orElseThrow();
+        assertEquals(304, send(request("/dht/name/k").header("If-None-Match", tag)).statusCode());
+    }
+
+    @Test
+    void aLongPollAnswersWhenTheValueChangesAndWith304WhenItDoesNot() throws Exception {
+        start();
+        String tag = putText("/dht/name/slot", "first").headers().firstValue("ETag").orElseThrow();
+        CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(request("/dht/name/slot")
+                .header("Prefer", "wait=30").header("If-None-Match", tag).build(), HttpResponse.BodyHandlers.ofString());
+        // Still waiting while the value is the same; the new value is written by the node itself, as a peer's
+        // store over UDP would be.
+        assertFalse(waiting.isDone());
+        Await.result("node put", node.putDigest(NodeId.digestOf("slot"), DhtValue.text("second")));
+        HttpResponse<String> changed = waiting.get(30, TimeUnit.SECONDS);
+        assertEquals(200, changed.statusCode());
+        assertEquals("second", changed.body());
+        assertEquals(Optional.of("wait=30"), changed.headers().firstValue("Preference-Applied"));
+
+        // Waiting for a key with no value ends when one appears.
+        CompletableFuture<HttpResponse<String>> absent = http.sendAsync(request("/dht/name/later").header("Prefer", "wait=30").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, putText("/dht/name/later", "here").statusCode());
+        assertEquals("here", absent.get(30, TimeUnit.SECONDS).body());
+
+        String secondTag = changed.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> unchanged = send(request("/dht/name/slot").header("Prefer", "wait=1").header("If-None-Match", secondTag));
+        assertEquals(304, unchanged.statusCode());
+    }
+
+    @Test
+    void conditionalPutsFollowTheirPreconditions() throws Exception {
+        start();
+        String tag = putText("/dht/name/c", "one").headers().firstValue("ETag").orElseThrow();
+        assertEquals(412, putText("/dht/name/c", "two", "If-Match", "\"00000000000000000000000000000000\"").statusCode());
+        assertEquals(412, putText("/dht/name/c", "two", "If-None-Match", "*").statusCode());
+        assertEquals(204, putText("/dht/name/c", "two", "If-Match", tag).statusCode());
+        assertEquals("two", send(request("/dht/name/c")).body());
+        assertEquals(204, putText("/dht/name/fresh", "x", "If-None-Match", "*").statusCode());
+    }
+
+    @Test
+    void badRequestsGet4xxWithAReason() throws Exception {
+        start();
+        HttpResponse<String> badKey = send(request("/dht/xyz"));
+        assertEquals(400, badKey.statusCode());
+        assertTrue(badKey.body().contains("40 hex digits"), badKey.body());
+        HttpResponse<String> tooLarge = putText("/dht/name/big", "x".repeat(8101));
+        assertEquals(413, tooLarge.statusCode());
+        assertTrue(tooLarge.body().contains("at most 8100 bytes"), tooLarge.body());
+        // Just under the payload limit, but over the node's limit once the MessagePack header is added.
+        assertEquals(413, putText("/dht/name/big", "x".repeat(8099)).statusCode());
+        HttpResponse<String> json = send(request("/dht/name/k").header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(415, json.statusCode());
+        HttpResponse<String> latin1 = send(request("/dht/name/k").header("Content-Type", "text/plain")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xe9, 'a'})));
+        assertEquals(400, latin1.statusCode());
+        assertTrue(latin1.body().contains("UTF-8"), latin1.body());
+        assertEquals(405, send(request("/dht/name/k").DELETE()).statusCode());
+        assertEquals(404, send(request("/..%2F..%2Fetc%2Fpasswd")).statusCode());
+        assertEquals(404, send(request("/../pom.xml")).statusCode());
+        assertFalse(node.localValue(NodeId.digestOf("k")).isPresent(), "nothing was stored by the refused puts");
+    }
+
+    @Test
+    void aClientOverItsRateGets429WithRetryAfter() throws Exception {
+        start(1, 3, 16, 8, List.of());
+        int refused = 0;
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 6; i++) {
+            last = send(request("/dht/name/rate"));
+            if (last.statusCode() == 429) {
+                refused++;
+                assertEquals(Optional.of("1"), last.headers().firstValue("Retry-After"));
+            }
+        }
+        assertTrue(refused >= 2, "6 requests at once with a burst of 3 and 1/s: " + refused + " refused");
+    }
+
+    @Test
+    void waitsAreLimitedPerClientAndInTotal() throws Exception {
+        start(0, 0, 16, 1, List.of());
+        CompletableFuture<HttpResponse<String>> first = http.sendAsync(request("/dht/name/w").header("Prefer", "wait=30").build(),
+                HttpResponse.BodyHandlers.ofString());
+        // The first wait is registered once its request has arrived; until then a second one may pass.
+        java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> second = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.until("a second wait to be refused", Duration.ofSeconds(30), () -> {
+            try {
+                second.set(send(request("/dht/name/w2").header("Prefer", "wait=1")));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return second.get().statusCode() == 429;
+        });
+        assertTrue(second.get().body().contains("already holds 1 waits"), second.get().body());
+        putText("/dht/name/w", "done");
+        assertEquals(200, first.get(30, TimeUnit.SECONDS).statusCode());
+        // The finished wait was given back.
+        assertEquals(304, send(request("/dht/name/w").header("Prefer", "wait=1")
+                .header("If-None-Match", first.get().headers().firstValue("ETag").orElseThrow())).statusCode());
+    }
+
+    @Test
+    void foreignPagesAreRefusedUnlessTheirOriginIsAllowed() throws Exception {
+        start(0, 0, 16, 8, List.of("https://peers.example"));
+        HttpResponse<String> foreign = putText("/dht/name/o", "x", "Origin", "https://evil.example");
+        assertEquals(403, foreign.statusCode());
+        assertFalse(node.localValue(NodeId.digestOf("o")).isPresent());
+        HttpResponse<String> allowed = putText("/dht/name/o", "x", "Origin", "https://peers.example");
+        assertEquals(204, allowed.statusCode());
+        assertEquals(Optional.of("https://peers.example"), allowed.headers().firstValue("Access-Control-Allow-Origin"));
+        HttpResponse<String> preflight = send(request("/dht/name/o").header("Origin", "https://peers.example")
+                .header("Access-Control-Request-Method", "PUT").method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(204, preflight.statusCode());
+        assertTrue(preflight.headers().firstValue("Access-Control-Allow-Headers").orElseThrow().contains("If-None-Match"));
+        HttpResponse<String> own = putText("/dht/name/o", "y", "Origin", "http://127.0.0.1:" + gateway.address().getPort());
+        assertEquals(204, own.statusCode(), "the page the gateway serves itself may always use it");
+    }
+
+    @Test
+    void thePageIsServedWithAPolicyThatAllowsNothingFromElsewhere() throws Exception {
+        start();
+        HttpResponse<String> page = send(request("/"));
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<script type=\"module\" src=\"app.js\">"));
+        String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+        assertTrue(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), csp);
+        for (String module : List.of("app.js", "gateway.js", "formats.js", "signaling.js", "conversation.js", "style.css")) {
+            HttpResponse<String> r = send(request("/" + module));
+            assertEquals(200, r.statusCode(), module);
+            assertFalse(r.body().contains("http://") || r.body().contains("https://"), module + " loads nothing from elsewhere");
+        }
+    }
+}
