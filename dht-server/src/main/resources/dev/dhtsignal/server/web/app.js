@@ -143,6 +143,10 @@ async function connect(event) {
     });
     window.dhtPeer = { pc: link.pc };  // for the browser tests, which report the candidates in use
     setConnectedControls(true);
+    if (!link.speaksPeer) {
+      $('file-input').disabled = true;
+      $('file-send').disabled = true;
+    }
     setState('connected', `Connected${format.sealed ? ' (sealed signaling)' : ''}${link.speaksPeer ? '' : ' to an original peer: chat only'}.`);
     $('chat-input').focus();
   } catch (e) {
@@ -180,7 +184,7 @@ function sendFile(event) {
   event.preventDefault();
   const files = $('file-input').files;
   if (!conversation || files.length === 0) return;
-  for (const f of files) conversation.sendFile(f);
+  for (const f of files) conversation.sendFile(f).catch((e) => showError(`${f.name} not sent: ${e.message}`));
   $('file-input').value = '';
 }
 
