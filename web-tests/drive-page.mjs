@@ -1,11 +1,12 @@
 // Drives the dht-server's web page in headless Chromium (Debian's, never a downloaded one) for the
 // browser tests. Usage: node drive-page.mjs SCENARIO.json
 //
-// A scenario: {"url", "chromium", "timeoutMs", "pages": [page, ...]} where a page is {"role": "offer"|"answer",
-// "mode": "plain"|"session"|"secret", "code", "secret", "offerKey", "answerKey", "hideLocalIps": bool,
-// "timeoutSeconds", "send": text, "expect": text, "sendFile": path, "expectFile": {"name", "sha256"}, "screenshot": path}.
-// All pages run at once, each in a Chromium of its own (as two people's browsers are). Prints one JSON
-// line per event; exits 0 when every page did all it was told.
+// A scenario: {"url", "chromium", "timeoutMs", "pages": [page, ...]} where a page is
+// {"role": "offer"|"answer", "mode": "plain"|"session"|"secret", "code", "secret", "offerKey", "answerKey",
+//  "timeoutSeconds", "hideLocalIps": bool, "browser": name, "send": text, "expect": text, "sendFile": path,
+//  "expectFile": {"name", "sha256"}, "screenshot": path}.
+// All pages run at once, each in a Chromium of its own (as two people's browsers are) unless they name
+// the same "browser". Prints one JSON line per event; exits 0 when every page did all it was told.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -61,9 +62,21 @@ async function describe(page) {
   })).catch((e) => ({ unavailable: e.message }));
 }
 
+// Pages naming the same "browser" share one Chromium (each still in a context of its own, like separate
+// profiles); others get one each.
+const shared = new Map();
+function browserFor(spec, index) {
+  const key = spec.browser ?? `page-${index}`;
+  if (!shared.has(key)) {
+    const started = launch(spec.hideLocalIps);
+    started.then((b) => browsers.push(b), () => {});
+    shared.set(key, started);
+  }
+  return shared.get(key);
+}
+
 async function run(spec, index) {
-  const browser = await launch(spec.hideLocalIps);
-  browsers.push(browser);
+  const browser = await browserFor(spec, index);
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const consoleLines = [];

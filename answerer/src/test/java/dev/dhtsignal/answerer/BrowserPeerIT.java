@@ -191,48 +191,75 @@ class BrowserPeerIT {
                 "no screenshot of page " + page);
     }
 
-    @Test
-    void browsersMeetJavaPeersPlainAndSealed() throws Exception {
-        List<ProgramProcess> java = new ArrayList<>();
-        try {
-            // Browser offers, Java answers: plain (keys of their own, so the cases run at once) and sealed.
-            java.add(startJava("answerer", "--offer-key", "bj-offer", "--answer-key", "bj-answer"));
-            ObjectNode p0 = page("browser-offerer-java-answerer-plain", "offer", "plain");
-            p0.put("offerKey", "bj-offer");
-            p0.put("answerKey", "bj-answer");
-            java.add(startJava("answerer", "--session", "BJ5E-A1ED-0001"));
-            ObjectNode p1 = page("browser-offerer-java-answerer-sealed", "offer", "session");
-            p1.put("code", "bj5e-a1ed-0001");
-            // Java offers, browser answers.
-            java.add(startJava("offerer", "--offer-key", "jb-offer", "--answer-key", "jb-answer"));
-            ObjectNode p2 = page("java-offerer-browser-answerer-plain", "answer", "plain");
-            p2.put("offerKey", "jb-offer");
-            p2.put("answerKey", "jb-answer");
-            java.add(startJava("offerer", "--secret", "correct horse battery staple"));
-            ObjectNode p3 = page("java-offerer-browser-answerer-sealed", "answer", "secret");
-            p3.put("secret", "correct horse battery staple");
+    /** One Java peer and the page that meets it. */
+    private record JavaCase(String name, ProgramProcess java, ObjectNode page) {
+        boolean javaOffers() {
+            return page.path("role").asText().equals("answer");
+        }
+    }
 
-            // On a busy machine four JVMs take a while to load WebRTC; the pages start once the Java side is up.
-            for (ProgramProcess p : java) {
-                p.awaitLine("its first step", Duration.ofSeconds(90),
-                        l -> l.equals("Waiting for Offer SDP in DHT...") || l.equals("Offer SDP stored in DHT."));
-            }
-            List<JsonNode> events = drive(List.of(p0, p1, p2, p3), java);
-            for (int i = 0; i < 4; i++) {
+    /**
+     * Starts the Java side of a case and describes its page: {@code javaRole} offers or answers, plain under
+     * keys of the case's own (so the cases run at once) or sealed with a session code or secret.
+     */
+    private static JavaCase javaCase(String javaRole, boolean sealed, String tag, String... extra) throws IOException {
+        String pageRole = javaRole.equals("offerer") ? "answer" : "offer";
+        String name = (pageRole.equals("offer") ? "browser-offerer-java-answerer-" : "java-offerer-browser-answerer-")
+                + (sealed ? "sealed" : "plain") + "-" + tag;
+        List<String> args = new ArrayList<>();
+        ObjectNode page;
+        if (!sealed) {
+            page = page(name, pageRole, "plain");
+            page.put("offerKey", tag + "-" + javaRole + "-offer");
+            page.put("answerKey", tag + "-" + javaRole + "-answer");
+            args.addAll(List.of("--offer-key", tag + "-" + javaRole + "-offer", "--answer-key", tag + "-" + javaRole + "-answer"));
+        } else if (javaRole.equals("answerer")) {
+            String code = (tag.equals("chat") ? "CH4T" : "F11E") + "-A1ED-000" + tag.length();
+            page = page(name, pageRole, "session");
+            page.put("code", code.toLowerCase(java.util.Locale.ROOT));  // typed as a person might
+            args.addAll(List.of("--session", code));
+        } else {
+            page = page(name, pageRole, "secret");
+            page.put("secret", "correct horse battery staple " + tag);
+            args.addAll(List.of("--secret", "correct horse battery staple " + tag));
+        }
+        args.addAll(List.of(extra));
+        return new JavaCase(name, startJava(javaRole, args.toArray(String[]::new)), page);
+    }
+
+    /** Starts the pages once every Java peer is up (on a busy machine, loading WebRTC takes a while). */
+    private static List<JsonNode> driveWith(List<JavaCase> cases) throws Exception {
+        for (JavaCase c : cases) {
+            c.java().awaitLine("its first step", Duration.ofSeconds(90),
+                    l -> l.equals("Waiting for Offer SDP in DHT...") || l.equals("Offer SDP stored in DHT."));
+        }
+        // The pages meeting Java peers share one Chromium (a context each): they stand for different people,
+        // but nothing of them is shared, and one browser instead of four spares a busy machine.
+        cases.forEach(c -> c.page().put("browser", "java-cases"));
+        return drive(cases.stream().map(JavaCase::page).toList(), cases.stream().map(JavaCase::java).toList());
+    }
+
+    private static void assertOriginalTranscript(JavaCase c) {
+        List<String> wanted = c.javaOffers() ? Transcripts.OFFERER : Transcripts.ANSWERER;
+        c.java().awaitLine("its transcript", START, l -> l.equals(wanted.get(wanted.size() - 1)));
+        assertEquals(wanted, c.java().stdoutLines().subList(0, wanted.size()), c.java().transcript());
+    }
+
+    @Test
+    void javaPeersAndBrowsersMeetPlainAndSealed() throws Exception {
+        List<JavaCase> cases = new ArrayList<>();
+        try {
+            cases.add(javaCase("answerer", false, "meet"));
+            cases.add(javaCase("answerer", true, "meet"));
+            cases.add(javaCase("offerer", false, "meet"));
+            cases.add(javaCase("offerer", true, "meet"));
+            List<JsonNode> events = driveWith(cases);
+            for (int i = 0; i < cases.size(); i++) {
                 assertConnected(events, i);
-            }
-            for (int i = 0; i < 2; i++) {
-                ProgramProcess answerer = java.get(i);
-                answerer.awaitLine("its transcript", START, l -> l.equals(Transcripts.ANSWERER.get(Transcripts.ANSWERER.size() - 1)));
-                assertEquals(Transcripts.ANSWERER, answerer.stdoutLines().subList(0, Transcripts.ANSWERER.size()), answerer.transcript());
-            }
-            for (int i = 2; i < 4; i++) {
-                ProgramProcess offerer = java.get(i);
-                offerer.awaitLine("its transcript", START, l -> l.equals(Transcripts.OFFERER.get(Transcripts.OFFERER.size() - 1)));
-                assertEquals(Transcripts.OFFERER, offerer.stdoutLines().subList(0, Transcripts.OFFERER.size()), offerer.transcript());
+                assertOriginalTranscript(cases.get(i));
             }
         } finally {
-            java.forEach(ProgramProcess::close);
+            cases.forEach(c -> c.java().close());
         }
     }
 

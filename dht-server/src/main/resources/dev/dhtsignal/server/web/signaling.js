@@ -3,7 +3,7 @@
 // the offerer clears both keys once it has the answer. (Offerer.java and Answerer.java do the same.)
 
 import { Reading, isCleared, randomHex } from './formats.js';
-import { sleep } from './gateway.js';
+import { GatewayError, sleep } from './gateway.js';
 import { createPeerChannel } from './conversation.js';
 
 export const DEFAULTS = {
@@ -50,8 +50,20 @@ async function awaitAccepted(gateway, keys, decide, { limitMs, what, where, sign
   });
   const watchers = keys.map(async (key, index) => {
     let etag = initialTags[index] ?? null;
+    let failures = 0;
     while (!stop.signal.aborted) {
-      const seen = await gateway.watch(key, etag, LONG_POLL_SECONDS, stop.signal);
+      let seen;
+      try {
+        seen = await gateway.watch(key, etag, LONG_POLL_SECONDS, stop.signal);
+        failures = 0;
+      } catch (e) {
+        // A DHT lookup that failed or timed out (5xx), or a moment without the gateway: try again a few
+        // times, as the Java peers poll on; a refusal (4xx) is final.
+        if (stop.signal.aborted || !(e instanceof GatewayError) || (e.status >= 400 && e.status < 500) || ++failures > 5) throw e;
+        onRefused(`${what}: ${e.message}; trying again`);
+        await sleep(1000 * failures, stop.signal);
+        continue;
+      }
       if (!seen.changed) continue;
       etag = seen.etag;
       if (seen.value === null) continue;
