@@ -394,6 +394,9 @@ public final class DhtNode implements AutoCloseable {
         if (response instanceof RpcResponse.Value v) {
             return new LookupReply.Found(v.value());
         }
+        if (response instanceof RpcResponse.UnusableValue) {
+            return new LookupReply.Closer(List.of());  // it answered; its value is of no use to anyone
+        }
         return new LookupReply.Closer(toContacts(((RpcResponse.Nodes) response).contacts()));
     }
 
@@ -404,9 +407,12 @@ public final class DhtNode implements AutoCloseable {
             if (w.id().equals(id)) {
                 continue;
             }
-            Endpoints.fromWire(w.host(), w.port())
-                    .filter(a -> !contacts.isQuarantined(a))
-                    .ifPresent(a -> out.add(new Contact(w.id(), a)));
+            Optional<InetSocketAddress> address = Endpoints.fromWire(w.host(), w.port());
+            if (address.isEmpty()) {
+                counters.dropped(DropReason.UNUSABLE_CONTACT);
+            } else if (!contacts.isQuarantined(address.get())) {
+                out.add(new Contact(w.id(), address.get()));
+            }
         }
         return out;
     }

@@ -184,6 +184,12 @@ public final class RpcClient {
                     + Endpoints.format(source) + ": " + e.getMessage()));
             return;
         }
+        if (decoded instanceof RpcResponse.Nodes nodes) {
+            counters.dropped(DropReason.UNUSABLE_CONTACT, nodes.skipped());
+        } else if (decoded instanceof RpcResponse.UnusableValue unusable) {
+            counters.dropped(DropReason.REFUSED_VALUE);
+            log.debug("{} answered find_value with a value we do not keep: {}", source, unusable.reason());
+        }
         rtt.sample(elapsed);
         call.future.complete(decoded);
     }
