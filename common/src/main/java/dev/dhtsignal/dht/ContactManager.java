@@ -10,8 +10,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +52,18 @@ final class ContactManager {
     private final Executor background;
     private final Duration quietAfter;
     private final Set<InetSocketAddress> verifying = ConcurrentHashMap.newKeySet();
+    /**
+     * Where an address we asked last answered from, when that was elsewhere: a node bound to a wildcard
+     * address answers from its primary address, and that is where it is recorded. Bounded.
+     */
+    private final Map<InetSocketAddress, InetSocketAddress> answersFrom = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, InetSocketAddress> eldest) {
+                    return size() > MAX_REMEMBERED_ADDRESSES;
+                }
+            });
+    private static final int MAX_REMEMBERED_ADDRESSES = 1024;
 
     ContactManager(NodeId self, int k, RoutingTable routing, Quarantine quarantine, RpcClient rpc, ValueStore storage,
                    Clock clock, Executor background, Duration quietAfter) {
@@ -89,8 +104,20 @@ final class ContactManager {
         });
     }
 
+    /** A reply to a request sent to {@code asked} came from {@code from} (see {@link RpcClient}). */
+    void answeredFrom(InetSocketAddress asked, InetSocketAddress from) {
+        answersFrom.put(asked, from);
+    }
+
+    /** The contact as it answers: at the address its replies come from. */
+    private Contact whereItAnswers(Contact asked) {
+        InetSocketAddress from = answersFrom.get(asked.address());
+        return from == null ? asked : new Contact(asked.id(), from);
+    }
+
     /** A contact answered one of our RPCs. */
-    void answered(Contact contact) {
+    void answered(Contact asked) {
+        Contact contact = whereItAnswers(asked);
         Instant now = clock.instant();
         quarantine.release(contact.address());
         RoutingTable.Outcome outcome = routing.seen(contact, now);

@@ -96,6 +96,7 @@ public final class DhtNode implements AutoCloseable {
                 config.contactQuietAfter());
         this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
         rpc.onLateReply(contacts::lateReply);
+        rpc.onAnsweredElsewhere(contacts::answeredFrom);
         this.rateLimiter = new RateLimiter(config.limits());
         this.maintenanceRandom = new Random(config.random().nextLong());
         Instant now = clock.instant();

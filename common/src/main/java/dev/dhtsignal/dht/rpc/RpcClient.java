@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * either answered or timed out, whichever removes it from the map first. Nothing sleeps; the timeout is
  * a task on the node's timer.
  *
- * <p>A reply is accepted only from the address the request went to and only with the request's message
- * id, which comes from a SecureRandom; a third party would have to guess 160 bits to forge one.
+ * <p>A reply is matched by its message id alone, as rpcudp does: the id comes from a SecureRandom, so a
+ * third party would have to guess 160 bits to forge one. It may come from another address than the one
+ * asked (a node bound to a wildcard address answers from its primary one); such replies are accepted
+ * and the address they came from is reported ({@link #onAnsweredElsewhere}), so the caller can record
+ * the contact where it answers.
  */
 public final class RpcClient {
     private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
@@ -57,6 +60,15 @@ public final class RpcClient {
             });
     private static final int MAX_REMEMBERED_TIMEOUTS = 4096;
     private volatile LateReplyListener lateReplies = address -> { };
+    private volatile AnsweredElsewhereListener answeredElsewhere = (asked, from) -> { };
+
+    /**
+     * Told, before the call completes, when a reply came from another address than the one asked.
+     * Called on the receiving thread; must be quick.
+     */
+    public interface AnsweredElsewhereListener {
+        void answeredFrom(InetSocketAddress asked, InetSocketAddress from);
+    }
 
     /** Told when a reply comes after its request timed out: the sender is alive after all. */
     public interface LateReplyListener {
@@ -150,15 +162,19 @@ public final class RpcClient {
         this.lateReplies = listener;
     }
 
-    /** Matches a response to its call; anything that matches none is dropped and counted. */
+    public void onAnsweredElsewhere(AnsweredElsewhereListener listener) {
+        this.answeredElsewhere = listener;
+    }
+
+    /** Matches a response to its call by message id; anything that matches none is dropped and counted. */
     public void onResponse(Datagram.Response response, InetSocketAddress source) {
         PendingCall call = pending.get(response.messageId());
-        if (call == null || !call.destination.equals(source)) {
-            PendingCall late = expired.get(response.messageId());
-            if (late != null && late.destination.equals(source) && expired.remove(response.messageId(), late)) {
+        if (call == null) {
+            PendingCall late = expired.remove(response.messageId());
+            if (late != null) {
                 counters.lateReply();
                 rtt.sample(System.nanoTime() - late.sentAtNanos);
-                lateReplies.lateReply(source);
+                lateReplies.lateReply(late.destination);
                 return;
             }
             counters.dropped(DropReason.UNEXPECTED_RESPONSE);
@@ -167,6 +183,9 @@ public final class RpcClient {
         if (!pending.remove(response.messageId(), call)) {
             counters.dropped(DropReason.UNEXPECTED_RESPONSE);  // the timeout won the race
             return;
+        }
+        if (!call.destination.equals(source)) {
+            answeredElsewhere.answeredFrom(call.destination, source);
         }
         ScheduledFuture<?> timeout = call.timeout;
         if (timeout != null) {

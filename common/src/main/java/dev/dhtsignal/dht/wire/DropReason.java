@@ -18,7 +18,7 @@ public enum DropReason {
     OVERSIZED("oversized"),
     /** A request naming an RPC this network does not have. */
     UNKNOWN_RPC("unknown rpc"),
-    /** A response whose message id matches no request we have in flight, or that came from elsewhere. */
+    /** A response whose message id matches no request we have in flight (or recently timed out). */
     UNEXPECTED_RESPONSE("unexpected response"),
     /** A response whose body does not fit the RPC it answers. */
     BAD_RESPONSE("bad response"),
