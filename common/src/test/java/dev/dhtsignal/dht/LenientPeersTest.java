@@ -81,6 +81,30 @@ class LenientPeersTest {
     }
 
     @Test
+    void addressesNoPeerCanHaveAreNeitherContactedNorKept() throws Exception {
+        NodeId relayId = NodeId.random(RANDOM);
+        ScriptedPeer.Script relay = request -> switch (request.kind()) {
+            case PING -> body(p -> bin(p, relayId.toBytes()));
+            case FIND_NODE, FIND_VALUE -> body(p -> {
+                String[] bogons = {"0.0.0.0", "224.0.0.1", "255.255.255.255", "10.0.0.1", "192.168.1.1", "::"};
+                p.packArrayHeader(bogons.length);
+                for (String host : bogons) {
+                    contact(p, NodeId.random(RANDOM).toBytes(), host, 4000);
+                }
+            });
+            default -> null;
+        };
+        // The client is on loopback only: private addresses are not for it, nor those no peer can have.
+        try (ScriptedPeer python = new ScriptedPeer(relay);
+             DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).threadName("bogons").build())) {
+            client.bootstrap(List.of(python.address())).get();
+            assertEquals(List.of(relayId), client.contacts().stream().map(Contact::id).toList());
+            assertTrue(client.stats().dropped(DropReason.UNUSABLE_CONTACT) >= 6, client.stats().toString());
+            assertEquals(0, client.stats().rpcTimeouts(), "nothing was sent to those addresses");
+        }
+    }
+
+    @Test
     void aFoundValueOfATypeWeDoNotKeepIsNotUsedAndItsSenderIsNotBlamed() throws Exception {
         NodeId pythonId = NodeId.random(RANDOM);
         ScriptedPeer.Script storesAnything = request -> switch (request.kind()) {
