@@ -3,6 +3,7 @@ package dev.dhtsignal.dht;
 import dev.dhtsignal.dht.lookup.IterativeLookup;
 import dev.dhtsignal.dht.lookup.LookupReply;
 import dev.dhtsignal.dht.lookup.LookupResult;
+import dev.dhtsignal.dht.net.PeerAddressPolicy;
 import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
@@ -95,9 +96,10 @@ public final class DhtNode implements AutoCloseable {
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
                 new SecureRandom(), counters, config.maxPendingRpcs());
         this.contacts = new ContactManager(id, config.k(), routing, quarantine, rpc, storage, clock, maintenance,
-                config.contactQuietAfter());
+                config.contactQuietAfter(), PeerAddressPolicy.forBindAddress(config.bindAddress().getAddress()));
         this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
         rpc.onLateReply(contacts::lateReply);
+        rpc.onAnsweredElsewhere(contacts::answeredFrom);
         this.rateLimiter = new RateLimiter(config.limits());
         this.maintenanceRandom = new Random(config.random().nextLong());
         Instant now = clock.instant();
@@ -201,6 +203,7 @@ public final class DhtNode implements AutoCloseable {
      */
     public CompletableFuture<BootstrapResult> bootstrap(List<InetSocketAddress> addresses) {
         joinedThrough = List.copyOf(addresses);
+        contacts.joiningThrough(joinedThrough);
         return publish(join(addresses));
     }
 
@@ -412,19 +415,28 @@ public final class DhtNode implements AutoCloseable {
         if (response instanceof RpcResponse.Value v) {
             return new LookupReply.Found(v.value());
         }
+        if (response instanceof RpcResponse.UnusableValue) {
+            return new LookupReply.Closer(List.of());  // it answered; its value is of no use to anyone
+        }
         return new LookupReply.Closer(toContacts(((RpcResponse.Nodes) response).contacts()));
     }
 
-    /** Contacts from a reply that we can use: IP literals, valid ports, not us, not recently failed. */
+    /**
+     * Contacts from a reply that we can use: IP literals, valid ports, addresses a peer can have (see
+     * {@link PeerAddressPolicy}), not us, not recently failed. The others are counted, not contacted.
+     */
     private List<Contact> toContacts(List<WireContact> wire) {
         List<Contact> out = new ArrayList<>(wire.size());
         for (WireContact w : wire) {
             if (w.id().equals(id)) {
                 continue;
             }
-            Endpoints.fromWire(w.host(), w.port())
-                    .filter(a -> !contacts.isQuarantined(a))
-                    .ifPresent(a -> out.add(new Contact(w.id(), a)));
+            Optional<InetSocketAddress> address = Endpoints.fromWire(w.host(), w.port());
+            if (address.isEmpty() || !contacts.usable(address.get())) {
+                counters.dropped(DropReason.UNUSABLE_CONTACT);
+            } else if (!contacts.isQuarantined(address.get())) {
+                out.add(new Contact(w.id(), address.get()));
+            }
         }
         return out;
     }

@@ -41,6 +41,9 @@ public final class RequestServer {
             return new RpcResponse.PingReply(self);
         } else if (request instanceof RpcRequest.Store store) {
             return new RpcResponse.StoreReply(accept(store));
+        } else if (request instanceof RpcRequest.RefusedStore) {
+            counters.dropped(DropReason.REFUSED_VALUE);
+            return new RpcResponse.StoreReply(false);
         } else if (request instanceof RpcRequest.FindNode find) {
             return neighbours(find.target(), source);
         } else if (request instanceof RpcRequest.FindValue find) {
