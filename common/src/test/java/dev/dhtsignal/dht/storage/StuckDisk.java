@@ -48,6 +48,14 @@ public final class StuckDisk implements AutoCloseable {
                 });
     }
 
+    /** Whether a store's writer thread waits for work: nothing queued, no compaction under way. */
+    public static boolean writerIsIdle() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().startsWith("values-writer"))
+                .anyMatch(e -> e.getKey().getState() == Thread.State.WAITING && java.util.Arrays.stream(e.getValue())
+                        .anyMatch(f -> f.getMethodName().equals("take")));
+    }
+
     /** Waits until the writer thread is stuck on the pipe. */
     public static void awaitStuck() {
         Await.until("the store's writer to block on the pipe", Duration.ofSeconds(60), StuckDisk::writerIsStuck);
