@@ -73,6 +73,7 @@ public final class AnswererCommand implements Callable<Integer> {
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
         PeerOptions.warnIfPlain("answerer", options);
+        peer.warnIfWeak("answerer", session);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
             timing.ready();

@@ -81,9 +81,8 @@ public final class Offerer {
         try {
             RtcDataChannel channel = peer.createDataChannel(options.label());
             Inbox inbox = Inbox.of(channel);
-            // Gathering candidates and deriving the offer's keys take a moment; the DHT work below overlaps them.
+            // Gathering candidates takes a moment; the DHT work below overlaps it.
             CompletableFuture<SessionDescription> offerSdp = peer.createOffer();
-            format.prepareOffer();
             long deadline = System.nanoTime() + options.timeout().toNanos();
             Set<Integer> lost = new HashSet<>();
             SignalMessage answer = null;
