@@ -243,7 +243,7 @@ public final class Offerer {
     private int freeSlot(Set<Integer> lost) {
         List<CompletableFuture<List<DhtValue>>> reads = new ArrayList<>();
         for (int i = 0; i < rendezvous.slots(); i++) {
-            reads.add(DhtReads.all(dht, rendezvous.offerKey(i)));
+            reads.add(dht.getAllDigest(rendezvous.offerKey(i)));
         }
         Instant now = clock.instant();
         List<Integer> free = new ArrayList<>();
@@ -274,7 +274,7 @@ public final class Offerer {
     /** Clears answers left under the slot's answer key, and returns them so they are never taken as ours. */
     private Set<DhtValue> clearStaleAnswers(int slot) {
         NodeId answerKey = rendezvous.answerKey(slot);
-        List<DhtValue> left = Waits.await(DhtReads.all(dht, answerKey), options.dhtTimeout().multipliedBy(5),
+        List<DhtValue> left = Waits.await(dht.getAllDigest(answerKey), options.dhtTimeout().multipliedBy(5),
                 "reading " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
         Set<DhtValue> stale = new HashSet<>();
         for (DhtValue v : left) {

@@ -116,7 +116,7 @@ public final class ValueWaiter {
             }
             List<CompletableFuture<List<DhtValue>>> gets = new ArrayList<>();
             for (NodeId key : keys) {
-                gets.add(DhtReads.all(node, key));
+                gets.add(node.getAllDigest(key));
             }
             CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).handle((v, e) -> {
                 inspect(gets);

@@ -7,6 +7,8 @@ import dev.dhtsignal.dht.DhtConfig;
 import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.TestNetwork;
+import dev.dhtsignal.dht.storage.MemoryValueStore;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.testing.Await;
@@ -60,7 +62,11 @@ class SignalingUnderAttackTest {
     }
 
     private SignalingOptions options(Rendezvous rendezvous, String greeting) {
-        return new SignalingOptions(server.localAddress(), rendezvous, "chat", greeting, List.of(), Duration.ofSeconds(30),
+        return options(server, rendezvous, greeting);
+    }
+
+    private SignalingOptions options(DhtNode via, Rendezvous rendezvous, String greeting) {
+        return new SignalingOptions(via.localAddress(), rendezvous, "chat", greeting, List.of(), Duration.ofSeconds(30),
                 Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
     }
 
@@ -118,6 +124,43 @@ class SignalingUnderAttackTest {
         Connection connection = Await.result("the offerer connecting", offered);
         assertEquals(Transcripts.OFFERER, offererLines);
         assertEquals(Transcripts.ANSWERER_AFTER_WAITING, answererLines);
+        connection.close();
+        answering.close();
+    }
+
+    @Test
+    void nodesThatAnswerJunkForEveryKeyCannotHideTheGenuineValuesHeldByHonestOnes() throws Exception {
+        TestNetwork honest = TestNetwork.of(2, 8);
+        nodes.addAll(honest.nodes());
+        // Three nodes that accept every store and answer every lookup with the same junk: the most common
+        // value under every key, so a lookup that trusts the majority sees only junk.
+        for (int i = 0; i < 3; i++) {
+            DhtConfig config = honest.baseConfig().threadName("junk-dht").build();
+            DhtNode sybil = DhtNode.start(config, new MemoryValueStore(config.storage()) {
+                @Override
+                public Optional<DhtValue> get(NodeId key, Instant now) {
+                    return Optional.of(DhtValue.bytes("WDS2junk junk junk junk junk junk junk junk".getBytes(
+                            java.nio.charset.StandardCharsets.US_ASCII)));
+                }
+            });
+            nodes.add(sybil);
+            Await.result("a junk node joining", sybil.bootstrap(List.of(honest.node(0).localAddress())));
+        }
+        SharedSecret secret = SharedSecret.of(null, "a secret for the sybil test");
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 2);
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        SignalingOptions offererOptions = options(honest.node(0), keys, "Hello from Peer A!");
+        Offerer offerer = new Offerer(offererOptions, join(offererOptions), rtc, timer, offererLines::add, Clock.systemUTC());
+        CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        SignalingOptions answererOptions = options(honest.node(1), keys, "Hello from Peer B!");
+        Answerer answerer = new Answerer(answererOptions, join(answererOptions), rtc, timer, Clock.systemUTC());
+        Connection answering = answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add);
+        Connection connection = Await.result("the offerer connecting", offered);
+        assertEquals(Transcripts.OFFERER, offererLines);
+        assertEquals(Transcripts.ANSWERER_AFTER_WAITING, answererLines);
+        assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("not a sealed value")), answerer.refusals().toString());
         connection.close();
         answering.close();
     }
