@@ -217,7 +217,9 @@ public final class Offerer {
                 notDisplacing = "another offerer's live offer is there beside ours; ours keeps the slot (smaller offer id)";
             }
         }
-        if (!oursThere) {
+        // Values are read in order and a displacing one ends the wait, so at the last value we know that none
+        // of them was a live offer of another offerer: only then is storing ours again no harm to anyone.
+        if (!oursThere && value.equals(all.get(all.size() - 1))) {
             restore(offerKey, published, restoring);
         }
         if (reading instanceof Reading.Refused<SignalFormat.ReceivedOffer> r) {

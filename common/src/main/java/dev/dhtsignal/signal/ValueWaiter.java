@@ -71,7 +71,10 @@ public final class ValueWaiter {
         }
     }
 
-    /** Reads one value found under a watched key. */
+    /**
+     * Reads one value found under a watched key. The values under a key are read in their order, and the
+     * first accepted one ends the wait: values after it are not read.
+     */
     @FunctionalInterface
     public interface Reader<T> {
         /**
