@@ -166,6 +166,11 @@ public final class DhtNode implements AutoCloseable {
         // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does not.
         server.respond(request.request(), source).whenComplete((reply, error) -> {
             if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof Error fatal) {
+                    FatalErrors.report(Thread.currentThread(), fatal);  // a future caught it; the thread did not see it
+                }
                 log.error("answering a {} from {} failed", request.request().kind(), source, error);
             } else {
                 transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
