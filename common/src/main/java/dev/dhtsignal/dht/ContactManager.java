@@ -1,5 +1,6 @@
 package dev.dhtsignal.dht;
 
+import dev.dhtsignal.dht.net.PeerAddressPolicy;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.rpc.RpcClient;
@@ -10,8 +11,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,10 +52,23 @@ final class ContactManager {
     private final Clock clock;
     private final Executor background;
     private final Duration quietAfter;
+    private final PeerAddressPolicy addresses;
     private final Set<InetSocketAddress> verifying = ConcurrentHashMap.newKeySet();
+    /**
+     * Where an address we asked last answered from, when that was elsewhere: a node bound to a wildcard
+     * address answers from its primary address, and that is where it is recorded. Bounded.
+     */
+    private final Map<InetSocketAddress, InetSocketAddress> answersFrom = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, InetSocketAddress> eldest) {
+                    return size() > MAX_REMEMBERED_ADDRESSES;
+                }
+            });
+    private static final int MAX_REMEMBERED_ADDRESSES = 1024;
 
     ContactManager(NodeId self, int k, RoutingTable routing, Quarantine quarantine, RpcClient rpc, ValueStore storage,
-                   Clock clock, Executor background, Duration quietAfter) {
+                   Clock clock, Executor background, Duration quietAfter, PeerAddressPolicy addresses) {
         this.self = self;
         this.k = k;
         this.routing = routing;
@@ -61,6 +78,24 @@ final class ContactManager {
         this.clock = clock;
         this.background = background;
         this.quietAfter = quietAfter;
+        this.addresses = addresses;
+    }
+
+    /**
+     * Whether a peer may be contacted at this address: not one no peer can have, and not a loopback or
+     * private one unless this node is on such an address itself (see {@link PeerAddressPolicy}).
+     */
+    boolean usable(InetSocketAddress address) {
+        return addresses.usable(address);
+    }
+
+    /** The operator named these addresses to join: the node is on their scopes (e.g. a LAN's). */
+    void joiningThrough(List<InetSocketAddress> given) {
+        for (InetSocketAddress a : given) {
+            if (!a.isUnresolved()) {
+                addresses.allow(a.getAddress());
+            }
+        }
     }
 
     /** A request carrying {@code id} came from {@code source}: refresh a known contact, verify a new one. */
@@ -68,8 +103,12 @@ final class ContactManager {
         if (id.equals(self)) {
             return;
         }
+        addresses.observedSource(source.getAddress());
         Contact contact = new Contact(id, source);
         Instant now = clock.instant();
+        if (!addresses.usable(source)) {
+            return;
+        }
         if (routing.knows(contact)) {
             routing.seen(contact, now);
             return;
@@ -89,8 +128,24 @@ final class ContactManager {
         });
     }
 
+    /** A reply to a request sent to {@code asked} came from {@code from} (see {@link RpcClient}). */
+    void answeredFrom(InetSocketAddress asked, InetSocketAddress from) {
+        addresses.observedSource(from.getAddress());
+        answersFrom.put(asked, from);
+    }
+
+    /** The contact as it answers: at the address its replies come from. */
+    private Contact whereItAnswers(Contact asked) {
+        InetSocketAddress from = answersFrom.get(asked.address());
+        return from == null ? asked : new Contact(asked.id(), from);
+    }
+
     /** A contact answered one of our RPCs. */
-    void answered(Contact contact) {
+    void answered(Contact asked) {
+        Contact contact = whereItAnswers(asked);
+        if (!addresses.usable(contact.address())) {
+            return;
+        }
         Instant now = clock.instant();
         quarantine.release(contact.address());
         RoutingTable.Outcome outcome = routing.seen(contact, now);

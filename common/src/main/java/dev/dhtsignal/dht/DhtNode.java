@@ -3,6 +3,7 @@ package dev.dhtsignal.dht;
 import dev.dhtsignal.dht.lookup.IterativeLookup;
 import dev.dhtsignal.dht.lookup.LookupReply;
 import dev.dhtsignal.dht.lookup.LookupResult;
+import dev.dhtsignal.dht.net.PeerAddressPolicy;
 import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
@@ -34,11 +35,13 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,9 +96,10 @@ public final class DhtNode implements AutoCloseable {
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
                 new SecureRandom(), counters, config.maxPendingRpcs());
         this.contacts = new ContactManager(id, config.k(), routing, quarantine, rpc, storage, clock, maintenance,
-                config.contactQuietAfter());
+                config.contactQuietAfter(), PeerAddressPolicy.forBindAddress(config.bindAddress().getAddress()));
         this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
         rpc.onLateReply(contacts::lateReply);
+        rpc.onAnsweredElsewhere(contacts::answeredFrom);
         this.rateLimiter = new RateLimiter(config.limits());
         this.maintenanceRandom = new Random(config.random().nextLong());
         Instant now = clock.instant();
@@ -194,6 +198,7 @@ public final class DhtNode implements AutoCloseable {
      */
     public CompletableFuture<BootstrapResult> bootstrap(List<InetSocketAddress> addresses) {
         joinedThrough = List.copyOf(addresses);
+        contacts.joiningThrough(joinedThrough);
         return publish(join(addresses));
     }
 
@@ -260,7 +265,7 @@ public final class DhtNode implements AutoCloseable {
         }
         List<CompletableFuture<Contact>> stores = new ArrayList<>();
         for (Contact c : closest) {
-            stores.add(storeWithRetry(c, key, value).handle((stored, error) -> {
+            stores.add(rpc.store(c.address(), key, value).handle((stored, error) -> {
                 if (error != null) {
                     contacts.failed(c);
                     return null;
@@ -289,20 +294,6 @@ public final class DhtNode implements AutoCloseable {
         });
     }
 
-    /**
-     * A store, sent a second time if the first got no reply in time: the contact answered the lookup a
-     * moment ago, so a lost datagram or a busy moment is likelier than its death, and a copy is worth it.
-     */
-    private CompletableFuture<Boolean> storeWithRetry(Contact c, NodeId key, DhtValue value) {
-        return rpc.store(c.address(), key, value).handle((stored, error) -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-            if (cause instanceof dev.dhtsignal.dht.rpc.RpcTimeoutException) {
-                return rpc.store(c.address(), key, value);
-            }
-            return error == null ? CompletableFuture.completedFuture(stored) : CompletableFuture.<Boolean>failedFuture(cause);
-        }).thenCompose(f -> f);
-    }
-
     /** The value stored under the SHA-1 digest of {@code key}, or empty when the network has none. */
     public CompletableFuture<Optional<DhtValue>> get(String key) {
         return getDigest(NodeId.digestOf(key));
@@ -322,6 +313,31 @@ public final class DhtNode implements AutoCloseable {
         return publish(lookupValue(key).thenApply(LookupResult::value));
     }
 
+    /** Every distinct value found under the SHA-1 digest of {@code key}; see {@link #getAllDigest}. */
+    public CompletableFuture<List<DhtValue>> getAll(String key) {
+        return getAllDigest(NodeId.digestOf(key));
+    }
+
+    /**
+     * Every distinct value the closest nodes hold under a digest, most common first, with this node's own
+     * copy (if any) first of all. Replicas can disagree for a while after an overwrite, and nodes near a
+     * key can answer with junk: a caller that can tell the genuine value (a sealed value that opens, a
+     * live offer) tries each instead of trusting a vote. Fails as {@link #getDigest} does.
+     */
+    public CompletableFuture<List<DhtValue>> getAllDigest(NodeId key) {
+        Optional<DhtValue> local = config.clientOnly() ? Optional.empty() : storage.get(key, clock.instant());
+        return publish(lookupValue(key).thenApply(result -> {
+            List<DhtValue> values = new ArrayList<>(result.values().size() + 1);
+            local.ifPresent(values::add);
+            for (DhtValue v : result.values()) {
+                if (!values.contains(v)) {
+                    values.add(v);
+                }
+            }
+            return values;
+        }));
+    }
+
     /** A find_value lookup with its statistics (hops, RPCs, time); what {@link #getDigest} runs. */
     public CompletableFuture<LookupResult> findValue(NodeId key) {
         return publish(lookupValue(key));
@@ -338,17 +354,22 @@ public final class DhtNode implements AutoCloseable {
                         + key.shortHex() + "; bootstrap first"));
             }
             return CompletableFuture.completedFuture(
-                    new LookupResult(List.of(), Optional.empty(), Optional.empty(), 0, 0, Duration.ZERO));
+                    new LookupResult(List.of(), List.of(), Optional.empty(), 0, 0, Duration.ZERO));
         }
         routing.lookedUp(key, clock.instant());
-        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key)).thenApply(this::toLookupReply);
+        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key))
+                .thenApply(this::toLookupReply);
         return onceMoreIfNobodyAnswered(() -> IterativeLookup.start(key, seeds, config.k(), config.alpha(), ask, timer,
                 rpc.rtt()::stallNanos, config.lookupLimit())).thenApply(result -> {
                     if (result.value().isEmpty() && result.closest().isEmpty()) {
                         throw new DhtException("none of the " + seeds.size() + " known DHT nodes answered a lookup for key "
                                 + key.shortHex() + " (" + describe(seeds) + ")");
                     }
-                    result.value().ifPresent(v -> result.closestWithoutValue().ifPresent(c -> cache(c, key, v)));
+                    // As the original, but only when the nodes agree: with several values there is no telling
+                    // which is genuine, and caching junk would spread it.
+                    if (result.values().size() == 1) {
+                        result.closestWithoutValue().ifPresent(c -> cache(c, key, result.values().get(0)));
+                    }
                     return result;
                 });
     }
@@ -376,7 +397,7 @@ public final class DhtNode implements AutoCloseable {
      * usually gets through; a network that is really gone fails twice, quickly.
      */
     private CompletableFuture<LookupResult> onceMoreIfNobodyAnswered(
-            java.util.function.Supplier<CompletableFuture<LookupResult>> lookup) {
+            Supplier<CompletableFuture<LookupResult>> lookup) {
         return lookup.get().thenCompose(first -> first.closest().isEmpty() && first.value().isEmpty() && first.rpcs() > 0
                 ? lookup.get() : CompletableFuture.completedFuture(first));
     }
@@ -396,19 +417,28 @@ public final class DhtNode implements AutoCloseable {
         if (response instanceof RpcResponse.Value v) {
             return new LookupReply.Found(v.value());
         }
+        if (response instanceof RpcResponse.UnusableValue) {
+            return new LookupReply.Closer(List.of());  // it answered; its value is of no use to anyone
+        }
         return new LookupReply.Closer(toContacts(((RpcResponse.Nodes) response).contacts()));
     }
 
-    /** Contacts from a reply that we can use: IP literals, valid ports, not us, not recently failed. */
+    /**
+     * Contacts from a reply that we can use: IP literals, valid ports, addresses a peer can have (see
+     * {@link PeerAddressPolicy}), not us, not recently failed. The others are counted, not contacted.
+     */
     private List<Contact> toContacts(List<WireContact> wire) {
         List<Contact> out = new ArrayList<>(wire.size());
         for (WireContact w : wire) {
             if (w.id().equals(id)) {
                 continue;
             }
-            Endpoints.fromWire(w.host(), w.port())
-                    .filter(a -> !contacts.isQuarantined(a))
-                    .ifPresent(a -> out.add(new Contact(w.id(), a)));
+            Optional<InetSocketAddress> address = Endpoints.fromWire(w.host(), w.port());
+            if (address.isEmpty() || !contacts.usable(address.get())) {
+                counters.dropped(DropReason.UNUSABLE_CONTACT);
+            } else if (!contacts.isQuarantined(address.get())) {
+                out.add(new Contact(w.id(), address.get()));
+            }
         }
         return out;
     }
@@ -459,7 +489,7 @@ public final class DhtNode implements AutoCloseable {
         outer.whenComplete((r, e) -> outstanding.remove(outer));
         inner.whenCompleteAsync((r, e) -> {
             if (e != null) {
-                outer.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                outer.completeExceptionally(e instanceof CompletionException && e.getCause() != null
                         ? e.getCause() : e);
             } else {
                 outer.complete(r);

@@ -101,12 +101,21 @@ public final class RawUdpPeer implements AutoCloseable {
 
     /** The next datagram received within {@code limit}, or empty. */
     public Optional<byte[]> receive(Duration limit) throws IOException {
+        return receiveWithSource(limit).map(Received::data);
+    }
+
+    /** A datagram and where it came from. */
+    public record Received(byte[] data, InetSocketAddress from) {
+    }
+
+    /** The next datagram received within {@code limit} with its source address, or empty. */
+    public Optional<Received> receiveWithSource(Duration limit) throws IOException {
         socket.setSoTimeout((int) Math.max(1, limit.toMillis()));
         byte[] buf = new byte[65_536];
         DatagramPacket p = new DatagramPacket(buf, buf.length);
         try {
             socket.receive(p);
-            return Optional.of(Arrays.copyOf(buf, p.getLength()));
+            return Optional.of(new Received(Arrays.copyOf(buf, p.getLength()), (InetSocketAddress) p.getSocketAddress()));
         } catch (SocketTimeoutException e) {
             return Optional.empty();
         }

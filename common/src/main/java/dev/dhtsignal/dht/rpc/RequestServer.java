@@ -57,6 +57,9 @@ public final class RequestServer {
         counters.served(request.kind());
         if (request instanceof RpcRequest.Ping) {
             return new RpcResponse.PingReply(self);
+        } else if (request instanceof RpcRequest.RefusedStore) {
+            counters.dropped(DropReason.REFUSED_VALUE);
+            return new RpcResponse.StoreReply(false);
         } else if (request instanceof RpcRequest.FindNode find) {
             return neighbours(find.target(), source);
         } else if (request instanceof RpcRequest.FindValue find) {
