@@ -1,5 +1,12 @@
 package dev.dhtsignal.dht;
 
+import dev.dhtsignal.dht.wire.Datagram;
+import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.MessageId;
+import dev.dhtsignal.dht.wire.RpcKind;
+import dev.dhtsignal.dht.wire.RpcRequest;
+import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireCodec;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -15,7 +22,73 @@ public final class RawUdpPeer implements AutoCloseable {
     private final DatagramSocket socket;
 
     public RawUdpPeer() throws IOException {
-        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this(InetAddress.getLoopbackAddress());
+    }
+
+    /** A socket on another loopback address (127.0.0.2, ...): a different source as a node sees it. */
+    public RawUdpPeer(InetAddress loopbackAddress) throws IOException {
+        socket = new DatagramSocket(new InetSocketAddress(loopbackAddress, 0));
+    }
+
+    /**
+     * Sends a store request as node {@code sender} and returns the node's answer, skipping requests the
+     * node sends meanwhile (it pings new senders); empty if no answer comes within {@code limit}.
+     */
+    public Optional<Boolean> store(InetSocketAddress node, NodeId sender, NodeId key, DhtValue value, Duration limit)
+            throws IOException {
+        MessageId id = MessageId.random(new java.security.SecureRandom());
+        send(WireCodec.encodeRequest(id, new RpcRequest.Store(sender, key, value)), node);
+        return nextResponse(id, limit).map(body -> {
+            try {
+                return ((RpcResponse.StoreReply) WireCodec.decodeResponse(RpcKind.STORE, body)).stored();
+            } catch (MalformedDatagramException e) {
+                throw new AssertionError("bad store reply", e);
+            }
+        });
+    }
+
+    /** The body of the response to message {@code id}, skipping other datagrams; empty after {@code limit}. */
+    public Optional<byte[]> nextResponse(MessageId id, Duration limit) throws IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            Optional<byte[]> got = receive(Duration.ofNanos(left));
+            if (got.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                if (WireCodec.decode(got.get()) instanceof Datagram.Response r && r.messageId().equals(id)) {
+                    return Optional.of(r.body());
+                }
+            } catch (MalformedDatagramException e) {
+                throw new AssertionError("a node sent a malformed datagram", e);
+            }
+        }
+    }
+
+    /** The next request a node sends us, skipping responses; empty after {@code limit}. */
+    public Optional<Datagram.Request> nextRequest(Duration limit) throws IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            Optional<byte[]> got = receive(Duration.ofNanos(left));
+            if (got.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                if (WireCodec.decode(got.get()) instanceof Datagram.Request r) {
+                    return Optional.of(r);
+                }
+            } catch (MalformedDatagramException e) {
+                throw new AssertionError("a node sent a malformed datagram", e);
+            }
+        }
     }
 
     public InetSocketAddress address() {
