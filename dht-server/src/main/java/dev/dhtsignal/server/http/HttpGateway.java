@@ -3,8 +3,6 @@ package dev.dhtsignal.server.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.dhtsignal.dht.DhtNode;
-import dev.dhtsignal.dht.RateLimits;
-import dev.dhtsignal.dht.rpc.RateLimiter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -31,7 +29,7 @@ public final class HttpGateway implements AutoCloseable {
     private final ValueResource values;
     private final StaticPage page = new StaticPage();
     private final OriginPolicy origins;
-    private final RateLimiter rates;
+    private final ClientRates rates;
 
     private HttpGateway(HttpServer server, DhtNode node, GatewayOptions options) {
         this.server = server;
@@ -41,7 +39,7 @@ public final class HttpGateway implements AutoCloseable {
         this.watches = new ValueWatches(node, timer, options.dhtTimeout());
         this.values = new ValueResource(node, options, watches);
         this.origins = new OriginPolicy(options.allowedOrigins());
-        this.rates = new RateLimiter(new RateLimits(options.requestsPerSecond(), options.burst(), 0, 10_000));
+        this.rates = new ClientRates(options.requestsPerSecond(), options.burst());
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
     }

@@ -7,8 +7,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const subtle = globalThis.crypto.subtle;
 
 export const PBKDF2_ITERATIONS = 600000;
-const LOCATOR_SALT = 'webrtc-dht-signaling/v1/locator';
-const MAGIC = encoder.encode('WDS1');
+const VERSION = 'webrtc-dht-signaling/v2/';
+const MAGIC = encoder.encode('WDS2');
+/** A message created further ahead of our clock than this is refused (SignalMessage.CLOCK_SKEW). */
+export const CLOCK_SKEW_MS = 2 * 60 * 1000;
 const KIND_OFFER = 0x4f; // 'O'
 const KIND_ANSWER = 0x41; // 'A'
 const SALT_LENGTH = 16;
@@ -37,6 +39,13 @@ async function pbkdf2(secret, salt) {
   const key = await subtle.importKey('raw', encoder.encode(secret), 'PBKDF2', false, ['deriveBits']);
   return new Uint8Array(await subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS }, key, 256));
+}
+
+// HKDF-SHA256 (RFC 5869). An empty salt is HMAC with an empty key, the same as the RFC's string of zeros.
+async function hkdf(root, salt, info) {
+  const key = await subtle.importKey('raw', root, 'HKDF', false, ['deriveBits']);
+  return new Uint8Array(await subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(info) }, key, 256));
 }
 
 /** A reading of a value: accepted (with the message), empty (nothing there), or refused (with why). */
@@ -194,13 +203,14 @@ export class SealedFormat {
     this.sealKeysBySalt = new Map();
   }
 
-  async locatorRoot() {
-    if (!this.root) this.root = pbkdf2(this.secret, encoder.encode(LOCATOR_SALT));
-    return this.root;
+  /** The root key: the one slow step (PBKDF2), once per secret. */
+  root() {
+    if (!this.rootKey) this.rootKey = pbkdf2(this.secret, encoder.encode(`${VERSION}root`));
+    return this.rootKey;
   }
 
   async keys(slots) {
-    const root = await this.locatorRoot();
+    const root = await hkdf(await this.root(), new Uint8Array(0), `${VERSION}locator`);
     const offers = [];
     const answers = [];
     for (let i = 0; i < slots; i++) {
@@ -214,14 +224,14 @@ export class SealedFormat {
     return `sealed ${kind} slot ${slot}`;
   }
 
-  /** The AES keys of the exchange with this salt (one PBKDF2 run per salt, kept for a few salts). */
+  /** The AES keys of the exchange with this salt (two HKDF runs from the root; kept for a few salts). */
   sealKeys(salt) {
     const id = hex(salt);
     let keys = this.sealKeysBySalt.get(id);
     if (!keys) {
       keys = (async () => {
-        const root = await pbkdf2(this.secret, salt);
-        const aes = async (label) => subtle.importKey('raw', await hmac(root, label), 'AES-GCM', false, ['encrypt', 'decrypt']);
+        const root = await this.root();
+        const aes = async (kind) => subtle.importKey('raw', await hkdf(root, salt, `${VERSION}${kind}`), 'AES-GCM', false, ['encrypt', 'decrypt']);
         return { salt, offer: await aes('offer'), answer: await aes('answer') };
       })();
       this.sealKeysBySalt.set(id, keys);
@@ -283,7 +293,7 @@ function aad(header, keyHex) {
   return out;
 }
 
-// Layout (docs/security.md): "WDS1" | kind | salt(16) | nonce(12) | AES-256-GCM(JSON) with its 16-byte tag;
+// Layout (docs/security.md): "WDS2" | kind | salt(16) | nonce(12) | AES-256-GCM(JSON) with its 16-byte tag;
 // additional data: the 33 header bytes, then the 20-byte DHT key the value is stored under.
 async function seal(kind, keys, keyHex, json) {
   const header = new Uint8Array(HEADER_LENGTH);

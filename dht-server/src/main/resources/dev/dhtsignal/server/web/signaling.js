@@ -2,7 +2,7 @@
 // random offer_id and an expiry; an answer names the offer it answers; stale values are never taken;
 // the offerer clears both keys once it has the answer. (Offerer.java and Answerer.java do the same.)
 
-import { Reading, isCleared, randomHex } from './formats.js';
+import { CLOCK_SKEW_MS, Reading, isCleared, randomHex } from './formats.js';
 import { GatewayError, sleep } from './gateway.js';
 import { createPeerChannel } from './conversation.js';
 
@@ -25,6 +25,20 @@ function sameValue(a, b) {
 
 function seconds(ms) {
   return `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Why a message cannot be live now, or null when nothing says so (SignalMessage.notLiveBecause): created
+ * more than the clock skew ahead of our clock, or expired. The original peers' messages carry no times.
+ */
+export function notLiveBecause(m, now = Date.now()) {
+  if (m.created_ms != null && m.created_ms > now + CLOCK_SKEW_MS) {
+    return `it claims to be created ${Math.round((m.created_ms - now) / 1000)} s from now (the peers' clocks differ by more than ${CLOCK_SKEW_MS / 60000} min, or it is forged)`;
+  }
+  if (m.expires_ms != null && m.expires_ms <= now) {
+    return `it expired ${Math.round((now - m.expires_ms) / 1000)} s ago`;
+  }
+  return null;
 }
 
 /**
@@ -188,12 +202,17 @@ export class Offerer extends Exchange {
         }
         ourOfferKey = offerKey;
         const found = await awaitAccepted(gateway, [answerKey, offerKey], async (i, value) => {
-          if (i === 1) {
-            // Another offerer's offer replaced ours at the same moment: the answerer never sees ours.
-            return Reading.accepted({ displaced: true });
-          }
+          if (i === 1) return this.readOurSlot(offerKey, ours, value);
           if (sameValue(value, before.value)) return Reading.refused('it was there before our offer (a stale answer)');
-          return format.readAnswer(value, answerKey, ours);
+          const reading = await format.readAnswer(value, answerKey, ours);
+          if (reading.state === 'accepted' && reading.message.created_ms != null) {
+            if (reading.message.created_ms < offer.created_ms - CLOCK_SKEW_MS) {
+              return Reading.refused(`it was created ${Math.round((offer.created_ms - reading.message.created_ms) / 1000)} s before our offer (a replay, or the peers' clocks differ by more than ${CLOCK_SKEW_MS / 60000} min)`);
+            }
+            const notLive = notLiveBecause(reading.message);
+            if (notLive) return Reading.refused(notLive);
+          }
+          return reading;
         }, {
           limitMs: Math.max(1, deadline - Date.now()), what: 'answer', where: format.describe('answer', slot), signal,
           onRefused: this.warn, initialTags: [before.tag, offerTag],
@@ -223,6 +242,39 @@ export class Offerer extends Exchange {
     }
   }
 
+  /**
+   * Reads what replaced our offer under our own offer key (Offerer.java's rule). We leave the slot only
+   * for a live offer of another offerer, or a plain offer of the original peers (no id, no expiry), never
+   * for junk, "" or a stale offer: anyone can store those, and moving for them would let four stores push
+   * us out of every slot. Those are refused and our offer is stored again, so the answerer still finds it.
+   */
+  async readOurSlot(offerKey, ours, value) {
+    if (sameValue(value, { kind: typeof ours.data === 'string' ? 'text' : 'bytes', text: ours.data, bytes: ours.data })) {
+      return Reading.empty();
+    }
+    const reading = isCleared(value) ? Reading.refused('it was cleared') : await this.format.readOffer(value, offerKey);
+    if (reading.state === 'accepted') {
+      const other = reading.message;
+      if (other.offer_id === ours.message.offer_id) return Reading.empty();
+      if (other.offer_id == null || other.expires_ms == null) return Reading.accepted({ displaced: true });
+      const notLive = notLiveBecause(other);
+      if (!notLive) return Reading.accepted({ displaced: true });
+      this.restore(offerKey, ours);
+      return Reading.refused(`another offer replaced ours, but ${notLive}; keeping our slot`);
+    }
+    this.restore(offerKey, ours);
+    return Reading.refused(`${reading.why || 'an unreadable value replaced our offer'}; keeping our slot`);
+  }
+
+  restore(offerKey, ours) {
+    if (this.restoring) return;
+    this.restoring = true;
+    this.warn('something replaced our offer; storing it again');
+    this.gateway.put(offerKey, ours.data, this.signal)
+      .catch((e) => this.warn(`storing our offer again failed: ${e.message}`))
+      .finally(() => { this.restoring = false; });
+  }
+
   /** A slot without a live offer (empty, cleared, expired, unreadable, or the original peers' without expiry). */
   async freeSlot(lost) {
     const { format, gateway } = this;
@@ -233,7 +285,7 @@ export class Offerer extends Exchange {
       if (lost.has(i)) continue;
       const { value } = reads[i];
       const reading = value === null ? Reading.empty() : await format.readOffer(value, this.keys.offers[i]);
-      if (reading.state !== 'accepted' || reading.message.expires_ms == null || reading.message.expires_ms <= now) {
+      if (reading.state !== 'accepted' || reading.message.expires_ms == null || notLiveBecause(reading.message, now)) {
         free.push(i);
       } else {
         this.warn(`${format.describe('offer', i)} holds a live offer of another offerer`);
@@ -274,9 +326,8 @@ export class Answerer extends Exchange {
       const reading = await format.readOffer(value, this.keys.offers[slot]);
       if (reading.state !== 'accepted') return reading;
       if (this.taken.has(reading.message.offer_id ?? JSON.stringify(value))) return Reading.empty();
-      if (reading.message.expires_ms != null && reading.message.expires_ms <= Date.now()) {
-        return Reading.refused(`it expired ${Math.round((Date.now() - reading.message.expires_ms) / 1000)} s ago (left behind by an earlier run)`);
-      }
+      const notLive = notLiveBecause(reading.message);
+      if (notLive) return Reading.refused(`${notLive}${notLive.includes('expired') ? ' (left behind by an earlier run)' : ''}`);
       return reading;
     }, { limitMs: options.timeoutMs, what: 'offer', where: `the ${this.keys.offers.length} offer slots`, signal, onRefused: this.warn });
     const offer = found.reading.message;
