@@ -16,8 +16,10 @@ import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -53,6 +55,9 @@ public final class RtcPeer implements AutoCloseable {
     /** Types of our candidates, and of the other side's (from its description), to explain a failure. */
     private final Set<String> localCandidateTypes = ConcurrentHashMap.newKeySet();
     private final Set<String> remoteCandidateTypes = ConcurrentHashMap.newKeySet();
+    /** When the remote description was given to WebRTC (ICE checks can start) and when the connection came up; 0 until then. */
+    private volatile long remoteDescriptionNanos;
+    private volatile long connectedNanos;
     /** Servers that had not answered when gathering was cut off at its limit, in words. */
     private final List<String> silentServers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -185,6 +190,16 @@ public final class RtcPeer implements AutoCloseable {
     }
 
     /**
+     * How long ICE and DTLS took: from applying the remote description (when connectivity checks can
+     * start) until the connection was up. Empty until connected.
+     */
+    public Optional<Duration> timeToConnect() {
+        long from = remoteDescriptionNanos;
+        long to = connectedNanos;
+        return from == 0 || to == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, to - from)));
+    }
+
+    /**
      * What went wrong with the STUN/TURN servers so far, in words naming each server: errors they
      * answered with (a wrong TURN password is a 401) and silence until the gathering limit. Each is
      * also logged as a warning when it happens.
@@ -272,6 +287,7 @@ public final class RtcPeer implements AutoCloseable {
 
     private CompletableFuture<Void> setRemoteDescription(SessionDescription description) {
         remoteCandidateTypes.addAll(IceStats.candidateTypes(description.sdp()));
+        remoteDescriptionNanos = System.nanoTime();
         return setDescription("setRemoteDescription(" + description.type() + ")",
                 observer -> connection.setRemoteDescription(description.toNative(), observer));
     }
@@ -403,7 +419,10 @@ public final class RtcPeer implements AutoCloseable {
         public void onConnectionChange(RTCPeerConnectionState state) {
             log.debug("{}: connection {}", name, state);
             switch (state) {
-                case CONNECTED -> connected.complete(null);
+                case CONNECTED -> {
+                    connectedNanos = System.nanoTime();
+                    connected.complete(null);
+                }
                 case DISCONNECTED -> {
                     // Before connecting this is transient; afterwards the caller wants to know.
                     if (connected.isDone() && !connected.isCompletedExceptionally()) {

@@ -19,13 +19,17 @@ public final class PathReport {
     private PathReport() {
     }
 
-    /** One line: "connected: local srflx udp A:p <-> remote srflx udp B:q (through NAT, rtt 2 ms)". */
+    /**
+     * One line: "connected in 85 ms: local srflx udp A:p <-> remote srflx udp B:q (through NAT, rtt 2 ms)", the
+     * time being what ICE and DTLS took once both descriptions were known.
+     */
     public static String connected(RtcPeer peer) {
+        String took = peer.timeToConnect().map(d -> " in " + d.toMillis() + " ms").orElse("");
         try {
             IcePath path = get(peer.selectedPath());
-            return "connected: " + path;
+            return "connected" + took + ": " + path;
         } catch (Exception e) {
-            return "connected (the path in use is unknown: " + e.getMessage() + ")";
+            return "connected" + took + " (the path in use is unknown: " + e.getMessage() + ")";
         }
     }
 

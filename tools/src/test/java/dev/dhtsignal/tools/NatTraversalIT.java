@@ -51,7 +51,7 @@ class NatTraversalIT {
     private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
     /** The line both peers print on standard error once connected (see PathReport). */
     private static final Pattern PATH = Pattern.compile(
-            "(?:offerer|answerer): connected: local (\\S+) (\\S+) (\\S+) <-> remote (\\S+) (\\S+) (\\S+) \\((.*)\\)");
+            "(?:offerer|answerer): connected in (\\d+) ms: local (\\S+) (\\S+) (\\S+) <-> remote (\\S+) (\\S+) (\\S+) \\((.*)\\)");
     private static final Duration SERVER_START = Duration.ofSeconds(60);
     /** Generous: two JVMs start on a loaded machine, then signal through the DHT and run ICE. */
     private static final Duration PEER_LIMIT = Duration.ofSeconds(120);
@@ -296,7 +296,7 @@ class NatTraversalIT {
 
     /** What one peer reported about its path. */
     private record ReportedPath(String localType, String localAddress, String remoteType, String remoteAddress,
-                                String kind, String line) {
+                                long connectMillis, String line) {
         boolean relayed() {
             return localType.equals("relay") || remoteType.equals("relay");
         }
@@ -354,7 +354,8 @@ class NatTraversalIT {
         String line = awaitStderr(peer, "the path it connected through", s -> PATH.matcher(s).find());
         Matcher m = PATH.matcher(line);
         assertTrue(m.find());
-        return new ReportedPath(m.group(1), host(m.group(3)), m.group(4), host(m.group(6)), m.group(7), m.group(0));
+        return new ReportedPath(m.group(2), host(m.group(4)), m.group(5), host(m.group(7)), Long.parseLong(m.group(1)),
+                m.group(0));
     }
 
     /** The address part of "ADDRESS:PORT"; WebRTC hides a peer-reflexive address as "?". */
