@@ -15,8 +15,8 @@ import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -59,7 +60,7 @@ public final class RtcPeer implements AutoCloseable {
     private volatile long remoteDescriptionNanos;
     private volatile long connectedNanos;
     /** Servers that had not answered when gathering was cut off at its limit, in words. */
-    private final List<String> silentServers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> silentServers = new CopyOnWriteArrayList<>();
 
     /**
      * Held around every call into the native peer connection, so none runs during or after

@@ -264,8 +264,12 @@ class NatTraversalIT {
                     args(key, List.of("--ice-server", wrongPassword)));
             ProgramProcess offerer = net.start(a.peer(), key + " offerer", "offerer", args(key, List.of("--ice-server", stun)));
             offerer.closeStdin();
+            offerer.awaitLine("Remote description set. WebRTC connection established.", PEER_LIMIT);
+            long answerApplied = System.nanoTime();
             assertEquals(1, offerer.awaitExit(PEER_LIMIT), "the offerer must fail\n" + offerer.transcript());
             String said = lastLine(offerer.stderr(), "offerer: ");
+            System.out.printf("NatTraversalIT sym-no-turn: the offerer gave up %.1f s after applying the answer:%n  %s%n",
+                    (System.nanoTime() - answerApplied) / 1e9, said);
             assertTrue(said.contains("no candidate pair worked") && said.contains("add a TURN server"),
                     "the offerer's message names the likely cause: " + said);
             awaitStderr(answerer, "its failure", s -> s.contains("no candidate pair worked"));
