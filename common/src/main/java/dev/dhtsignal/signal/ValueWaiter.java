@@ -88,7 +88,15 @@ public final class ValueWaiter {
 
     /** Polls the watched keys until {@code reader} accepts a value under one of them. */
     public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit) {
-        Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), limit);
+        return await(watch, reader, limit, limit);
+    }
+
+    /**
+     * As {@link #await(Watch, Reader, Duration)}, where the wait is what is left of a longer one: a timeout
+     * names {@code stated} (the user's {@code --timeout}), not the remainder.
+     */
+    public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit, Duration stated) {
+        Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), stated);
         poll.run();
         return poll.result;
     }
