@@ -111,6 +111,7 @@ public final class ValueWaiter {
         final Set<DhtValue> refusedSeen = new HashSet<>();
         long intervalNanos = FIRST_INTERVAL.toNanos();
         int unopened;
+        int warned;
         String lastDhtError;
 
         Poll(Watch watch, Reader<T> reader, long deadline, Duration limit) {
@@ -181,6 +182,7 @@ public final class ValueWaiter {
                 if (refused.quiet()) {
                     log.debug(note);
                 } else {
+                    warned++;
                     log.warn(note);
                 }
             }
@@ -193,7 +195,7 @@ public final class ValueWaiter {
             if (unopened > 0) {
                 sb.append("; ").append(unopened).append(" value(s) were there but none opened: forged, tampered, "
                         + "or sealed with another secret (check the session code and --secret)");
-            } else if (!refusedSeen.isEmpty()) {
+            } else if (warned > 0) {
                 sb.append("; the value(s) there were refused (see the warnings above)");
             }
             if (lastDhtError != null) {
