@@ -245,8 +245,21 @@ class BrowserPeerIT {
         assertEquals(wanted, c.java().stdoutLines().subList(0, wanted.size()), c.java().transcript());
     }
 
+    /**
+     * Whether the Java peers here chat and move files on the {@code peer} channel (docs/file-transfer.md),
+     * which the page speaks with every peer whose offer or answer carries an offer id: their {@code --help}
+     * offers {@code --send}. Peers without it meet the page (signaling and greetings) but do not chat with it.
+     */
+    private static boolean javaPeersSpeakThePeerProtocol() throws Exception {
+        try (ProgramProcess help = ProgramProcess.start("offerer", "--help")) {
+            help.awaitExit(START);
+            return help.stdoutLines().stream().anyMatch(l -> l.contains("--send"));
+        }
+    }
+
     @Test
     void javaPeersAndBrowsersMeetPlainAndSealed() throws Exception {
+        Assumptions.assumeFalse(javaPeersSpeakThePeerProtocol(), "the chat and file tests cover meeting the Java peers");
         List<JavaCase> cases = new ArrayList<>();
         try {
             cases.add(javaCase("answerer", false, "meet"));
@@ -257,6 +270,101 @@ class BrowserPeerIT {
             for (int i = 0; i < cases.size(); i++) {
                 assertConnected(events, i);
                 assertOriginalTranscript(cases.get(i));
+            }
+        } finally {
+            cases.forEach(c -> c.java().close());
+        }
+    }
+
+    private static String received(JavaCase c) {
+        return c.javaOffers() ? "Received message from Peer B: " : "Received message on 'chat': ";
+    }
+
+    @Test
+    void javaPeersAndBrowsersChatBothWaysPlainAndSealed() throws Exception {
+        Assumptions.assumeTrue(javaPeersSpeakThePeerProtocol(), "the Java peers here do not chat on the peer channel yet");
+        List<JavaCase> cases = new ArrayList<>();
+        try {
+            cases.add(javaCase("answerer", false, "chat"));
+            cases.add(javaCase("answerer", true, "chat"));
+            cases.add(javaCase("offerer", false, "chat"));
+            cases.add(javaCase("offerer", true, "chat"));
+            for (JavaCase c : cases) {
+                c.page().put("send", "from the browser to " + c.name());
+                c.page().put("expect", "from Java to " + c.name());
+                // A person types a line into the Java peer once it is connected.
+                Thread typist = new Thread(() -> {
+                    assertOriginalTranscriptQuietly(c);
+                    try {
+                        c.java().stdin().write(("from Java to " + c.name() + "\n").getBytes(StandardCharsets.UTF_8));
+                        c.java().stdin().flush();
+                    } catch (IOException e) {
+                        // the peer is gone; the page's wait for the line then fails the test
+                    }
+                }, "typist-" + c.name());
+                typist.setDaemon(true);
+                typist.start();
+            }
+            List<JsonNode> events = driveWith(cases);
+            for (int i = 0; i < cases.size(); i++) {
+                JavaCase c = cases.get(i);
+                assertConnected(events, i);
+                assertOriginalTranscript(c);
+                c.java().awaitLine("the browser's line", START, l -> l.equals(received(c) + "from the browser to " + c.name()));
+            }
+        } finally {
+            cases.forEach(c -> c.java().close());
+        }
+    }
+
+    private static void assertOriginalTranscriptQuietly(JavaCase c) {
+        try {
+            List<String> wanted = c.javaOffers() ? Transcripts.OFFERER : Transcripts.ANSWERER;
+            c.java().awaitLine("its transcript", Duration.ofMinutes(3), l -> l.equals(wanted.get(wanted.size() - 1)));
+        } catch (AssertionError e) {
+            // reported by the test's own assertions
+        }
+    }
+
+    @Test
+    void javaPeersAndBrowsersSwapFilesPlainAndSealed(@org.junit.jupiter.api.io.TempDir Path received) throws Exception {
+        Assumptions.assumeTrue(javaPeersSpeakThePeerProtocol(), "the Java peers here cannot send or receive files yet");
+        TestFile fromBrowser = TestFile.create("browser-to-java.bin", 300_000, 3);
+        TestFile fromJava = TestFile.create("java-to-browser.bin", 200_000, 4);
+        List<JavaCase> cases = new ArrayList<>();
+        List<Path> inboxes = new ArrayList<>();
+        try {
+            for (boolean sealed : List.of(false, true)) {
+                Path inbox = Files.createDirectories(received.resolve(sealed ? "sealed" : "plain"));
+                inboxes.add(inbox);
+                JavaCase receiver = javaCase("answerer", sealed, "file", "--receive", inbox.toString());
+                receiver.page().put("sendFile", fromBrowser.path().toString());
+                receiver.page().put("send", "a file is coming");
+                cases.add(receiver);
+                JavaCase sender = javaCase("offerer", sealed, "file", "--send", fromJava.path().toString());
+                sender.page().set("expectFile", fromJava.expectation());
+                sender.page().put("send", "thanks for the file");
+                cases.add(sender);
+            }
+            List<JsonNode> events = driveWith(cases);
+            for (int i = 0; i < cases.size(); i++) {
+                JavaCase c = cases.get(i);
+                assertConnected(events, i);
+                assertOriginalTranscript(c);
+                String line = c.page().path("send").asText();
+                c.java().awaitLine("the browser's line", START, l -> l.equals(received(c) + line));
+                if (c.javaOffers()) {
+                    // The sender exits once the browser has confirmed the file (size and SHA-256).
+                    assertEquals(0, c.java().awaitExit(Duration.ofSeconds(60)), c.java().transcript());
+                    assertTrue(c.java().stdoutLines().stream().anyMatch(l -> l.startsWith("Sent file 'java-to-browser.bin'")),
+                            c.java().transcript());
+                }
+            }
+            for (Path inbox : inboxes) {
+                Path got = inbox.resolve("browser-to-java.bin");
+                assertTrue(Files.isRegularFile(got), "the Java peer kept the browser's file in " + inbox);
+                assertEquals(fromBrowser.sha256(), HexFormat.of().formatHex(
+                        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(got))));
             }
         } finally {
             cases.forEach(c -> c.java().close());
