@@ -93,6 +93,8 @@ async function run(spec, index) {
       if (o) document.getElementById('offer-key').value = o;
       if (a) document.getElementById('answer-key').value = a;
       if (t) document.getElementById('timeout').value = String(t);
+      // Connecting gets as long as the Java peers' --connect-timeout in the tests: a busy machine is slow.
+      if (t) document.getElementById('connect-timeout').value = String(Math.min(600, Math.ceil(t / 2)));
     }, [spec.offerKey, spec.answerKey, spec.timeoutSeconds]);
     await page.click('#start');
     await page.waitForFunction(() => ['connected', 'failed', 'closed'].includes(document.body.dataset.state), null, { timeout: limit });

@@ -230,7 +230,7 @@ class BrowserPeerIT {
     /** Starts the pages once every Java peer is up (on a busy machine, loading WebRTC takes a while). */
     private static List<JsonNode> driveWith(List<JavaCase> cases) throws Exception {
         for (JavaCase c : cases) {
-            c.java().awaitLine("its first step", Duration.ofSeconds(90),
+            c.java().awaitLine("its first step", Duration.ofMinutes(3),
                     l -> l.equals("Waiting for Offer SDP in DHT...") || l.equals("Offer SDP stored in DHT."));
         }
         // The pages meeting Java peers share one Chromium (a context each): they stand for different people,

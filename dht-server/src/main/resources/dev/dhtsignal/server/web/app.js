@@ -103,7 +103,9 @@ async function connect(event) {
     format = chosenFormat();
     const timeout = Number($('timeout').value);
     if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) throw new Error('the wait must be 1 to 3600 seconds');
-    options = { iceServers: iceServers(), timeoutMs: timeout * 1000 };
+    const connectTimeout = Number($('connect-timeout').value);
+    if (!Number.isFinite(connectTimeout) || connectTimeout < 1 || connectTimeout > 600) throw new Error('connecting may take 1 to 600 seconds');
+    options = { iceServers: iceServers(), timeoutMs: timeout * 1000, connectTimeoutMs: connectTimeout * 1000 };
   } catch (e) {
     showError(e.message);
     return;
