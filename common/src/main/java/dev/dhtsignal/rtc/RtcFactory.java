@@ -36,6 +36,8 @@ public final class RtcFactory implements AutoCloseable {
      * @throws RtcException if the native library cannot be loaded, saying what to install
      */
     public RtcFactory() {
+        // From the per-user cache when it can be: webrtc-java would copy 23 MB out of the jar first.
+        WebrtcNativeLibrary.load();
         // webrtc-java's default audio module opens real sound devices and aborts the JVM on
         // machines without them; we only use data channels, so use the headless one.
         HeadlessAudioDeviceModule audio;
