@@ -56,6 +56,7 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Timing.mainEntered();
         Logging.configure(Logging.verboseRequested(args));
         Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
     }
@@ -75,7 +76,7 @@ public final class AnswererCommand implements Callable<Integer> {
         PeerOptions.warnIfPlain("answerer", options);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
-            timing.ready();
+            timing.ready(runtime);
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             if (serve) {
                 new Server(answerer, transcript).run();

@@ -53,6 +53,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Timing.mainEntered();
         Logging.configure(Logging.verboseRequested(args));
         Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
     }
@@ -75,7 +76,7 @@ public final class OffererCommand implements Callable<Integer> {
         PeerOptions.warnIfPlain("offerer", options);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
-            timing.ready();
+            timing.ready(runtime);
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
                     Clock.systemUTC());
             Connection connection;
