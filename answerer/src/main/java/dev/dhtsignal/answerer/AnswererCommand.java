@@ -58,6 +58,9 @@ public final class AnswererCommand implements Callable<Integer> {
     public static void main(String[] args) {
         Timing.mainEntered();
         Logging.configure(Logging.verboseRequested(args));
+        if (!Cli.helpOrVersionRequested(args)) {
+            PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM
+        }
         Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
     }
 

@@ -58,6 +58,15 @@ public final class RtcFactory implements AutoCloseable {
     }
 
     /**
+     * Loads WebRTC's native library now, if it is not loaded yet, so that a program can do it while it
+     * does other start-up work; the factory's constructor does it otherwise. Failures are left for the
+     * constructor to report.
+     */
+    public static void preloadNativeLibrary() {
+        WebrtcNativeLibrary.load();
+    }
+
+    /**
      * Makes a new peer connection.
      *
      * @throws IllegalStateException if this factory is closed

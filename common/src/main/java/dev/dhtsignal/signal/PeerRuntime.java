@@ -28,6 +28,24 @@ public final class PeerRuntime implements AutoCloseable {
     }
 
     /**
+     * Starts, on a thread of its own, what every peer needs first and what needs no options: loading
+     * WebRTC's native library and the JSON classes. A program calls this before parsing its options, which
+     * takes a while of its own, so both happen at once. Later steps wait for whatever is not done yet.
+     */
+    public static void preload(String name) {
+        Thread preloading = new Thread(() -> {
+            try {
+                RtcFactory.preloadNativeLibrary();
+                SignalMessage.warmUp();
+            } catch (RuntimeException | LinkageError e) {
+                // Left for the step that needs it to meet again and report, as it would without preloading.
+            }
+        }, name + "-preload");
+        preloading.setDaemon(true);
+        preloading.start();
+    }
+
+    /**
      * @throws SignalingException when the DHT cannot be joined or WebRTC cannot load, saying which
      */
     public static PeerRuntime start(SignalingOptions options, String name) {

@@ -55,6 +55,9 @@ public final class OffererCommand implements Callable<Integer> {
     public static void main(String[] args) {
         Timing.mainEntered();
         Logging.configure(Logging.verboseRequested(args));
+        if (!Cli.helpOrVersionRequested(args)) {
+            PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
+        }
         Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
     }
 
