@@ -196,6 +196,11 @@ public final class DhtNode implements AutoCloseable {
             // not. The reply, a boolean, is always smaller than the store that asked for it.
             server.respond(request.request(), source).whenComplete((reply, error) -> {
                 if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof Error fatal) {
+                        FatalErrors.report(Thread.currentThread(), fatal);  // a future caught it; the thread did not see it
+                    }
                     log.error("answering a store from {} failed", source, error);
                 } else {
                     transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
