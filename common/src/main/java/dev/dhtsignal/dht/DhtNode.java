@@ -15,6 +15,7 @@ import dev.dhtsignal.dht.rpc.TrafficCounters;
 import dev.dhtsignal.dht.rpc.UnverifiedBudget;
 import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.storage.SourcePrefix;
 import dev.dhtsignal.dht.storage.StoredEntry;
 import dev.dhtsignal.dht.storage.ValueStore;
 import dev.dhtsignal.dht.wire.Datagram;
@@ -36,12 +37,13 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,9 +91,9 @@ public final class DhtNode implements AutoCloseable {
         this.storage = storage;
         this.transport = transport;
         String name = config.threadName() + "-" + transport.localAddress().getPort();
-        this.timer = executor(name + "-timer");
-        this.maintenance = executor(name + "-maint");
-        this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(daemonThreads(name + "-callback"));
+        this.timer = FatalErrors.scheduledExecutor(name + "-timer");
+        this.maintenance = FatalErrors.scheduledExecutor(name + "-maint");
+        this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(FatalErrors.threads(name + "-callback"));
         this.routing = new RoutingTable(id, config.k());
         this.quarantine = new Quarantine(config.quarantine(), 4096);
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
@@ -132,22 +134,6 @@ public final class DhtNode implements AutoCloseable {
         log.debug("node {} listening on {}{}", node.id.shortHex(), Endpoints.format(transport.localAddress()),
                 config.clientOnly() ? " (client only)" : "");
         return node;
-    }
-
-    private static ThreadFactory daemonThreads(String threadName) {
-        AtomicInteger count = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, threadName + (count.incrementAndGet() == 1 ? "" : "-" + count.get()));
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static ScheduledThreadPoolExecutor executor(String threadName) {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, daemonThreads(threadName));
-        // Most RPC timeouts are cancelled by the reply; without this they would sit in the queue until due.
-        e.setRemoveOnCancelPolicy(true);
-        return e;
     }
 
     public NodeId id() {
@@ -204,19 +190,23 @@ public final class DhtNode implements AutoCloseable {
      * allowance), so this node cannot be used to multiply an attacker's traffic towards a victim.
      */
     private void answer(Datagram.Request request, int length, InetSocketAddress source) {
-        if (!unverified.isLimited() || contacts.isVerified(source)) {
-            RpcResponse reply = server.answer(request.request(), source);
-            transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
-            return;
-        }
-        int available = unverified.earn(length);
-        RpcResponse reply = server.answerWithin(request.request(), source, request.messageId(), available);
-        byte[] out = reply == null ? null : WireCodec.encodeResponse(request.messageId(), reply);
-        if (out != null && unverified.trySpend(out.length)) {
-            transport.send(out, source);
-        } else {
-            counters.dropped(DropReason.UNVERIFIED_BUDGET);
-        }
+        boolean verified = !unverified.isLimited() || contacts.isVerified(source);
+        // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does not.
+        CompletableFuture<RpcResponse> reply = verified
+                ? server.respond(request.request(), source)
+                : server.respondWithin(request.request(), source, request.messageId(), unverified.earn(length));
+        reply.whenComplete((r, error) -> {
+            if (error != null) {
+                log.error("answering a {} from {} failed", request.request().kind(), source, error);
+                return;
+            }
+            byte[] out = r == null ? null : WireCodec.encodeResponse(request.messageId(), r);
+            if (out != null && (verified || unverified.trySpend(out.length))) {
+                transport.send(out, source);
+            } else {
+                counters.dropped(DropReason.UNVERIFIED_BUDGET);
+            }
+        });
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -282,15 +272,20 @@ public final class DhtNode implements AutoCloseable {
     }
 
     private CompletableFuture<PutOutcome> storeOn(NodeId key, DhtValue value, List<Contact> closest) {
-        boolean local = false;
+        // Our own copy goes through storage's future like a remote store: this often runs on the receiver
+        // (a lookup's last reply completes it), which must never wait for a disk write.
+        CompletableFuture<Boolean> local = CompletableFuture.completedFuture(false);
         if (!config.clientOnly()) {
             boolean amongClosest = closest.size() < config.k()
                     || key.closerTo(id, closest.get(closest.size() - 1).id());
-            local = amongClosest && storage.put(key, value, clock.instant()) == ValueStore.PutResult.STORED;
+            if (amongClosest) {
+                local = storage.store(key, value, SourcePrefix.LOCAL, clock.instant())
+                        .thenApply(r -> r == ValueStore.PutResult.STORED);
+            }
         }
         List<CompletableFuture<Contact>> stores = new ArrayList<>();
         for (Contact c : closest) {
-            stores.add(storeWithRetry(c, key, value).handle((stored, error) -> {
+            stores.add(rpc.store(c.address(), key, value).handle((stored, error) -> {
                 if (error != null) {
                     contacts.failed(c);
                     return null;
@@ -299,8 +294,10 @@ public final class DhtNode implements AutoCloseable {
                 return Boolean.TRUE.equals(stored) ? c : null;
             }));
         }
-        boolean storedLocally = local;
+        CompletableFuture<Boolean> ownCopy = local;
+        stores.add(ownCopy.thenApply(ignored -> null));
         return CompletableFuture.allOf(stores.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            boolean storedLocally = ownCopy.join();
             List<Contact> acked = new ArrayList<>();
             for (CompletableFuture<Contact> f : stores) {
                 Contact c = f.join();
@@ -315,20 +312,6 @@ public final class DhtNode implements AutoCloseable {
             }
             return new PutOutcome(key, acked, storedLocally, closest.size());
         });
-    }
-
-    /**
-     * A store, sent a second time if the first got no reply in time: the contact answered the lookup a
-     * moment ago, so a lost datagram or a busy moment is likelier than its death, and a copy is worth it.
-     */
-    private CompletableFuture<Boolean> storeWithRetry(Contact c, NodeId key, DhtValue value) {
-        return rpc.store(c.address(), key, value).handle((stored, error) -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-            if (cause instanceof dev.dhtsignal.dht.rpc.RpcTimeoutException) {
-                return rpc.store(c.address(), key, value);
-            }
-            return error == null ? CompletableFuture.completedFuture(stored) : CompletableFuture.<Boolean>failedFuture(cause);
-        }).thenCompose(f -> f);
     }
 
     /** The value stored under the SHA-1 digest of {@code key}, or empty when the network has none. */
@@ -350,6 +333,31 @@ public final class DhtNode implements AutoCloseable {
         return publish(lookupValue(key).thenApply(LookupResult::value));
     }
 
+    /** Every distinct value found under the SHA-1 digest of {@code key}; see {@link #getAllDigest}. */
+    public CompletableFuture<List<DhtValue>> getAll(String key) {
+        return getAllDigest(NodeId.digestOf(key));
+    }
+
+    /**
+     * Every distinct value the closest nodes hold under a digest, most common first, with this node's own
+     * copy (if any) first of all. Replicas can disagree for a while after an overwrite, and nodes near a
+     * key can answer with junk: a caller that can tell the genuine value (a sealed value that opens, a
+     * live offer) tries each instead of trusting a vote. Fails as {@link #getDigest} does.
+     */
+    public CompletableFuture<List<DhtValue>> getAllDigest(NodeId key) {
+        Optional<DhtValue> local = config.clientOnly() ? Optional.empty() : storage.get(key, clock.instant());
+        return publish(lookupValue(key).thenApply(result -> {
+            List<DhtValue> values = new ArrayList<>(result.values().size() + 1);
+            local.ifPresent(values::add);
+            for (DhtValue v : result.values()) {
+                if (!values.contains(v)) {
+                    values.add(v);
+                }
+            }
+            return values;
+        }));
+    }
+
     /** A find_value lookup with its statistics (hops, RPCs, time); what {@link #getDigest} runs. */
     public CompletableFuture<LookupResult> findValue(NodeId key) {
         return publish(lookupValue(key));
@@ -366,17 +374,22 @@ public final class DhtNode implements AutoCloseable {
                         + key.shortHex() + "; bootstrap first"));
             }
             return CompletableFuture.completedFuture(
-                    new LookupResult(List.of(), Optional.empty(), Optional.empty(), 0, 0, Duration.ZERO));
+                    new LookupResult(List.of(), List.of(), Optional.empty(), 0, 0, Duration.ZERO));
         }
         routing.lookedUp(key, clock.instant());
-        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key)).thenApply(this::toLookupReply);
+        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key))
+                .thenApply(this::toLookupReply);
         return onceMoreIfNobodyAnswered(() -> IterativeLookup.start(key, seeds, config.k(), config.alpha(), ask, timer,
                 rpc.rtt()::stallNanos, config.lookupLimit())).thenApply(result -> {
                     if (result.value().isEmpty() && result.closest().isEmpty()) {
                         throw new DhtException("none of the " + seeds.size() + " known DHT nodes answered a lookup for key "
                                 + key.shortHex() + " (" + describe(seeds) + ")");
                     }
-                    result.value().ifPresent(v -> result.closestWithoutValue().ifPresent(c -> cache(c, key, v)));
+                    // As the original, but only when the nodes agree: with several values there is no telling
+                    // which is genuine, and caching junk would spread it.
+                    if (result.values().size() == 1) {
+                        result.closestWithoutValue().ifPresent(c -> cache(c, key, result.values().get(0)));
+                    }
                     return result;
                 });
     }
@@ -404,7 +417,7 @@ public final class DhtNode implements AutoCloseable {
      * usually gets through; a network that is really gone fails twice, quickly.
      */
     private CompletableFuture<LookupResult> onceMoreIfNobodyAnswered(
-            java.util.function.Supplier<CompletableFuture<LookupResult>> lookup) {
+            Supplier<CompletableFuture<LookupResult>> lookup) {
         return lookup.get().thenCompose(first -> first.closest().isEmpty() && first.value().isEmpty() && first.rpcs() > 0
                 ? lookup.get() : CompletableFuture.completedFuture(first));
     }
@@ -496,7 +509,7 @@ public final class DhtNode implements AutoCloseable {
         outer.whenComplete((r, e) -> outstanding.remove(outer));
         inner.whenCompleteAsync((r, e) -> {
             if (e != null) {
-                outer.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                outer.completeExceptionally(e instanceof CompletionException && e.getCause() != null
                         ? e.getCause() : e);
             } else {
                 outer.complete(r);
@@ -516,6 +529,9 @@ public final class DhtNode implements AutoCloseable {
         }
     }
 
+    /** Whether a republish run is under way; the next is due a republish interval after it ends. */
+    private final AtomicBoolean republishing = new AtomicBoolean();
+
     /**
      * One round of upkeep at time {@code now}: expire values, forget old quarantine entries, question
      * quiet contacts, and when their time has come, republish and refresh buckets. Runs every
@@ -525,14 +541,24 @@ public final class DhtNode implements AutoCloseable {
         storage.expire(now);
         quarantine.expire(now);
         contacts.checkQuietContacts(now);
-        if (!config.clientOnly() && !now.isBefore(nextRepublish)) {
-            nextRepublish = now.plus(config.republishInterval());
-            republish(now);
+        if (!config.clientOnly() && !now.isBefore(nextRepublish) && republishing.compareAndSet(false, true)) {
+            // Runs never overlap: with many values a run can take longer than the interval, and a second
+            // run over the same values would only double the traffic. The next is due an interval after
+            // this one ends.
+            republish(now).whenComplete((count, error) -> {
+                nextRepublish = clock.instant().plus(config.republishInterval());
+                republishing.set(false);
+            });
         }
         if (!config.clientOnly() && !now.isBefore(nextRefresh)) {
             nextRefresh = now.plus(config.refreshInterval());
             refreshBuckets(now);
         }
+    }
+
+    /** Whether a republish run is under way (started by {@link #maintain}). */
+    public boolean isRepublishing() {
+        return republishing.get();
     }
 
     /** Removes expired values now; returns how many. */
@@ -583,7 +609,9 @@ public final class DhtNode implements AutoCloseable {
                     }
                     return null;
                 })
-                .thenCompose(ignored -> republishNext(it, done));
+                // Through the maintenance thread: when stores complete at once (no contacts), chaining the
+                // next entry directly would nest one stack frame per entry.
+                .thenComposeAsync(ignored -> republishNext(it, done), maintenance);
     }
 
     private void refreshBuckets(Instant now) {

@@ -41,6 +41,10 @@ public enum DropReason {
     RATE_LIMITED("rate limited"),
     /** A store this node refused because its storage is at its entry or byte limit. */
     STORAGE_FULL("storage full"),
+    /** A store refused because the sender's network (IPv4 /24, IPv6 /64) holds its share of storage. */
+    OVER_QUOTA("over source quota"),
+    /** A store of a value that expired on this node lately: its life is not restarted. */
+    EXPIRED_VALUE("expired value"),
     /** A request to a node in client mode, which serves no one. */
     CLIENT_MODE("client mode");
 
