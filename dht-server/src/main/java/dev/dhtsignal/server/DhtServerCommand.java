@@ -79,7 +79,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     Long maxBytes;
 
     @Option(names = "--rate-per-source", paramLabel = "N",
-            description = "Requests per second served to one IP address; a new address may send a tenth of "
+            description = "Requests per second served to one IP address; a new address may send a quarter of "
                     + "that at once; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int ratePerSource = RateLimits.DEFAULT_PER_SOURCE;
 
