@@ -94,7 +94,7 @@ public final class DhtNode implements AutoCloseable {
         this.timer = FatalErrors.scheduledExecutor(name + "-timer");
         this.maintenance = FatalErrors.scheduledExecutor(name + "-maint");
         this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(FatalErrors.threads(name + "-callback"));
-        this.routing = new RoutingTable(id, config.k());
+        this.routing = new RoutingTable(id, config.k(), config.oneContactPerIpEverywhere());
         this.quarantine = new Quarantine(config.quarantine(), 4096);
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
                 new SecureRandom(), counters, config.maxPendingRpcs());

@@ -106,6 +106,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     + "(default: ${DEFAULT-VALUE}).")
     int unverifiedReserve = RateLimits.defaults().unverifiedReserveBytes();
 
+    @Option(names = "--one-contact-per-ip",
+            description = "Keep one contact per IP address on loopback and private addresses too (on public ones "
+                    + "it always holds): one host of the LAN, or this host, cannot then take a key's neighbourhood; "
+                    + "several nodes on one such address are then not all used.")
+    boolean oneContactPerIp;
+
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
     java.nio.file.Path dataDir;
@@ -161,6 +167,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     .limits(RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal)
                             .withVerifyPingsPerSecond(verifyPings)
                             .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
+                    .oneContactPerIpEverywhere(oneContactPerIp)
                     .receiverThreads(receiverThreads)
                     .threadName("dht")
                     .build();

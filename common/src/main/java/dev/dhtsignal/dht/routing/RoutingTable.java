@@ -64,9 +64,20 @@ public final class RoutingTable {
     private final Map<InetSocketAddress, Contact> byAddress = new HashMap<>();
     private final Map<IpPrefix, Contact> byPublicIp = new HashMap<>();
 
+    private final boolean oneContactPerIpEverywhere;
+
     public RoutingTable(NodeId self, int k) {
+        this(self, k, false);
+    }
+
+    /**
+     * @param oneContactPerIpEverywhere one contact per IP address on loopback and private addresses too
+     *                                  (else only on public ones)
+     */
+    public RoutingTable(NodeId self, int k, boolean oneContactPerIpEverywhere) {
         this.self = self;
         this.k = k;
+        this.oneContactPerIpEverywhere = oneContactPerIpEverywhere;
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new KBucket(k);
         }
@@ -96,7 +107,7 @@ public final class RoutingTable {
             if (atAddress != null && !atAddress.id().equals(contact.id())) {
                 return Outcome.ID_CONFLICT;
             }
-            IpPrefix prefix = IpPrefix.ofPublic(contact.address().getAddress());
+            IpPrefix prefix = prefixOf(contact.address().getAddress());
             if (prefix != null) {
                 Contact sameIp = holder(byPublicIp, prefix);
                 if (sameIp != null && !sameIp.equals(contact)) {
@@ -144,10 +155,14 @@ public final class RoutingTable {
 
     private void indexOne(Contact c) {
         byAddress.put(c.address(), c);
-        IpPrefix prefix = IpPrefix.ofPublic(c.address().getAddress());
+        IpPrefix prefix = prefixOf(c.address().getAddress());
         if (prefix != null) {
             byPublicIp.put(prefix, c);
         }
+    }
+
+    private IpPrefix prefixOf(java.net.InetAddress address) {
+        return oneContactPerIpEverywhere ? IpPrefix.of(address) : IpPrefix.ofPublic(address);
     }
 
     /** Twice the most contacts the buckets and caches can hold at once, before stale entries are swept. */
