@@ -57,12 +57,12 @@ public final class RoutingTable {
     private volatile Contact[] snapshot = new Contact[0];
     private boolean snapshotStale;
     /**
-     * Who holds each address:port, and each public IP address or IPv6 /64, in the buckets or their
-     * replacement caches. Entries of contacts that have since left are stale: each use checks that the
+     * Who holds each address:port, and each IP address (IPv6: /64) limited to one contact, in the buckets
+     * or their replacement caches. Entries of contacts that have since left are stale: each use checks that the
      * holder is still there, and the maps are rebuilt when they grow past {@link #indexLimit()}.
      */
     private final Map<InetSocketAddress, Contact> byAddress = new HashMap<>();
-    private final Map<IpPrefix, Contact> byPublicIp = new HashMap<>();
+    private final Map<IpPrefix, Contact> byIp = new HashMap<>();
 
     private final boolean oneContactPerIpEverywhere;
 
@@ -103,16 +103,9 @@ public final class RoutingTable {
         KBucket bucket = bucketFor(contact.id());
         boolean isNew = !bucket.knows(contact);
         if (isNew) {
-            Contact atAddress = holder(byAddress, contact.address());
-            if (atAddress != null && !atAddress.id().equals(contact.id())) {
-                return Outcome.ID_CONFLICT;
-            }
-            IpPrefix prefix = prefixOf(contact.address().getAddress());
-            if (prefix != null) {
-                Contact sameIp = holder(byPublicIp, prefix);
-                if (sameIp != null && !sameIp.equals(contact)) {
-                    return Outcome.IP_TAKEN;
-                }
+            Outcome refused = refusal(contact);
+            if (refused != null) {
+                return refused;
             }
         }
         Outcome outcome = bucket.seen(contact, now);
@@ -123,6 +116,29 @@ public final class RoutingTable {
             index(contact);
         }
         return outcome;
+    }
+
+    /**
+     * Whether {@code contact}, not in the table yet, would be refused were it to answer: its address:port
+     * is held by another id, or its IP address by another contact. Spares verifying such a sender.
+     */
+    public synchronized boolean wouldRefuse(Contact contact) {
+        return !bucketFor(contact.id()).knows(contact) && refusal(contact) != null;
+    }
+
+    private Outcome refusal(Contact contact) {
+        Contact atAddress = holder(byAddress, contact.address());
+        if (atAddress != null && !atAddress.id().equals(contact.id())) {
+            return Outcome.ID_CONFLICT;
+        }
+        IpPrefix prefix = prefixOf(contact.address().getAddress());
+        if (prefix != null) {
+            Contact sameIp = holder(byIp, prefix);
+            if (sameIp != null && !sameIp.equals(contact)) {
+                return Outcome.IP_TAKEN;
+            }
+        }
+        return null;
     }
 
     /** Whether a contact (in a bucket or a bucket's cache) answers at this address:port. */
@@ -143,7 +159,7 @@ public final class RoutingTable {
     private void index(Contact contact) {
         if (byAddress.size() >= indexLimit()) {
             byAddress.clear();
-            byPublicIp.clear();
+            byIp.clear();
             for (KBucket b : buckets) {
                 for (Contact c : b.contactsAndReplacements()) {
                     indexOne(c);
@@ -157,7 +173,7 @@ public final class RoutingTable {
         byAddress.put(c.address(), c);
         IpPrefix prefix = prefixOf(c.address().getAddress());
         if (prefix != null) {
-            byPublicIp.put(prefix, c);
+            byIp.put(prefix, c);
         }
     }
 
