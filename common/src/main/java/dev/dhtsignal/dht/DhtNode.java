@@ -21,6 +21,7 @@ import dev.dhtsignal.dht.storage.ValueStore;
 import dev.dhtsignal.dht.wire.Datagram;
 import dev.dhtsignal.dht.wire.DropReason;
 import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.RpcRequest;
 import dev.dhtsignal.dht.wire.RpcResponse;
 import dev.dhtsignal.dht.wire.WireCodec;
 import dev.dhtsignal.dht.wire.WireContact;
@@ -190,23 +191,45 @@ public final class DhtNode implements AutoCloseable {
      * allowance), so this node cannot be used to multiply an attacker's traffic towards a victim.
      */
     private void answer(Datagram.Request request, int length, InetSocketAddress source) {
-        boolean verified = !unverified.isLimited() || contacts.isVerified(source);
-        // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does not.
-        CompletableFuture<RpcResponse> reply = verified
-                ? server.respond(request.request(), source)
-                : server.respondWithin(request.request(), source, request.messageId(), unverified.earn(length));
-        reply.whenComplete((r, error) -> {
-            if (error != null) {
-                log.error("answering a {} from {} failed", request.request().kind(), source, error);
-                return;
+        if (request.request() instanceof RpcRequest.Store) {
+            // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does
+            // not. The reply, a boolean, is always smaller than the store that asked for it: an unverified
+            // store earns the budget its bytes and costs it the reply's.
+            boolean verified = !unverified.isLimited() || contacts.isVerified(source);
+            if (!verified) {
+                unverified.earn(length);
             }
-            byte[] out = r == null ? null : WireCodec.encodeResponse(request.messageId(), r);
-            if (out != null && (verified || unverified.trySpend(out.length))) {
-                transport.send(out, source);
-            } else {
-                counters.dropped(DropReason.UNVERIFIED_BUDGET);
-            }
-        });
+            server.respond(request.request(), source).whenComplete((reply, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof Error fatal) {
+                        FatalErrors.report(Thread.currentThread(), fatal);  // a future caught it; the thread did not see it
+                    }
+                    log.error("answering a store from {} failed", source, error);
+                } else {
+                    byte[] out = WireCodec.encodeResponse(request.messageId(), reply);
+                    if (!verified) {
+                        unverified.trySpend(out.length);
+                    }
+                    transport.send(out, source);
+                }
+            });
+            return;
+        }
+        if (!unverified.isLimited() || contacts.isVerified(source)) {
+            RpcResponse reply = server.answer(request.request(), source);
+            transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+            return;
+        }
+        int available = unverified.earn(length);
+        RpcResponse reply = server.answerWithin(request.request(), source, request.messageId(), available);
+        byte[] out = reply == null ? null : WireCodec.encodeResponse(request.messageId(), reply);
+        if (out != null && unverified.trySpend(out.length)) {
+            transport.send(out, source);
+        } else {
+            counters.dropped(DropReason.UNVERIFIED_BUDGET);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

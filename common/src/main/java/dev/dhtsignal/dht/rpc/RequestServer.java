@@ -52,21 +52,16 @@ public final class RequestServer {
     }
 
     /**
-     * As {@link #respond}, for a reply that must fit in {@code maxDatagramBytes}; completes with null when
-     * none does. A contact list is cut to the contacts that fit, closest first (still a valid reply, just
-     * a shorter one); a found value that does not fit is answered as a miss, with contacts. Used for
+     * The reply to a request from {@code source} that fits in {@code maxDatagramBytes}, or null when none
+     * does. A contact list is cut to the contacts that fit, closest first (still a valid reply, just a
+     * shorter one); a found value that does not fit is answered as a miss, with contacts. Used for
      * sources not verified yet, whose replies must not be larger than what they sent (see
      * {@link UnverifiedBudget}).
      */
-    public CompletableFuture<RpcResponse> respondWithin(RpcRequest request, InetSocketAddress source, MessageId id,
-                                                        int maxDatagramBytes) {
-        if (request instanceof RpcRequest.Store) {
-            // A store's reply (a bool, 22 bytes) is smaller than any store request (74 bytes or more).
-            return respond(request, source);
-        }
+    public RpcResponse answerWithin(RpcRequest request, InetSocketAddress source, MessageId id, int maxDatagramBytes) {
         RpcResponse reply = answer(request, source);
         if (WireCodec.encodeResponse(id, reply).length <= maxDatagramBytes) {
-            return CompletableFuture.completedFuture(reply);
+            return reply;
         }
         if (reply instanceof RpcResponse.Value && request instanceof RpcRequest.FindValue find) {
             reply = neighbours(find.key(), source);
@@ -79,8 +74,7 @@ public final class RequestServer {
             }
             reply = new RpcResponse.Nodes(kept);
         }
-        return CompletableFuture.completedFuture(
-                WireCodec.encodeResponse(id, reply).length <= maxDatagramBytes ? reply : null);
+        return WireCodec.encodeResponse(id, reply).length <= maxDatagramBytes ? reply : null;
     }
 
     /** {@link #respond}, waiting for a store's reply. */
