@@ -8,6 +8,7 @@ import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
@@ -100,6 +101,7 @@ public final class AnswererCommand implements Callable<Integer> {
             }
             transcript.line("Waiting for Offer SDP in DHT...");
             Connection connection = answerFirstWorkingOffer(answerer, options, transcript);
+            System.err.println("answerer: " + PathReport.connected(connection.peer()));
             if (reportTiming) {
                 System.err.println(timing.report());
             }
