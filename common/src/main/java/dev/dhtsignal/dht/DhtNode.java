@@ -568,7 +568,14 @@ public final class DhtNode implements AutoCloseable {
             // Runs never overlap: with many values a run can take longer than the interval, and a second
             // run over the same values would only double the traffic. The next is due an interval after
             // this one ends.
-            republish(now).whenComplete((count, error) -> {
+            CompletableFuture<Integer> run;
+            try {
+                run = republish(now);
+            } catch (RuntimeException e) {
+                republishing.set(false);
+                throw e;
+            }
+            run.whenComplete((count, error) -> {
                 nextRepublish = clock.instant().plus(config.republishInterval());
                 republishing.set(false);
             });

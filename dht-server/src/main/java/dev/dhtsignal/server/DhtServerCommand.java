@@ -74,7 +74,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
 
     @Option(names = "--max-bytes", paramLabel = "BYTES",
             description = "Most heap the stored values take, counting " + StorageLimits.ENTRY_OVERHEAD_BYTES
-                    + " bytes per entry beside key and value (default: 40% of the maximum heap, -Xmx; "
+                    + " bytes per entry beside key and value (default: 40%% of the maximum heap, -Xmx; "
                     + "one source network may hold an eighth).")
     Long maxBytes;
 
