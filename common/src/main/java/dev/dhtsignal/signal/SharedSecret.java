@@ -87,6 +87,14 @@ public final class SharedSecret {
         return NodeId.of(Arrays.copyOf(mac, NodeId.LENGTH));
     }
 
+    /**
+     * 32 bytes derived from the secret for {@code label} (HMAC-SHA256 of the locator root), for keys that
+     * both sides must compute alone: e.g. the Ed25519 seed and the salt of a Mainline DHT item.
+     */
+    public byte[] derive(String label) {
+        return hmac(locatorRoot(), label);
+    }
+
     /** Derives the locator root now (it is slow), so it is ready by the time keys are needed. */
     public SharedSecret prepare() {
         locatorRoot();
