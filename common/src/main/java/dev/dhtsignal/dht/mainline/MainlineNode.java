@@ -336,6 +336,10 @@ public final class MainlineNode implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("the node is closed"));
         }
+        if (expectedId != null && quarantine.contains(to, config.clock().instant())) {
+            // A contact that failed lately (often a read-only peer another node listed): lookups move on at once.
+            return CompletableFuture.failedFuture(new TimeoutException("no reply from " + to + " lately"));
+        }
         Map<String, Object> a = new HashMap<>(arguments);
         a.put("id", id().toBytes());
         int tx = nextTransaction.incrementAndGet();
