@@ -49,6 +49,16 @@ public final class AnswererCommand implements Callable<Integer> {
             + "each as its own connection; lines are printed with the session they came from.")
     boolean serve;
 
+    @Option(names = "--max-peers", paramLabel = "N", defaultValue = "16",
+            description = "With --serve: at most N sessions at once; offers beyond are skipped, not answered "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxPeers;
+
+    @Option(names = "--max-offers-per-minute", paramLabel = "N", defaultValue = "30",
+            description = "With --serve: answer at most N new offers in any minute; offers beyond are skipped, "
+                    + "not answered, and counted in one line a minute on standard error (default: ${DEFAULT-VALUE}).")
+    int maxOffersPerMinute;
+
     @Option(names = "--report-timing", hidden = true,
             description = "Print how long start-up and the signaling round took, for the benchmarks.")
     boolean reportTiming;
@@ -84,14 +94,21 @@ public final class AnswererCommand implements Callable<Integer> {
         if (serve && peer.once()) {
             throw Cli.usage(this, "--serve and --once do not go together");
         }
+        OfferAdmission admission;
+        try {
+            admission = new OfferAdmission(maxPeers, maxOffersPerMinute, Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, "--max-peers and --max-offers-per-minute: " + e.getMessage());
+        }
         Transcript transcript = PeerOptions.transcriptOn(out);
         PeerOptions.warnIfPlain("answerer", options);
+        peer.warnIfWeak("answerer", session);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
             timing.ready();
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             if (serve) {
-                new Server(answerer, transcript).run();
+                new Server(answerer, transcript, admission).run(System.in);
                 return 0;
             }
             transcript.line("Waiting for Offer SDP in DHT...");

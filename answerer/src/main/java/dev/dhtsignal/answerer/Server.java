@@ -7,6 +7,7 @@ import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.Transcript;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code answerer --serve}: answers every offer that appears, each on its own connection and thread, and
  * prints each session's lines prefixed with {@code [session XXXXXXXX]} (the offer id's first characters).
  * Lines typed on standard input go to every open session. Runs until the process is stopped.
+ *
+ * <p>Offers beyond the {@link OfferAdmission} limits are skipped: taken off the list of offers to
+ * answer, never answered, and reported on standard error once a minute at most.
  */
 final class Server {
     /** How long one wait for an offer lasts before the next begins; waiting itself never ends. */
@@ -27,6 +31,7 @@ final class Server {
 
     private final Answerer answerer;
     private final Transcript out;
+    private final OfferAdmission admission;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threads = new AtomicInteger();
     private final ExecutorService sessions = Executors.newCachedThreadPool(r -> {
@@ -35,13 +40,15 @@ final class Server {
         return t;
     });
 
-    Server(Answerer answerer, Transcript out) {
+    Server(Answerer answerer, Transcript out, OfferAdmission admission) {
         this.answerer = answerer;
         this.out = out;
+        this.admission = admission;
     }
 
-    void run() {
-        startInputBroadcast();
+    /** Answers offers until the thread is interrupted; lines read from {@code input} go to every session. */
+    void run(InputStream input) {
+        startInputBroadcast(input);
         out.line("Waiting for Offer SDP in DHT...");
         while (!Thread.currentThread().isInterrupted()) {
             Answerer.PendingOffer offer;
@@ -50,7 +57,20 @@ final class Server {
             } catch (SignalingException e) {
                 continue;  // a quiet hour; keep waiting
             }
-            sessions.execute(() -> serve(offer));
+            OfferAdmission.Decision decision = admission.admit();
+            if (!decision.admitted()) {
+                if (decision.report() != null) {
+                    System.err.println("answerer: " + decision.report());
+                }
+                continue;
+            }
+            sessions.execute(() -> {
+                try {
+                    serve(offer);
+                } finally {
+                    admission.ended();
+                }
+            });
         }
     }
 
@@ -75,9 +95,9 @@ final class Server {
     }
 
     /** Sends each line of standard input to every open session; the end of input ends nothing. */
-    private void startInputBroadcast() {
+    private void startInputBroadcast(InputStream input) {
         Thread reader = new Thread(() -> {
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
             try {
                 for (String line; (line = in.readLine()) != null; ) {
                     for (Connection c : open) {

@@ -88,6 +88,17 @@ public final class PeerOptions {
         }
     }
 
+    /**
+     * One line on standard error when a typed session code or secret is easy to guess (see
+     * {@link dev.dhtsignal.signal.SecretStrength}); codes the offerer generates are not typed.
+     */
+    public void warnIfWeak(String program, String typedSessionCode) {
+        String warning = dev.dhtsignal.signal.SecretStrength.warning(typedSessionCode, secret);
+        if (warning != null) {
+            System.err.println(program + ": warning: " + warning);
+        }
+    }
+
     /** The transcript on {@code out}: one line at a time, flushed, so scripts see each line as it happens. */
     public static dev.dhtsignal.signal.Transcript transcriptOn(java.io.PrintStream out) {
         return line -> {

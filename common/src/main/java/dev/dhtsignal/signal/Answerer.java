@@ -9,7 +9,6 @@ import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,7 +76,7 @@ public final class Answerer {
         ValueWaiter.Watch watch = new ValueWaiter.Watch("offer", rendezvous.describeOffers(), rendezvous.offerKeys(),
                 rendezvous::describeOffer);
         ValueWaiter.Found<SignalFormat.ReceivedOffer> found = Waits.await(
-                waiter.await(watch, (slot, value) -> readLiveOffer(slot, value), limit),
+                waiter.await(watch, (slot, value, all) -> readLiveOffer(slot, value), limit),
                 limit.plus(options.dhtTimeout().multipliedBy(5)), "an offer");
         taken.add(identity(found.message().message(), found.raw()));
         return new PendingOffer(found.index(), found.message());
@@ -88,12 +87,12 @@ public final class Answerer {
         if (reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a) {
             SignalMessage offer = a.message().message();
             if (taken.contains(identity(offer, value))) {
-                return Reading.empty();  // ours already; its offerer clears it once it has our answer
+                // Usually an offer we answered, until its offerer clears it; else someone stored it again.
+                return Reading.skipped("it was answered already (offer " + OfferIds.shortForm(offer.offerId()) + ")");
             }
-            Instant now = clock.instant();
-            if (offer.isExpired(now)) {
-                return Reading.refused("it expired " + Duration.between(offer.expires(), now).toSeconds()
-                        + " s ago (left behind by an earlier run)");
+            String notLive = offer.notLiveBecause(clock.instant());
+            if (notLive != null) {
+                return Reading.refused(notLive + " (left behind by an earlier run, or replayed)");
             }
         }
         return reading;

@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * and salt are derived from the session's shared secret.
  *
  * <pre>
- * seed = SharedSecret.derive("mainline/v1/" + name + "/ed25519")          the item's Ed25519 private key
- * salt = first 16 bytes of SharedSecret.derive("mainline/v1/" + name + "/salt")
+ * seed = SharedSecret.derive("mainline/" + name + "/ed25519")          the item's Ed25519 private key
+ * salt = first 16 bytes of SharedSecret.derive("mainline/" + name + "/salt")
  * target (DHT key) = SHA-1(public key + salt)
  * </pre>
  *
@@ -45,8 +45,8 @@ public final class MainlineBoard implements SignalBoard {
 
     private Slot slot(String name) {
         return slots.computeIfAbsent(name, n -> {
-            Ed25519.SigningKey key = Ed25519.fromSeed(secret.derive("mainline/v1/" + n + "/ed25519"));
-            byte[] salt = Arrays.copyOf(secret.derive("mainline/v1/" + n + "/salt"), SALT_LENGTH);
+            Ed25519.SigningKey key = Ed25519.fromSeed(secret.derive("mainline/" + n + "/ed25519"));
+            byte[] salt = Arrays.copyOf(secret.derive("mainline/" + n + "/salt"), SALT_LENGTH);
             return new Slot(key, salt, MutableItem.targetOf(key.publicKey(), salt));
         });
     }

@@ -16,7 +16,7 @@ import javax.crypto.spec.GCMParameterSpec;
  *
  * <pre>
  *  offset  size  field
- *  0       4     magic "WDS1"
+ *  0       4     magic "WDS2" (version 2: keys derived with HKDF, see SharedSecret)
  *  4       1     kind: 'O' (0x4f) offer, 'A' (0x41) answer
  *  5       16    salt of the exchange's seal keys (an answer repeats its offer's)
  *  21      12    nonce, random per value
@@ -29,7 +29,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * belongs to) is inside the ciphertext and checked by the caller.
  */
 public final class SealedBox {
-    static final byte[] MAGIC = "WDS1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAGIC = "WDS2".getBytes(StandardCharsets.US_ASCII);
     public static final int SALT_LENGTH = 16;
     static final int NONCE_LENGTH = 12;
     static final int HEADER_LENGTH = MAGIC.length + 1 + SALT_LENGTH + NONCE_LENGTH;

@@ -107,7 +107,7 @@ class MainlineSignalingTest {
         MainlineNode strangerNode = peer(9);
         dev.dhtsignal.dht.mainline.Ed25519.SigningKey own = dev.dhtsignal.dht.mainline.Ed25519.generate();
         dev.dhtsignal.dht.mainline.MutableItem genuine = strangerNode.get(owner.keyOf("offer"),
-                java.util.Arrays.copyOf(secret.derive("mainline/v1/offer/salt"), 16)).get(60, TimeUnit.SECONDS)
+                java.util.Arrays.copyOf(secret.derive("mainline/offer/salt"), 16)).get(60, TimeUnit.SECONDS)
                 .mutable().orElseThrow();
         dev.dhtsignal.dht.mainline.MutableItem forged = new dev.dhtsignal.dht.mainline.MutableItem(genuine.publicKey(),
                 genuine.salt(), genuine.seq() + 1, "forged".getBytes(java.nio.charset.StandardCharsets.UTF_8),

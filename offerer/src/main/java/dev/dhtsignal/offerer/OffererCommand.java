@@ -86,6 +86,7 @@ public final class OffererCommand implements Callable<Integer> {
                     + " --dht " + dev.dhtsignal.dht.Endpoints.format(options.dht()));
         }
         PeerOptions.warnIfPlain("offerer", options);
+        peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
             timing.ready();
