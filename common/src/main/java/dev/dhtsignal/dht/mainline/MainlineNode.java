@@ -378,7 +378,8 @@ public final class MainlineNode implements AutoCloseable {
 
     /**
      * Joins the network through these addresses (nodes or routers): asks each for the nodes closest to our
-     * own id, then looks our id up. Completes with how many of them answered.
+     * own id, then (full nodes) looks our id up, so that our neighbours learn of us. Completes with how
+     * many of the addresses answered.
      */
     public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses) {
         for (InetSocketAddress a : addresses) {
@@ -394,8 +395,10 @@ public final class MainlineNode implements AutoCloseable {
         }
         return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenCompose(done -> {
             int reached = (int) asked.stream().filter(CompletableFuture::join).count();
-            if (reached == 0) {
-                return CompletableFuture.completedFuture(0);
+            if (reached == 0 || config.readOnly()) {
+                // Nobody looks a read-only node up, so it need not announce itself: its first lookup of a
+                // key starts from the nodes that answered here.
+                return CompletableFuture.completedFuture(reached);
             }
             return findNode(id()).thenApply(found -> reached);
         });

@@ -135,6 +135,19 @@ class MainlineRobustnessTest {
     }
 
     @Test
+    void aClosedNodeLeavesNoThreadBehind() throws Exception {
+        MainlineNode a = server(RateLimits.unlimited());
+        MainlineNode b = MainlineNode.start(MainlineConfig.server(loopback()).withThreadName("lifecycle-b"));
+        assertEquals(1, b.bootstrap(List.of(a.localAddress())).get(30, TimeUnit.SECONDS));
+        b.put(new ImmutableItem("x".getBytes(StandardCharsets.US_ASCII))).get(30, TimeUnit.SECONDS);
+        b.close();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            assertFalse(t.getName().startsWith("lifecycle-b") && t.isAlive(), "left running: " + t.getName());
+        }
+        assertTrue(b.ping(a.localAddress()).isCompletedExceptionally(), "a closed node sends nothing");
+    }
+
+    @Test
     void aFloodFromOneAddressIsCutToItsRateWhileOthersAreStillServed() throws Exception {
         MainlineNode server = server(new RateLimits(20, 20, 0, 1000));
         MainlineNode client = client();
