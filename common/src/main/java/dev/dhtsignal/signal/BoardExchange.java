@@ -31,6 +31,7 @@ public final class BoardExchange {
     private static final Logger log = LoggerFactory.getLogger(BoardExchange.class);
     static final String OFFER = "offer";
     static final String ANSWER = "answer";
+    private static final int STORE_ATTEMPTS = 2;
 
     private final SignalBoard board;
     private final BoardOptions options;
@@ -68,7 +69,7 @@ public final class BoardExchange {
                     CompactSdp.parse(Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(),
                             "our offer (ICE candidate gathering)")));
             byte[] sealed = offer.seal(SealedBox.Kind.OFFER, keys, board.keyOf(OFFER), board.maxValueBytes());
-            Waits.await(board.put(OFFER, sealed), options.stepLimit(), "storing the offer on " + board.describe(OFFER));
+            store(OFFER, sealed, "the offer");
             out.line("Offer SDP stored in DHT.");
             out.line("Waiting for Answer SDP in DHT...");
             CompactEnvelope answer = poll(ANSWER, deadline, "the answer", box -> {
@@ -136,7 +137,7 @@ public final class BoardExchange {
             CompactEnvelope answer = new CompactEnvelope(offer.offerId(), clock.instant(), Optional.empty(),
                     CompactSdp.parse(answerSdp));
             byte[] sealed = answer.seal(SealedBox.Kind.ANSWER, keys, board.keyOf(ANSWER), board.maxValueBytes());
-            Waits.await(board.put(ANSWER, sealed), options.stepLimit(), "storing the answer on " + board.describe(ANSWER));
+            store(ANSWER, sealed, "the answer");
             out.line("Answer SDP stored in DHT.");
             Waits.await(peer.connected(), options.connectTimeout(), "the WebRTC connection to the offerer (ICE and DTLS)");
             out.line("WebRTC connection established.");
@@ -151,6 +152,24 @@ public final class BoardExchange {
         } catch (RuntimeException e) {
             peer.close();
             throw e;
+        }
+    }
+
+    /**
+     * Puts a value, once more if no node took it (a lookup on a large network can miss the closest nodes
+     * or find them all busy); each try has the step limit.
+     */
+    private void store(String name, byte[] value, String what) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Waits.await(board.put(name, value), options.stepLimit(), "storing " + what + " on " + board.describe(name));
+                return;
+            } catch (SignalingException e) {
+                if (attempt == STORE_ATTEMPTS) {
+                    throw e;
+                }
+                progress.accept(e.getMessage() + "; trying again");
+            }
         }
     }
 

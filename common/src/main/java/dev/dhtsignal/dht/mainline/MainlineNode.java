@@ -418,8 +418,8 @@ public final class MainlineNode implements AutoCloseable {
      */
     public CompletableFuture<GetResult> get(NodeId target, byte[] salt) {
         Map<Contact, byte[]> tokensByContact = new ConcurrentHashMap<>();
-        Map<String, MutableItem> best = new ConcurrentHashMap<>();
-        Map<String, ImmutableItem> immutable = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicReference<MutableItem> best = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<ImmutableItem> immutable = new java.util.concurrent.atomic.AtomicReference<>();
         IterativeLookup.Querier querier = c -> query(c.address(), c.id(), "get", Map.of("target", target.toBytes()))
                 .thenApply(r -> {
                     Dict v = r.values();
@@ -428,9 +428,9 @@ public final class MainlineNode implements AutoCloseable {
                         if (v.has("v")) {
                             readItem(target, salt, v).ifPresent(item -> {
                                 if (item instanceof MutableItem m) {
-                                    best.merge("m", m, (x, y) -> y.seq() > x.seq() ? y : x);
+                                    best.accumulateAndGet(m, (x, y) -> x == null || y.seq() > x.seq() ? y : x);
                                 } else {
-                                    immutable.putIfAbsent("i", (ImmutableItem) item);
+                                    immutable.compareAndSet(null, (ImmutableItem) item);
                                 }
                             });
                         }
@@ -447,7 +447,7 @@ public final class MainlineNode implements AutoCloseable {
                     ofClosest.put(c, t);
                 }
             }
-            return new GetResult(Optional.ofNullable(best.get("m")), Optional.ofNullable(immutable.get("i")),
+            return new GetResult(Optional.ofNullable(best.get()), Optional.ofNullable(immutable.get()),
                     result.closest(), ofClosest, result.rpcs(), result.elapsed());
         });
     }
