@@ -2,6 +2,7 @@ package dev.dhtsignal.dht;
 
 import dev.dhtsignal.dht.net.PeerAddressPolicy;
 import dev.dhtsignal.dht.routing.Quarantine;
+import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.rpc.RpcClient;
 import dev.dhtsignal.dht.storage.StoredEntry;
@@ -53,6 +54,7 @@ final class ContactManager {
     private final Executor background;
     private final Duration quietAfter;
     private final PeerAddressPolicy addresses;
+    private final VerificationBudget verification;
     private final Set<InetSocketAddress> verifying = ConcurrentHashMap.newKeySet();
     /**
      * Where an address we asked last answered from, when that was elsewhere: a node bound to a wildcard
@@ -68,7 +70,8 @@ final class ContactManager {
     private static final int MAX_REMEMBERED_ADDRESSES = 1024;
 
     ContactManager(NodeId self, int k, RoutingTable routing, Quarantine quarantine, RpcClient rpc, ValueStore storage,
-                   Clock clock, Executor background, Duration quietAfter, PeerAddressPolicy addresses) {
+                   Clock clock, Executor background, Duration quietAfter, PeerAddressPolicy addresses,
+                   VerificationBudget verification) {
         this.self = self;
         this.k = k;
         this.routing = routing;
@@ -79,6 +82,12 @@ final class ContactManager {
         this.background = background;
         this.quietAfter = quietAfter;
         this.addresses = addresses;
+        this.verification = verification;
+    }
+
+    /** Whether requests from this address come from a contact (one that has answered our RPCs there). */
+    boolean isVerified(InetSocketAddress source) {
+        return routing.hasContactAt(source);
     }
 
     /**
@@ -113,7 +122,13 @@ final class ContactManager {
             routing.seen(contact, now);
             return;
         }
-        if (quarantine.contains(source, now) || verifying.size() >= MAX_VERIFYING || !verifying.add(source)) {
+        if (quarantine.contains(source, now) || routing.hasContactAt(source) || verifying.size() >= MAX_VERIFYING) {
+            return;  // a contact with another id holds that address: it is not trusted until that one fails
+        }
+        if (!verification.tryVerify()) {
+            return;  // out of verification budget: unverified, as a spoofed sender must stay
+        }
+        if (!verifying.add(source)) {
             return;
         }
         rpc.ping(source).whenComplete((answeredId, error) -> {

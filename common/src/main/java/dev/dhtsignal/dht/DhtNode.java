@@ -12,6 +12,8 @@ import dev.dhtsignal.dht.rpc.RequestServer;
 import dev.dhtsignal.dht.rpc.RpcClient;
 import dev.dhtsignal.dht.rpc.RttEstimator;
 import dev.dhtsignal.dht.rpc.TrafficCounters;
+import dev.dhtsignal.dht.rpc.UnverifiedBudget;
+import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
 import dev.dhtsignal.dht.storage.SourcePrefix;
 import dev.dhtsignal.dht.storage.StoredEntry;
@@ -19,6 +21,7 @@ import dev.dhtsignal.dht.storage.ValueStore;
 import dev.dhtsignal.dht.wire.Datagram;
 import dev.dhtsignal.dht.wire.DropReason;
 import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.RpcRequest;
 import dev.dhtsignal.dht.wire.RpcResponse;
 import dev.dhtsignal.dht.wire.WireCodec;
 import dev.dhtsignal.dht.wire.WireContact;
@@ -73,6 +76,7 @@ public final class DhtNode implements AutoCloseable {
     private final ContactManager contacts;
     private final RequestServer server;
     private final RateLimiter rateLimiter;
+    private final UnverifiedBudget unverified;
     private final Random maintenanceRandom;
     private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
     /** The addresses last given to {@link #bootstrap}: where to rejoin if every contact is lost. */
@@ -95,8 +99,12 @@ public final class DhtNode implements AutoCloseable {
         this.quarantine = new Quarantine(config.quarantine(), 4096);
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
                 new SecureRandom(), counters, config.maxPendingRpcs());
+        RateLimits limits = config.limits();
+        this.unverified = new UnverifiedBudget(limits.unverifiedBytesPerSecond(), limits.unverifiedReserveBytes(),
+                System::nanoTime);
         this.contacts = new ContactManager(id, config.k(), routing, quarantine, rpc, storage, clock, maintenance,
-                config.contactQuietAfter(), PeerAddressPolicy.forBindAddress(config.bindAddress().getAddress()));
+                config.contactQuietAfter(), PeerAddressPolicy.forBindAddress(config.bindAddress().getAddress()),
+                new VerificationBudget(limits.verifyPingsPerSecond(), unverified, System::nanoTime));
         this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
         rpc.onLateReply(contacts::lateReply);
         rpc.onAnsweredElsewhere(contacts::answeredFrom);
@@ -167,20 +175,51 @@ public final class DhtNode implements AutoCloseable {
             counters.dropped(DropReason.RATE_LIMITED);
             return;
         }
-        // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does not.
-        server.respond(request.request(), source).whenComplete((reply, error) -> {
-            if (error != null) {
-                log.error("answering a {} from {} failed", request.request().kind(), source, error);
-            } else {
-                transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
-            }
-        });
+        answer(request, length, source);
         // Pings are answered and nothing more: the verification of a newcomer is itself a ping, so a ping
         // that led to verifying its sender could make two nodes ping each other back and forth for ever.
         // A newcomer is verified on its first other request (a joining node's lookup follows at once).
         NodeId sender = request.request().senderOrNull();
         if (sender != null && request.request().kind() != dev.dhtsignal.dht.wire.RpcKind.PING) {
             contacts.heardFrom(sender, source);
+        }
+    }
+
+    /**
+     * Answers a request. A source that is not a contact may have been spoofed, so what it is sent is kept
+     * within the {@link UnverifiedBudget}: no more bytes than unverified sources sent (plus a small
+     * allowance), so this node cannot be used to multiply an attacker's traffic towards a victim.
+     */
+    private void answer(Datagram.Request request, int length, InetSocketAddress source) {
+        if (request.request() instanceof RpcRequest.Store) {
+            // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does
+            // not. The reply, a boolean, is always smaller than the store that asked for it.
+            server.respond(request.request(), source).whenComplete((reply, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof Error fatal) {
+                        FatalErrors.report(Thread.currentThread(), fatal);  // a future caught it; the thread did not see it
+                    }
+                    log.error("answering a store from {} failed", source, error);
+                } else {
+                    transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+                }
+            });
+            return;
+        }
+        if (!unverified.isLimited() || contacts.isVerified(source)) {
+            RpcResponse reply = server.answer(request.request(), source);
+            transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+            return;
+        }
+        int available = unverified.earn(length);
+        RpcResponse reply = server.answerWithin(request.request(), source, request.messageId(), available);
+        byte[] out = reply == null ? null : WireCodec.encodeResponse(request.messageId(), reply);
+        if (out != null && unverified.trySpend(out.length)) {
+            transport.send(out, source);
+        } else {
+            counters.dropped(DropReason.UNVERIFIED_BUDGET);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.dhtsignal.dht;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -31,6 +34,13 @@ public final class FatalErrors {
     }
 
     private static final Handler HALT = FatalErrors::halt;
+    /** Heap set aside from the start and let go on a fatal error, so that the message can still be built. */
+    @SuppressWarnings("unused")
+    private static volatile byte[] reserve = new byte[256 << 10];
+    /** Said when even that fails; made in advance, as is the stream it goes to. */
+    private static final byte[] FALLBACK_MESSAGE = ("fatal: an Error ended a thread of the node (out of memory?); "
+            + "exiting with status " + EXIT_STATUS + " so that the node can be restarted\n").getBytes(StandardCharsets.US_ASCII);
+    private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static volatile Handler handler = HALT;
 
     private FatalErrors() {
@@ -53,9 +63,16 @@ public final class FatalErrors {
 
     private static void halt(Thread thread, Throwable error) {
         try {
+            reserve = null;  // out of memory, the message below needs a little room
             System.err.println("fatal: " + error + " in thread " + thread.getName()
                     + "; exiting with status " + EXIT_STATUS + " so that the node can be restarted");
             System.err.flush();
+        } catch (Throwable again) {
+            try {
+                STDERR.write(FALLBACK_MESSAGE);
+            } catch (Throwable ignored) {
+                // nothing more can be said; the exit status still tells
+            }
         } finally {
             Runtime.getRuntime().halt(EXIT_STATUS);
         }

@@ -184,7 +184,8 @@ public final class Offerer {
 
     /**
      * Reads one value found under our own offer key. We leave the slot only for a live offer of another
-     * offerer (sealed: one that opens), never for junk, {@code ""}, a stale offer or a lagging replica:
+     * offerer (sealed: one that opens; plain: also an original peer's offer, without expiry, that replaced
+     * ours everywhere), never for junk, {@code ""}, a stale offer or a lagging replica:
      * anyone who can reach the DHT can store those, and moving for them would let four stores push an
      * offerer out of every slot. When such a value has replaced ours everywhere we looked, ours is stored
      * again, so the answerer can still find it.
@@ -204,11 +205,16 @@ public final class Offerer {
         String notDisplacing = null;
         if (reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a) {
             SignalMessage other = a.message().message();
-            if (other.expires() == null) {
-                notDisplacing = "it is an offer without an expiry (an original peer's, or left behind), "
-                        + "which cannot be told from a leftover; keeping our slot";
-            } else if (ourId.equals(other.offerId())) {
+            if (ourId.equals(other.offerId())) {
                 notDisplacing = null;  // our own offer, written again
+            } else if (other.offerId() == null || other.expires() == null) {
+                // An original peer's offer (plain mode only: sealed offers always carry both). Whether it is
+                // live cannot be told; one that replaced ours everywhere was most likely just stored by a
+                // waiting original offerer, so we make way rather than overwrite it.
+                if (!oursThere) {
+                    return Reading.accepted(new SlotOutcome.Displaced());
+                }
+                notDisplacing = "it is an offer without an id or expiry (an original peer's) beside ours; keeping our slot";
             } else if (other.notLiveBecause(clock.instant()) != null) {
                 notDisplacing = "it is another offer, but " + other.notLiveBecause(clock.instant()) + "; keeping our slot";
             } else if (!oursThere || other.offerId().compareTo(ourId) < 0) {

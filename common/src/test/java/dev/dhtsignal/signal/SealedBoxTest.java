@@ -61,7 +61,7 @@ class SealedBoxTest {
             SealedBox.SealException e = assertThrows(SealedBox.SealException.class,
                     () -> SealedBox.open(bad, SealedBox.Kind.OFFER, KEYS, KEY), "flipped bit in byte " + at);
             assertTrue(e.getMessage().contains("does not open") || e.getMessage().contains("not a sealed")
-                    || e.getMessage().contains("where"), e.getMessage());
+                    || e.getMessage().contains("where") || e.getMessage().contains("format version"), e.getMessage());
         }
     }
 
@@ -74,9 +74,14 @@ class SealedBoxTest {
         assertThrows(SealedBox.SealException.class, () -> SealedBox.open(box, SealedBox.Kind.OFFER, KEYS, otherSlot));
         SealedBox.SealException kind = assertThrows(SealedBox.SealException.class,
                 () -> SealedBox.open(box, SealedBox.Kind.ANSWER, KEYS, KEY));
-        assertTrue(kind.getMessage().contains("where answer belongs"), kind.getMessage());
+        assertTrue(kind.getMessage().contains("is an offer where an answer belongs"), kind.getMessage());
         assertThrows(SealedBox.SealException.class,
                 () -> SealedBox.open("plain text".getBytes(StandardCharsets.UTF_8), SealedBox.Kind.OFFER, KEYS, KEY));
+        byte[] version1 = box.clone();
+        version1[3] = '1';
+        SealedBox.SealException older = assertThrows(SealedBox.SealException.class,
+                () -> SealedBox.open(version1, SealedBox.Kind.OFFER, KEYS, KEY));
+        assertTrue(older.getMessage().contains("another format version (WDS1"), older.getMessage());
     }
 
     @Test

@@ -41,7 +41,9 @@ class SecretStrengthTest {
                 warned++;
             }
         }
-        // A generated group can by chance read as a repeat or a run ("0000", "ABCD"): rare, and only a warning.
-        assertTrue(warned < 10, warned + " of 10 000 generated codes were warned");
+        // A generated group can by chance read as a repeat or a run ("0000", "ABCD"): about 1 in 1000, and
+        // only a warning. The bound is far above that rate, so random draws cannot fail the test, and far
+        // below what an estimator that misjudged generated codes would give.
+        assertTrue(warned < 100, warned + " of 10 000 generated codes were warned");
     }
 }

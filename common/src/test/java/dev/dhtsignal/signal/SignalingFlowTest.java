@@ -9,6 +9,7 @@ import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.storage.SourcePrefix;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.testing.Await;
@@ -58,9 +59,9 @@ class SignalingFlowTest {
         DhtConfig config = DhtConfig.builder().threadName("flow-dht").build();
         server = DhtNode.start(config, new MemoryValueStore(config.storage()) {
             @Override
-            public PutResult put(NodeId key, DhtValue value, Instant now) {
+            public CompletableFuture<PutResult> store(NodeId key, DhtValue value, SourcePrefix source, Instant now) {
                 recorded.add(Map.entry(key, value));
-                return super.put(key, value, now);
+                return super.store(key, value, source, now);
             }
         });
     }

@@ -85,12 +85,32 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     Long maxBytes;
 
     @Option(names = "--rate-per-source", paramLabel = "N",
-            description = "Requests per second served to one IP address; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int ratePerSource = 1_000;
+            description = "Requests per second served to one IP address; a new address may send a tenth of "
+                    + "that at once; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int ratePerSource = RateLimits.DEFAULT_PER_SOURCE;
+
+    @Option(names = "--rate-per-prefix", paramLabel = "N",
+            description = "Requests per second served to one IPv4 /24 or IPv6 /64; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int ratePerPrefix = RateLimits.DEFAULT_PER_PREFIX;
 
     @Option(names = "--rate-total", paramLabel = "N",
-            description = "Requests per second served in total; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int rateTotal = 200_000;
+            description = "Requests per second served in total, kept below what the node can answer; 0 = no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rateTotal = RateLimits.DEFAULT_TOTAL;
+
+    @Option(names = "--verify-pings", paramLabel = "N",
+            description = "Pings per second, at most, to verify unknown senders; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int verifyPings = RateLimits.defaults().verifyPingsPerSecond();
+
+    @Option(names = "--unverified-allowance", paramLabel = "BYTES",
+            description = "Bytes per second the node may send to senders it has not verified beyond what they "
+                    + "sent it (default: ${DEFAULT-VALUE}).")
+    int unverifiedAllowance = RateLimits.defaults().unverifiedBytesPerSecond();
+
+    @Option(names = "--unverified-reserve", paramLabel = "BYTES",
+            description = "Most such bytes held in reserve; 0 = replies to unverified senders are not limited "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int unverifiedReserve = RateLimits.defaults().unverifiedReserveBytes();
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
@@ -156,7 +176,9 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     .rpcTimeout(rpcTimeout)
                     .rpcTimeoutFloor(rpcTimeout.compareTo(Duration.ofMillis(250)) < 0 ? rpcTimeout : Duration.ofMillis(250))
                     .storage(storageLimits(log))
-                    .limits(new RateLimits(ratePerSource, ratePerSource * 2, rateTotal, 65_536))
+                    .limits(RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal)
+                            .withVerifyPingsPerSecond(verifyPings)
+                            .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
                     .receiverThreads(receiverThreads)
                     .threadName("dht")
                     .build();

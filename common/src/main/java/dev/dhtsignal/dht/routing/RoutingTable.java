@@ -114,6 +114,11 @@ public final class RoutingTable {
         return outcome;
     }
 
+    /** Whether a contact (in a bucket or a bucket's cache) answers at this address:port. */
+    public synchronized boolean hasContactAt(InetSocketAddress address) {
+        return holder(byAddress, address) != null;
+    }
+
     /** The contact an index names for {@code key}, if it is still in the table; stale entries are removed. */
     private <K> Contact holder(Map<K, Contact> index, K key) {
         Contact c = index.get(key);

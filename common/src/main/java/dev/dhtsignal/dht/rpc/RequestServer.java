@@ -7,8 +7,10 @@ import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.storage.SourcePrefix;
 import dev.dhtsignal.dht.storage.ValueStore;
 import dev.dhtsignal.dht.wire.DropReason;
+import dev.dhtsignal.dht.wire.MessageId;
 import dev.dhtsignal.dht.wire.RpcRequest;
 import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireCodec;
 import dev.dhtsignal.dht.wire.WireContact;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -47,6 +49,32 @@ public final class RequestServer {
             return accept(store, source).thenApply(RpcResponse.StoreReply::new);
         }
         return CompletableFuture.completedFuture(answer(request, source));
+    }
+
+    /**
+     * The reply to a request from {@code source} that fits in {@code maxDatagramBytes}, or null when none
+     * does. A contact list is cut to the contacts that fit, closest first (still a valid reply, just a
+     * shorter one); a found value that does not fit is answered as a miss, with contacts. Used for
+     * sources not verified yet, whose replies must not be larger than what they sent (see
+     * {@link UnverifiedBudget}).
+     */
+    public RpcResponse answerWithin(RpcRequest request, InetSocketAddress source, MessageId id, int maxDatagramBytes) {
+        RpcResponse reply = answer(request, source);
+        if (WireCodec.encodeResponse(id, reply).length <= maxDatagramBytes) {
+            return reply;
+        }
+        if (reply instanceof RpcResponse.Value && request instanceof RpcRequest.FindValue find) {
+            reply = neighbours(find.key(), source);
+        }
+        if (reply instanceof RpcResponse.Nodes nodes) {
+            List<WireContact> kept = new ArrayList<>(nodes.contacts());
+            while (!kept.isEmpty()
+                    && WireCodec.encodeResponse(id, new RpcResponse.Nodes(kept)).length > maxDatagramBytes) {
+                kept.remove(kept.size() - 1);
+            }
+            reply = new RpcResponse.Nodes(kept);
+        }
+        return WireCodec.encodeResponse(id, reply).length <= maxDatagramBytes ? reply : null;
     }
 
     /** {@link #respond}, waiting for a store's reply. */

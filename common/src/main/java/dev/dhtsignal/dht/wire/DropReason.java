@@ -32,6 +32,11 @@ public enum DropReason {
      * {@code false}, a find_value reply with it is not used.
      */
     REFUSED_VALUE("value refused"),
+    /**
+     * A reply (or a verification ping) to a source not verified yet, over the budget that keeps this
+     * node from sending unverified sources more than they send it: not sent.
+     */
+    UNVERIFIED_BUDGET("unverified budget"),
     /** A request from a source (or in total) over the configured rate. */
     RATE_LIMITED("rate limited"),
     /** A store this node refused because its storage is at its entry or byte limit. */

@@ -126,6 +126,30 @@ class LenientDecodingTest {
     }
 
     @Test
+    void valuesAndContactEntriesNested8000DeepAreWalkedThroughWithoutRecursion() throws Exception {
+        int depth = 8000;
+        RpcRequest request = ((Datagram.Request) WireCodec.decode(storeDatagram(p -> {
+            for (int i = 0; i < depth; i++) {
+                p.packArrayHeader(1);
+            }
+            p.packNil();
+        }))).request();
+        assertInstanceOf(RpcRequest.RefusedStore.class, request);
+
+        byte[] list = body(p -> {
+            p.packArrayHeader(2);
+            for (int i = 0; i < depth; i++) {
+                p.packArrayHeader(1);
+            }
+            p.packNil();
+            contact(p, GOOD_ID, "10.0.0.9", 8468);
+        });
+        RpcResponse.Nodes nodes = (RpcResponse.Nodes) WireCodec.decodeResponse(RpcKind.FIND_NODE, list);
+        assertEquals(1, nodes.skipped());
+        assertEquals("10.0.0.9", nodes.contacts().get(0).host());
+    }
+
+    @Test
     void theStunReplyOfAnIpv6PythonNodeIsRead() throws Exception {
         byte[] fourTuple = body(p -> {
             p.packArrayHeader(4);
