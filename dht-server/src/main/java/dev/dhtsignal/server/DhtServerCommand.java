@@ -151,7 +151,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             try {
                 bindAddress = new InetSocketAddress(InetAddress.getByName(bind), port);
                 return MainlineServer.run(bindAddress, bootstrapAddresses, rpcTimeout,
-                        new RateLimits(ratePerSource, ratePerSource * 2, rateTotal, 65_536), statsSeconds, out);
+                        RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal), statsSeconds, out);
             } catch (IllegalArgumentException | java.net.UnknownHostException e) {
                 throw Cli.usage(this, e.getMessage());
             }

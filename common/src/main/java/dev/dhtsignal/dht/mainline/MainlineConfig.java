@@ -39,7 +39,7 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     /** A full node on {@code bind} with the Mainline network's usual settings. */
     public static MainlineConfig server(InetSocketAddress bind) {
         return new MainlineConfig(bind, false, Optional.empty(), MAINLINE_K, 3, Duration.ofSeconds(2),
-                Duration.ofSeconds(30), 50_000, Duration.ofHours(2), new RateLimits(200, 400, 20_000, 65_536),
+                Duration.ofSeconds(30), 50_000, Duration.ofHours(2), RateLimits.defaults(),
                 "mainline", Clock.systemUTC());
     }
 

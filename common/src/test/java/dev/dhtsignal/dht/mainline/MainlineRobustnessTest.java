@@ -149,7 +149,7 @@ class MainlineRobustnessTest {
 
     @Test
     void aFloodFromOneAddressIsCutToItsRateWhileOthersAreStillServed() throws Exception {
-        MainlineNode server = server(new RateLimits(20, 20, 0, 1000));
+        MainlineNode server = server(new RateLimits(20, 20, 0, 0, 0, 1000, 0, 0, 0));
         MainlineNode client = client();
         byte[] ping = query("ping", Map.of());
         int sent = 2000;
