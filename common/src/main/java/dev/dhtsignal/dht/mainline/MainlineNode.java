@@ -214,9 +214,10 @@ public final class MainlineNode implements AutoCloseable {
         try {
             sender = q.arguments().id("id");
             reply = answer(q, source);
-        } catch (KrpcFormatException e) {
+        } catch (KrpcFormatException | IllegalArgumentException e) {
+            // IllegalArgumentException: a well-formed message whose content a record refuses (sizes, ids).
             malformed.incrementAndGet();
-            reply = new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.PROTOCOL, e.getMessage());
+            reply = new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.PROTOCOL, String.valueOf(e.getMessage()));
             sender = null;
         }
         served.incrementAndGet();
