@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a Debian/Ubuntu machine, only what is missing:
-# a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it) and iproute2
-# (the multi-host test builds network namespaces), Node.js and the npm packages of mainline-tests/
-# (the Mainline DHT interoperability tests). Safe to run again. Uses sudo when not root.
+# a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it), iproute2
+# (the multi-host and NAT tests build network namespaces), nftables and coturn (the NAT test's routers
+# and STUN/TURN server), Node.js and the npm packages of mainline-tests/ (the Mainline DHT
+# interoperability tests). Safe to run again. Uses sudo when not root.
 set -euo pipefail
 
 need=()
@@ -17,6 +18,9 @@ if ! command -v javac >/dev/null 2>&1; then
 fi
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# The NAT traversal test: routers doing NAT (nftables) and a STUN/TURN server (coturn), in namespaces.
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 # Node.js runs bittorrent-dht, the independent Mainline DHT the interoperability tests talk to.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -12,6 +12,7 @@ import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
 import dev.dhtsignal.signal.MainlineBoard;
 import dev.dhtsignal.signal.MainlineRuntime;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
@@ -113,6 +114,7 @@ public final class AnswererCommand implements Callable<Integer> {
             }
             transcript.line("Waiting for Offer SDP in DHT...");
             Connection connection = answerFirstWorkingOffer(answerer, options, transcript);
+            System.err.println("answerer: " + PathReport.connected(connection.peer()));
             if (reportTiming) {
                 System.err.println(timing.report());
             }

@@ -3,6 +3,7 @@ package dev.dhtsignal.answerer;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.Transcript;
 import java.io.BufferedReader;
@@ -83,6 +84,7 @@ final class Server {
             System.err.println("answerer: [session " + offer.tag() + "] " + e.getMessage());
             return;
         }
+        System.err.println("answerer: [session " + offer.tag() + "] " + PathReport.connected(connection.peer()));
         open.add(connection);
         try {
             Conversation.End end = Conversation.run(connection, null, session,

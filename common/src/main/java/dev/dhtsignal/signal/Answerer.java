@@ -119,7 +119,7 @@ public final class Answerer {
             Waits.await(dht.putDigest(rendezvous.answerKey(pending.slot()), value), options.dhtTimeout().multipliedBy(5),
                     "storing the answer under " + rendezvous.describeAnswer(pending.slot()) + " on " + options.dhtDescription());
             out.line("Answer SDP stored in DHT.");
-            Waits.await(peer.connected(), options.connectTimeout(),
+            PathReport.awaitConnecting(peer, peer.connected(), options.connectTimeout(),
                     "the WebRTC connection to the offerer of " + pending.tag() + " (ICE and DTLS)");
             out.line("WebRTC connection established.");
             RtcDataChannel channel = Waits.await(peer.incomingDataChannel(), options.connectTimeout(),

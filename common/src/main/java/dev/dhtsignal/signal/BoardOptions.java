@@ -1,6 +1,7 @@
 package dev.dhtsignal.signal;
 
 import dev.dhtsignal.rtc.IceServer;
+import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.rtc.RtcConfig;
 import java.time.Duration;
 import java.util.List;
@@ -16,14 +17,16 @@ import java.util.Objects;
  * @param progressEvery how often a line on standard error says that the wait goes on
  */
 public record BoardOptions(SharedSecret secret, String label, String greeting, List<IceServer> iceServers,
+                           IceTransport iceTransport,
                            Duration timeout, Duration connectTimeout, Duration pollPause, Duration stepLimit,
                            Duration progressEvery) {
     public BoardOptions {
         Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(iceTransport, "iceTransport");
         iceServers = List.copyOf(iceServers);
     }
 
     public RtcConfig rtcConfig() {
-        return new RtcConfig(iceServers, RtcConfig.defaults().iceGatheringTimeout());
+        return new RtcConfig(iceServers, iceTransport, RtcConfig.DEFAULT_ICE_GATHERING_TIMEOUT);
     }
 }

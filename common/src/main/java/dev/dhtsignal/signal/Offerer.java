@@ -93,7 +93,7 @@ public final class Offerer {
                 Set<DhtValue> before = clearStaleAnswers(slot);
                 Instant now = clock.instant();
                 SignalMessage offer = new SignalMessage(
-                        Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(), "our offer (ICE candidate gathering)"),
+                        Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
                 SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
                 Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
@@ -119,7 +119,7 @@ public final class Offerer {
             clear(ourOfferKey);
             clear(rendezvous.answerKey(slot));
 
-            Waits.await(channel.opened(), options.connectTimeout(),
+            PathReport.awaitConnecting(peer, channel.opened(), options.connectTimeout(),
                     "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
             out.line("Data channel '" + options.label() + "' is open");
             channel.send(options.greeting());

@@ -57,7 +57,7 @@ class MainlineSignalingTest {
     }
 
     private static BoardOptions options(SharedSecret secret, String greeting) {
-        return new BoardOptions(secret, "chat", greeting, List.of(), Duration.ofSeconds(90), Duration.ofSeconds(20),
+        return new BoardOptions(secret, "chat", greeting, List.of(), dev.dhtsignal.rtc.IceTransport.ALL, Duration.ofSeconds(90), Duration.ofSeconds(20),
                 Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(5));
     }
 

@@ -12,6 +12,7 @@ import dev.dhtsignal.signal.Conversation;
 import dev.dhtsignal.signal.MainlineBoard;
 import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.Offerer;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SessionCode;
 import dev.dhtsignal.signal.SignalingException;
@@ -98,6 +99,7 @@ public final class OffererCommand implements Callable<Integer> {
             } finally {
                 offerer.awaitClearing();
             }
+            System.err.println("offerer: " + PathReport.connected(connection.peer()));
             if (reportTiming) {
                 System.err.println(timing.report());
             }
