@@ -80,12 +80,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
 
     @Option(names = "--max-bytes", paramLabel = "BYTES",
             description = "Most heap the stored values take, counting " + StorageLimits.ENTRY_OVERHEAD_BYTES
-                    + " bytes per entry beside key and value (default: 40% of the maximum heap, -Xmx; "
+                    + " bytes per entry beside key and value (default: 40%% of the maximum heap, -Xmx; "
                     + "one source network may hold an eighth).")
     Long maxBytes;
 
     @Option(names = "--rate-per-source", paramLabel = "N",
-            description = "Requests per second served to one IP address; a new address may send a tenth of "
+            description = "Requests per second served to one IP address; a new address may send a quarter of "
                     + "that at once; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int ratePerSource = RateLimits.DEFAULT_PER_SOURCE;
 
@@ -111,6 +111,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Most such bytes held in reserve; 0 = replies to unverified senders are not limited "
                     + "(default: ${DEFAULT-VALUE}).")
     int unverifiedReserve = RateLimits.defaults().unverifiedReserveBytes();
+
+    @Option(names = "--one-contact-per-ip",
+            description = "Keep one contact per IP address on loopback and private addresses too (on public ones "
+                    + "it always holds): one host of the LAN, or this host, cannot then take a key's neighbourhood; "
+                    + "several nodes on one such address are then not all used.")
+    boolean oneContactPerIp;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
@@ -179,6 +185,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     .limits(RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal)
                             .withVerifyPingsPerSecond(verifyPings)
                             .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
+                    .oneContactPerIpEverywhere(oneContactPerIp)
                     .receiverThreads(receiverThreads)
                     .threadName("dht")
                     .build();
