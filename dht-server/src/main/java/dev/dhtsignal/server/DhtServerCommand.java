@@ -42,6 +42,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Existing nodes to join. A first node needs none.")
     List<String> bootstrapAddresses = new ArrayList<>();
 
+    @Option(names = "--network", paramLabel = "NAME", defaultValue = "kademlia",
+            description = "kademlia: the original's network; mainline: a node of the BitTorrent DHT, joining through "
+                    + "the HOST:PORT arguments or else the BitTorrent routers (default: ${DEFAULT-VALUE}). Mainline "
+                    + "uses --port, --bind, --rpc-timeout, --rate-*, --stats; k is 8 there.")
+    String network;
+
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port = DhtConfig.DEFAULT_PORT;
 
@@ -145,6 +151,18 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         }
         if (statsSeconds != null && statsSeconds < 1) {
             throw Cli.usage(this, "--stats must be at least 1 second");
+        }
+        if (network.equals("mainline")) {
+            InetSocketAddress bindAddress;
+            try {
+                bindAddress = new InetSocketAddress(InetAddress.getByName(bind), port);
+                return MainlineServer.run(bindAddress, bootstrapAddresses, rpcTimeout,
+                        RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal), statsSeconds, out);
+            } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+                throw Cli.usage(this, e.getMessage());
+            }
+        } else if (!network.equals("kademlia")) {
+            throw Cli.usage(this, "--network: '" + network + "' is neither kademlia nor mainline");
         }
         List<InetSocketAddress> bootstrap = new ArrayList<>();
         for (String address : bootstrapAddresses) {
