@@ -21,8 +21,13 @@ public final class Timing {
         mainEnteredMillis = System.currentTimeMillis();
     }
 
-    public void ready(PeerRuntime runtime) {
+    /** Ready, on a runtime that does not say when its parts started (their moments are reported as 0). */
+    public void ready() {
         readyMillis = System.currentTimeMillis();
+    }
+
+    public void ready(PeerRuntime runtime) {
+        ready();
         webrtcMillis = runtime.webrtcReadyMillis();
         dhtMillis = runtime.dhtJoinedMillis();
     }
