@@ -6,8 +6,12 @@ import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.signal.Answerer;
+import dev.dhtsignal.signal.BoardExchange;
+import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.MainlineBoard;
+import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SignalingException;
@@ -67,12 +71,25 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Timing.mainEntered();
         Logging.configure(Logging.verboseRequested(args));
+        if (!Cli.helpOrVersionRequested(args)) {
+            PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM
+        }
         Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
     }
 
     @Override
     public Integer call() {
+        boolean mainline;
+        try {
+            mainline = peer.mainline();
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        if (mainline) {
+            return callMainline();
+        }
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, session);
@@ -93,7 +110,7 @@ public final class AnswererCommand implements Callable<Integer> {
         peer.warnIfWeak("answerer", session);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
-            timing.ready();
+            timing.ready(runtime);
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             if (serve) {
                 new Server(answerer, transcript, admission).run(System.in);
@@ -113,6 +130,45 @@ public final class AnswererCommand implements Callable<Integer> {
                 BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
                 end = Conversation.run(connection, stdin, transcript, "Received message on '" + options.label() + "': ");
             }
+            connection.close();
+            if (end == Conversation.End.CONNECTION_LOST) {
+                System.err.println("answerer: the connection to the offerer was lost");
+                return 1;
+            }
+            return 0;
+        } catch (SignalingException e) {
+            System.err.println("answerer: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
+    private Integer callMainline() {
+        BoardOptions options;
+        java.util.List<java.net.InetSocketAddress> bootstrap;
+        try {
+            if (serve) {
+                throw new IllegalArgumentException("--serve is not available with --network mainline");
+            }
+            options = peer.toBoardOptions(message, session);
+            bootstrap = peer.mainlineBootstrap("answerer");
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        Transcript transcript = PeerOptions.transcriptOn(out);
+        Timing timing = new Timing();
+        try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "answerer")) {
+            timing.ready();
+            BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                    options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
+            Connection connection = exchange.answer();
+            if (reportTiming) {
+                System.err.println(timing.report());
+            }
+            Conversation.End end = Conversation.End.INPUT_ENDED;
+            BufferedReader stdin = peer.once() ? null
+                    : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            end = Conversation.run(connection, stdin, transcript, "Received message on '" + options.label() + "': ");
             connection.close();
             if (end == Conversation.End.CONNECTION_LOST) {
                 System.err.println("answerer: the connection to the offerer was lost");

@@ -5,8 +5,12 @@ import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.signal.BoardExchange;
+import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.MainlineBoard;
+import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.Offerer;
 import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
@@ -54,13 +58,26 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Timing.mainEntered();
         Logging.configure(Logging.verboseRequested(args));
+        if (!Cli.helpOrVersionRequested(args)) {
+            PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
+        }
         Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
     }
 
     @Override
     public Integer call() {
         String code = session == null ? null : session.isEmpty() ? SessionCode.generate() : session;
+        boolean mainline;
+        try {
+            mainline = peer.mainline();
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        if (mainline) {
+            return callMainline(code);
+        }
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, code);
@@ -77,7 +94,7 @@ public final class OffererCommand implements Callable<Integer> {
         peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
-            timing.ready();
+            timing.ready(runtime);
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
                     Clock.systemUTC());
             Connection connection;
@@ -87,6 +104,47 @@ public final class OffererCommand implements Callable<Integer> {
                 offerer.awaitClearing();
             }
             System.err.println("offerer: " + PathReport.connected(connection.peer()));
+            if (reportTiming) {
+                System.err.println(timing.report());
+            }
+            Conversation.End end = Conversation.End.INPUT_ENDED;
+            if (!peer.once()) {
+                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                end = Conversation.run(connection, stdin, transcript, "Received message from Peer B: ");
+            }
+            connection.close();
+            if (end == Conversation.End.CONNECTION_LOST) {
+                System.err.println("offerer: the connection to the answerer was lost");
+                return 1;
+            }
+            return 0;
+        } catch (SignalingException e) {
+            System.err.println("offerer: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
+    private Integer callMainline(String code) {
+        BoardOptions options;
+        java.util.List<java.net.InetSocketAddress> bootstrap;
+        try {
+            options = peer.toBoardOptions(message, code);
+            bootstrap = peer.mainlineBootstrap("offerer");
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        Transcript transcript = PeerOptions.transcriptOn(out);
+        if (session != null && session.isEmpty()) {
+            transcript.line("Session code: " + code);
+            transcript.line("On the answering side run: java -jar answerer.jar --session " + code + peer.mainlineJoinHint());
+        }
+        Timing timing = new Timing();
+        try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "offerer")) {
+            timing.ready();
+            BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                    options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
+            Connection connection = exchange.offer();
             if (reportTiming) {
                 System.err.println(timing.report());
             }
