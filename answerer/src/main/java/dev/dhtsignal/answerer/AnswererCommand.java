@@ -1,13 +1,16 @@
 package dev.dhtsignal.answerer;
 
 import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
+import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.Conversation;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
@@ -27,11 +30,16 @@ import picocli.CommandLine.Option;
 @Command(name = "answerer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Answers a WebRTC offer found in the DHT and chats over the data channel: lines read from "
-                + "standard input are sent, messages received are printed.",
-                "Exit codes: 0 done, 1 signaling or connection failed (the message says what was awaited and where), 2 bad option."})
+                + "standard input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; "
+                + "the chat goes on until the offerer has finished too. With --send or --receive it moves files instead.",
+                "Stop with Ctrl-C: an unused answer is withdrawn from the DHT and the offerer is told at once.",
+                "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class AnswererCommand implements Callable<Integer> {
     @Mixin
     PeerOptions peer;
+
+    @Mixin
+    TransferOptions files;
 
     @Option(names = "--message", paramLabel = "TEXT", defaultValue = "Hello from Peer B!",
             description = "The greeting sent in reply (default: ${DEFAULT-VALUE}).")
@@ -42,7 +50,10 @@ public final class AnswererCommand implements Callable<Integer> {
     String session;
 
     @Option(names = "--serve", description = "Stay up and answer one offer after another, and several at once, "
-            + "each as its own connection; lines are printed with the session they came from.")
+            + "each as its own connection; lines received are printed with the session they came from, and each "
+            + "line typed goes to every open session. Ctrl-D (end of input) ends our side of every open and later "
+            + "session (each closes once its offerer has finished too) and keeps answering. Stop with Ctrl-C or "
+            + "SIGTERM: open sessions are closed, so their offerers are told at once.")
     boolean serve;
 
     @Option(names = "--report-timing", hidden = true,
@@ -56,7 +67,7 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Logging.configure(Logging.verboseRequested(args));
+        Logging.configureQuiet(Logging.verboseRequested(args));
         Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
     }
 
@@ -65,11 +76,15 @@ public final class AnswererCommand implements Callable<Integer> {
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, session);
+            files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
         if (serve && peer.once()) {
             throw Cli.usage(this, "--serve and --once do not go together");
+        }
+        if (serve && files.transferring()) {
+            throw Cli.usage(this, "--serve does not send or receive files");
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
         PeerOptions.warnIfPlain("answerer", options);
@@ -77,33 +92,39 @@ public final class AnswererCommand implements Callable<Integer> {
         try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
             timing.ready();
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
-            if (serve) {
-                new Server(answerer, transcript).run();
-                return 0;
+            try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
+                if (serve) {
+                    new Server(answerer, transcript).run();
+                    return 0;
+                }
+                transcript.line("Waiting for Offer SDP in DHT...");
+                Connection connection;
+                try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
+                    connection = answerFirstWorkingOffer(answerer, options, transcript);
+                }
+                if (reportTiming) {
+                    System.err.println(timing.report());
+                }
+                // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
+                BufferedReader stdin = peer.once() ? null
+                        : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                return new ConnectedPeer("answerer", "offerer", "Received message on '" + options.label() + "': ",
+                        transcript, files).run(connection, stdin);
             }
-            transcript.line("Waiting for Offer SDP in DHT...");
-            Connection connection = answerFirstWorkingOffer(answerer, options, transcript);
-            if (reportTiming) {
-                System.err.println(timing.report());
-            }
-            Conversation.End end = Conversation.End.INPUT_ENDED;
-            if (peer.once()) {
-                // The offerer closes once it has our greeting; waiting for that makes sure it arrived.
-                Conversation.run(connection, null, transcript, "Received message on '" + options.label() + "': ");
-            } else {
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                end = Conversation.run(connection, stdin, transcript, "Received message on '" + options.label() + "': ");
-            }
-            connection.close();
-            if (end == Conversation.End.CONNECTION_LOST) {
-                System.err.println("answerer: the connection to the offerer was lost");
-                return 1;
-            }
-            return 0;
         } catch (SignalingException e) {
-            System.err.println("answerer: " + e.getMessage());
+            if (!StopSignal.stopping()) {
+                System.err.println("answerer: " + e.getMessage());
+            }
             return 1;
         }
+    }
+
+    /** What to check when no offer came: the likeliest causes first. */
+    private static String whatElse(SignalingOptions options) {
+        String code = options.rendezvous().sealed()
+                ? "check the code (or secret): it must be the one the offerer printed or was given; "
+                : "check the keys (--offer-key, DHT_KEY_OFFER) match the offerer's; ";
+        return code + "check that the offerer is running, within its --timeout, and joined the same DHT (--dht)";
     }
 
     /**
@@ -114,7 +135,12 @@ public final class AnswererCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         while (true) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-            Answerer.PendingOffer offer = answerer.nextOffer(left);
+            Answerer.PendingOffer offer;
+            try {
+                offer = answerer.nextOffer(left);
+            } catch (SignalingException e) {
+                throw new SignalingException(e.getMessage() + "; " + whatElse(options), e);
+            }
             try {
                 return answerer.answer(offer, out);
             } catch (SignalingException e) {

@@ -87,6 +87,17 @@ public final class PeerOptions {
         };
     }
 
+    private static void requirePositive(String option, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(option + " must be longer than 0s, got " + Durations.format(d));
+        }
+    }
+
+    /** Whether the secret came from --secret or DHT_SECRET (the answerer's command must name it, not show it). */
+    public boolean hasSecret() {
+        return secret != null;
+    }
+
     public boolean sealed(String sessionCode) {
         return sessionCode != null || secret != null;
     }
@@ -97,6 +108,9 @@ public final class PeerOptions {
      * @throws IllegalArgumentException naming the option that is wrong
      */
     public SignalingOptions toSignalingOptions(String greeting, String sessionCode) {
+        requirePositive("--timeout", timeout);
+        requirePositive("--connect-timeout", connectTimeout);
+        requirePositive("--poll-interval", pollInterval);
         InetSocketAddress address;
         try {
             address = Endpoints.parseAndResolve(dht);

@@ -1,12 +1,17 @@
 package dev.dhtsignal.offerer;
 
 import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.ReachableAddress;
+import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
+import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.cli.WaitingIndicator;
+import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.Conversation;
 import dev.dhtsignal.signal.Offerer;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SessionCode;
@@ -27,11 +32,16 @@ import picocli.CommandLine.Option;
 @Command(name = "offerer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Offers a WebRTC data channel through the DHT and chats over it: lines read from standard "
-                + "input are sent, messages received are printed.",
-                "Exit codes: 0 done, 1 signaling or connection failed (the message says what was awaited and where), 2 bad option."})
+                + "input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; the "
+                + "chat goes on until the answerer has finished too. With --send or --receive it moves files instead.",
+                "Stop with Ctrl-C: the offer is withdrawn from the DHT and the answerer is told at once.",
+                "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class OffererCommand implements Callable<Integer> {
     @Mixin
     PeerOptions peer;
+
+    @Mixin
+    TransferOptions files;
 
     @Option(names = "--message", paramLabel = "TEXT", defaultValue = "Hello from Peer A!",
             description = "The greeting sent first (default: ${DEFAULT-VALUE}).")
@@ -53,7 +63,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Logging.configure(Logging.verboseRequested(args));
+        Logging.configureQuiet(Logging.verboseRequested(args));
         Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
     }
 
@@ -63,14 +73,14 @@ public final class OffererCommand implements Callable<Integer> {
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, code);
+            files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
         if (session != null && session.isEmpty()) {
             transcript.line("Session code: " + code);
-            transcript.line("On the answering side run: java -jar answerer.jar --session " + code
-                    + " --dht " + dev.dhtsignal.dht.Endpoints.format(options.dht()));
+            transcript.line(answererCommand(code, options));
         }
         PeerOptions.warnIfPlain("offerer", options);
         Timing timing = new Timing();
@@ -79,7 +89,8 @@ public final class OffererCommand implements Callable<Integer> {
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
                     Clock.systemUTC());
             Connection connection;
-            try {
+            try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw);
+                 WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout())) {
                 connection = offerer.connect();
             } finally {
                 offerer.awaitClearing();
@@ -87,20 +98,34 @@ public final class OffererCommand implements Callable<Integer> {
             if (reportTiming) {
                 System.err.println(timing.report());
             }
-            Conversation.End end = Conversation.End.INPUT_ENDED;
-            if (!peer.once()) {
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                end = Conversation.run(connection, stdin, transcript, "Received message from Peer B: ");
+            if (peer.once()) {
+                connection.close();
+                return 0;
             }
-            connection.close();
-            if (end == Conversation.End.CONNECTION_LOST) {
-                System.err.println("offerer: the connection to the answerer was lost");
-                return 1;
-            }
-            return 0;
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                    .run(connection, stdin);
         } catch (SignalingException e) {
-            System.err.println("offerer: " + e.getMessage());
+            if (!StopSignal.stopping()) {
+                System.err.println("offerer: " + e.getMessage());
+            }
             return 1;
         }
+    }
+
+    /**
+     * The command that meets us from another machine: the same code, the secret named (never shown) when
+     * there is one, and a DHT address that machine can reach.
+     */
+    private String answererCommand(String code, SignalingOptions options) {
+        String secret = peer.hasSecret() ? " (with the same secret in the environment variable DHT_SECRET)" : "";
+        var dht = ReachableAddress.of(options.dht());
+        String command = "On the answering side run" + secret + ": java -jar answerer.jar --session " + code
+                + " --dht " + dht.orElse(Endpoints.format(options.dht()));
+        if (dht.isEmpty()) {
+            command += "   (" + Endpoints.format(options.dht()) + " is this machine; this machine has no address "
+                    + "known to reach it from another, so use one that machine can reach)";
+        }
+        return command;
     }
 }
