@@ -81,6 +81,13 @@ public final class ConnectedPeer {
                 conversation.endInput();
             } else {
                 conversation.sendLinesOf(input);
+                // A person at this end should know the other has finished typing and waits for them.
+                conversation.session().ifPresent(s -> s.peerEnded().thenRun(() -> {
+                    if (!conversation.inputEnded()) {
+                        System.err.println(program + ": the " + other + " closed the chat (it sends nothing more); "
+                                + "end yours with Ctrl-D");
+                    }
+                }));
             }
             Conversation.End end = conversation.await();
             List<String> problems = new ArrayList<>();
@@ -113,10 +120,10 @@ public final class ConnectedPeer {
     /** On Ctrl-C or SIGTERM: the other side learns at once that we left; a file coming in is deleted. */
     private void leave(Connection connection, IncomingFiles incoming, FileSender sender) {
         String sent = sender == null ? null : sender.inProgress();
-        connection.leave();
-        incoming.abort("stopped");
         if (sent != null) {
             System.err.println(program + ": stopped; " + sent + ", not delivered");
         }
+        incoming.abort("stopped");
+        connection.leave();
     }
 }

@@ -47,6 +47,7 @@ public final class Conversation {
     private final CompletableFuture<Void> plainInputEnded = new CompletableFuture<>();
     private final AtomicLong plainNotSent = new AtomicLong();
     private Thread plainReceiver;
+    private volatile boolean inputEnded;
 
     private Conversation(Connection connection) {
         this.connection = connection;
@@ -99,8 +100,14 @@ public final class Conversation {
         }
     }
 
+    /** Whether we have ended our side. */
+    public boolean inputEnded() {
+        return inputEnded;
+    }
+
     /** We have nothing more to send. */
     public void endInput() {
+        inputEnded = true;
         if (session != null) {
             session.end();
         } else {

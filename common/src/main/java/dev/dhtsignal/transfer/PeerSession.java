@@ -48,6 +48,7 @@ public final class PeerSession {
 
     private final RtcDataChannel channel;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final CompletableFuture<Void> peerEnded = new CompletableFuture<>();
 
     // Set by begin(); until then messages wait in `early`. Guarded by `this` until begun.
     private Consumer<String> received;
@@ -110,6 +111,11 @@ public final class PeerSession {
     /** Completes when both sides have finished; then closing loses nothing. */
     public CompletableFuture<Void> finished() {
         return finished;
+    }
+
+    /** Completes when the other side has said it sends nothing more (its half-close). */
+    public CompletableFuture<Void> peerEnded() {
+        return peerEnded;
     }
 
     /** Receives replies about the files we offer ({@code file-accept}, {@code file-ok}, ...). */
@@ -230,6 +236,7 @@ public final class PeerSession {
             }
             case PeerMessage.END -> {
                 peerEndLines = m.lines() == null ? 0 : m.lines();
+                peerEnded.complete(null);
                 checkFinished();
             }
             case PeerMessage.FILE -> incoming.onOffer(m, this);
