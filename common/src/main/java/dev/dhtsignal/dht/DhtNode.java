@@ -33,12 +33,14 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -260,7 +262,7 @@ public final class DhtNode implements AutoCloseable {
         }
         List<CompletableFuture<Contact>> stores = new ArrayList<>();
         for (Contact c : closest) {
-            stores.add(storeWithRetry(c, key, value).handle((stored, error) -> {
+            stores.add(rpc.store(c.address(), key, value).handle((stored, error) -> {
                 if (error != null) {
                     contacts.failed(c);
                     return null;
@@ -287,20 +289,6 @@ public final class DhtNode implements AutoCloseable {
         });
     }
 
-    /**
-     * A store, sent a second time if the first got no reply in time: the contact answered the lookup a
-     * moment ago, so a lost datagram or a busy moment is likelier than its death, and a copy is worth it.
-     */
-    private CompletableFuture<Boolean> storeWithRetry(Contact c, NodeId key, DhtValue value) {
-        return rpc.store(c.address(), key, value).handle((stored, error) -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-            if (cause instanceof dev.dhtsignal.dht.rpc.RpcTimeoutException) {
-                return rpc.store(c.address(), key, value);
-            }
-            return error == null ? CompletableFuture.completedFuture(stored) : CompletableFuture.<Boolean>failedFuture(cause);
-        }).thenCompose(f -> f);
-    }
-
     /** The value stored under the SHA-1 digest of {@code key}, or empty when the network has none. */
     public CompletableFuture<Optional<DhtValue>> get(String key) {
         return getDigest(NodeId.digestOf(key));
@@ -320,6 +308,31 @@ public final class DhtNode implements AutoCloseable {
         return publish(lookupValue(key).thenApply(LookupResult::value));
     }
 
+    /** Every distinct value found under the SHA-1 digest of {@code key}; see {@link #getAllDigest}. */
+    public CompletableFuture<List<DhtValue>> getAll(String key) {
+        return getAllDigest(NodeId.digestOf(key));
+    }
+
+    /**
+     * Every distinct value the closest nodes hold under a digest, most common first, with this node's own
+     * copy (if any) first of all. Replicas can disagree for a while after an overwrite, and nodes near a
+     * key can answer with junk: a caller that can tell the genuine value (a sealed value that opens, a
+     * live offer) tries each instead of trusting a vote. Fails as {@link #getDigest} does.
+     */
+    public CompletableFuture<List<DhtValue>> getAllDigest(NodeId key) {
+        Optional<DhtValue> local = config.clientOnly() ? Optional.empty() : storage.get(key, clock.instant());
+        return publish(lookupValue(key).thenApply(result -> {
+            List<DhtValue> values = new ArrayList<>(result.values().size() + 1);
+            local.ifPresent(values::add);
+            for (DhtValue v : result.values()) {
+                if (!values.contains(v)) {
+                    values.add(v);
+                }
+            }
+            return values;
+        }));
+    }
+
     /** A find_value lookup with its statistics (hops, RPCs, time); what {@link #getDigest} runs. */
     public CompletableFuture<LookupResult> findValue(NodeId key) {
         return publish(lookupValue(key));
@@ -336,17 +349,22 @@ public final class DhtNode implements AutoCloseable {
                         + key.shortHex() + "; bootstrap first"));
             }
             return CompletableFuture.completedFuture(
-                    new LookupResult(List.of(), Optional.empty(), Optional.empty(), 0, 0, Duration.ZERO));
+                    new LookupResult(List.of(), List.of(), Optional.empty(), 0, 0, Duration.ZERO));
         }
         routing.lookedUp(key, clock.instant());
-        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key)).thenApply(this::toLookupReply);
+        IterativeLookup.Querier ask = c -> tracked(c, rpc.findValue(c.address(), key))
+                .thenApply(this::toLookupReply);
         return onceMoreIfNobodyAnswered(() -> IterativeLookup.start(key, seeds, config.k(), config.alpha(), ask, timer,
                 rpc.rtt()::stallNanos, config.lookupLimit())).thenApply(result -> {
                     if (result.value().isEmpty() && result.closest().isEmpty()) {
                         throw new DhtException("none of the " + seeds.size() + " known DHT nodes answered a lookup for key "
                                 + key.shortHex() + " (" + describe(seeds) + ")");
                     }
-                    result.value().ifPresent(v -> result.closestWithoutValue().ifPresent(c -> cache(c, key, v)));
+                    // As the original, but only when the nodes agree: with several values there is no telling
+                    // which is genuine, and caching junk would spread it.
+                    if (result.values().size() == 1) {
+                        result.closestWithoutValue().ifPresent(c -> cache(c, key, result.values().get(0)));
+                    }
                     return result;
                 });
     }
@@ -374,7 +392,7 @@ public final class DhtNode implements AutoCloseable {
      * usually gets through; a network that is really gone fails twice, quickly.
      */
     private CompletableFuture<LookupResult> onceMoreIfNobodyAnswered(
-            java.util.function.Supplier<CompletableFuture<LookupResult>> lookup) {
+            Supplier<CompletableFuture<LookupResult>> lookup) {
         return lookup.get().thenCompose(first -> first.closest().isEmpty() && first.value().isEmpty() && first.rpcs() > 0
                 ? lookup.get() : CompletableFuture.completedFuture(first));
     }
@@ -457,7 +475,7 @@ public final class DhtNode implements AutoCloseable {
         outer.whenComplete((r, e) -> outstanding.remove(outer));
         inner.whenCompleteAsync((r, e) -> {
             if (e != null) {
-                outer.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                outer.completeExceptionally(e instanceof CompletionException && e.getCause() != null
                         ? e.getCause() : e);
             } else {
                 outer.complete(r);

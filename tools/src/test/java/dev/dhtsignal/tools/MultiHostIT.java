@@ -338,11 +338,12 @@ class MultiHostIT {
         log(start, "joined: a client sees " + contacts + " contacts");
 
         ProgramProcess put = dhtCli(1, servers[1], "put", PREFIX, String.valueOf(VALUES));
-        // With k = 20 and five servers every value belongs on every server. How many each holds tells,
-        // should a value go missing below, whether the put spread it thinly (only on the servers killed).
+        // How many each server holds tells, should a value go missing below, where the put left it.
         heldAfterPut = valuesHeld(SERVERS);
         log(start, "put: " + String.join(" ", put.stdoutLines()) + "; values held by each server: " + heldAfterPut);
-        assertEquals(List.of("put " + VALUES + "/" + VALUES), put.stdoutLines(), "put through server 1\n" + put.transcript());
+        // With k = 20 and five servers, every value belongs on every one of them.
+        assertEquals(List.of("put " + VALUES + "/" + VALUES, "copies: min " + SERVERS + ", median " + SERVERS + ", max " + SERVERS),
+                put.stdoutLines(), "put through server 1: every value on all " + SERVERS + " servers\n" + put.transcript());
         assertEquals(0, put.awaitExit(CLI_LIMIT), put.transcript());
 
         for (int dead : new int[] {1, 3}) {

@@ -23,8 +23,9 @@ import java.util.function.LongSupplier;
 /**
  * Kademlia's iterative lookup: ask the closest known contacts for contacts closer to the target, up to
  * {@code alpha} at a time, and keep going while replies bring closer ones. It ends when the k closest
- * contacts that have not failed have all answered (find_node), or as soon as a value has come back and
- * the requests already on their way have answered (find_value).
+ * contacts that have not failed have all answered, for find_node and find_value alike: a find_value
+ * lookup that stopped at the first value would let a few nodes placed near the key hide the genuine
+ * value behind junk, and a put must reach every one of the k closest nodes, not the first few found.
  *
  * <p>Two rules keep slow or dead contacts from slowing it down: a request unanswered after the
  * "stall" time no longer counts against {@code alpha}, so the lookup asks the next contact meanwhile;
@@ -34,7 +35,7 @@ import java.util.function.LongSupplier;
  */
 public final class IterativeLookup {
     /** Asks one contact; the future fails when the contact does not answer. A {@link LookupReply.Found}
-     *  reply switches the lookup into finishing. */
+     *  reply adds its value to those the lookup returns. */
     public interface Querier extends Function<Contact, CompletableFuture<LookupReply>> {
     }
 
@@ -116,13 +117,6 @@ public final class IterativeLookup {
                 if (c.state == State.IN_FLIGHT && !c.stalled) {
                     active++;
                 }
-            }
-            if (!valueVotes.isEmpty()) {
-                // A value is in: wait only for the requests already moving, then pick the most common.
-                if (active == 0) {
-                    finish();
-                }
-                return;
             }
             int window = 0;
             boolean waiting = false;
@@ -235,22 +229,21 @@ public final class IterativeLookup {
                 withoutValue = c.contact;
             }
         }
-        Optional<DhtValue> value = mostCommonValue();
+        List<DhtValue> values = byVotes();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
-        result.complete(new LookupResult(answered, value,
-                value.isPresent() ? Optional.ofNullable(withoutValue) : Optional.empty(),
+        result.complete(new LookupResult(answered, values,
+                values.isEmpty() ? Optional.empty() : Optional.ofNullable(withoutValue),
                 rpcs, maxAnsweredDepth + 1, elapsed));
     }
 
-    private Optional<DhtValue> mostCommonValue() {
-        DhtValue best = null;
-        int votes = 0;
-        for (Map.Entry<DhtValue, Integer> e : valueVotes.entrySet()) {
-            if (e.getValue() > votes) {
-                best = e.getKey();
-                votes = e.getValue();
-            }
+    /** Distinct values, most common first; ties keep the order in which they arrived. */
+    private List<DhtValue> byVotes() {
+        List<Map.Entry<DhtValue, Integer>> entries = new ArrayList<>(valueVotes.entrySet());
+        entries.sort((a, b) -> Integer.compare(b.getValue(), a.getValue()));  // stable: arrival order on ties
+        List<DhtValue> values = new ArrayList<>(entries.size());
+        for (Map.Entry<DhtValue, Integer> e : entries) {
+            values.add(e.getKey());
         }
-        return Optional.ofNullable(best);
+        return values;
     }
 }

@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * either answered or timed out, whichever removes it from the map first. Nothing sleeps; the timeout is
  * a task on the node's timer.
  *
+ * <p>A call whose wait runs out is sent once more, with the same message id and a doubled wait, before
+ * it fails (as TCP retransmits): a lost datagram, or a burst of requests that outran the measured
+ * round-trip time, is far likelier than a contact that answered a moment ago being dead, and a reply to
+ * either transmission completes the call. Without this, a client starting a hundred puts at once saw a
+ * fifth of its requests time out and left values on fewer than the k closest nodes. As in Karn's
+ * algorithm, a call sent twice gives no round-trip sample, since it is unknown which copy was answered.
+ *
  * <p>A reply is accepted only from the address the request went to and only with the request's message
  * id, which comes from a SecureRandom; a third party would have to guess 160 bits to forge one.
  */
@@ -46,7 +53,8 @@ public final class RpcClient {
     private final ConcurrentHashMap<MessageId, PendingCall> pending = new ConcurrentHashMap<>();
     /**
      * Calls that timed out recently, so that a reply arriving late still counts: it is measured (the
-     * estimate learns that replies got slower) and its sender is known to be alive after all. Bounded.
+     * estimate learns that replies got slower) and its sender is known to be alive after all. Also calls
+     * answered after being sent twice, whose second reply is then no surprise. Bounded.
      */
     private final java.util.Map<MessageId, PendingCall> expired = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(64, 0.75f, false) {
@@ -56,6 +64,8 @@ public final class RpcClient {
                 }
             });
     private static final int MAX_REMEMBERED_TIMEOUTS = 4096;
+    /** Transmissions of one request before the call fails: the first and one retransmission. */
+    private static final int TRANSMISSIONS = 2;
     private volatile LateReplyListener lateReplies = address -> { };
 
     /** Told when a reply comes after its request timed out: the sender is alive after all. */
@@ -79,24 +89,55 @@ public final class RpcClient {
         final MessageId id;
         final RpcKind kind;
         final InetSocketAddress destination;
+        final byte[] datagram;
         final long sentAtNanos = System.nanoTime();
         final CompletableFuture<RpcResponse> future = new CompletableFuture<>();
         volatile ScheduledFuture<?> timeout;
+        /** Touched only by the timer thread, which runs one timeout of a call at a time. */
+        int transmissions = 1;
 
-        PendingCall(MessageId id, RpcKind kind, InetSocketAddress destination) {
+        PendingCall(MessageId id, RpcKind kind, InetSocketAddress destination, byte[] datagram) {
             this.id = id;
             this.kind = kind;
             this.destination = destination;
+            this.datagram = datagram;
         }
 
-        void expire(long waitedNanos) {
-            if (pending.remove(id, this)) {
-                counters.timedOut();
-                rtt.timedOut();
-                expired.put(id, this);
-                future.completeExceptionally(new RpcTimeoutException("no reply to " + kind.wireName() + " from "
-                        + Endpoints.format(destination) + " within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms"));
+        void expire() {
+            if (pending.get(id) != this) {
+                return;  // answered meanwhile
             }
+            counters.timedOut();
+            rtt.timedOut();
+            if (transmissions < TRANSMISSIONS && !closed) {
+                transmissions++;
+                if (schedule(this)) {
+                    counters.sent();
+                    transport.send(datagram, destination);
+                    return;
+                }
+            }
+            if (pending.remove(id, this)) {
+                expired.put(id, this);
+                long waited = System.nanoTime() - sentAtNanos;
+                future.completeExceptionally(new RpcTimeoutException("no reply to " + kind.wireName() + " from "
+                        + Endpoints.format(destination) + " within " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms"
+                        + (transmissions > 1 ? " (sent " + transmissions + " times)" : "")));
+            }
+        }
+
+        boolean retransmitted() {
+            return transmissions > 1;
+        }
+    }
+
+    /** Arms the call's timeout with the current estimate; false when the node's timer is shut down. */
+    private boolean schedule(PendingCall call) {
+        try {
+            call.timeout = timer.schedule(call::expire, rtt.timeoutNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 
@@ -132,17 +173,14 @@ public final class RpcClient {
                             + " to " + Endpoints.format(to)));
         }
         MessageId id = MessageId.random(messageIds);
-        PendingCall call = new PendingCall(id, request.kind(), to);
+        PendingCall call = new PendingCall(id, request.kind(), to, WireCodec.encodeRequest(id, request));
         pending.put(id, call);
-        long waitNanos = rtt.timeoutNanos();
-        try {
-            call.timeout = timer.schedule(() -> call.expire(waitNanos), waitNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
+        if (!schedule(call)) {
             pending.remove(id, call);
             return CompletableFuture.failedFuture(new RpcException("node is closed"));
         }
         counters.sent();
-        transport.send(WireCodec.encodeRequest(id, request), to);
+        transport.send(call.datagram, to);
         return call.future;
     }
 
@@ -157,7 +195,10 @@ public final class RpcClient {
             PendingCall late = expired.get(response.messageId());
             if (late != null && late.destination.equals(source) && expired.remove(response.messageId(), late)) {
                 counters.lateReply();
-                rtt.sample(System.nanoTime() - late.sentAtNanos);
+                if (!late.future.isDone() || late.future.isCompletedExceptionally()) {
+                    // A reply to a call that failed: measured, so the estimate learns that replies got slower.
+                    rtt.sample(System.nanoTime() - late.sentAtNanos);
+                }  // else the second reply to a call sent twice, already answered by the first
                 lateReplies.lateReply(source);
                 return;
             }
@@ -172,7 +213,6 @@ public final class RpcClient {
         if (timeout != null) {
             timeout.cancel(false);
         }
-        long elapsed = System.nanoTime() - call.sentAtNanos;
         RpcResponse decoded;
         try {
             decoded = WireCodec.decodeResponse(call.kind, response.body());
@@ -184,8 +224,13 @@ public final class RpcClient {
                     + Endpoints.format(source) + ": " + e.getMessage()));
             return;
         }
-        rtt.sample(elapsed);
+        if (!call.retransmitted()) {
+            rtt.sample(System.nanoTime() - call.sentAtNanos);
+        }
         call.future.complete(decoded);
+        if (call.retransmitted()) {
+            expired.put(call.id, call);  // so that the reply to the other copy is known for what it is
+        }
     }
 
     public int inFlight() {

@@ -7,10 +7,12 @@ import dev.dhtsignal.dht.DhtConfig;
 import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.PutOutcome;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code dht-cli}: stores and reads text values through a DHT as a client, for scripts and multi-host
  * tests. {@code put PREFIX COUNT} stores PREFIX-0..PREFIX-(COUNT-1) with values "value-of-PREFIX-i";
- * {@code get PREFIX COUNT} reads them back and exits 0 only if every one is found and right.
+ * {@code get PREFIX COUNT} reads them back and exits 0 only if every one is found and right. A put also
+ * prints how many copies the network holds of each value (the fewest, the median, the most).
  */
 @Command(name = "dht-cli", mixinStandardHelpOptions = true,
         description = "Put or get a batch of values through a DHT node, as a client.")
@@ -75,11 +78,15 @@ public final class DhtCli implements Callable<Integer> {
                 });
             }
             int good = 0;
+            List<Integer> copies = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             for (int i = 0; i < count; i++) {
                 String key = prefix + "-" + i;
                 try {
                     Object r = work.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (r instanceof PutOutcome outcome) {
+                        copies.add(outcome.copies());
+                    }
                     if (action.equals("put") || Optional.of(DhtValue.text(valueOf(key))).equals(r)) {
                         good++;
                     } else {
@@ -90,6 +97,11 @@ public final class DhtCli implements Callable<Integer> {
                 }
             }
             System.out.println(action + " " + good + "/" + count);
+            if (!copies.isEmpty()) {
+                Collections.sort(copies);
+                System.out.println("copies: min " + copies.get(0) + ", median " + copies.get(copies.size() / 2)
+                        + ", max " + copies.get(copies.size() - 1));
+            }
             return good == count ? 0 : 1;
         }
     }
