@@ -100,7 +100,7 @@ public final class AnswererCommand implements Callable<Integer> {
                 transcript.line("Waiting for Offer SDP in DHT...");
                 Connection connection;
                 try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
-                    connection = answerFirstWorkingOffer(answerer, options, transcript);
+                    connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
                 }
                 if (reportTiming) {
                     System.err.println(timing.report());

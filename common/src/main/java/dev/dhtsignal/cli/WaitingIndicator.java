@@ -1,5 +1,6 @@
 package dev.dhtsignal.cli;
 
+import dev.dhtsignal.signal.Transcript;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -12,10 +13,18 @@ import java.util.Locale;
 public final class WaitingIndicator implements AutoCloseable {
     private final Thread thread;
     private final PrintStream err;
+    /** On Ctrl-C the line ends, so what follows (the shell's prompt) starts on a line of its own. */
+    private final StopSignal.Registration endLineOnStop;
 
     private WaitingIndicator(Thread thread, PrintStream err) {
         this.thread = thread;
         this.err = err;
+        this.endLineOnStop = thread == null ? () -> { } : StopSignal.onStop(() -> {
+            thread.interrupt();
+            synchronized (err) {
+                err.println();
+            }
+        });
     }
 
     /** Starts showing {@code what} we wait for, and the limit; a no-op unless standard error is a terminal. */
@@ -45,11 +54,29 @@ public final class WaitingIndicator implements AutoCloseable {
         return new WaitingIndicator(t, err);
     }
 
+    /**
+     * {@code transcript} with the indicator's line erased before each line it prints, so that the line
+     * stands alone; the indicator is drawn again below it at its next tick.
+     */
+    public Transcript around(Transcript transcript) {
+        if (thread == null) {
+            return transcript;
+        }
+        return line -> {
+            synchronized (err) {
+                err.print("\r\u001b[K");
+                err.flush();
+                transcript.line(line);
+            }
+        };
+    }
+
     @Override
     public void close() {
         if (thread == null) {
             return;
         }
+        endLineOnStop.close();
         thread.interrupt();
         try {
             thread.join(1_000);

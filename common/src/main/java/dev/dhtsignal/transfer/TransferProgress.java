@@ -19,7 +19,8 @@ public final class TransferProgress {
     private final LongSupplier nanoTime;
     private final long started;
     private long done;
-    private long lastDrawn = Long.MIN_VALUE;
+    private long lastDrawn;
+    private boolean drawn;
 
     public TransferProgress(PrintStream err, boolean terminal, String name, long size, LongSupplier nanoTime) {
         this.err = err;
@@ -40,7 +41,8 @@ public final class TransferProgress {
         done += bytes;
         if (terminal) {
             long now = nanoTime.getAsLong();
-            if (now - lastDrawn >= REDRAW_NANOS) {
+            if (!drawn || now - lastDrawn >= REDRAW_NANOS) {
+                drawn = true;
                 lastDrawn = now;
                 draw(now);
             }

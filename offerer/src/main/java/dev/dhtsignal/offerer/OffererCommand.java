@@ -86,13 +86,14 @@ public final class OffererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
             timing.ready();
-            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
-                    Clock.systemUTC());
             Connection connection;
-            try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw);
-                 WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout())) {
+            WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
+            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
+                    waiting.around(transcript), Clock.systemUTC());
+            try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
                 connection = offerer.connect();
             } finally {
+                waiting.close();
                 offerer.awaitClearing();
             }
             if (reportTiming) {
