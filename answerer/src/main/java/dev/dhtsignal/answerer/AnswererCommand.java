@@ -89,7 +89,14 @@ public final class AnswererCommand implements Callable<Integer> {
         Transcript transcript = PeerOptions.transcriptOn(out);
         PeerOptions.warnIfPlain("answerer", options);
         Timing timing = new Timing();
-        try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
+        PeerRuntime runtime;
+        try {
+            runtime = PeerRuntime.start(options, "answerer");
+        } catch (SignalingException e) {
+            System.err.println("answerer: " + e.getMessage());
+            return 1;
+        }
+        try {
             timing.ready();
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
@@ -116,6 +123,8 @@ public final class AnswererCommand implements Callable<Integer> {
                 System.err.println("answerer: " + e.getMessage());
             }
             return 1;
+        } finally {
+            StopSignal.closeUnlessStopping(runtime::close);
         }
     }
 

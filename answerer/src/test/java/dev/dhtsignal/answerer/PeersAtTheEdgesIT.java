@@ -205,9 +205,10 @@ class PeersAtTheEdgesIT {
         }
         sender.terminate();
         assertEquals(143, sender.awaitExit(RUN_LIMIT), sender.transcript());
-        assertTrue(sender.stderr().contains("offerer: stopped; big.bin: "), sender.transcript());
-        assertTrue(sender.stderr().contains(" of 4.0 GiB ("), sender.transcript());
         assertEquals(1, receiver.awaitExit(RUN_LIMIT), receiver.transcript());
+        String both = sender.transcript() + receiver.transcript();
+        assertTrue(sender.stderr().contains("offerer: stopped; big.bin: "), both);
+        assertTrue(sender.stderr().contains(" of 4.0 GiB ("), both);
         assertTrue(receiver.stdoutLines().stream().anyMatch(l -> l.startsWith("File 'big.bin' not kept: the offerer left after ")
                 && l.contains(" of 4.0 GiB (")), receiver.transcript());
         try (Stream<Path> left = Files.list(inbox)) {

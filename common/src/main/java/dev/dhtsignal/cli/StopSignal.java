@@ -21,6 +21,8 @@ public final class StopSignal {
     public static final long LIMIT_MILLIS = 3_000;
 
     private static final List<Runnable> ACTIONS = new CopyOnWriteArrayList<>();
+    /** Held while the program tears its runtime down, and while a stop begins: never both at once. */
+    private static final Object TEARDOWN = new Object();
     private static volatile boolean stopping;
     /** Keeps /dev/null open, and with it the descriptor that replaced standard output. */
     @SuppressWarnings("unused")
@@ -44,12 +46,36 @@ public final class StopSignal {
         return stopping;
     }
 
-    private static void stop() {
-        List<Runnable> actions = new ArrayList<>(ACTIONS);
-        if (actions.isEmpty()) {
-            return;  // an ordinary exit: nothing was under way
+    /**
+     * Closes what the program runs on (WebRTC, the DHT node) at its ordinary end. If a stop is under
+     * way instead, waits for the process to exit: the stop's actions are using those objects, and
+     * tearing WebRTC down under them crashes its native code.
+     */
+    public static void closeUnlessStopping(Runnable close) {
+        synchronized (TEARDOWN) {
+            if (!stopping) {
+                close.run();
+                return;
+            }
         }
-        stopping = true;
+        try {
+            while (true) {
+                Thread.sleep(Long.MAX_VALUE);  // the JVM exits once the stop is done
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void stop() {
+        List<Runnable> actions;
+        synchronized (TEARDOWN) {
+            actions = new ArrayList<>(ACTIONS);
+            if (actions.isEmpty()) {
+                return;  // an ordinary exit: nothing was under way
+            }
+            stopping = true;
+        }
         Thread worker = new Thread(() -> {
             for (int i = actions.size() - 1; i >= 0; i--) {
                 try {

@@ -208,14 +208,31 @@ public final class ProgramProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGTERM, as a service manager would stop it. */
+    /**
+     * SIGTERM, as a service manager would stop it. Sent with kill(1), not {@link Process#destroy()}:
+     * that also closes our ends of the process's pipes, and what it prints while stopping would be lost.
+     */
     public void terminate() {
-        process.destroy();
+        signal("TERM");
     }
 
     /** SIGINT, as Ctrl-C does (start the program {@link #TAKES_SIGINT} for it to take effect). */
-    public void interrupt() throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor();
+    public void interrupt() {
+        signal("INT");
+    }
+
+    private void signal(String name) {
+        try {
+            int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+            if (rc != 0 && process.isAlive()) {
+                throw new AssertionError("kill -" + name + " " + process.pid() + " failed with " + rc);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run kill: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while sending SIG" + name);
+        }
     }
 
     public String transcript() {

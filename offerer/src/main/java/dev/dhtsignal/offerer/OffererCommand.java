@@ -84,7 +84,14 @@ public final class OffererCommand implements Callable<Integer> {
         }
         PeerOptions.warnIfPlain("offerer", options);
         Timing timing = new Timing();
-        try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
+        PeerRuntime runtime;
+        try {
+            runtime = PeerRuntime.start(options, "offerer");
+        } catch (SignalingException e) {
+            System.err.println("offerer: " + e.getMessage());
+            return 1;
+        }
+        try {
             timing.ready();
             Connection connection;
             WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
@@ -111,6 +118,8 @@ public final class OffererCommand implements Callable<Integer> {
                 System.err.println("offerer: " + e.getMessage());
             }
             return 1;
+        } finally {
+            StopSignal.closeUnlessStopping(runtime::close);
         }
     }
 
