@@ -2,7 +2,8 @@
 # Benchmarks the DHT and prints markdown tables on standard output:
 #  1. find_value load: a dht-server on a free loopback port, loaded over raw UDP with 1, 16 and 64
 #     requests in flight (FindValueLoad): replies/s, latency, and the CPU the node used per reply.
-#     The server runs with its rate limits OFF (--rate-per-source 0 --rate-total 0): with the defaults
+#     The server runs with its limits OFF (--rate-per-source 0 --rate-per-prefix 0 --rate-total 0
+#     --unverified-reserve 0; the load generator is a source the node never verifies): with the defaults
 #     (1000 requests/s per source) the benchmark would measure the limiter, not the node.
 #  2. iterative lookups in in-JVM networks of 100 and 500 nodes (LookupBench): hops, RPCs, time.
 # Builds the jars first if they are missing. Extra options through the environment:
@@ -20,11 +21,12 @@ read -r -a server_args <<<"${SERVER_ARGS:-}"
 read -r -a load_args <<<"${LOAD_ARGS:-}"
 read -r -a lookup_args <<<"${LOOKUP_ARGS:-}"
 
-echo "== starting dht-server (rate limits off: --rate-per-source 0 --rate-total 0) ${SERVER_ARGS:-}" >&2
-start_server --rate-per-source 0 --rate-total 0 --stats 5 "${server_args[@]}"
+no_limits=(--rate-per-source 0 --rate-per-prefix 0 --rate-total 0 --unverified-reserve 0)
+echo "== starting dht-server (limits off: ${no_limits[*]}) ${SERVER_ARGS:-}" >&2
+start_server "${no_limits[@]}" --stats 5 "${server_args[@]}"
 
 echo "== find_value load against 127.0.0.1:$port (server pid $server_pid)" >&2
-echo "### find_value load (dht-server with --rate-per-source 0 --rate-total 0 ${SERVER_ARGS:-})"
+echo "### find_value load (dht-server with ${no_limits[*]} ${SERVER_ARGS:-})"
 echo
 java -cp "$work/tools.jar" dev.dhtsignal.tools.bench.FindValueLoad "127.0.0.1:$port" \
   --server-pid "$server_pid" "${load_args[@]}"

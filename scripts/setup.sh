@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a Debian/Ubuntu machine, only what is missing:
-# a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it) and iproute2
-# (the multi-host test builds network namespaces). Safe to run again. Uses sudo when not root.
+# a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it), iproute2
+# (the multi-host and NAT tests build network namespaces), nftables and coturn (the NAT test's routers
+# and STUN/TURN server). Safe to run again. Uses sudo when not root.
 set -euo pipefail
 
 need=()
@@ -16,6 +17,9 @@ if ! command -v javac >/dev/null 2>&1; then
 fi
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# The NAT traversal test: routers doing NAT (nftables) and a STUN/TURN server (coturn), in namespaces.
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 if ! ldconfig -p 2>/dev/null | grep -q 'libpulse\.so\.0'; then
   need+=(libpulse0)
 fi

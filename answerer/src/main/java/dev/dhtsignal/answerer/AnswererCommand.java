@@ -11,6 +11,7 @@ import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
@@ -56,6 +57,16 @@ public final class AnswererCommand implements Callable<Integer> {
             + "SIGTERM: open sessions are closed, so their offerers are told at once.")
     boolean serve;
 
+    @Option(names = "--max-peers", paramLabel = "N", defaultValue = "16",
+            description = "With --serve: at most N sessions at once; offers beyond are skipped, not answered "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxPeers;
+
+    @Option(names = "--max-offers-per-minute", paramLabel = "N", defaultValue = "30",
+            description = "With --serve: answer at most N new offers in any minute; offers beyond are skipped, "
+                    + "not answered, and counted in one line a minute on standard error (default: ${DEFAULT-VALUE}).")
+    int maxOffersPerMinute;
+
     @Option(names = "--report-timing", hidden = true,
             description = "Print how long start-up and the signaling round took, for the benchmarks.")
     boolean reportTiming;
@@ -86,8 +97,15 @@ public final class AnswererCommand implements Callable<Integer> {
         if (serve && files.transferring()) {
             throw Cli.usage(this, "--serve does not send or receive files");
         }
+        OfferAdmission admission;
+        try {
+            admission = new OfferAdmission(maxPeers, maxOffersPerMinute, Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, "--max-peers and --max-offers-per-minute: " + e.getMessage());
+        }
         Transcript transcript = PeerOptions.transcriptOn(out);
         PeerOptions.warnIfPlain("answerer", options);
+        peer.warnIfWeak("answerer", session);
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
@@ -101,7 +119,7 @@ public final class AnswererCommand implements Callable<Integer> {
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
                 if (serve) {
-                    new Server(answerer, transcript).run();
+                    new Server(answerer, transcript, admission).run(System.in);
                     return 0;
                 }
                 transcript.line("Waiting for Offer SDP in DHT...");
@@ -109,6 +127,7 @@ public final class AnswererCommand implements Callable<Integer> {
                 try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
                     connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
                 }
+                System.err.println("answerer: " + PathReport.connected(connection.peer()));
                 if (reportTiming) {
                     System.err.println(timing.report());
                 }

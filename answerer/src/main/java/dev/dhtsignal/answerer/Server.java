@@ -4,11 +4,13 @@ import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.transfer.IncomingFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,6 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Lines typed on standard input go to every open session; the end of input ends our side of every open
  * and later session, each of which then closes once its offerer has finished too. Runs until the
  * process is stopped, which closes every open session at once.
+ *
+ * <p>Offers beyond the {@link OfferAdmission} limits are skipped: taken off the list of offers to
+ * answer, never answered, and reported on standard error once a minute at most.
  */
 final class Server {
     /** How long one wait for an offer lasts before the next begins; waiting itself never ends. */
@@ -31,6 +36,7 @@ final class Server {
 
     private final Answerer answerer;
     private final Transcript out;
+    private final OfferAdmission admission;
     private final Set<Conversation> open = ConcurrentHashMap.newKeySet();
     private volatile boolean inputEnded;
     private final AtomicInteger threads = new AtomicInteger();
@@ -40,14 +46,16 @@ final class Server {
         return t;
     });
 
-    Server(Answerer answerer, Transcript out) {
+    Server(Answerer answerer, Transcript out, OfferAdmission admission) {
         this.answerer = answerer;
         this.out = out;
+        this.admission = admission;
     }
 
-    void run() {
+    /** Answers offers until the thread is interrupted; lines read from {@code input} go to every session. */
+    void run(InputStream input) {
         StopSignal.onStop(() -> open.forEach(c -> c.connection().leave()));
-        startInputBroadcast();
+        startInputBroadcast(input);
         out.line("Waiting for Offer SDP in DHT...");
         while (!Thread.currentThread().isInterrupted()) {
             Answerer.PendingOffer offer;
@@ -56,7 +64,20 @@ final class Server {
             } catch (SignalingException e) {
                 continue;  // a quiet hour; keep waiting
             }
-            sessions.execute(() -> serve(offer));
+            OfferAdmission.Decision decision = admission.admit();
+            if (!decision.admitted()) {
+                if (decision.report() != null) {
+                    System.err.println("answerer: " + decision.report());
+                }
+                continue;
+            }
+            sessions.execute(() -> {
+                try {
+                    serve(offer);
+                } finally {
+                    admission.ended();
+                }
+            });
         }
     }
 
@@ -69,6 +90,7 @@ final class Server {
             System.err.println("answerer: [session " + offer.tag() + "] " + e.getMessage());
             return;
         }
+        System.err.println("answerer: [session " + offer.tag() + "] " + PathReport.connected(connection.peer()));
         Conversation conversation = Conversation.start(connection,
                 line -> session.line("Received message on '" + connection.channel().label() + "': " + line),
                 IncomingFiles.refusing(session::line));
@@ -78,11 +100,7 @@ final class Server {
                 conversation.endInput();
             }
             Conversation.End end = conversation.await();
-            session.line(switch (end) {
-                case FINISHED -> "Chat finished";
-                case PEER_LEFT -> "The offerer closed the chat";
-                case CONNECTION_LOST -> "Connection lost";
-            });
+            session.line(end == Conversation.End.CONNECTION_LOST ? "Connection lost" : "Channel closed");
         } finally {
             open.remove(conversation);
             if (!StopSignal.stopping()) {
@@ -91,10 +109,10 @@ final class Server {
         }
     }
 
-    /** Sends each line of standard input to every open session; the end of input ends our side of each. */
-    private void startInputBroadcast() {
+    /** Sends each line of {@code input} to every open session; the end of input ends our side of each. */
+    private void startInputBroadcast(InputStream input) {
         Thread reader = new Thread(() -> {
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
             try {
                 for (String line; (line = in.readLine()) != null; ) {
                     for (Conversation c : open) {

@@ -2,6 +2,7 @@ package dev.dhtsignal.cli;
 
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.rtc.IceServer;
+import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.signal.Rendezvous;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingOptions;
@@ -34,8 +35,14 @@ public final class PeerOptions {
     String label;
 
     @Option(names = "--ice-server", paramLabel = "URL[,username=U,credential=P]",
-            description = "STUN or TURN server, repeatable (default: none; host candidates only).")
+            description = "STUN or TURN server, repeatable (env ICE_SERVERS: specs separated by spaces; "
+                    + "default: none, host candidates only).")
     List<String> iceServers = new ArrayList<>();
+
+    @Option(names = "--ice-transport", paramLabel = "all|relay", defaultValue = "all",
+            description = "relay: use TURN relays only, so the other peer never learns our addresses "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String iceTransport;
 
     @Option(names = "--secret", paramLabel = "SECRET", defaultValue = "${env:DHT_SECRET}",
             description = "Seal the SDP with this shared secret (env DHT_SECRET, which keeps it out of 'ps').")
@@ -74,6 +81,17 @@ public final class PeerOptions {
         if (!options.rendezvous().sealed()) {
             System.err.println(program + ": warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is "
                     + "readable by anyone on the DHT. Use --session or --secret to seal it.");
+        }
+    }
+
+    /**
+     * One line on standard error when a typed session code or secret is easy to guess (see
+     * {@link dev.dhtsignal.signal.SecretStrength}); codes the offerer generates are not typed.
+     */
+    public void warnIfWeak(String program, String typedSessionCode) {
+        String warning = dev.dhtsignal.signal.SecretStrength.warning(typedSessionCode, secret);
+        if (warning != null) {
+            System.err.println(program + ": warning: " + warning);
         }
     }
 
@@ -118,13 +136,40 @@ public final class PeerOptions {
             throw new IllegalArgumentException("--dht: " + e.getMessage());
         }
         List<IceServer> ice = new ArrayList<>();
-        for (String spec : iceServers) {
-            ice.add(IceServer.parse(spec));
+        for (String spec : iceServerSpecs(iceServers, System.getenv("ICE_SERVERS"))) {
+            try {
+                ice.add(IceServer.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException((iceServers.isEmpty() ? "ICE_SERVERS: " : "--ice-server: ") + e.getMessage());
+            }
+        }
+        IceTransport transport;
+        try {
+            transport = IceTransport.parse(iceTransport);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--ice-transport: " + e.getMessage());
         }
         Rendezvous rendezvous = sealed(sessionCode)
                 ? Rendezvous.sealed(SharedSecret.of(sessionCode, secret), offerKey, answerKey, slots)
                 : Rendezvous.plain(offerKey, answerKey, slots);
-        return new SignalingOptions(address, rendezvous, label, greeting, ice, timeout, connectTimeout,
-                pollInterval, SignalingOptions.DEFAULT_DHT_TIMEOUT);
+        SignalingOptions options = new SignalingOptions(address, rendezvous, label, greeting, ice, timeout, connectTimeout,
+                pollInterval, SignalingOptions.DEFAULT_DHT_TIMEOUT, transport);
+        try {
+            options.rtcConfig();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--ice-transport " + transport + ": " + e.getMessage());
+        }
+        return options;
+    }
+
+    /**
+     * The ICE servers: those given with --ice-server, or else those in the environment variable ICE_SERVERS
+     * (specs separated by white space; a spec itself has none).
+     */
+    static List<String> iceServerSpecs(List<String> options, String environment) {
+        if (!options.isEmpty() || environment == null || environment.isBlank()) {
+            return options;
+        }
+        return List.of(environment.strip().split("\\s+"));
     }
 }

@@ -1,6 +1,8 @@
 package dev.dhtsignal.dht;
 
+import dev.dhtsignal.dht.net.PeerAddressPolicy;
 import dev.dhtsignal.dht.routing.Quarantine;
+import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.rpc.RpcClient;
 import dev.dhtsignal.dht.storage.StoredEntry;
@@ -10,8 +12,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,10 +53,25 @@ final class ContactManager {
     private final Clock clock;
     private final Executor background;
     private final Duration quietAfter;
+    private final PeerAddressPolicy addresses;
+    private final VerificationBudget verification;
     private final Set<InetSocketAddress> verifying = ConcurrentHashMap.newKeySet();
+    /**
+     * Where an address we asked last answered from, when that was elsewhere: a node bound to a wildcard
+     * address answers from its primary address, and that is where it is recorded. Bounded.
+     */
+    private final Map<InetSocketAddress, InetSocketAddress> answersFrom = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, InetSocketAddress> eldest) {
+                    return size() > MAX_REMEMBERED_ADDRESSES;
+                }
+            });
+    private static final int MAX_REMEMBERED_ADDRESSES = 1024;
 
     ContactManager(NodeId self, int k, RoutingTable routing, Quarantine quarantine, RpcClient rpc, ValueStore storage,
-                   Clock clock, Executor background, Duration quietAfter) {
+                   Clock clock, Executor background, Duration quietAfter, PeerAddressPolicy addresses,
+                   VerificationBudget verification) {
         this.self = self;
         this.k = k;
         this.routing = routing;
@@ -61,6 +81,30 @@ final class ContactManager {
         this.clock = clock;
         this.background = background;
         this.quietAfter = quietAfter;
+        this.addresses = addresses;
+        this.verification = verification;
+    }
+
+    /** Whether requests from this address come from a contact (one that has answered our RPCs there). */
+    boolean isVerified(InetSocketAddress source) {
+        return routing.hasContactAt(source);
+    }
+
+    /**
+     * Whether a peer may be contacted at this address: not one no peer can have, and not a loopback or
+     * private one unless this node is on such an address itself (see {@link PeerAddressPolicy}).
+     */
+    boolean usable(InetSocketAddress address) {
+        return addresses.usable(address);
+    }
+
+    /** The operator named these addresses to join: the node is on their scopes (e.g. a LAN's). */
+    void joiningThrough(List<InetSocketAddress> given) {
+        for (InetSocketAddress a : given) {
+            if (!a.isUnresolved()) {
+                addresses.allow(a.getAddress());
+            }
+        }
     }
 
     /** A request carrying {@code id} came from {@code source}: refresh a known contact, verify a new one. */
@@ -68,13 +112,23 @@ final class ContactManager {
         if (id.equals(self)) {
             return;
         }
+        addresses.observedSource(source.getAddress());
         Contact contact = new Contact(id, source);
         Instant now = clock.instant();
+        if (!addresses.usable(source)) {
+            return;
+        }
         if (routing.knows(contact)) {
             routing.seen(contact, now);
             return;
         }
-        if (quarantine.contains(source, now) || verifying.size() >= MAX_VERIFYING || !verifying.add(source)) {
+        if (quarantine.contains(source, now) || routing.hasContactAt(source) || verifying.size() >= MAX_VERIFYING) {
+            return;  // a contact with another id holds that address: it is not trusted until that one fails
+        }
+        if (!verification.tryVerify()) {
+            return;  // out of verification budget: unverified, as a spoofed sender must stay
+        }
+        if (!verifying.add(source)) {
             return;
         }
         rpc.ping(source).whenComplete((answeredId, error) -> {
@@ -89,8 +143,24 @@ final class ContactManager {
         });
     }
 
+    /** A reply to a request sent to {@code asked} came from {@code from} (see {@link RpcClient}). */
+    void answeredFrom(InetSocketAddress asked, InetSocketAddress from) {
+        addresses.observedSource(from.getAddress());
+        answersFrom.put(asked, from);
+    }
+
+    /** The contact as it answers: at the address its replies come from. */
+    private Contact whereItAnswers(Contact asked) {
+        InetSocketAddress from = answersFrom.get(asked.address());
+        return from == null ? asked : new Contact(asked.id(), from);
+    }
+
     /** A contact answered one of our RPCs. */
-    void answered(Contact contact) {
+    void answered(Contact asked) {
+        Contact contact = whereItAnswers(asked);
+        if (!addresses.usable(contact.address())) {
+            return;
+        }
         Instant now = clock.instant();
         quarantine.release(contact.address());
         RoutingTable.Outcome outcome = routing.seen(contact, now);
@@ -150,27 +220,27 @@ final class ContactManager {
      * Sends {@code newcomer} every value for which it is now among the k closest known nodes and we are
      * closer than any other contact (so only one node of the neighbourhood does it). The original digests
      * the key a second time here by mistake; we use the key itself.
+     *
+     * <p>One pass over the contacts per entry, with no sorting and no allocation: the pass stops as soon as
+     * a contact closer than us turns up, which for most keys is early, as we are the closest for only about
+     * one key in k that we hold.
      */
     private void welcome(Contact newcomer) {
         List<StoredEntry> entries = storage.entries(clock.instant());
         if (entries.isEmpty()) {
             return;
         }
-        List<Contact> others = routing.all();
-        others.removeIf(c -> c.id().equals(newcomer.id()));
+        List<Contact> all = routing.all();
+        NodeId[] others = new NodeId[all.size()];
+        int n = 0;
+        for (Contact c : all) {
+            if (!c.id().equals(newcomer.id())) {
+                others[n++] = c.id();
+            }
+        }
         List<StoredEntry> toPush = new ArrayList<>();
         for (StoredEntry e : entries) {
-            NodeId key = e.key();
-            if (others.isEmpty()) {
-                toPush.add(e);
-                continue;
-            }
-            others.sort((a, b) -> key.compareDistances(a.id(), b.id()));
-            Contact closest = others.get(0);
-            Contact kth = others.get(Math.min(k, others.size()) - 1);
-            boolean newcomerAmongClosest = key.closerTo(newcomer.id(), kth.id()) || others.size() < k;
-            boolean weAreClosest = key.closerTo(self, closest.id());
-            if (newcomerAmongClosest && weAreClosest) {
+            if (shouldHandOver(e.key(), newcomer.id(), others, n)) {
                 toPush.add(e);
             }
         }
@@ -178,6 +248,23 @@ final class ContactManager {
             log.debug("handing {} values to new contact {}", toPush.size(), newcomer);
             storeAll(newcomer, toPush);
         }
+    }
+
+    /**
+     * Whether we are closer to {@code key} than each of the first {@code n} {@code others}, and fewer than
+     * k of them are closer than {@code newcomer} (it is among the k closest).
+     */
+    private boolean shouldHandOver(NodeId key, NodeId newcomer, NodeId[] others, int n) {
+        int closerThanNewcomer = 0;
+        for (int i = 0; i < n; i++) {
+            if (key.closerTo(others[i], self)) {
+                return false;
+            }
+            if (key.closerTo(others[i], newcomer)) {
+                closerThanNewcomer++;
+            }
+        }
+        return closerThanNewcomer < k;
     }
 
     private void storeAll(Contact to, List<StoredEntry> entries) {

@@ -3,6 +3,7 @@ package dev.dhtsignal.dht;
 import dev.dhtsignal.dht.lookup.IterativeLookup;
 import dev.dhtsignal.dht.lookup.LookupReply;
 import dev.dhtsignal.dht.lookup.LookupResult;
+import dev.dhtsignal.dht.net.PeerAddressPolicy;
 import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
@@ -11,12 +12,16 @@ import dev.dhtsignal.dht.rpc.RequestServer;
 import dev.dhtsignal.dht.rpc.RpcClient;
 import dev.dhtsignal.dht.rpc.RttEstimator;
 import dev.dhtsignal.dht.rpc.TrafficCounters;
+import dev.dhtsignal.dht.rpc.UnverifiedBudget;
+import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.storage.SourcePrefix;
 import dev.dhtsignal.dht.storage.StoredEntry;
 import dev.dhtsignal.dht.storage.ValueStore;
 import dev.dhtsignal.dht.wire.Datagram;
 import dev.dhtsignal.dht.wire.DropReason;
 import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.RpcRequest;
 import dev.dhtsignal.dht.wire.RpcResponse;
 import dev.dhtsignal.dht.wire.WireCodec;
 import dev.dhtsignal.dht.wire.WireContact;
@@ -36,7 +41,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,6 +76,7 @@ public final class DhtNode implements AutoCloseable {
     private final ContactManager contacts;
     private final RequestServer server;
     private final RateLimiter rateLimiter;
+    private final UnverifiedBudget unverified;
     private final Random maintenanceRandom;
     private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
     /** The addresses last given to {@link #bootstrap}: where to rejoin if every contact is lost. */
@@ -87,17 +92,22 @@ public final class DhtNode implements AutoCloseable {
         this.storage = storage;
         this.transport = transport;
         String name = config.threadName() + "-" + transport.localAddress().getPort();
-        this.timer = executor(name + "-timer");
-        this.maintenance = executor(name + "-maint");
-        this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(daemonThreads(name + "-callback"));
+        this.timer = FatalErrors.scheduledExecutor(name + "-timer");
+        this.maintenance = FatalErrors.scheduledExecutor(name + "-maint");
+        this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(FatalErrors.threads(name + "-callback"));
         this.routing = new RoutingTable(id, config.k());
         this.quarantine = new Quarantine(config.quarantine(), 4096);
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
                 new SecureRandom(), counters, config.maxPendingRpcs());
+        RateLimits limits = config.limits();
+        this.unverified = new UnverifiedBudget(limits.unverifiedBytesPerSecond(), limits.unverifiedReserveBytes(),
+                System::nanoTime);
         this.contacts = new ContactManager(id, config.k(), routing, quarantine, rpc, storage, clock, maintenance,
-                config.contactQuietAfter());
+                config.contactQuietAfter(), PeerAddressPolicy.forBindAddress(config.bindAddress().getAddress()),
+                new VerificationBudget(limits.verifyPingsPerSecond(), unverified, System::nanoTime));
         this.server = new RequestServer(id, config.k(), routing, storage, clock, counters);
         rpc.onLateReply(contacts::lateReply);
+        rpc.onAnsweredElsewhere(contacts::answeredFrom);
         this.rateLimiter = new RateLimiter(config.limits());
         this.maintenanceRandom = new Random(config.random().nextLong());
         Instant now = clock.instant();
@@ -125,22 +135,6 @@ public final class DhtNode implements AutoCloseable {
         log.debug("node {} listening on {}{}", node.id.shortHex(), Endpoints.format(transport.localAddress()),
                 config.clientOnly() ? " (client only)" : "");
         return node;
-    }
-
-    private static ThreadFactory daemonThreads(String threadName) {
-        AtomicInteger count = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, threadName + (count.incrementAndGet() == 1 ? "" : "-" + count.get()));
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static ScheduledThreadPoolExecutor executor(String threadName) {
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, daemonThreads(threadName));
-        // Most RPC timeouts are cancelled by the reply; without this they would sit in the queue until due.
-        e.setRemoveOnCancelPolicy(true);
-        return e;
     }
 
     public NodeId id() {
@@ -181,14 +175,51 @@ public final class DhtNode implements AutoCloseable {
             counters.dropped(DropReason.RATE_LIMITED);
             return;
         }
-        RpcResponse reply = server.answer(request.request(), source);
-        transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+        answer(request, length, source);
         // Pings are answered and nothing more: the verification of a newcomer is itself a ping, so a ping
         // that led to verifying its sender could make two nodes ping each other back and forth for ever.
         // A newcomer is verified on its first other request (a joining node's lookup follows at once).
         NodeId sender = request.request().senderOrNull();
         if (sender != null && request.request().kind() != dev.dhtsignal.dht.wire.RpcKind.PING) {
             contacts.heardFrom(sender, source);
+        }
+    }
+
+    /**
+     * Answers a request. A source that is not a contact may have been spoofed, so what it is sent is kept
+     * within the {@link UnverifiedBudget}: no more bytes than unverified sources sent (plus a small
+     * allowance), so this node cannot be used to multiply an attacker's traffic towards a victim.
+     */
+    private void answer(Datagram.Request request, int length, InetSocketAddress source) {
+        if (request.request() instanceof RpcRequest.Store) {
+            // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does
+            // not. The reply, a boolean, is always smaller than the store that asked for it.
+            server.respond(request.request(), source).whenComplete((reply, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof Error fatal) {
+                        FatalErrors.report(Thread.currentThread(), fatal);  // a future caught it; the thread did not see it
+                    }
+                    log.error("answering a store from {} failed", source, error);
+                } else {
+                    transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+                }
+            });
+            return;
+        }
+        if (!unverified.isLimited() || contacts.isVerified(source)) {
+            RpcResponse reply = server.answer(request.request(), source);
+            transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+            return;
+        }
+        int available = unverified.earn(length);
+        RpcResponse reply = server.answerWithin(request.request(), source, request.messageId(), available);
+        byte[] out = reply == null ? null : WireCodec.encodeResponse(request.messageId(), reply);
+        if (out != null && unverified.trySpend(out.length)) {
+            transport.send(out, source);
+        } else {
+            counters.dropped(DropReason.UNVERIFIED_BUDGET);
         }
     }
 
@@ -201,6 +232,7 @@ public final class DhtNode implements AutoCloseable {
      */
     public CompletableFuture<BootstrapResult> bootstrap(List<InetSocketAddress> addresses) {
         joinedThrough = List.copyOf(addresses);
+        contacts.joiningThrough(joinedThrough);
         return publish(join(addresses));
     }
 
@@ -254,11 +286,16 @@ public final class DhtNode implements AutoCloseable {
     }
 
     private CompletableFuture<PutOutcome> storeOn(NodeId key, DhtValue value, List<Contact> closest) {
-        boolean local = false;
+        // Our own copy goes through storage's future like a remote store: this often runs on the receiver
+        // (a lookup's last reply completes it), which must never wait for a disk write.
+        CompletableFuture<Boolean> local = CompletableFuture.completedFuture(false);
         if (!config.clientOnly()) {
             boolean amongClosest = closest.size() < config.k()
                     || key.closerTo(id, closest.get(closest.size() - 1).id());
-            local = amongClosest && storage.put(key, value, clock.instant()) == ValueStore.PutResult.STORED;
+            if (amongClosest) {
+                local = storage.store(key, value, SourcePrefix.LOCAL, clock.instant())
+                        .thenApply(r -> r == ValueStore.PutResult.STORED);
+            }
         }
         List<CompletableFuture<Contact>> stores = new ArrayList<>();
         for (Contact c : closest) {
@@ -271,8 +308,10 @@ public final class DhtNode implements AutoCloseable {
                 return Boolean.TRUE.equals(stored) ? c : null;
             }));
         }
-        boolean storedLocally = local;
+        CompletableFuture<Boolean> ownCopy = local;
+        stores.add(ownCopy.thenApply(ignored -> null));
         return CompletableFuture.allOf(stores.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            boolean storedLocally = ownCopy.join();
             List<Contact> acked = new ArrayList<>();
             for (CompletableFuture<Contact> f : stores) {
                 Contact c = f.join();
@@ -412,19 +451,28 @@ public final class DhtNode implements AutoCloseable {
         if (response instanceof RpcResponse.Value v) {
             return new LookupReply.Found(v.value());
         }
+        if (response instanceof RpcResponse.UnusableValue) {
+            return new LookupReply.Closer(List.of());  // it answered; its value is of no use to anyone
+        }
         return new LookupReply.Closer(toContacts(((RpcResponse.Nodes) response).contacts()));
     }
 
-    /** Contacts from a reply that we can use: IP literals, valid ports, not us, not recently failed. */
+    /**
+     * Contacts from a reply that we can use: IP literals, valid ports, addresses a peer can have (see
+     * {@link PeerAddressPolicy}), not us, not recently failed. The others are counted, not contacted.
+     */
     private List<Contact> toContacts(List<WireContact> wire) {
         List<Contact> out = new ArrayList<>(wire.size());
         for (WireContact w : wire) {
             if (w.id().equals(id)) {
                 continue;
             }
-            Endpoints.fromWire(w.host(), w.port())
-                    .filter(a -> !contacts.isQuarantined(a))
-                    .ifPresent(a -> out.add(new Contact(w.id(), a)));
+            Optional<InetSocketAddress> address = Endpoints.fromWire(w.host(), w.port());
+            if (address.isEmpty() || !contacts.usable(address.get())) {
+                counters.dropped(DropReason.UNUSABLE_CONTACT);
+            } else if (!contacts.isQuarantined(address.get())) {
+                out.add(new Contact(w.id(), address.get()));
+            }
         }
         return out;
     }
@@ -495,6 +543,9 @@ public final class DhtNode implements AutoCloseable {
         }
     }
 
+    /** Whether a republish run is under way; the next is due a republish interval after it ends. */
+    private final AtomicBoolean republishing = new AtomicBoolean();
+
     /**
      * One round of upkeep at time {@code now}: expire values, forget old quarantine entries, question
      * quiet contacts, and when their time has come, republish and refresh buckets. Runs every
@@ -504,14 +555,24 @@ public final class DhtNode implements AutoCloseable {
         storage.expire(now);
         quarantine.expire(now);
         contacts.checkQuietContacts(now);
-        if (!config.clientOnly() && !now.isBefore(nextRepublish)) {
-            nextRepublish = now.plus(config.republishInterval());
-            republish(now);
+        if (!config.clientOnly() && !now.isBefore(nextRepublish) && republishing.compareAndSet(false, true)) {
+            // Runs never overlap: with many values a run can take longer than the interval, and a second
+            // run over the same values would only double the traffic. The next is due an interval after
+            // this one ends.
+            republish(now).whenComplete((count, error) -> {
+                nextRepublish = clock.instant().plus(config.republishInterval());
+                republishing.set(false);
+            });
         }
         if (!config.clientOnly() && !now.isBefore(nextRefresh)) {
             nextRefresh = now.plus(config.refreshInterval());
             refreshBuckets(now);
         }
+    }
+
+    /** Whether a republish run is under way (started by {@link #maintain}). */
+    public boolean isRepublishing() {
+        return republishing.get();
     }
 
     /** Removes expired values now; returns how many. */
@@ -562,7 +623,9 @@ public final class DhtNode implements AutoCloseable {
                     }
                     return null;
                 })
-                .thenCompose(ignored -> republishNext(it, done));
+                // Through the maintenance thread: when stores complete at once (no contacts), chaining the
+                // next entry directly would nest one stack frame per entry.
+                .thenComposeAsync(ignored -> republishNext(it, done), maintenance);
     }
 
     private void refreshBuckets(Instant now) {

@@ -36,7 +36,7 @@ public record IceServer(List<String> urls, String username, String password) {
             throw new IllegalArgumentException("ICE server " + urls
                     + ": username and credential must be given together");
         }
-        if (username == null && urls.stream().anyMatch(IceServer::isTurn)) {
+        if (username == null && urls.stream().anyMatch(IceServer::isTurnUrl)) {
             throw new IllegalArgumentException("TURN server " + urls + " needs a username and credential");
         }
     }
@@ -84,7 +84,7 @@ public record IceServer(List<String> urls, String username, String password) {
         if ((username == null) != (password == null)) {
             throw invalidSpec(spec, "username and credential must be given together");
         }
-        if (username == null && isTurn(url)) {
+        if (username == null && isTurnUrl(url)) {
             throw invalidSpec(spec, "a TURN server needs username=U,credential=P");
         }
         return new IceServer(List.of(url), username, password);
@@ -118,7 +118,12 @@ public record IceServer(List<String> urls, String username, String password) {
         return "the URL must start with stun:, stuns:, turn: or turns:";
     }
 
-    private static boolean isTurn(String url) {
+    /** Whether this server offers relays (a {@code turn:} or {@code turns:} URL). */
+    public boolean isTurn() {
+        return urls.stream().anyMatch(IceServer::isTurnUrl);
+    }
+
+    private static boolean isTurnUrl(String url) {
         return url.toLowerCase(Locale.ROOT).startsWith("turn");
     }
 

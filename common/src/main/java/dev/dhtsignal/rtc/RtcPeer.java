@@ -10,14 +10,22 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionIceErrorEvent;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +52,15 @@ public final class RtcPeer implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final Consumer<RtcPeer> onClose;
     private final RTCPeerConnection connection;
+    private final IceServerWatch serverWatch;
+    /** Types of our candidates, and of the other side's (from its description), to explain a failure. */
+    private final Set<String> localCandidateTypes = ConcurrentHashMap.newKeySet();
+    private final Set<String> remoteCandidateTypes = ConcurrentHashMap.newKeySet();
+    /** When the remote description was given to WebRTC (ICE checks can start) and when the connection came up; 0 until then. */
+    private volatile long remoteDescriptionNanos;
+    private volatile long connectedNanos;
+    /** Servers that had not answered when gathering was cut off at its limit, in words. */
+    private final List<String> silentServers = new CopyOnWriteArrayList<>();
 
     /**
      * Held around every call into the native peer connection, so none runs during or after
@@ -70,6 +87,7 @@ public final class RtcPeer implements AutoCloseable {
         this.config = config;
         this.dispatcher = dispatcher;
         this.onClose = onClose;
+        this.serverWatch = new IceServerWatch(config.iceServers());
         RTCPeerConnection created;
         try {
             created = factory.createPeerConnection(config.toNative(), new NativeObserver());
@@ -183,6 +201,45 @@ public final class RtcPeer implements AutoCloseable {
     }
 
     /**
+     * The candidate pair in use, from WebRTC's statistics: which kind of path (host, srflx, prflx,
+     * relay) carries the data. Fails if ICE has not selected a pair (not connected yet, or failed).
+     */
+    public CompletableFuture<IcePath> selectedPath() {
+        return stats().thenApply(report -> IceStats.selectedPath(report).orElseThrow(
+                () -> new RtcException(name + ": ICE has not selected a candidate pair")));
+    }
+
+    /**
+     * How long ICE and DTLS took: from applying the remote description (when connectivity checks can
+     * start) until the connection was up. Empty until connected.
+     */
+    public Optional<Duration> timeToConnect() {
+        long from = remoteDescriptionNanos;
+        long to = connectedNanos;
+        return from == 0 || to == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, to - from)));
+    }
+
+    /**
+     * What went wrong with the STUN/TURN servers so far, in words naming each server: errors they
+     * answered with (a wrong TURN password is a 401) and silence until the gathering limit. Each is
+     * also logged as a warning when it happens.
+     */
+    public List<String> iceServerProblems() {
+        List<String> all = new ArrayList<>(serverWatch.errors());
+        all.addAll(silentServers);
+        return all;
+    }
+
+    /**
+     * Why no path to the other peer works, for a person: the candidates and pairs tried, what the
+     * STUN/TURN servers said, and what would likely help (for example a TURN server).
+     */
+    public CompletableFuture<String> whyNotConnected() {
+        return stats().thenApply(report -> IceStats.whyNoPath(report, localCandidateTypes, remoteCandidateTypes,
+                serverWatch.errors(), serverWatch.haveTurn()));
+    }
+
+    /**
      * Closes the data channels and the peer connection, and fails whatever is still pending.
      * Idempotent; may be called from any thread, including from future continuations.
      */
@@ -249,6 +306,8 @@ public final class RtcPeer implements AutoCloseable {
     }
 
     private CompletableFuture<Void> setRemoteDescription(SessionDescription description) {
+        remoteCandidateTypes.addAll(IceStats.candidateTypes(description.sdp()));
+        remoteDescriptionNanos = System.nanoTime();
         return setDescription("setRemoteDescription(" + description.type() + ")",
                 observer -> connection.setRemoteDescription(description.toNative(), observer));
     }
@@ -292,9 +351,33 @@ public final class RtcPeer implements AutoCloseable {
         return dispatcher.async(result);
     }
 
+    private CompletableFuture<RTCStatsReport> stats() {
+        CompletableFuture<RTCStatsReport> result = new CompletableFuture<>();
+        return callNative("getStats", result, () -> connection.getStats(result::complete));
+    }
+
+    /**
+     * Completes when gathering is complete, or at the gathering limit with what was gathered so far: a
+     * STUN/TURN server that does not answer would otherwise hold the offer back for WebRTC's own
+     * retransmission timeout (about 40 s). The servers that stayed silent are named in a warning.
+     */
     private CompletableFuture<Void> awaitGathering() {
         return dispatcher.withTimeout(gatheringComplete, config.iceGatheringTimeout(),
-                "ICE candidate gathering to complete on " + name);
+                "ICE candidate gathering to complete on " + name).exceptionally(failure -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (!(cause instanceof TimeoutException)) {
+                        throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                    }
+                    List<String> silent = serverWatch.silent(config.iceGatheringTimeout());
+                    silentServers.addAll(silent);
+                    if (silent.isEmpty()) {
+                        log.warn("{}: ICE gathering did not finish within {} ms; going on with the candidates gathered so far",
+                                name, config.iceGatheringTimeout().toMillis());
+                    }
+                    silent.forEach(what -> log.warn("{}: {}", name, what));
+                    return null;
+                });
     }
 
     /** The local description as it is now, i.e. with the candidates gathered so far. */
@@ -324,6 +407,24 @@ public final class RtcPeer implements AutoCloseable {
         @Override
         public void onIceCandidate(RTCIceCandidate candidate) {
             // Candidates reach the other side inside the complete SDP, not one by one.
+            serverWatch.candidate(candidate.serverUrl);
+            String type = IceStats.candidateType(candidate.sdp);
+            if (type != null) {
+                localCandidateTypes.add(type);
+            }
+            log.debug("{}: candidate {}{}", name, candidate.sdp,
+                    candidate.serverUrl == null || candidate.serverUrl.isEmpty() ? "" : " from " + candidate.serverUrl);
+        }
+
+        @Override
+        public void onIceCandidateError(RTCPeerConnectionIceErrorEvent event) {
+            String what = serverWatch.error(event.getUrl(), event.getErrorCode(), event.getErrorText());
+            // A wrong TURN password is worth a warning at once: without the relay the connection may fail later.
+            if (what != null) {
+                log.warn("{}: {}", name, what);
+            } else {
+                log.debug("{}: {} error {} {}", name, event.getUrl(), event.getErrorCode(), event.getErrorText());
+            }
         }
 
         @Override
@@ -338,7 +439,10 @@ public final class RtcPeer implements AutoCloseable {
         public void onConnectionChange(RTCPeerConnectionState state) {
             log.debug("{}: connection {}", name, state);
             switch (state) {
-                case CONNECTED -> connected.complete(null);
+                case CONNECTED -> {
+                    connectedNanos = System.nanoTime();
+                    connected.complete(null);
+                }
                 case DISCONNECTED -> {
                     // Before connecting this is transient; afterwards the caller wants to know.
                     if (connected.isDone() && !connected.isCompletedExceptionally()) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -85,7 +84,7 @@ public final class Answerer {
         ValueWaiter.Watch watch = new ValueWaiter.Watch("offer", rendezvous.describeOffers(), rendezvous.offerKeys(),
                 rendezvous::describeOffer);
         ValueWaiter.Found<SignalFormat.ReceivedOffer> found = Waits.await(
-                waiter.await(watch, (slot, value) -> readLiveOffer(slot, value), limit),
+                waiter.await(watch, (slot, value, all) -> readLiveOffer(slot, value), limit),
                 limit.plus(options.dhtTimeout().multipliedBy(5)), "an offer");
         taken.add(identity(found.message().message(), found.raw()));
         return new PendingOffer(found.index(), found.message());
@@ -96,12 +95,12 @@ public final class Answerer {
         if (reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a) {
             SignalMessage offer = a.message().message();
             if (taken.contains(identity(offer, value))) {
-                return Reading.empty();  // ours already; its offerer clears it once it has our answer
+                // Usually an offer we answered, until its offerer clears it; else someone stored it again.
+                return Reading.skipped("it was answered already (offer " + OfferIds.shortForm(offer.offerId()) + ")");
             }
-            Instant now = clock.instant();
-            if (offer.isExpired(now)) {
-                return Reading.refused("it expired " + Duration.between(offer.expires(), now).toSeconds()
-                        + " s ago (left behind by an earlier run)");
+            String notLive = offer.notLiveBecause(clock.instant());
+            if (notLive != null) {
+                return Reading.refused(notLive + " (left behind by an earlier run, or replayed)");
             }
         }
         return reading;
@@ -132,7 +131,7 @@ public final class Answerer {
                     "storing the answer under " + rendezvous.describeAnswer(pending.slot()) + " on " + options.dhtDescription());
             unread.add(answerKey);
             out.line("Answer SDP stored in DHT.");
-            Waits.await(peer.connected(), options.connectTimeout(),
+            PathReport.awaitConnecting(peer, peer.connected(), options.connectTimeout(),
                     "the WebRTC connection to the offerer of " + pending.tag() + " (ICE and DTLS)");
             unread.remove(answerKey);  // connected: the offerer has read it, and clears it
             out.line("WebRTC connection established.");

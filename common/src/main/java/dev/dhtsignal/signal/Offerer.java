@@ -15,10 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,9 +84,8 @@ public final class Offerer {
         try {
             RtcDataChannel channel = peer.createDataChannel(options.label());
             Inbox inbox = Inbox.of(channel);
-            // Gathering candidates and deriving the offer's keys take a moment; the DHT work below overlaps them.
+            // Gathering candidates takes a moment; the DHT work below overlaps it.
             CompletableFuture<SessionDescription> offerSdp = peer.createOffer();
-            format.prepareOffer();
             long deadline = System.nanoTime() + options.timeout().toNanos();
             Set<Integer> lost = new HashSet<>();
             SignalMessage answer = null;
@@ -94,10 +93,10 @@ public final class Offerer {
             while (answer == null) {
                 slot = freeSlot(lost);
                 NodeId offerKey = rendezvous.offerKey(slot);
-                DhtValue before = clearStaleAnswer(slot);
+                Set<DhtValue> before = clearStaleAnswers(slot);
                 Instant now = clock.instant();
                 SignalMessage offer = new SignalMessage(
-                        Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout(), "our offer (ICE candidate gathering)"),
+                        Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
                 SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
                 Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
@@ -127,7 +126,7 @@ public final class Offerer {
             clear(ourOfferKey);
             clear(rendezvous.answerKey(slot));
 
-            Waits.await(channel.opened(), options.connectTimeout(),
+            PathReport.awaitConnecting(peer, channel.opened(), options.connectTimeout(),
                     "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
             out.line("Data channel '" + options.label() + "' is open");
             channel.send(options.greeting());
@@ -147,22 +146,107 @@ public final class Offerer {
      * Polls the slot's answer key for the answer to our offer, and our own offer key to notice when
      * another offerer's offer has replaced ours (then the answerer never sees ours).
      */
-    private SlotOutcome awaitAnswer(int slot, SignalFormat.PublishedOffer published, DhtValue before, long deadline) {
+    private SlotOutcome awaitAnswer(int slot, SignalFormat.PublishedOffer published, Set<DhtValue> before, long deadline) {
         NodeId answerKey = rendezvous.answerKey(slot);
         NodeId offerKey = rendezvous.offerKey(slot);
         ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", rendezvous.describeAnswer(slot),
                 List.of(answerKey, offerKey), i -> i == 0 ? rendezvous.describeAnswer(slot) : rendezvous.describeOffer(slot));
+        AtomicBoolean restoring = new AtomicBoolean();
         Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-        ValueWaiter.Found<SlotOutcome> found = Waits.await(waiter.await(watch, (i, value) -> {
+        ValueWaiter.Found<SlotOutcome> found = Waits.await(waiter.await(watch, (i, value, all) -> {
             if (i == 1) {
-                return value.equals(published.value()) ? Reading.empty() : Reading.accepted(new SlotOutcome.Displaced());
+                return readOurSlot(offerKey, published, value, all, restoring);
             }
-            if (value.equals(before)) {
+            if (before.contains(value)) {
                 return Reading.refused("it was there before our offer (a stale answer)");
             }
-            return format.readAnswer(value, answerKey, published).map(SlotOutcome.Answered::new);
+            Reading<SignalMessage> answer = format.readAnswer(value, answerKey, published);
+            if (answer instanceof Reading.Accepted<SignalMessage> a) {
+                String stale = staleAnswer(a.message(), published.message());
+                if (stale != null) {
+                    return Reading.refused(stale);
+                }
+            }
+            return answer.map(SlotOutcome.Answered::new);
         }, left), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
         return found.message();
+    }
+
+    /**
+     * An answer that names our offer but cannot be fresh: created long before our offer, or in the future.
+     * Sealed answers to our offer can only be made after it (they need its id and salt); this catches
+     * clocks that are far off, and forgeries in plain mode.
+     */
+    private String staleAnswer(SignalMessage answer, SignalMessage ours) {
+        if (answer.created() == null) {
+            return null;  // an original answerer's: its freshness is judged by the value it replaced
+        }
+        if (answer.created().isBefore(ours.created().minus(SignalMessage.CLOCK_SKEW))) {
+            return "it was created " + Duration.between(answer.created(), ours.created()).toSeconds()
+                    + " s before our offer (a replay, or the peers' clocks differ by more than "
+                    + SignalMessage.CLOCK_SKEW.toMinutes() + " min)";
+        }
+        return answer.notLiveBecause(clock.instant());
+    }
+
+    /**
+     * Reads one value found under our own offer key. We leave the slot only for a live offer of another
+     * offerer (sealed: one that opens; plain: also an original peer's offer, without expiry, that replaced
+     * ours everywhere), never for junk, {@code ""}, a stale offer or a lagging replica:
+     * anyone who can reach the DHT can store those, and moving for them would let four stores push an
+     * offerer out of every slot. When such a value has replaced ours everywhere we looked, ours is stored
+     * again, so the answerer can still find it.
+     *
+     * <p>When ours and another live offer are both there (the two stores raced and different nodes kept
+     * different ones), the offer with the smaller id keeps the slot and the other offerer moves: both
+     * decide alike without talking to each other.
+     */
+    private Reading<SlotOutcome> readOurSlot(NodeId offerKey, SignalFormat.PublishedOffer published, DhtValue value,
+                                             List<DhtValue> all, AtomicBoolean restoring) {
+        boolean oursThere = all.contains(published.value());
+        if (value.equals(published.value())) {
+            return Reading.empty();
+        }
+        String ourId = published.message().offerId();
+        Reading<SignalFormat.ReceivedOffer> reading = format.readOffer(value, offerKey);
+        String notDisplacing = null;
+        if (reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a) {
+            SignalMessage other = a.message().message();
+            if (ourId.equals(other.offerId())) {
+                notDisplacing = null;  // our own offer, written again
+            } else if (other.offerId() == null || other.expires() == null) {
+                // An original peer's offer (plain mode only: sealed offers always carry both). Whether it is
+                // live cannot be told; one that replaced ours everywhere was most likely just stored by a
+                // waiting original offerer, so we make way rather than overwrite it.
+                if (!oursThere) {
+                    return Reading.accepted(new SlotOutcome.Displaced());
+                }
+                notDisplacing = "it is an offer without an id or expiry (an original peer's) beside ours; keeping our slot";
+            } else if (other.notLiveBecause(clock.instant()) != null) {
+                notDisplacing = "it is another offer, but " + other.notLiveBecause(clock.instant()) + "; keeping our slot";
+            } else if (!oursThere || other.offerId().compareTo(ourId) < 0) {
+                return Reading.accepted(new SlotOutcome.Displaced());
+            } else {
+                notDisplacing = "another offerer's live offer is there beside ours; ours keeps the slot (smaller offer id)";
+            }
+        }
+        // Values are read in order and a displacing one ends the wait, so at the last value we know that none
+        // of them was a live offer of another offerer: only then is storing ours again no harm to anyone.
+        if (!oursThere && value.equals(all.get(all.size() - 1))) {
+            restore(offerKey, published, restoring);
+        }
+        if (reading instanceof Reading.Refused<SignalFormat.ReceivedOffer> r) {
+            return new Reading.Refused<>(r.reason() + "; keeping our slot", r.unopened(), false);
+        }
+        return notDisplacing == null ? Reading.empty() : Reading.refused(notDisplacing);
+    }
+
+    /** Stores our offer again where something else replaced it; one store at a time. */
+    private void restore(NodeId offerKey, SignalFormat.PublishedOffer published, AtomicBoolean restoring) {
+        if (restoring.compareAndSet(false, true)) {
+            log.info("something replaced our offer under {}; storing it again", offerKey.shortHex());
+            dht.putDigest(offerKey, published.value()).whenComplete((r, e) -> restoring.set(false));
+        }
     }
 
     /**
@@ -172,25 +256,26 @@ public final class Offerer {
      * take a random one, so that offerers starting together rarely pick the same.
      */
     private int freeSlot(Set<Integer> lost) {
-        List<CompletableFuture<Optional<DhtValue>>> reads = new ArrayList<>();
+        List<CompletableFuture<List<DhtValue>>> reads = new ArrayList<>();
         for (int i = 0; i < rendezvous.slots(); i++) {
-            reads.add(dht.getDigest(rendezvous.offerKey(i)));
+            reads.add(dht.getAllDigest(rendezvous.offerKey(i)));
         }
         Instant now = clock.instant();
         List<Integer> free = new ArrayList<>();
         for (int i = 0; i < reads.size(); i++) {
-            Optional<DhtValue> value = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
+            List<DhtValue> values = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
                     "reading " + rendezvous.describeOffer(i) + " on " + options.dhtDescription());
             if (lost.contains(i)) {
                 continue;
             }
-            Reading<SignalFormat.ReceivedOffer> reading = value.isEmpty() ? Reading.empty()
-                    : format.readOffer(value.get(), rendezvous.offerKey(i));
-            if (!(reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a)
-                    || a.message().message().expires() == null || a.message().message().isExpired(now)) {
-                free.add(i);
-            } else {
+            int slot = i;
+            boolean live = values.stream().anyMatch(v -> format.readOffer(v, rendezvous.offerKey(slot))
+                    instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a
+                    && a.message().message().expires() != null && a.message().message().notLiveBecause(now) == null);
+            if (live) {
                 log.info("{} holds a live offer of another offerer", rendezvous.describeOffer(i));
+            } else {
+                free.add(i);
             }
         }
         if (!free.isEmpty()) {
@@ -201,17 +286,22 @@ public final class Offerer {
                 + "; try again later, or use a --session of your own");
     }
 
-    /** Clears an answer left under the slot's answer key, and returns it so it is never taken as ours. */
-    private DhtValue clearStaleAnswer(int slot) {
+    /** Clears answers left under the slot's answer key, and returns them so they are never taken as ours. */
+    private Set<DhtValue> clearStaleAnswers(int slot) {
         NodeId answerKey = rendezvous.answerKey(slot);
-        Optional<DhtValue> left = Waits.await(dht.getDigest(answerKey), options.dhtTimeout().multipliedBy(5),
+        List<DhtValue> left = Waits.await(dht.getAllDigest(answerKey), options.dhtTimeout().multipliedBy(5),
                 "reading " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
-        if (left.isEmpty() || SignalFormat.isCleared(left.get())) {
-            return null;
+        Set<DhtValue> stale = new HashSet<>();
+        for (DhtValue v : left) {
+            if (!SignalFormat.isCleared(v)) {
+                stale.add(v);
+            }
         }
-        log.info("clearing a stale answer left under {}", rendezvous.describeAnswer(slot));
-        clear(answerKey);
-        return left.get();
+        if (!stale.isEmpty()) {
+            log.info("clearing a stale answer left under {}", rendezvous.describeAnswer(slot));
+            clear(answerKey);
+        }
+        return stale;
     }
 
     /** Clears a key in the background; a failure only means the next run sees (and ignores) a stale value. */

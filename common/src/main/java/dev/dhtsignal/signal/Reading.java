@@ -20,8 +20,10 @@ public sealed interface Reading<T> {
      *
      * @param unopened it was a sealed value that did not authenticate: a forgery, a tampered value, or a
      *                 peer with another secret
+     * @param quiet an expected sight (an offer we answered, still there until its offerer clears it), logged
+     *              at debug level rather than as a warning
      */
-    record Refused<T>(String reason, boolean unopened) implements Reading<T> {
+    record Refused<T>(String reason, boolean unopened, boolean quiet) implements Reading<T> {
     }
 
     /** The same reading with an accepted message transformed. */
@@ -30,7 +32,7 @@ public sealed interface Reading<T> {
             return new Accepted<>(f.apply(a.message()));
         }
         if (this instanceof Refused<T> r) {
-            return new Refused<>(r.reason(), r.unopened());
+            return new Refused<>(r.reason(), r.unopened(), r.quiet());
         }
         return new Empty<>();
     }
@@ -44,10 +46,14 @@ public sealed interface Reading<T> {
     }
 
     static <T> Reading<T> refused(String reason) {
-        return new Refused<>(reason, false);
+        return new Refused<>(reason, false, false);
     }
 
     static <T> Reading<T> unopened(String reason) {
-        return new Refused<>(reason, true);
+        return new Refused<>(reason, true, false);
+    }
+
+    static <T> Reading<T> skipped(String reason) {
+        return new Refused<>(reason, false, true);
     }
 }

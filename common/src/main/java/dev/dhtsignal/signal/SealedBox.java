@@ -16,7 +16,7 @@ import javax.crypto.spec.GCMParameterSpec;
  *
  * <pre>
  *  offset  size  field
- *  0       4     magic "WDS1"
+ *  0       4     magic "WDS2" (version 2: keys derived with HKDF, see SharedSecret)
  *  4       1     kind: 'O' (0x4f) offer, 'A' (0x41) answer
  *  5       16    salt of the exchange's seal keys (an answer repeats its offer's)
  *  21      12    nonce, random per value
@@ -29,7 +29,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * belongs to) is inside the ciphertext and checked by the caller.
  */
 public final class SealedBox {
-    static final byte[] MAGIC = "WDS1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAGIC = "WDS2".getBytes(StandardCharsets.US_ASCII);
     public static final int SALT_LENGTH = 16;
     static final int NONCE_LENGTH = 12;
     static final int HEADER_LENGTH = MAGIC.length + 1 + SALT_LENGTH + NONCE_LENGTH;
@@ -119,13 +119,20 @@ public final class SealedBox {
     }
 
     private static void checkHeader(byte[] box, Kind expected) throws SealException {
+        if (box.length >= MAGIC.length && Arrays.equals(box, 0, MAGIC.length - 1, MAGIC, 0, MAGIC.length - 1)
+                && box[MAGIC.length - 1] != MAGIC[MAGIC.length - 1]) {
+            throw new SealException("is sealed in another format version ("
+                    + new String(box, 0, MAGIC.length, StandardCharsets.ISO_8859_1) + "; this program reads "
+                    + new String(MAGIC, StandardCharsets.US_ASCII) + "): the peers' versions differ");
+        }
         if (box.length < HEADER_LENGTH + TAG_BITS / 8
                 || !Arrays.equals(box, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            throw new SealException("not a sealed value");
+            throw new SealException("is not a sealed value");
         }
         if (box[MAGIC.length] != expected.code) {
-            throw new SealException("sealed " + (box[MAGIC.length] == Kind.OFFER.code ? "offer" : "value")
-                    + " where " + expected.name().toLowerCase(java.util.Locale.ROOT) + " belongs");
+            String found = box[MAGIC.length] == Kind.OFFER.code ? "an offer" : box[MAGIC.length] == Kind.ANSWER.code
+                    ? "an answer" : "an unknown kind of value";
+            throw new SealException("is " + found + " where " + (expected == Kind.OFFER ? "an offer" : "an answer") + " belongs");
         }
     }
 

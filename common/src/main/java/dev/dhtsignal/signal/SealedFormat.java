@@ -11,35 +11,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SealedFormat implements SignalFormat {
     private final SharedSecret secret;
-    /** Keys for the next offer, derived in the background (see {@link #prepareOffer}); null when none. */
-    private java.util.concurrent.CompletableFuture<SharedSecret.SealKeys> nextOfferKeys;
 
     public SealedFormat(SharedSecret secret) {
         this.secret = secret;
-    }
-
-    /** Derives the next offer's keys (a PBKDF2 run) on a thread of its own, while ICE gathering goes on. */
-    @Override
-    public synchronized void prepareOffer() {
-        if (nextOfferKeys == null) {
-            java.util.concurrent.CompletableFuture<SharedSecret.SealKeys> keys = new java.util.concurrent.CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    keys.complete(secret.sealKeys(SealedBox.newSalt()));
-                } catch (RuntimeException e) {
-                    keys.completeExceptionally(e);
-                }
-            }, "seal-keys");
-            t.setDaemon(true);
-            t.start();
-            nextOfferKeys = keys;
-        }
-    }
-
-    private synchronized SharedSecret.SealKeys takeOfferKeys() {
-        java.util.concurrent.CompletableFuture<SharedSecret.SealKeys> prepared = nextOfferKeys;
-        nextOfferKeys = null;
-        return prepared != null ? prepared.join() : secret.sealKeys(SealedBox.newSalt());
     }
 
     @Override
@@ -50,7 +24,7 @@ public final class SealedFormat implements SignalFormat {
     @Override
     public PublishedOffer encodeOffer(SignalMessage offer, NodeId key) {
         requireFreshnessFields(offer);
-        SharedSecret.SealKeys keys = takeOfferKeys();
+        SharedSecret.SealKeys keys = secret.sealKeys(SealedBox.newSalt());
         byte[] box = SealedBox.seal(SealedBox.Kind.OFFER, keys, key, offer.toJson().getBytes(StandardCharsets.UTF_8));
         return new PublishedOffer(offer, DhtValue.bytes(box), keys);
     }

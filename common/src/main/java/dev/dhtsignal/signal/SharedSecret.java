@@ -4,7 +4,7 @@ import dev.dhtsignal.dht.NodeId;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.SecretKeyFactory;
@@ -16,36 +16,33 @@ import javax.crypto.spec.SecretKeySpec;
  * all with the JDK's own primitives:
  *
  * <pre>
- *  locator root = PBKDF2-HMAC-SHA256(secret, "webrtc-dht-signaling/v1/locator", 600 000 iterations, 256 bits)
- *  DHT key      = first 20 bytes of HMAC-SHA256(locator root, label)          e.g. label "webrtc-offer#0"
- *  seal root    = PBKDF2-HMAC-SHA256(secret, per-session salt, 600 000 iterations, 256 bits)
- *  offer key    = HMAC-SHA256(seal root, "offer")     AES-256-GCM key for the offer
- *  answer key   = HMAC-SHA256(seal root, "answer")    AES-256-GCM key for the answer
+ *  root          = PBKDF2-HMAC-SHA256(secret, "webrtc-dht-signaling/v2/root", 600 000 iterations, 256 bits)
+ *  locator key   = HKDF-SHA256(salt none, root, info "webrtc-dht-signaling/v2/locator", 32 bytes)
+ *  DHT key       = first 20 bytes of HMAC-SHA256(locator key, label)          e.g. label "webrtc-offer#0"
+ *  offer key     = HKDF-SHA256(salt of the exchange, root, info "webrtc-dht-signaling/v2/offer", 32 bytes)
+ *  answer key    = HKDF-SHA256(salt of the exchange, root, info "webrtc-dht-signaling/v2/answer", 32 bytes)
  * </pre>
  *
- * The locator must be computable by both sides from the secret alone, so its salt is fixed; it is slow
- * to compute so that guessing a weak secret from the DHT key costs 600 000 hashes per guess. The seal
- * root uses a fresh random salt for every offer, so nothing computed for one exchange helps with another.
- * The iteration count is OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
+ * Both sides must find the DHT keys from the secret alone, so the root's salt is fixed. The root is slow
+ * to compute (PBKDF2, once per secret and side) so that guessing a weak secret from a DHT key costs
+ * 600 000 hashes per guess; the iteration count is OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
+ * Everything after it is HKDF (RFC 5869): the keys of one exchange come from the root and the salt the
+ * offerer picked, in microseconds, so a value naming a fresh salt (a forgery) costs its reader nothing
+ * worth attacking, and keys of one exchange say nothing about another's.
  */
 public final class SharedSecret {
     static final int PBKDF2_ITERATIONS = 600_000;
-    private static final byte[] LOCATOR_SALT = "webrtc-dht-signaling/v1/locator".getBytes(StandardCharsets.UTF_8);
+    private static final String VERSION = "webrtc-dht-signaling/v2/";
+    private static final byte[] ROOT_SALT = bytes(VERSION + "root");
+    private static final byte[] LOCATOR_INFO = bytes(VERSION + "locator");
+    private static final byte[] OFFER_INFO = bytes(VERSION + "offer");
+    private static final byte[] ANSWER_INFO = bytes(VERSION + "answer");
+    private static final int AES_KEY_LENGTH = 32;
 
     private final char[] secret;
-    private volatile byte[] locatorRoot;
-    /**
-     * Keys of recent exchanges by salt. Bounded: every forged offer may name a new salt, and memory must
-     * not grow with forgeries.
-     */
-    private final Map<String, SealKeys> sealKeysBySalt = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, SealKeys> eldest) {
-                    return size() > SEAL_KEYS_KEPT;
-                }
-            });
-    private static final int SEAL_KEYS_KEPT = 64;
+    private volatile byte[] root;
+    private volatile byte[] locatorKey;
+    private final AtomicInteger pbkdf2Runs = new AtomicInteger();
 
     /** The AES keys of one offer/answer exchange, and the salt they were derived with. */
     public record SealKeys(byte[] salt, SecretKey offerKey, SecretKey answerKey) {
@@ -83,45 +80,52 @@ public final class SharedSecret {
 
     /** The 20-byte DHT key for {@code label}; the label and the secret never appear on the wire. */
     public NodeId dhtKey(String label) {
-        byte[] mac = hmac(locatorRoot(), label);
+        byte[] mac = hmac(locatorKey(), label);
         return NodeId.of(Arrays.copyOf(mac, NodeId.LENGTH));
     }
 
-    /** Derives the locator root now (it is slow), so it is ready by the time keys are needed. */
+    /** Derives the root now (it is slow), so it is ready by the time keys are needed. */
     public SharedSecret prepare() {
-        locatorRoot();
+        root();
         return this;
     }
 
-    private byte[] locatorRoot() {
-        byte[] root = locatorRoot;
-        if (root == null) {
+    private byte[] root() {
+        byte[] r = root;
+        if (r == null) {
             synchronized (this) {
-                if (locatorRoot == null) {
-                    locatorRoot = pbkdf2(LOCATOR_SALT);
+                if (root == null) {
+                    root = pbkdf2(ROOT_SALT);
                 }
-                root = locatorRoot;
+                r = root;
             }
         }
-        return root;
+        return r;
     }
 
-    /** The keys for an exchange with this salt (derived once per salt, then cached). */
-    public SealKeys sealKeys(byte[] salt) {
-        String hex = java.util.HexFormat.of().formatHex(salt);
-        SealKeys known = sealKeysBySalt.get(hex);
-        if (known != null) {
-            return known;
+    private byte[] locatorKey() {
+        byte[] k = locatorKey;
+        if (k == null) {
+            k = Hkdf.derive(null, root(), LOCATOR_INFO, Hkdf.HASH_LENGTH);
+            locatorKey = k;
         }
-        // Derived outside the map's lock: PBKDF2 takes a while and other salts should not wait for it.
-        byte[] root = pbkdf2(salt);
-        SealKeys keys = new SealKeys(salt, new SecretKeySpec(hmac(root, "offer"), "AES"),
-                new SecretKeySpec(hmac(root, "answer"), "AES"));
-        sealKeysBySalt.put(hex, keys);
-        return keys;
+        return k;
+    }
+
+    /** The keys for an exchange with this salt: two HKDF runs from the root, no PBKDF2. */
+    public SealKeys sealKeys(byte[] salt) {
+        byte[] prk = Hkdf.extract(salt, root());
+        return new SealKeys(salt, new SecretKeySpec(Hkdf.expand(prk, OFFER_INFO, AES_KEY_LENGTH), "AES"),
+                new SecretKeySpec(Hkdf.expand(prk, ANSWER_INFO, AES_KEY_LENGTH), "AES"));
+    }
+
+    /** How many PBKDF2 runs this secret has cost so far: one, however many values were read. */
+    int pbkdf2Runs() {
+        return pbkdf2Runs.get();
     }
 
     private byte[] pbkdf2(byte[] salt) {
+        pbkdf2Runs.incrementAndGet();
         try {
             SecretKeyFactory f = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
             return f.generateSecret(new PBEKeySpec(secret, salt, PBKDF2_ITERATIONS, 256)).getEncoded();
@@ -134,10 +138,14 @@ public final class SharedSecret {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(label.getBytes(StandardCharsets.UTF_8));
+            return mac.doFinal(bytes(label));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK provides HmacSHA256", e);
         }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -22,10 +22,6 @@ public interface SignalFormat {
 
     boolean sealed();
 
-    /** Starts any slow preparation the next {@link #encodeOffer} needs, in the background. */
-    default void prepareOffer() {
-    }
-
     PublishedOffer encodeOffer(SignalMessage offer, NodeId key);
 
     DhtValue encodeAnswer(SignalMessage answer, NodeId key, ReceivedOffer offer);

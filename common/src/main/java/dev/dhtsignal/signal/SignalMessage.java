@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dhtsignal.rtc.SessionDescription;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -24,6 +25,11 @@ import java.util.Objects;
  */
 public record SignalMessage(SessionDescription description, String offerId, Instant created, Instant expires) {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How far apart two peers' clocks may be. A message created further than this in our future is
+     * refused: its sender's clock is wrong (then its expiry means nothing to us) or it is forged.
+     */
+    public static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
 
     public SignalMessage {
         Objects.requireNonNull(description, "description");
@@ -44,6 +50,22 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
     /** Whether an offer's offerer has stopped waiting by {@code now}; offers without an expiry never are. */
     public boolean isExpired(Instant now) {
         return expires != null && !now.isBefore(expires);
+    }
+
+    /**
+     * Why this message cannot be live at {@code now}, or null when nothing says so: it expired, or it claims
+     * to be created more than {@link #CLOCK_SKEW} ahead of our clock. Messages of the original peers carry
+     * no times, so nothing is ever said against them.
+     */
+    public String notLiveBecause(Instant now) {
+        if (created != null && created.isAfter(now.plus(CLOCK_SKEW))) {
+            return "it claims to be created " + Duration.between(now, created).toSeconds()
+                    + " s from now (the peers' clocks differ by more than " + CLOCK_SKEW.toMinutes() + " min, or it is forged)";
+        }
+        if (isExpired(now)) {
+            return "it expired " + Duration.between(expires, now).toSeconds() + " s ago";
+        }
+        return null;
     }
 
     public String toJson() {

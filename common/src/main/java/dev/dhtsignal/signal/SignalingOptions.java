@@ -1,6 +1,7 @@
 package dev.dhtsignal.signal;
 
 import dev.dhtsignal.rtc.IceServer;
+import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.rtc.RtcConfig;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -19,10 +20,11 @@ import java.util.Objects;
  * @param connectTimeout how long the connection and the greeting exchange may take once both descriptions are set
  * @param pollInterval the longest pause between two polls of the DHT
  * @param dhtTimeout the longest wait for any one DHT reply
+ * @param iceTransport which ICE candidates may be used: all, or TURN relays only
  */
 public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, String label, String greeting,
                                List<IceServer> iceServers, Duration timeout, Duration connectTimeout,
-                               Duration pollInterval, Duration dhtTimeout) {
+                               Duration pollInterval, Duration dhtTimeout, IceTransport iceTransport) {
     /** Defaults, the same as the programs' option defaults (see PeerOptions). */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
@@ -36,6 +38,7 @@ public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, Str
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(greeting, "greeting");
         iceServers = List.copyOf(iceServers);
+        Objects.requireNonNull(iceTransport, "iceTransport");
         requirePositive(timeout, "timeout");
         requirePositive(connectTimeout, "connect timeout");
         requirePositive(pollInterval, "poll interval");
@@ -45,6 +48,14 @@ public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, Str
         }
     }
 
+    /** All ICE candidate types. */
+    public SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, String label, String greeting,
+                            List<IceServer> iceServers, Duration timeout, Duration connectTimeout,
+                            Duration pollInterval, Duration dhtTimeout) {
+        this(dht, rendezvous, label, greeting, iceServers, timeout, connectTimeout, pollInterval, dhtTimeout,
+                IceTransport.ALL);
+    }
+
     private static void requirePositive(Duration d, String what) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, got " + d);
@@ -52,7 +63,7 @@ public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, Str
     }
 
     public RtcConfig rtcConfig() {
-        return new RtcConfig(iceServers, RtcConfig.defaults().iceGatheringTimeout());
+        return new RtcConfig(iceServers, iceTransport, RtcConfig.DEFAULT_ICE_GATHERING_TIMEOUT);
     }
 
     /** "the DHT at 127.0.0.1:8468", for messages. */

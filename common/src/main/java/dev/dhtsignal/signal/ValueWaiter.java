@@ -7,12 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * Waits for a usable value to appear under one of some DHT keys by polling: the first poll comes at
  * once, later ones after an interval that starts short and grows to a ceiling (the original polls
  * once a second, which costs every round a second), until a time limit.
+ *
+ * <p>Every distinct value found under a key is read, not only the first: nodes that answer junk for a
+ * key cannot hide the genuine value that honest nodes hold.
  *
  * <p>Values that are there but refused (stale, for another offer, sealed with another secret) are
  * logged once each with the reason and waited past. When the limit passes, the failure names what was
@@ -71,12 +72,22 @@ public final class ValueWaiter {
     }
 
     /**
-     * Polls the watched keys until {@code reader} accepts a value under one of them.
-     *
-     * @param reader reads the value found under key i; Empty and Refused keep the wait going
+     * Reads one value found under a watched key. The values under a key are read in their order, and the
+     * first accepted one ends the wait: values after it are not read.
      */
-    public <T> CompletableFuture<Found<T>> await(Watch watch, BiFunction<Integer, DhtValue, Reading<T>> reader,
-                                                  Duration limit) {
+    @FunctionalInterface
+    public interface Reader<T> {
+        /**
+         * @param key the index of the key in the watch
+         * @param value one of the values found there
+         * @param all every distinct value found under that key in this poll, most common first
+         * @return Accepted ends the wait; Empty and Refused keep it going
+         */
+        Reading<T> read(int key, DhtValue value, List<DhtValue> all);
+    }
+
+    /** Polls the watched keys until {@code reader} accepts a value under one of them. */
+    public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit) {
         Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), limit);
         poll.run();
         return poll.result;
@@ -85,7 +96,7 @@ public final class ValueWaiter {
     private final class Poll<T> {
         final Watch watch;
         final List<NodeId> keys;
-        final BiFunction<Integer, DhtValue, Reading<T>> reader;
+        final Reader<T> reader;
         final long deadline;
         final Duration limit;
         final CompletableFuture<Found<T>> result = new CompletableFuture<>();
@@ -94,7 +105,7 @@ public final class ValueWaiter {
         int unopened;
         String lastDhtError;
 
-        Poll(Watch watch, BiFunction<Integer, DhtValue, Reading<T>> reader, long deadline, Duration limit) {
+        Poll(Watch watch, Reader<T> reader, long deadline, Duration limit) {
             this.watch = watch;
             this.keys = watch.keys();
             this.reader = reader;
@@ -106,9 +117,9 @@ public final class ValueWaiter {
             if (result.isDone()) {
                 return;
             }
-            List<CompletableFuture<Optional<DhtValue>>> gets = new ArrayList<>();
+            List<CompletableFuture<List<DhtValue>>> gets = new ArrayList<>();
             for (NodeId key : keys) {
-                gets.add(node.getDigest(key));
+                gets.add(node.getAllDigest(key));
             }
             CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).handle((v, e) -> {
                 inspect(gets);
@@ -116,31 +127,17 @@ public final class ValueWaiter {
             });
         }
 
-        private void inspect(List<CompletableFuture<Optional<DhtValue>>> gets) {
+        private void inspect(List<CompletableFuture<List<DhtValue>>> gets) {
             try {
                 for (int i = 0; i < gets.size() && !result.isDone(); i++) {
-                    CompletableFuture<Optional<DhtValue>> get = gets.get(i);
+                    CompletableFuture<List<DhtValue>> get = gets.get(i);
                     if (get.isCompletedExceptionally()) {
                         lastDhtError = get.handle((v, e) -> e.getCause() != null ? e.getCause().getMessage() : e.getMessage()).join();
                         continue;
                     }
-                    Optional<DhtValue> value = get.join();
-                    if (value.isEmpty()) {
-                        continue;
-                    }
-                    Reading<T> reading = reader.apply(i, value.get());
-                    if (reading instanceof Reading.Accepted<T> accepted) {
-                        result.complete(new Found<>(i, accepted.message(), value.get()));
-                    } else if (reading instanceof Reading.Refused<T> refused && refusedSeen.add(value.get())) {
-                        if (refusedSeen.size() > 1000) {
-                            refusedSeen.clear();  // bounded: a flood of forgeries costs log lines, not memory
-                        }
-                        if (refused.unopened()) {
-                            unopened++;
-                        }
-                        String note = "ignoring the " + watch.what() + " under " + watch.describeKey().apply(i) + ": " + refused.reason();
-                        refusals.add(note);
-                        log.warn(note);
+                    List<DhtValue> all = get.join();
+                    for (int v = 0; v < all.size() && !result.isDone(); v++) {
+                        read(i, all.get(v), all);
                     }
                 }
             } catch (RuntimeException e) {
@@ -158,6 +155,27 @@ public final class ValueWaiter {
             long wait = Math.min(intervalNanos, deadline - now);
             intervalNanos = Math.min(maxInterval.toNanos(), intervalNanos * 3 / 2);
             timer.schedule(this::run, wait, TimeUnit.NANOSECONDS);
+        }
+
+        private void read(int key, DhtValue value, List<DhtValue> all) {
+            Reading<T> reading = reader.read(key, value, all);
+            if (reading instanceof Reading.Accepted<T> accepted) {
+                result.complete(new Found<>(key, accepted.message(), value));
+            } else if (reading instanceof Reading.Refused<T> refused && refusedSeen.add(value)) {
+                if (refusedSeen.size() > 1000) {
+                    refusedSeen.clear();  // bounded: a flood of forgeries costs log lines, not memory
+                }
+                if (refused.unopened()) {
+                    unopened++;
+                }
+                String note = "ignoring the value under " + watch.describeKey().apply(key) + ": " + refused.reason();
+                refusals.add(note);
+                if (refused.quiet()) {
+                    log.debug(note);
+                } else {
+                    log.warn(note);
+                }
+            }
         }
 
         private String timeoutMessage() {

@@ -87,6 +87,8 @@ class FuzzTest {
                 assertTrue(stats.dropped(r) > 0, "the mutations reach '" + r.label() + "'; drops: " + stats.dropped());
             }
             assertTrue(stats.requestsServed() > 0, "some mutations are still good requests, and are answered");
+            assertTrue(stats.dropped(DropReason.REFUSED_VALUE) > 0,
+                    "stores of values nested thousands deep are read to the end and refused: " + stats.dropped());
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
@@ -261,12 +263,39 @@ class FuzzTest {
             }
         }
 
-        /** A request body of arrays nested up to 8000 deep, within the 8192-byte body limit. */
+        /**
+         * A store request whose value is arrays (or maps) nested up to 8000 deep, within the 8192-byte body
+         * limit: everything before the value is valid, so the decoder really walks the nesting (the original
+         * stores any value; ours answers {@code false}), and sometimes it is cut off inside.
+         */
         private byte[] deepNesting() {
-            byte[] b = new byte[HEADER + 100 + random.nextInt(8000)];
-            Arrays.fill(b, HEADER, b.length - 1, (byte) 0x91);
-            b[b.length - 1] = (byte) 0xc0;
-            return b;  // kind byte 0 (request), message id all zeros
+            try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+                p.packArrayHeader(2);
+                p.packString("store");
+                p.packArrayHeader(3);
+                p.packBinaryHeader(20);
+                p.writePayload(randomBytes(20));
+                p.packBinaryHeader(20);
+                p.writePayload(randomBytes(20));
+                int depth = 100 + random.nextInt(8000);
+                byte opener = (byte) (random.nextBoolean() ? 0x91 : 0x81);  // [x] or {nil: x}
+                for (int i = 0; i < depth; i++) {
+                    p.writePayload(new byte[] {opener});
+                    if (opener == (byte) 0x81) {
+                        p.packNil();
+                    }
+                }
+                boolean cutOff = random.nextInt(4) == 0;
+                if (!cutOff) {
+                    p.packNil();
+                }
+                byte[] header = randomBytes(HEADER);
+                header[0] = WireCodec.REQUEST;
+                byte[] d = concat(header, p.toByteArray());
+                return d.length - HEADER > WireCodec.MAX_REQUEST_BODY ? Arrays.copyOf(d, HEADER + WireCodec.MAX_REQUEST_BODY) : d;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         /** Over the 8192-byte request body limit, up to the largest UDP datagram. */

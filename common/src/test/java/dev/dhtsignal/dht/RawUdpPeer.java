@@ -1,5 +1,12 @@
 package dev.dhtsignal.dht;
 
+import dev.dhtsignal.dht.wire.Datagram;
+import dev.dhtsignal.dht.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.wire.MessageId;
+import dev.dhtsignal.dht.wire.RpcKind;
+import dev.dhtsignal.dht.wire.RpcRequest;
+import dev.dhtsignal.dht.wire.RpcResponse;
+import dev.dhtsignal.dht.wire.WireCodec;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -15,7 +22,73 @@ public final class RawUdpPeer implements AutoCloseable {
     private final DatagramSocket socket;
 
     public RawUdpPeer() throws IOException {
-        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this(InetAddress.getLoopbackAddress());
+    }
+
+    /** A socket on another loopback address (127.0.0.2, ...): a different source as a node sees it. */
+    public RawUdpPeer(InetAddress loopbackAddress) throws IOException {
+        socket = new DatagramSocket(new InetSocketAddress(loopbackAddress, 0));
+    }
+
+    /**
+     * Sends a store request as node {@code sender} and returns the node's answer, skipping requests the
+     * node sends meanwhile (it pings new senders); empty if no answer comes within {@code limit}.
+     */
+    public Optional<Boolean> store(InetSocketAddress node, NodeId sender, NodeId key, DhtValue value, Duration limit)
+            throws IOException {
+        MessageId id = MessageId.random(new java.security.SecureRandom());
+        send(WireCodec.encodeRequest(id, new RpcRequest.Store(sender, key, value)), node);
+        return nextResponse(id, limit).map(body -> {
+            try {
+                return ((RpcResponse.StoreReply) WireCodec.decodeResponse(RpcKind.STORE, body)).stored();
+            } catch (MalformedDatagramException e) {
+                throw new AssertionError("bad store reply", e);
+            }
+        });
+    }
+
+    /** The body of the response to message {@code id}, skipping other datagrams; empty after {@code limit}. */
+    public Optional<byte[]> nextResponse(MessageId id, Duration limit) throws IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            Optional<byte[]> got = receive(Duration.ofNanos(left));
+            if (got.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                if (WireCodec.decode(got.get()) instanceof Datagram.Response r && r.messageId().equals(id)) {
+                    return Optional.of(r.body());
+                }
+            } catch (MalformedDatagramException e) {
+                throw new AssertionError("a node sent a malformed datagram", e);
+            }
+        }
+    }
+
+    /** The next request a node sends us, skipping responses; empty after {@code limit}. */
+    public Optional<Datagram.Request> nextRequest(Duration limit) throws IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            Optional<byte[]> got = receive(Duration.ofNanos(left));
+            if (got.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                if (WireCodec.decode(got.get()) instanceof Datagram.Request r) {
+                    return Optional.of(r);
+                }
+            } catch (MalformedDatagramException e) {
+                throw new AssertionError("a node sent a malformed datagram", e);
+            }
+        }
     }
 
     public InetSocketAddress address() {
@@ -28,12 +101,21 @@ public final class RawUdpPeer implements AutoCloseable {
 
     /** The next datagram received within {@code limit}, or empty. */
     public Optional<byte[]> receive(Duration limit) throws IOException {
+        return receiveWithSource(limit).map(Received::data);
+    }
+
+    /** A datagram and where it came from. */
+    public record Received(byte[] data, InetSocketAddress from) {
+    }
+
+    /** The next datagram received within {@code limit} with its source address, or empty. */
+    public Optional<Received> receiveWithSource(Duration limit) throws IOException {
         socket.setSoTimeout((int) Math.max(1, limit.toMillis()));
         byte[] buf = new byte[65_536];
         DatagramPacket p = new DatagramPacket(buf, buf.length);
         try {
             socket.receive(p);
-            return Optional.of(Arrays.copyOf(buf, p.getLength()));
+            return Optional.of(new Received(Arrays.copyOf(buf, p.getLength()), (InetSocketAddress) p.getSocketAddress()));
         } catch (SocketTimeoutException e) {
             return Optional.empty();
         }

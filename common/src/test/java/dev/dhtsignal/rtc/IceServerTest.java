@@ -60,10 +60,66 @@ class IceServerTest {
     }
 
     @Test
-    void rtcConfigDefaultsToHostCandidatesAndTenSeconds() {
+    void rtcConfigDefaultsToHostCandidatesAllTypesAndFiveSeconds() {
         RtcConfig defaults = RtcConfig.defaults();
         assertTrue(defaults.iceServers().isEmpty());
-        assertEquals(Duration.ofSeconds(10), defaults.iceGatheringTimeout());
+        assertEquals(Duration.ofSeconds(5), defaults.iceGatheringTimeout());
+        assertEquals(IceTransport.ALL, defaults.iceTransport());
         assertThrows(IllegalArgumentException.class, () -> new RtcConfig(List.of(), Duration.ZERO));
+    }
+
+    @Test
+    void relayOnlyNeedsATurnServer() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RtcConfig(
+                List.of(IceServer.parse("stun:198.18.0.1:3478")), IceTransport.RELAY, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("needs a TURN server"), e.getMessage());
+        RtcConfig relay = new RtcConfig(List.of(IceServer.parse("turn:198.18.0.1:3478,username=u,credential=p")),
+                IceTransport.RELAY, Duration.ofSeconds(5));
+        assertEquals(IceTransport.RELAY, relay.iceTransport());
+        assertEquals(IceTransport.RELAY, IceTransport.parse("Relay"));
+        assertEquals(IceTransport.ALL, IceTransport.parse("all"));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> IceTransport.parse("direct"));
+        assertTrue(bad.getMessage().contains("expected all or relay"), bad.getMessage());
+    }
+
+    @Test
+    void serverErrorsAreToldInWordsNamingTheServerAndMatchedToItsConfiguredUrl() {
+        IceServerWatch watch = new IceServerWatch(List.of(IceServer.parse("stun:198.18.0.1"),
+                IceServer.parse("turn:198.18.0.1:3478,username=u,credential=p")));
+        // WebRTC names a server by a URL it rebuilds, with the default port and the transport.
+        String wrongPassword = watch.error("turn:198.18.0.1:3478?transport=udp", 401, "Unauthorized");
+        assertTrue(wrongPassword.contains("TURN server turn:198.18.0.1:3478?transport=udp refused the username or credential"),
+                wrongPassword);
+        assertEquals(null, watch.error("turn:198.18.0.1:3478?transport=udp", 401, "Unauthorized"), "reported once");
+        watch.candidate("stun:198.18.0.1:3478");
+        assertEquals(List.of(), watch.silent(Duration.ofSeconds(5)), "both servers were heard from");
+        assertTrue(watch.haveTurn());
+
+        IceServerWatch silent = new IceServerWatch(List.of(IceServer.parse("stun:198.18.0.1:3478")));
+        assertEquals(List.of("STUN server stun:198.18.0.1:3478 did not answer within 5000 ms; going on without its candidates"),
+                silent.silent(Duration.ofSeconds(5)));
+        assertFalse(silent.haveTurn());
+    }
+
+    @Test
+    void candidateTypesAreReadFromCandidateLines() {
+        String sdp = "v=0\r\na=candidate:1 1 udp 2122260223 198.19.0.2 40000 typ host generation 0\r\n"
+                + "a=candidate:2 1 udp 1686052607 198.18.0.11 40000 typ srflx raddr 198.19.0.2 rport 40000\r\n"
+                + "a=candidate:3 1 udp 41885439 198.18.0.10 49160 typ relay raddr 198.18.0.11 rport 40000\r\n";
+        assertEquals(java.util.Set.of("host", "srflx", "relay"), IceStats.candidateTypes(sdp));
+        assertEquals("prflx", IceStats.candidateType("candidate:4 1 udp 1 198.18.0.12 5 typ prflx"));
+        assertEquals(null, IceStats.candidateType("a=ice-ufrag:abcd"));
+    }
+
+    @Test
+    void aPathSaysWhetherItIsDirectThroughNatOrRelayed() {
+        IcePath.End host = new IcePath.End("host", "udp", "198.19.0.2", 40000);
+        IcePath.End srflx = new IcePath.End("srflx", "udp", "198.18.0.12", 40001);
+        IcePath.End relay = new IcePath.End("relay", "udp", "198.18.0.10", 49160);
+        assertEquals("direct", new IcePath(host, host, null).kind());
+        assertEquals("through NAT", new IcePath(srflx, srflx, null).kind());
+        assertTrue(new IcePath(relay, srflx, null).relayed());
+        assertEquals("local relay udp 198.18.0.10:49160 <-> remote srflx udp 198.18.0.12:40001 (relayed through TURN, rtt 3 ms)",
+                new IcePath(relay, srflx, 0.003).toString());
     }
 }

@@ -11,19 +11,20 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sealed format and its key derivation, pinned to fixed bytes. The constants were checked
- * independently with Python's hashlib (PBKDF2, HMAC) and the cryptography package's AESGCM, which
- * opened the box below to the same JSON.
+ * The sealed format (version 2, "WDS2") and its key derivation, pinned to fixed bytes. The constants
+ * were computed independently with Python's hashlib (PBKDF2, HMAC) and the cryptography package's HKDF
+ * and AESGCM.
  */
 class SealedBoxTest {
     private static final SharedSecret SECRET = SharedSecret.of("K7QX-M2PD-9RTA", null);
     private static final byte[] SALT = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f");
     private static final byte[] NONCE = HexFormat.of().parseHex("a0a1a2a3a4a5a6a7a8a9aaab");
     private static final byte[] JSON = "{\"sdp\":\"v=0\\r\\n\",\"type\":\"offer\"}".getBytes(StandardCharsets.UTF_8);
-    private static final String GOLDEN_DHT_KEY = "bd0b49298e3325dc63e9727b61e006d043e0fac6";
-    private static final String GOLDEN_OFFER_KEY = "5f52134ef86e194154d639dce2cb15cb790a4c36e79f24b3514a925c21915ee2";
-    private static final String GOLDEN_BOX = "574453314f000102030405060708090a0b0c0d0e0fa0a1a2a3a4a5a6a7a8a9aaab"
-            + "311e8c8db9102829b44b66a08d3b515ff201588d42f80cedf32d5163b436a8b2a4ce5ce9c5a4530de6efe0598278a187";
+    private static final String GOLDEN_DHT_KEY = "68e54759a2afeafa8c2f9d2f65b543235c7db6e6";
+    private static final String GOLDEN_OFFER_KEY = "7e053f590f221f15df7d4ee49db8fdec46fd72113d0c19591da9ba3d7c3305cc";
+    private static final String GOLDEN_ANSWER_KEY = "583bcccd2f8120fd07fc918525ddbea1f7dd197de07288b50fda690a6181bfb1";
+    private static final String GOLDEN_BOX = "574453324f000102030405060708090a0b0c0d0e0fa0a1a2a3a4a5a6a7a8a9aaab"
+            + "c289aeacac9664b80725a460f102659e2fecccde2a09b59f5490364b349c64f5afd20ada739471fd7bf023b51c6e7b6e";
 
     private static final SharedSecret.SealKeys KEYS = SECRET.sealKeys(SALT);
     private static final NodeId KEY = SECRET.dhtKey("webrtc-offer#0");
@@ -32,6 +33,7 @@ class SealedBoxTest {
     void fixedSecretSaltNonceAndInputGiveFixedBytes() {
         assertEquals(GOLDEN_DHT_KEY, KEY.toHex());
         assertEquals(GOLDEN_OFFER_KEY, HexFormat.of().formatHex(KEYS.offerKey().getEncoded()));
+        assertEquals(GOLDEN_ANSWER_KEY, HexFormat.of().formatHex(KEYS.answerKey().getEncoded()));
         byte[] box = SealedBox.seal(SealedBox.Kind.OFFER, KEYS, KEY, JSON, NONCE);
         assertEquals(GOLDEN_BOX, HexFormat.of().formatHex(box));
     }
@@ -59,7 +61,7 @@ class SealedBoxTest {
             SealedBox.SealException e = assertThrows(SealedBox.SealException.class,
                     () -> SealedBox.open(bad, SealedBox.Kind.OFFER, KEYS, KEY), "flipped bit in byte " + at);
             assertTrue(e.getMessage().contains("does not open") || e.getMessage().contains("not a sealed")
-                    || e.getMessage().contains("where"), e.getMessage());
+                    || e.getMessage().contains("where") || e.getMessage().contains("format version"), e.getMessage());
         }
     }
 
@@ -72,9 +74,14 @@ class SealedBoxTest {
         assertThrows(SealedBox.SealException.class, () -> SealedBox.open(box, SealedBox.Kind.OFFER, KEYS, otherSlot));
         SealedBox.SealException kind = assertThrows(SealedBox.SealException.class,
                 () -> SealedBox.open(box, SealedBox.Kind.ANSWER, KEYS, KEY));
-        assertTrue(kind.getMessage().contains("where answer belongs"), kind.getMessage());
+        assertTrue(kind.getMessage().contains("is an offer where an answer belongs"), kind.getMessage());
         assertThrows(SealedBox.SealException.class,
                 () -> SealedBox.open("plain text".getBytes(StandardCharsets.UTF_8), SealedBox.Kind.OFFER, KEYS, KEY));
+        byte[] version1 = box.clone();
+        version1[3] = '1';
+        SealedBox.SealException older = assertThrows(SealedBox.SealException.class,
+                () -> SealedBox.open(version1, SealedBox.Kind.OFFER, KEYS, KEY));
+        assertTrue(older.getMessage().contains("another format version (WDS1"), older.getMessage());
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 /** Sealed values: what opens, and every way a value is refused, each with its reason. */
 class SealedFormatTest {
     private static final SharedSecret SECRET = SharedSecret.of("K7QX-M2PD-9RTA", null);
+    private static final SharedSecret FORGERS = SharedSecret.of(null, "guess");
     private final SealedFormat sealed = new SealedFormat(SECRET);
     private final NodeId offerKey = SECRET.dhtKey("webrtc-offer#0");
     private final NodeId answerKey = SECRET.dhtKey("webrtc-answer#0");
@@ -45,11 +46,11 @@ class SealedFormatTest {
         tampered[tampered.length - 20] ^= 0x40;
         assertUnopened(sealed.readOffer(DhtValue.bytes(tampered), offerKey));
         // A forger without the secret seals with a secret of its own.
-        SealedFormat forger = new SealedFormat(SharedSecret.of(null, "guess"));
+        SealedFormat forger = new SealedFormat(FORGERS);
         assertUnopened(sealed.readOffer(forger.encodeOffer(offer("bb".repeat(16)), offerKey).value(), offerKey));
         SignalMessage answer = new SignalMessage(SessionDescription.answer("v=0 evil"), "aa".repeat(16), now, null);
         DhtValue forgedAnswer = forger.encodeAnswer(answer, answerKey,
-                new SignalFormat.ReceivedOffer(offer("aa".repeat(16)), SharedSecret.of(null, "guess").sealKeys(SealedBox.newSalt())));
+                new SignalFormat.ReceivedOffer(offer("aa".repeat(16)), FORGERS.sealKeys(SealedBox.newSalt())));
         assertUnopened(sealed.readAnswer(forgedAnswer, answerKey, published));
     }
 
@@ -77,6 +78,19 @@ class SealedFormatTest {
     void aValueMovedToAnotherSlotDoesNotOpen() {
         SignalFormat.PublishedOffer published = sealed.encodeOffer(offer("aa".repeat(16)), offerKey);
         assertUnopened(sealed.readOffer(published.value(), SECRET.dhtKey("webrtc-offer#1")));
+    }
+
+    @Test
+    void forgedValuesWithFreshSaltsCostTheReaderNoPbkdf2() {
+        SealedFormat forger = new SealedFormat(FORGERS);
+        for (int i = 0; i < 50; i++) {
+            assertUnopened(sealed.readOffer(forger.encodeOffer(offer("bb".repeat(16)), offerKey).value(), offerKey));
+        }
+        assertUnopened(sealed.readAnswer(forger.encodeAnswer(new SignalMessage(SessionDescription.answer("v=0 evil"),
+                        "aa".repeat(16), now, null), answerKey, new SignalFormat.ReceivedOffer(offer("aa".repeat(16)),
+                        FORGERS.sealKeys(SealedBox.newSalt()))),
+                answerKey, sealed.encodeOffer(offer("aa".repeat(16)), offerKey)));
+        assertEquals(1, SECRET.pbkdf2Runs(), "one PBKDF2 for the secret, none per value read");
     }
 
     private static void assertUnopened(Reading<?> r) {

@@ -8,6 +8,8 @@ import dev.dhtsignal.dht.DhtConfig;
 import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.storage.SourcePrefix;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.testing.Await;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +38,8 @@ class SignalingFlowTest {
     private static RtcFactory rtc;
     private static ScheduledExecutorService timer;
     private DhtNode server;
+    /** Every value stored on the server, in order: what an eavesdropper on the DHT records. */
+    private final List<Map.Entry<NodeId, DhtValue>> recorded = new CopyOnWriteArrayList<>();
     private final List<DhtNode> clients = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -51,7 +56,14 @@ class SignalingFlowTest {
 
     @BeforeEach
     void startDht() throws Exception {
-        server = DhtNode.start(DhtConfig.builder().threadName("flow-dht").build());
+        DhtConfig config = DhtConfig.builder().threadName("flow-dht").build();
+        server = DhtNode.start(config, new MemoryValueStore(config.storage()) {
+            @Override
+            public CompletableFuture<PutResult> store(NodeId key, DhtValue value, SourcePrefix source, Instant now) {
+                recorded.add(Map.entry(key, value));
+                return super.store(key, value, source, now);
+            }
+        });
     }
 
     @AfterEach
@@ -81,10 +93,13 @@ class SignalingFlowTest {
 
     /** Runs one full round; returns the two transcripts. */
     private List<List<String>> round(Rendezvous rendezvous) {
+        return round(rendezvous, answerer(options(rendezvous, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC()));
+    }
+
+    private List<List<String>> round(Rendezvous rendezvous, Answerer answerer) {
         List<String> offererLines = new CopyOnWriteArrayList<>();
         List<String> answererLines = new CopyOnWriteArrayList<>();
         Offerer offerer = offerer(options(rendezvous, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
-        Answerer answerer = answerer(options(rendezvous, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
         CompletableFuture<Connection> answered = CompletableFuture.supplyAsync(
                 () -> answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add));
         Connection offered = offerer.connect();
@@ -155,18 +170,55 @@ class SignalingFlowTest {
     }
 
     @Test
-    void aReplayedOfferFromAnEarlierRoundIsRefusedAsExpired() {
+    void theVeryBytesOfAnEarlierRoundReplayedWithinTheirLifetimeAreRefused() {
         SharedSecret secret = SharedSecret.of("RPLY-TEST-CODE", null);
         Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
-        // Capture the sealed offer of a round while it is in the DHT.
+        // One answerer through both rounds, as 'answerer --serve' is.
+        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        round(keys, answerer);
+        DhtValue offer = firstRecorded(keys.offerKey(0));
+        DhtValue answer = firstRecorded(keys.answerKey(0));
+        SignalMessage replayed = ((Reading.Accepted<SignalFormat.ReceivedOffer>) keys.format().readOffer(offer, keys.offerKey(0)))
+                .message().message();
+        assertTrue(replayed.notLiveBecause(Instant.now()) == null, "the recorded offer is still within its lifetime");
+
+        // The recorded offer, stored again: the answerer that answered it does not answer it twice.
+        Await.result("replaying the offer", server.putDigest(keys.offerKey(0), offer));
+        SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));
+        assertTrue(e.getMessage().contains("no offer appeared"), e.getMessage());
+        assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("answered already")), answerer.refusals().toString());
+        Await.result("clearing the slot", server.putDigest(keys.offerKey(0), SignalFormat.CLEARED));
+
+        // The recorded answer, stored again while a new offerer waits: it answers another offer, so it is not applied.
         List<String> offererLines = new CopyOnWriteArrayList<>();
-        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(2)), offererLines);
-        assertThrows(SignalingException.class, offerer::connect, "no answerer: the offerer gives up");
-        offerer.awaitClearing();
-        // An eavesdropper recorded the offer value; it replays it an hour later.
+        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+        Await.until("the new offer to be published", Duration.ofSeconds(30),
+                () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
+        Await.result("replaying the answer", server.putDigest(keys.answerKey(0), answer));
+        Await.until("the offerer to refuse the replayed answer", Duration.ofSeconds(30),
+                () -> offerer.refusals().stream().anyMatch(r -> r.contains("does not open")));
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        Connection answering = answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add);
+        Connection connection = Await.result("the offerer connecting to the genuine answer", offered);
+        assertEquals(OFFERER_LINES, offererLines);
+        assertEquals(ANSWERER_LINES, answererLines);
+        connection.close();
+        answering.close();
+    }
+
+    private DhtValue firstRecorded(NodeId key) {
+        return recorded.stream().filter(e -> e.getKey().equals(key) && e.getValue().kind() == DhtValue.Kind.BYTES)
+                .map(Map.Entry::getValue).findFirst().orElseThrow(() -> new AssertionError("nothing sealed was stored under " + key));
+    }
+
+    @Test
+    void anOfferPastItsExpiryIsRefused() {
+        SharedSecret secret = SharedSecret.of("XPRD-TEST-CODE", null);
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
         SignalFormat.PublishedOffer recorded = keys.format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\nold"),
                 "ee".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keys.offerKey(0));
-        Await.result("replaying the old offer", server.putDigest(keys.offerKey(0), recorded.value()));
+        Await.result("storing the offer", server.putDigest(keys.offerKey(0), recorded.value()));
         Clock anHourLater = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
         Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), anHourLater);
         SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));

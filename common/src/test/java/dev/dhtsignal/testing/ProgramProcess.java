@@ -70,7 +70,7 @@ public final class ProgramProcess implements AutoCloseable {
         command.add(jar(program).toString());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_") || k.equals("ICE_SERVERS"));
         pb.environment().putAll(env);
         return new ProgramProcess(wrapper.isEmpty() ? program : program + "@" + String.join(" ", wrapper), pb.start());
     }

@@ -8,6 +8,7 @@ import dev.dhtsignal.dht.BootstrapResult;
 import dev.dhtsignal.dht.DhtConfig;
 import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.FatalErrors;
 import dev.dhtsignal.dht.RateLimits;
 import dev.dhtsignal.dht.storage.StorageLimits;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -55,7 +55,8 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     int alpha = 3;
 
     @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "How long a stored value lives, e.g. 7d, 12h (default: 7d).")
+            description = "How long a stored value lives from the first time this node stored it, e.g. 7d, 12h "
+                    + "(default: 7d). Empty values (a cleared key) live 10 minutes at most.")
     Duration ttl = StorageLimits.DEFAULT_TTL;
 
     @Option(names = "--rpc-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -66,19 +67,44 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Largest value accepted (default: ${DEFAULT-VALUE}).")
     int maxValueBytes = StorageLimits.DEFAULT_MAX_VALUE_BYTES;
 
-    @Option(names = "--max-entries", paramLabel = "N", description = "Most values held (default: ${DEFAULT-VALUE}).")
-    int maxEntries = StorageLimits.DEFAULT_MAX_ENTRIES;
+    @Option(names = "--max-entries", paramLabel = "N",
+            description = "Most values held (default: derived from the heap, see --max-bytes; "
+                    + "one source network may hold an eighth).")
+    Integer maxEntries;
 
-    @Option(names = "--max-bytes", paramLabel = "BYTES", description = "Most bytes of keys and values held (default: ${DEFAULT-VALUE}).")
-    long maxBytes = StorageLimits.DEFAULT_MAX_BYTES;
+    @Option(names = "--max-bytes", paramLabel = "BYTES",
+            description = "Most heap the stored values take, counting " + StorageLimits.ENTRY_OVERHEAD_BYTES
+                    + " bytes per entry beside key and value (default: 40% of the maximum heap, -Xmx; "
+                    + "one source network may hold an eighth).")
+    Long maxBytes;
 
     @Option(names = "--rate-per-source", paramLabel = "N",
-            description = "Requests per second served to one IP address; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int ratePerSource = 1_000;
+            description = "Requests per second served to one IP address; a new address may send a tenth of "
+                    + "that at once; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int ratePerSource = RateLimits.DEFAULT_PER_SOURCE;
+
+    @Option(names = "--rate-per-prefix", paramLabel = "N",
+            description = "Requests per second served to one IPv4 /24 or IPv6 /64; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int ratePerPrefix = RateLimits.DEFAULT_PER_PREFIX;
 
     @Option(names = "--rate-total", paramLabel = "N",
-            description = "Requests per second served in total; 0 = no limit (default: ${DEFAULT-VALUE}).")
-    int rateTotal = 200_000;
+            description = "Requests per second served in total, kept below what the node can answer; 0 = no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rateTotal = RateLimits.DEFAULT_TOTAL;
+
+    @Option(names = "--verify-pings", paramLabel = "N",
+            description = "Pings per second, at most, to verify unknown senders; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int verifyPings = RateLimits.defaults().verifyPingsPerSecond();
+
+    @Option(names = "--unverified-allowance", paramLabel = "BYTES",
+            description = "Bytes per second the node may send to senders it has not verified beyond what they "
+                    + "sent it (default: ${DEFAULT-VALUE}).")
+    int unverifiedAllowance = RateLimits.defaults().unverifiedBytesPerSecond();
+
+    @Option(names = "--unverified-reserve", paramLabel = "BYTES",
+            description = "Most such bytes held in reserve; 0 = replies to unverified senders are not limited "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int unverifiedReserve = RateLimits.defaults().unverifiedReserveBytes();
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
@@ -147,8 +173,10 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     .alpha(alpha)
                     .rpcTimeout(rpcTimeout)
                     .rpcTimeoutFloor(rpcTimeout.compareTo(Duration.ofMillis(250)) < 0 ? rpcTimeout : Duration.ofMillis(250))
-                    .storage(new StorageLimits(ttl, maxValueBytes, maxEntries, maxBytes))
-                    .limits(new RateLimits(ratePerSource, ratePerSource * 2, rateTotal, 65_536))
+                    .storage(storageLimits(log))
+                    .limits(RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal)
+                            .withVerifyPingsPerSecond(verifyPings)
+                            .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
                     .receiverThreads(receiverThreads)
                     .threadName("dht")
                     .build();
@@ -216,11 +244,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         out.printf(READY_LINE + "%n", node.localAddress().getPort());
         out.flush();
 
-        ScheduledExecutorService periodic = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "dht-server-periodic");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService periodic = FatalErrors.scheduledExecutor("dht-server-periodic");
         if (statsSeconds != null) {
             StatsLine stats = new StatsLine(node::stats);
             periodic.scheduleAtFixedRate(() -> System.err.println(stats.next()), statsSeconds, statsSeconds, TimeUnit.SECONDS);
@@ -231,5 +255,24 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         stopped.await();
         periodic.shutdownNow();
         return 0;
+    }
+
+    /**
+     * The limits from the options, the amounts derived from the heap this JVM may grow to where not given;
+     * a warning when given ones could take more heap than the node can spare.
+     */
+    private StorageLimits storageLimits(Logger log) {
+        long heap = Runtime.getRuntime().maxMemory();
+        StorageLimits derived = StorageLimits.forHeap(heap);
+        StorageLimits limits = new StorageLimits(ttl, maxValueBytes,
+                maxEntries != null ? maxEntries : derived.maxEntries(),
+                maxBytes != null ? maxBytes : derived.maxBytes());
+        if (maxEntries != null || maxBytes != null) {
+            limits.overcommitWarning(heap).ifPresent(log::warn);
+        }
+        log.info("storage: at most {} values and {} MiB of heap (maximum heap {} MiB); one source network at most "
+                        + "{} values and {} MiB; values live {}", limits.maxEntries(), limits.maxBytes() >> 20, heap >> 20,
+                limits.prefixMaxEntries(), limits.prefixMaxBytes() >> 20, ttl);
+        return limits;
     }
 }

@@ -10,11 +10,19 @@ import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.testing.Await;
 import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.dht.FatalErrors;
+import dev.dhtsignal.dht.wire.MessageId;
+import dev.dhtsignal.dht.wire.RpcRequest;
+import dev.dhtsignal.dht.wire.WireCodec;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -93,6 +101,39 @@ class DhtServerProcessIT {
                     assertEquals(Optional.of(DhtValue.integer(7)), Await.result("get", client.get("shared")));
                 }
             }
+        }
+    }
+
+    @Test
+    void aServerOutOfMemoryExitsAtOnceWithAClearMessageInsteadOfGoingDeaf() throws Exception {
+        // Limits far beyond a small heap (the server warns), and a flood of the largest values fills it.
+        try (ProgramProcess server = ProgramProcess.start("dht-server", Map.of("JAVA_TOOL_OPTIONS", "-Xmx24m -XX:+UseSerialGC"),
+                "--port", "0", "--bind", "127.0.0.1", "--max-bytes", "1000000000", "--max-entries", "1000000",
+                "--rate-per-source", "0");
+             DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), readyPort(server));
+            assertTrue(server.stderr().contains("OutOfMemoryError. Raise -Xmx"), server.transcript());
+            Random random = new Random(1);
+            NodeId sender = NodeId.random(random);
+            byte[] filler = new byte[8000];
+            socket.setSoTimeout(1000);
+            byte[] reply = new byte[1500];
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            for (int i = 0; server.isAlive() && System.nanoTime() < deadline; i++) {
+                random.nextBytes(filler);
+                byte[] store = WireCodec.encodeRequest(MessageId.random(random),
+                        new RpcRequest.Store(sender, NodeId.random(random), DhtValue.bytes(filler)));
+                socket.send(new DatagramPacket(store, store.length, address));
+                if (i % 64 == 63) {
+                    try {  // now and then wait for a reply, so the flood goes no faster than the server takes it
+                        socket.receive(new DatagramPacket(reply, reply.length));
+                    } catch (java.net.SocketTimeoutException e) {
+                        // no reply yet: the loop checks whether the server is still alive
+                    }
+                }
+            }
+            assertEquals(FatalErrors.EXIT_STATUS, server.awaitExit(Duration.ofSeconds(30)), server.transcript());
+            assertTrue(server.stderr().contains("fatal: java.lang.OutOfMemoryError"), server.transcript());
         }
     }
 }

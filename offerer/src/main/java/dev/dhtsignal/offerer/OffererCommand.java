@@ -13,6 +13,7 @@ import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Offerer;
+import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SessionCode;
 import dev.dhtsignal.signal.SignalingException;
@@ -83,6 +84,7 @@ public final class OffererCommand implements Callable<Integer> {
             transcript.line(answererCommand(code, options));
         }
         PeerOptions.warnIfPlain("offerer", options);
+        peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
@@ -103,6 +105,7 @@ public final class OffererCommand implements Callable<Integer> {
                 waiting.close();
                 offerer.awaitClearing();
             }
+            System.err.println("offerer: " + PathReport.connected(connection.peer()));
             if (reportTiming) {
                 System.err.println(timing.report());
             }

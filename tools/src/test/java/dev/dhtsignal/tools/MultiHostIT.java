@@ -42,8 +42,6 @@ class MultiHostIT {
     private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
     private static final Pattern PING = Pattern.compile("ok (\\d+) contacts");
     private static final Pattern STATS_KEYS = Pattern.compile("stats: contacts=\\d+ keys=(\\d+) .*");
-    private static final Pattern OUR_NAMESPACE = Pattern.compile("(dhts(\\d+)-\\S+)");
-    private static final Duration COMMAND_LIMIT = Duration.ofSeconds(20);
     private static final Duration SERVER_START = Duration.ofSeconds(30);
     private static final Duration CLI_LIMIT = Duration.ofSeconds(60);
     private static final Duration PEER_LIMIT = Duration.ofSeconds(60);
@@ -53,18 +51,14 @@ class MultiHostIT {
     private static final int VALUES = 100;
     private static final String PREFIX = "multihost";
 
-    private static final String RUN = "dhts" + ProcessHandle.current().pid() + "-";
-    private static final String SWITCH = RUN + "sw";
-    /** Namespaces this run created, in creation order; all are deleted in {@link #deleteNetwork()}. */
-    private static final List<String> created = new ArrayList<>();
-    /** Every process this run started, by a readable name, for the transcripts on failure. */
-    private static final Map<String, ProgramProcess> processes = new LinkedHashMap<>();
+    /** The hosts; "sw" is the switch (a namespace holding the bridge). */
+    private static Namespaces net;
 
     // -------------------------------------------------------------------------------------------------
     // The network
 
     static String host(int i) {
-        return RUN + "h" + i;
+        return net.name("h" + i);
     }
 
     static String address(int i) {
@@ -73,135 +67,27 @@ class MultiHostIT {
 
     @BeforeAll
     static void buildNetwork() throws Exception {
-        long uid = uid();
-        if (uid != 0) {
-            unavailable("network namespaces need root: running as uid " + uid);
-        }
-        Result version;
-        try {
-            version = run(List.of("ip", "-V"));
-        } catch (IOException e) {
-            unavailable("network namespaces need the 'ip' command (iproute2): " + e.getMessage());
-            return;
-        }
-        if (version.code != 0) {
-            unavailable("'ip -V' failed (exit " + version.code + "): " + version.output);
-        }
-        deleteStaleNamespaces();
-
-        Result add = run(List.of("ip", "netns", "add", SWITCH));
-        if (add.code != 0) {
-            unavailable("cannot create network namespaces: 'ip netns add " + SWITCH + "' failed (exit " + add.code + "): "
-                    + add.output.strip());
-        }
-        created.add(SWITCH);
-        ip(SWITCH, "link", "set", "lo", "up");
-        ip(SWITCH, "link", "add", "br0", "type", "bridge");
-        ip(SWITCH, "link", "set", "br0", "up");
+        net = Namespaces.create("dhts", "multihost.required", "sw", Map.of());
+        String sw = net.name("sw");
+        net.bridge(sw, "br0");
         for (int i = 1; i <= HOSTS; i++) {
-            String ns = host(i);
-            must(List.of("ip", "netns", "add", ns));
-            created.add(ns);
-            ip(ns, "link", "set", "lo", "up");
-            // Both ends are made inside namespaces: "port<i>" in the switch, "eth0" in the host.
-            ip(SWITCH, "link", "add", "port" + i, "type", "veth", "peer", "name", "eth0", "netns", ns);
-            ip(SWITCH, "link", "set", "port" + i, "master", "br0");
-            ip(SWITCH, "link", "set", "port" + i, "up");
-            ip(ns, "addr", "add", address(i) + "/24", "dev", "eth0");
-            ip(ns, "link", "set", "eth0", "up");
+            String ns = net.add("h" + i);
+            net.plug(sw, "br0", "port" + i, ns, "eth0", address(i) + "/24");
         }
     }
 
     @AfterAll
     static void deleteNetwork() throws Exception {
-        processes.values().forEach(ProgramProcess::close);
-        List<String> problems = new ArrayList<>();
-        for (int i = created.size() - 1; i >= 0; i--) {
-            Result r = run(List.of("ip", "netns", "delete", created.get(i)));
-            if (r.code != 0) {
-                problems.add("ip netns delete " + created.get(i) + " (exit " + r.code + "): " + r.output.strip());
-            }
+        if (net != null) {
+            net.close();
         }
-        created.clear();
-        assertTrue(problems.isEmpty(), "namespaces left behind:\n" + String.join("\n", problems));
-    }
-
-    /** Namespaces named like ours whose creating process is gone (an earlier run killed midway). */
-    private static void deleteStaleNamespaces() throws Exception {
-        Result list = must(List.of("ip", "netns", "list"));
-        for (String line : list.output.split("\n")) {
-            Matcher m = OUR_NAMESPACE.matcher(line.strip());
-            if (!m.lookingAt()) {
-                continue;
-            }
-            long pid = Long.parseLong(m.group(2));
-            boolean owned = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            if (!owned) {
-                must(List.of("ip", "netns", "delete", m.group(1)));
-            }
-        }
-    }
-
-    private static void unavailable(String why) {
-        if (Boolean.getBoolean("multihost.required")) {
-            throw new AssertionError(why + " (and -Dmultihost.required=true)");
-        }
-        Assumptions.abort(why);
-    }
-
-    private static long uid() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
-            if (line.startsWith("Uid:")) {
-                return Long.parseLong(line.substring(4).strip().split("\\s+")[0]);
-            }
-        }
-        throw new IOException("no Uid line in /proc/self/status");
-    }
-
-    // -------------------------------------------------------------------------------------------------
-    // Helper commands
-
-    private record Result(int code, String output) {
-    }
-
-    /** Runs a short command, with its standard error merged into its output, within {@link #COMMAND_LIMIT}. */
-    private static Result run(List<String> command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("multihost", ".out");
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(COMMAND_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-                throw new AssertionError("'" + String.join(" ", command) + "' still running after " + COMMAND_LIMIT.toSeconds()
-                        + " s; output so far: " + Files.readString(out));
-            }
-            return new Result(p.exitValue(), Files.readString(out));
-        } finally {
-            Files.deleteIfExists(out);
-        }
-    }
-
-    private static Result must(List<String> command) throws IOException, InterruptedException {
-        Result r = run(command);
-        if (r.code != 0) {
-            throw new AssertionError("'" + String.join(" ", command) + "' failed (exit " + r.code + "): " + r.output.strip());
-        }
-        return r;
-    }
-
-    private static void ip(String namespace, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("ip", "-n", namespace));
-        command.addAll(List.of(args));
-        must(command);
     }
 
     // -------------------------------------------------------------------------------------------------
     // Programs on the hosts
 
     private static ProgramProcess startOn(int host, String name, String program, String... args) throws IOException {
-        ProgramProcess p = ProgramProcess.startWrapped(List.of("ip", "netns", "exec", host(host)), program, Map.of(), args);
-        processes.put(name + " on host " + host, p);
-        return p;
+        return net.start(host(host), name + " on host " + host, program, args);
     }
 
     /** Starts a dht-server on {@code host}, joining {@code join}; returns its HOST:PORT once it is ready. */
@@ -236,7 +122,7 @@ class MultiHostIT {
     /** The kernel's UDP counters of a host's namespace, e.g. to tell datagrams dropped for a full buffer. */
     private static String udpCounters(int host) {
         try {
-            String[] lines = must(List.of("ip", "netns", "exec", host(host), "cat", "/proc/net/snmp")).output.split("\n");
+            String[] lines = net.exec(host(host), "cat", "/proc/net/snmp").output().split("\n");
             for (int i = 0; i + 1 < lines.length; i++) {
                 if (lines[i].startsWith("Udp:") && lines[i + 1].startsWith("Udp:")) {
                     String[] names = lines[i].split("\\s+");
@@ -260,7 +146,7 @@ class MultiHostIT {
     private static String valuesHeld(int servers) throws InterruptedException {
         Map<Integer, Integer> before = new LinkedHashMap<>();
         for (int i = 1; i <= servers; i++) {
-            ProgramProcess server = processes.get("dht-server on host " + i);
+            ProgramProcess server = net.program("dht-server on host " + i);
             if (server != null && server.isAlive()) {
                 before.put(i, statsLines(server).size());
             }
@@ -268,7 +154,7 @@ class MultiHostIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         List<String> held = new ArrayList<>();
         for (Map.Entry<Integer, Integer> e : before.entrySet()) {
-            ProgramProcess server = processes.get("dht-server on host " + e.getKey());
+            ProgramProcess server = net.program("dht-server on host " + e.getKey());
             while (statsLines(server).size() <= e.getValue() && System.nanoTime() < deadline && server.isAlive()) {
                 Thread.sleep(50);
             }
@@ -289,9 +175,7 @@ class MultiHostIT {
         for (int i = 1; i <= HOSTS; i++) {
             all.append(udpCounters(i)).append('\n');
         }
-        all.append("===== transcripts of all ").append(processes.size()).append(" processes =====\n");
-        processes.forEach((name, p) -> all.append("===== ").append(name).append(" =====\n").append(p.transcript()).append('\n'));
-        return all.toString();
+        return all.append(net.transcripts()).toString();
     }
 
     // -------------------------------------------------------------------------------------------------
@@ -347,11 +231,11 @@ class MultiHostIT {
         assertEquals(0, put.awaitExit(CLI_LIMIT), put.transcript());
 
         for (int dead : new int[] {1, 3}) {
-            ProgramProcess server = processes.get("dht-server on host " + dead);
+            ProgramProcess server = net.program("dht-server on host " + dead);
             server.close();  // SIGKILL: no goodbye to the others
             assertFalse(server.isAlive(), "the server on host " + dead + " survived SIGKILL");
             // 'ip netns exec' execs the program in place, so nothing may be left running on that host.
-            String left = must(List.of("ip", "netns", "pids", host(dead))).output.strip();
+            String left = Namespaces.must(List.of("ip", "netns", "pids", host(dead))).output().strip();
             assertEquals("", left, "processes still running on host " + dead + " after killing its server");
         }
         log(start, "killed the servers on hosts 1 and 3");
@@ -375,7 +259,7 @@ class MultiHostIT {
         log(start, "offerer (host 6) and answerer (host 7) exchanged greetings");
 
         for (int alive : new int[] {2, 4, 5}) {
-            ProgramProcess server = processes.get("dht-server on host " + alive);
+            ProgramProcess server = net.program("dht-server on host " + alive);
             assertTrue(server.isAlive(), "the server on host " + alive + " died\n" + server.transcript());
         }
     }

@@ -1,5 +1,6 @@
 package dev.dhtsignal.dht.net;
 
+import dev.dhtsignal.dht.FatalErrors;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.Inet6Address;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One bound UDP socket with receiver threads that hand every datagram to a {@link DatagramHandler}.
  * Sending is thread-safe and never blocks for long (UDP send only copies into the kernel). A handler that
- * throws is logged and counted; it never stops the receivers.
+ * throws a RuntimeException is logged and counted; it never stops the receivers. An {@link Error}
+ * (OutOfMemoryError included) goes to {@link FatalErrors}, which by default ends the process: a receiver
+ * that died would leave a node running that hears nothing.
  */
 public final class UdpTransport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UdpTransport.class);
@@ -80,6 +83,7 @@ public final class UdpTransport implements AutoCloseable {
         for (int i = 0; i < receiverThreads; i++) {
             Thread t = new Thread(this::receiveLoop, threadName + "-" + i);
             t.setDaemon(true);
+            t.setUncaughtExceptionHandler(FatalErrors::uncaught);
             receivers.add(t);
         }
         receivers.forEach(Thread::start);
@@ -114,6 +118,9 @@ public final class UdpTransport implements AutoCloseable {
             } catch (RuntimeException e) {
                 handlerFailures.incrementAndGet();
                 log.error("handling a datagram from {} failed; the node keeps running", source, e);
+            } catch (Error e) {
+                handlerFailures.incrementAndGet();
+                FatalErrors.report(Thread.currentThread(), e);  // by default, does not return
             }
         }
     }

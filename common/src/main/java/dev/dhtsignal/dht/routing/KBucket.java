@@ -131,6 +131,15 @@ final class KBucket {
         return live.values();
     }
 
+    /** Live contacts and those waiting in the replacement cache. */
+    List<Contact> contactsAndReplacements() {
+        List<Contact> out = contacts();
+        for (Entry e : replacements.values()) {
+            out.add(e.contact);
+        }
+        return out;
+    }
+
     List<Contact> contacts() {
         List<Contact> out = new ArrayList<>(live.size());
         for (Entry e : live.values()) {

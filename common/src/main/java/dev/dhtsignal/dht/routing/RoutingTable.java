@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
@@ -17,7 +19,13 @@ import java.util.Random;
  * the table never hands out an address that merely sent us something: a peer that only uses the DHT
  * (and answers no one) never becomes anyone's contact. A contact is removed after
  * {@value #MAX_FAILURES} failed RPCs in a row: one lost or late reply on a busy network is not enough
- * to forget a good contact (the original drops it at once). Thread-safe.
+ * to forget a good contact (the original drops it at once).
+ *
+ * <p>Limits on Sybils, as mldht keeps them: at most one contact per public IP address (per /64 for
+ * IPv6), so one host cannot fill a key's neighbourhood with ids of its choosing; several contacts on one
+ * loopback or private address (a test network, nodes on one LAN host) are told apart by port. And an
+ * address:port keeps the id it first answered with: another id there is not trusted until the first
+ * has failed and left. Thread-safe.
  */
 public final class RoutingTable {
     /** What {@link #seen} did with a contact. */
@@ -29,7 +37,11 @@ public final class RoutingTable {
         /** Its bucket is full; it waits in the bucket's replacement cache. */
         CACHED,
         /** Its id is known at another address that still answers; ignored. */
-        ADDRESS_CONFLICT
+        ADDRESS_CONFLICT,
+        /** Its address:port is known with another id that still answers; not trusted, ignored. */
+        ID_CONFLICT,
+        /** Another contact already has its public IP address (or IPv6 /64); ignored. */
+        IP_TAKEN
     }
 
     /** Failed RPCs in a row after which a contact is removed. */
@@ -44,6 +56,13 @@ public final class RoutingTable {
      */
     private volatile Contact[] snapshot = new Contact[0];
     private boolean snapshotStale;
+    /**
+     * Who holds each address:port, and each public IP address or IPv6 /64, in the buckets or their
+     * replacement caches. Entries of contacts that have since left are stale: each use checks that the
+     * holder is still there, and the maps are rebuilt when they grow past {@link #indexLimit()}.
+     */
+    private final Map<InetSocketAddress, Contact> byAddress = new HashMap<>();
+    private final Map<IpPrefix, Contact> byPublicIp = new HashMap<>();
 
     public RoutingTable(NodeId self, int k) {
         this.self = self;
@@ -70,11 +89,70 @@ public final class RoutingTable {
         if (contact.id().equals(self)) {
             return Outcome.ADDRESS_CONFLICT;
         }
-        Outcome outcome = bucketFor(contact.id()).seen(contact, now);
+        KBucket bucket = bucketFor(contact.id());
+        boolean isNew = !bucket.knows(contact);
+        if (isNew) {
+            Contact atAddress = holder(byAddress, contact.address());
+            if (atAddress != null && !atAddress.id().equals(contact.id())) {
+                return Outcome.ID_CONFLICT;
+            }
+            IpPrefix prefix = IpPrefix.ofPublic(contact.address().getAddress());
+            if (prefix != null) {
+                Contact sameIp = holder(byPublicIp, prefix);
+                if (sameIp != null && !sameIp.equals(contact)) {
+                    return Outcome.IP_TAKEN;
+                }
+            }
+        }
+        Outcome outcome = bucket.seen(contact, now);
         if (outcome == Outcome.ADDED) {
             snapshotStale = true;
         }
+        if (isNew && (outcome == Outcome.ADDED || outcome == Outcome.CACHED)) {
+            index(contact);
+        }
         return outcome;
+    }
+
+    /** Whether a contact (in a bucket or a bucket's cache) answers at this address:port. */
+    public synchronized boolean hasContactAt(InetSocketAddress address) {
+        return holder(byAddress, address) != null;
+    }
+
+    /** The contact an index names for {@code key}, if it is still in the table; stale entries are removed. */
+    private <K> Contact holder(Map<K, Contact> index, K key) {
+        Contact c = index.get(key);
+        if (c != null && !bucketFor(c.id()).knows(c)) {
+            index.remove(key);
+            return null;
+        }
+        return c;
+    }
+
+    private void index(Contact contact) {
+        if (byAddress.size() >= indexLimit()) {
+            byAddress.clear();
+            byPublicIp.clear();
+            for (KBucket b : buckets) {
+                for (Contact c : b.contactsAndReplacements()) {
+                    indexOne(c);
+                }
+            }
+        }
+        indexOne(contact);
+    }
+
+    private void indexOne(Contact c) {
+        byAddress.put(c.address(), c);
+        IpPrefix prefix = IpPrefix.ofPublic(c.address().getAddress());
+        if (prefix != null) {
+            byPublicIp.put(prefix, c);
+        }
+    }
+
+    /** Twice the most contacts the buckets and caches can hold at once, before stale entries are swept. */
+    private int indexLimit() {
+        return 4 * k * NodeId.BITS;
     }
 
     /** Counts a failed RPC to a contact; returns whether that removed it from the table. */

@@ -1,50 +1,45 @@
 package dev.dhtsignal.dht.rpc;
 
 import dev.dhtsignal.dht.RateLimits;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
- * Token buckets that admit requests up to a rate per source address and in total. Source buckets live in
- * a map of bounded size, least recently used first out, so a flood from many spoofed addresses cannot
- * grow memory without bound. Thread-safe.
+ * Token buckets that admit requests up to a rate per source address, per source prefix (IPv4 /24, IPv6
+ * /64: what one host or one customer of a provider can send from) and in total. A request must pass all
+ * three. Buckets of sources live in maps of bounded size, least recently used first out, so a flood from
+ * many spoofed addresses cannot grow memory without bound; a new source starts with a small burst only,
+ * so churning through addresses buys little. Thread-safe.
  */
 public final class RateLimiter {
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
-
-    private static final class Bucket {
-        double tokens;
-        long lastNanos;
-
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
-            this.lastNanos = now;
-        }
-
-        boolean take(double perSecond, double burst, long now) {
-            tokens = Math.min(burst, tokens + (now - lastNanos) * perSecond / NANOS_PER_SECOND);
-            lastNanos = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return true;
-            }
-            return false;
-        }
-    }
-
     private final RateLimits limits;
-    private final Bucket total;
-    private final Map<InetAddress, Bucket> sources;
+    private final LongSupplier nanoTime;
+    private final TokenBucket total;
+    private final Map<ByteBuffer, TokenBucket> addresses;
+    private final Map<ByteBuffer, TokenBucket> prefixes;
 
     public RateLimiter(RateLimits limits) {
+        this(limits, System::nanoTime);
+    }
+
+    /** With a clock of its own, for tests. */
+    public RateLimiter(RateLimits limits, LongSupplier nanoTime) {
         this.limits = limits;
-        long now = System.nanoTime();
-        this.total = new Bucket(limits.totalPerSecond(), now);
-        int capacity = limits.trackedSources();
-        this.sources = new LinkedHashMap<>(16, 0.75f, true) {
+        this.nanoTime = nanoTime;
+        this.total = new TokenBucket(limits.totalPerSecond(), limits.totalBurst(), nanoTime.getAsLong());
+        this.addresses = lru(limits.trackedSources());
+        this.prefixes = lru(limits.trackedSources());
+    }
+
+    private static Map<ByteBuffer, TokenBucket> lru(int capacity) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<InetAddress, Bucket> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<ByteBuffer, TokenBucket> eldest) {
                 return size() > capacity;
             }
         };
@@ -52,18 +47,30 @@ public final class RateLimiter {
 
     /** Whether a request from {@code source} may be served now. */
     public synchronized boolean admit(InetAddress source) {
-        long now = System.nanoTime();
-        if (limits.perSourcePerSecond() > 0) {
-            double burst = Math.max(1, limits.perSourceBurst());
-            Bucket b = sources.computeIfAbsent(source, s -> new Bucket(burst, now));
-            if (!b.take(limits.perSourcePerSecond(), burst, now)) {
-                return false;
-            }
+        long now = nanoTime.getAsLong();
+        byte[] address = source.getAddress();
+        if (limits.perSourcePerSecond() > 0 && !take(addresses, ByteBuffer.wrap(address),
+                limits.perSourcePerSecond(), limits.perSourceBurst(), now)) {
+            return false;
         }
-        if (limits.totalPerSecond() > 0) {
-            // A second's worth of burst for everyone together.
-            return total.take(limits.totalPerSecond(), limits.totalPerSecond(), now);
+        if (limits.perPrefixPerSecond() > 0 && !take(prefixes, ByteBuffer.wrap(prefixOf(source, address)),
+                limits.perPrefixPerSecond(), limits.perPrefixBurst(), now)) {
+            return false;
         }
-        return true;
+        return limits.totalPerSecond() <= 0 || total.tryTake(now);
+    }
+
+    private static boolean take(Map<ByteBuffer, TokenBucket> buckets, ByteBuffer key, int perSecond, int burst, long now) {
+        TokenBucket b = buckets.get(key);
+        if (b == null) {
+            b = new TokenBucket(perSecond, burst, now);
+            buckets.put(key, b);
+        }
+        return b.tryTake(now);
+    }
+
+    /** IPv4 /24 or IPv6 /64. */
+    static byte[] prefixOf(InetAddress source, byte[] address) {
+        return source instanceof Inet4Address ? Arrays.copyOf(address, 3) : Arrays.copyOf(address, 8);
     }
 }

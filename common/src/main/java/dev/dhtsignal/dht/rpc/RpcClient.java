@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  * fifth of its requests time out and left values on fewer than the k closest nodes. As in Karn's
  * algorithm, a call sent twice gives no round-trip sample, since it is unknown which copy was answered.
  *
- * <p>A reply is accepted only from the address the request went to and only with the request's message
- * id, which comes from a SecureRandom; a third party would have to guess 160 bits to forge one.
+ * <p>A reply is matched by its message id alone, as rpcudp does: the id comes from a SecureRandom, so a
+ * third party would have to guess 160 bits to forge one. It may come from another address than the one
+ * asked (a node bound to a wildcard address answers from its primary one); such replies are accepted
+ * and the address they came from is reported ({@link #onAnsweredElsewhere}), so the caller can record
+ * the contact where it answers.
  */
 public final class RpcClient {
     private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
@@ -67,6 +70,15 @@ public final class RpcClient {
     /** Transmissions of one request before the call fails: the first and one retransmission. */
     private static final int TRANSMISSIONS = 2;
     private volatile LateReplyListener lateReplies = address -> { };
+    private volatile AnsweredElsewhereListener answeredElsewhere = (asked, from) -> { };
+
+    /**
+     * Told, before the call completes, when a reply came from another address than the one asked.
+     * Called on the receiving thread; must be quick.
+     */
+    public interface AnsweredElsewhereListener {
+        void answeredFrom(InetSocketAddress asked, InetSocketAddress from);
+    }
 
     /** Told when a reply comes after its request timed out: the sender is alive after all. */
     public interface LateReplyListener {
@@ -188,18 +200,22 @@ public final class RpcClient {
         this.lateReplies = listener;
     }
 
-    /** Matches a response to its call; anything that matches none is dropped and counted. */
+    public void onAnsweredElsewhere(AnsweredElsewhereListener listener) {
+        this.answeredElsewhere = listener;
+    }
+
+    /** Matches a response to its call by message id; anything that matches none is dropped and counted. */
     public void onResponse(Datagram.Response response, InetSocketAddress source) {
         PendingCall call = pending.get(response.messageId());
-        if (call == null || !call.destination.equals(source)) {
-            PendingCall late = expired.get(response.messageId());
-            if (late != null && late.destination.equals(source) && expired.remove(response.messageId(), late)) {
+        if (call == null) {
+            PendingCall late = expired.remove(response.messageId());
+            if (late != null) {
                 counters.lateReply();
                 if (!late.future.isDone() || late.future.isCompletedExceptionally()) {
                     // A reply to a call that failed: measured, so the estimate learns that replies got slower.
                     rtt.sample(System.nanoTime() - late.sentAtNanos);
                 }  // else the second reply to a call sent twice, already answered by the first
-                lateReplies.lateReply(source);
+                lateReplies.lateReply(late.destination);
                 return;
             }
             counters.dropped(DropReason.UNEXPECTED_RESPONSE);
@@ -208,6 +224,9 @@ public final class RpcClient {
         if (!pending.remove(response.messageId(), call)) {
             counters.dropped(DropReason.UNEXPECTED_RESPONSE);  // the timeout won the race
             return;
+        }
+        if (!call.destination.equals(source)) {
+            answeredElsewhere.answeredFrom(call.destination, source);
         }
         ScheduledFuture<?> timeout = call.timeout;
         if (timeout != null) {
@@ -223,6 +242,12 @@ public final class RpcClient {
             call.future.completeExceptionally(new RpcException("bad " + call.kind.wireName() + " reply from "
                     + Endpoints.format(source) + ": " + e.getMessage()));
             return;
+        }
+        if (decoded instanceof RpcResponse.Nodes nodes) {
+            counters.dropped(DropReason.UNUSABLE_CONTACT, nodes.skipped());
+        } else if (decoded instanceof RpcResponse.UnusableValue unusable) {
+            counters.dropped(DropReason.REFUSED_VALUE);
+            log.debug("{} answered find_value with a value we do not keep: {}", source, unusable.reason());
         }
         if (!call.retransmitted()) {
             rtt.sample(System.nanoTime() - call.sentAtNanos);

@@ -36,6 +36,12 @@ public final class TrafficCounters {
         dropped.get(reason).increment();
     }
 
+    public void dropped(DropReason reason, int count) {
+        if (count > 0) {
+            dropped.get(reason).add(count);
+        }
+    }
+
     public void sent() {
         rpcsSent.increment();
     }

@@ -1,6 +1,7 @@
 package dev.dhtsignal.dht.storage;
 
 import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.FatalErrors;
 import dev.dhtsignal.dht.NodeId;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,8 +14,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +28,14 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link ValueStore} that keeps its values in a directory, so they outlive the process. It behaves
  * exactly as {@link MemoryValueStore}, which holds the live entries and answers every read; this class
- * adds that each accepted put is written to disk before {@link #put} returns.
+ * adds that each accepted store is written to disk before its future completes.
+ *
+ * <h2>Threads</h2>
+ * Every store runs on the store's own writer thread, in the order they were made, so the caller (the
+ * node's receiver) never waits for the disk: it hands the store over and sends the reply when the future
+ * completes, on the writer thread. Reads take the store's lock only for memory work and never wait for a
+ * write or a compaction. The writer queue is bounded ({@link #WRITE_QUEUE}); a store beyond it is refused
+ * at once as {@link PutResult#BUSY}.
  *
  * <h2>The directory</h2>
  * <pre>
@@ -47,9 +60,13 @@ import org.slf4j.LoggerFactory;
  * When the log outgrows {@link Settings#compactAfterLogBytes}, the live entries are written as a new
  * snapshot (temp file, fsync, rename over the old one, fsync the directory) and then the log is emptied.
  * A crash before the rename leaves the old snapshot and the full log; a crash after it leaves the new
- * snapshot and a log it already contains, which replays to the same state. Compaction runs inside the
- * put that crossed the threshold and holds the store's lock meanwhile, so puts and reads wait for it; it
- * writes only live entries, whose size {@link StorageLimits#maxBytes()} bounds.
+ * snapshot and a log it already contains, which replays to the same state. Compaction runs on the writer
+ * thread after the store that crossed the threshold, so later stores wait for it in the queue, while
+ * reads go on: the lock is held only to copy the live entries. It writes only live entries, whose size
+ * {@link StorageLimits#maxBytes()} bounds.
+ *
+ * <p>A store of the value a key already holds writes nothing: its first store's record, with its times,
+ * stands (see {@link ValueRecords}).
  *
  * <p>The clock given to {@link #open} decides which entries are expired on open and at compaction; it
  * should be the clock whose instants are passed to {@link #put}.
@@ -59,6 +76,8 @@ public final class FileValueStore extends MemoryValueStore {
 
     static final String SNAPSHOT_FILE = "values.snapshot";
     static final String LOG_FILE = "values.log";
+    /** Stores waiting for the writer at most; 8 MiB of the largest values. */
+    static final int WRITE_QUEUE = 1024;
 
     /**
      * How the store uses the disk.
@@ -105,11 +124,12 @@ public final class FileValueStore extends MemoryValueStore {
     private final DataDirLock lock;
     private final AppendOnlyLog appendLog;
     private final ScheduledExecutorService syncer;
+    private final ThreadPoolExecutor writer;
     private Recovery recovery;
     /** Log size at which the next compaction is tried; raised after a failed one so it is not retried per put. */
     private long compactAt;
-    private boolean closed;
-    private boolean writeFailing;
+    private volatile boolean closed;
+    private boolean writeFailing;  // only touched by the writer thread
     private boolean syncFailing;  // only touched by the sync thread
 
     private FileValueStore(Path dir, StorageLimits limits, Clock clock, Settings settings, DataDirLock lock,
@@ -121,11 +141,9 @@ public final class FileValueStore extends MemoryValueStore {
         this.lock = lock;
         this.appendLog = appendLog;
         this.compactAt = settings.compactAfterLogBytes();
-        this.syncer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "values-log-sync " + dir.getFileName());
-            t.setDaemon(true);
-            return t;
-        });
+        this.syncer = FatalErrors.scheduledExecutor("values-log-sync " + dir.getFileName());
+        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.NANOSECONDS, new ArrayBlockingQueue<>(WRITE_QUEUE),
+                FatalErrors.threads("values-writer " + dir.getFileName()));
     }
 
     /** Opens the store in {@code dir} with default {@link Settings}. */
@@ -158,12 +176,15 @@ public final class FileValueStore extends MemoryValueStore {
             for (StoredEntry e : found.live.values()) {
                 store.place(e);
             }
+            for (StoredEntry e : found.expiredEntries) {
+                store.rememberExpired(e, now);
+            }
             store.recovery = new Recovery(found.live.size(), found.expired, found.tornBytes, found.setAside);
             store.warnIfOverLimits();
             if (!found.setAside.isEmpty()) {
                 // What was recovered from a set-aside file now lives only in memory: write it out.
                 try {
-                    store.compact();
+                    store.compactNow();
                 } catch (IOException e) {
                     throw new IOException("could not write the state recovered from damaged files to " + dir
                             + " (the damaged files are kept, nothing is lost): " + e.getMessage(), e);
@@ -189,6 +210,7 @@ public final class FileValueStore extends MemoryValueStore {
     private static final class OnDisk {
         final Map<NodeId, StoredEntry> live = new HashMap<>();
         final List<Path> setAside = new ArrayList<>();
+        final List<StoredEntry> expiredEntries = new ArrayList<>();
         int expired;
         long logValidBytes;
         long tornBytes;
@@ -231,7 +253,10 @@ public final class FileValueStore extends MemoryValueStore {
 
         found.live.values().removeIf(e -> {
             boolean expired = e.isExpired(now);
-            found.expired += expired ? 1 : 0;
+            if (expired) {
+                found.expired++;
+                found.expiredEntries.add(e);
+            }
             return expired;
         });
         return found;
@@ -256,46 +281,69 @@ public final class FileValueStore extends MemoryValueStore {
     }
 
     /**
-     * Stores the value and appends it to the log before returning, so that once this returns
-     * {@link PutResult#STORED} the value survives the process being killed. When the log cannot be
-     * written (disk full, I/O error) or the store is closed, nothing changes and the put is refused as
-     * {@link PutResult#FULL}: acknowledging a value that is not on disk would break the promise above.
+     * Stores the value on the writer thread and appends it to the log before completing, so that once the
+     * future completes with {@link PutResult#STORED} the value survives the process being killed. When the
+     * log cannot be written (disk full, I/O error) or the store is closed, nothing changes and the store is
+     * refused as {@link PutResult#FULL}: acknowledging a value that is not on disk would break the promise
+     * above. When the writer's queue is full it is refused at once as {@link PutResult#BUSY}.
      */
     @Override
-    public synchronized PutResult put(NodeId key, DhtValue value, Instant now) {
-        PutResult verdict = admit(key, value);
-        if (verdict != PutResult.STORED) {
-            return verdict;
-        }
+    public CompletableFuture<PutResult> store(NodeId key, DhtValue value, SourcePrefix source, Instant now) {
+        CompletableFuture<PutResult> done = new CompletableFuture<>();
         if (closed) {
-            log.debug("refused a put to {}: the store is closed", dir);
-            return PutResult.FULL;
+            done.complete(PutResult.FULL);
+            return done;
         }
-        StoredEntry entry = new StoredEntry(key, value, now, now.plus(limits().ttl()));
         try {
-            appendLog.append(RecordFrames.frame(ValueRecords.put(entry)));
-        } catch (IOException e) {
-            if (!writeFailing) {
-                writeFailing = true;  // one error per outage, not one per put
-                log.error("refusing puts: cannot write to {}: {}", appendLog.path(), e.toString());
+            writer.execute(() -> {
+                done.complete(write(key, value, source, now));
+                compactIfDue();  // after the acknowledgement: the value is in the log already
+            });
+        } catch (RejectedExecutionException e) {
+            done.complete(closed ? PutResult.FULL : PutResult.BUSY);
+        }
+        return done;
+    }
+
+    /** One store, on the writer thread. */
+    private PutResult write(NodeId key, DhtValue value, SourcePrefix source, Instant now) {
+        synchronized (this) {
+            if (closed) {
+                log.debug("refused a put to {}: the store is closed", dir);
+                return PutResult.FULL;
             }
-            return PutResult.FULL;
+            Decision decision = decide(key, value, source, now);
+            if (decision.entry() == null) {
+                return decision.result();
+            }
+            try {
+                appendLog.append(RecordFrames.frame(ValueRecords.put(decision.entry())));
+            } catch (IOException e) {
+                if (!writeFailing) {
+                    writeFailing = true;  // one error per outage, not one per put
+                    log.error("refusing puts: cannot write to {}: {}", appendLog.path(), e.toString());
+                }
+                return PutResult.FULL;
+            } catch (RuntimeException e) {
+                log.error("refusing a put: writing to {} failed", appendLog.path(), e);
+                return PutResult.FULL;
+            }
+            if (writeFailing) {
+                writeFailing = false;
+                log.info("writing to {} works again", appendLog.path());
+            }
+            place(decision.entry());
         }
-        if (writeFailing) {
-            writeFailing = false;
-            log.info("writing to {} works again", appendLog.path());
-        }
-        place(entry);
-        compactIfDue();
         return PutResult.STORED;
     }
 
+    /** Runs on the writer thread (or in {@link #open}, before there is one). */
     private void compactIfDue() {
-        if (appendLog.size() < compactAt) {
+        if (closed || appendLog.size() < compactAt) {
             return;
         }
         try {
-            compact();
+            compactNow();
         } catch (IOException e) {
             // The log still holds everything, so nothing is lost; try again once it has grown as much again.
             compactAt = appendLog.size() + settings.compactAfterLogBytes();
@@ -304,19 +352,52 @@ public final class FileValueStore extends MemoryValueStore {
     }
 
     /**
-     * Writes the live entries as the new snapshot and empties the log. Safe to interrupt by a crash at any
-     * point (see the class comment). Runs by itself when the log grows past its threshold.
+     * Writes the live entries as the new snapshot and empties the log, on the writer thread. Safe to
+     * interrupt by a crash at any point (see the class comment). Runs by itself when the log grows past its
+     * threshold.
      */
-    public synchronized void compact() throws IOException {
-        if (closed) {
-            throw new IOException("value store in " + dir + " is closed");
+    public void compact() throws IOException {
+        Future<?> done;
+        try {
+            done = writer.submit(() -> {
+                compactNow();
+                return null;
+            });
+        } catch (RejectedExecutionException e) {
+            throw new IOException("value store in " + dir + " is closed or busy");
         }
-        List<StoredEntry> live = entries(clock.instant());
+        try {
+            done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while compacting " + dir, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("compacting " + dir + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /**
+     * The compaction itself. Only the writer thread appends to the log, and this runs on it (or before it
+     * exists), so nothing can be appended between copying the entries and emptying the log.
+     */
+    private void compactNow() throws IOException {
+        List<StoredEntry> live;
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("value store in " + dir + " is closed");
+            }
+            live = entries(clock.instant());
+        }
         long logBytes = appendLog.size();
         // The new snapshot must be durable (file and rename) before the log is emptied: SnapshotFile.write
         // returns only after fsyncing both, and throws otherwise, leaving the log untouched.
         SnapshotFile.write(dir.resolve(SNAPSHOT_FILE), live);
-        appendLog.reset();
+        synchronized (this) {
+            appendLog.reset();
+        }
         compactAt = settings.compactAfterLogBytes();
         log.debug("compacted {}: {} live entries in the snapshot, {} log bytes dropped", dir, live.size(), logBytes);
     }
@@ -337,15 +418,24 @@ public final class FileValueStore extends MemoryValueStore {
         }
     }
 
-    /** Fsyncs the log, stops the sync thread and releases the directory. Idempotent. */
+    /**
+     * Refuses the stores still queued (as {@link PutResult#FULL}), fsyncs the log, stops the store's threads
+     * and releases the directory. Idempotent.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;  // stores made from now on are refused
         }
-        closed = true;
+        writer.shutdown();
         syncer.shutdown();
         try {
+            if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("the writer thread of {} did not stop within 10 s", dir);
+            }
             if (!syncer.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warn("the sync thread of {} did not stop within 10 s", dir);
             }

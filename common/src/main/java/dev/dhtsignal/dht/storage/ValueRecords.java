@@ -18,18 +18,23 @@ import org.msgpack.core.MessageUnpacker;
  * <pre>
  *   header := ["dhtsignal-values-log", version]                  first record of the log
  *           | ["dhtsignal-values-snapshot", version, entries]    first record of a snapshot
- *   put    := ["put", key, value, storedAtSeconds, storedAtNanos, expiresAtSeconds, expiresAtNanos]
- *             key   bin, 20 bytes
- *             value bin: the value's own MessagePack encoding, kept byte for byte
- *             times int: Instant.getEpochSecond() and Instant.getNano()
+ *   put    := ["put", key, value, storedAtSeconds, storedAtNanos, expiresAtSeconds, expiresAtNanos, source]
+ *             key    bin, 20 bytes
+ *             value  bin: the value's own MessagePack encoding, kept byte for byte
+ *             times  int: Instant.getEpochSecond() and Instant.getNano()
+ *             source bin: the network the value came from ({@link SourcePrefix#toBytes}); empty for our own
  * </pre>
  *
- * Expiry is stored as an absolute instant, so a value keeps its remaining lifetime across restarts.
+ * Version 1 had no source (a put of 7 elements); its values are read as our own. Version 2 files are
+ * written from then on, the log and the snapshot alike.
+ *
+ * <p>Both times are the first store of the value (a re-store of the same value writes nothing), and
+ * expiry is an absolute instant, so a restart neither shortens nor extends a value's life.
  * There is no removal record: values only leave by expiring, and expiry is decided from expiresAt when
  * a file is read.
  */
 final class ValueRecords {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final String LOG_KIND = "dhtsignal-values-log";
     static final String SNAPSHOT_KIND = "dhtsignal-values-snapshot";
     private static final String PUT = "put";
@@ -52,12 +57,14 @@ final class ValueRecords {
     static byte[] put(StoredEntry e) {
         byte[] key = e.key().toBytes();
         byte[] value = e.value().encoded();
+        byte[] source = e.source().toBytes();
         return pack(p -> {
-            p.packArrayHeader(7).packString(PUT);
+            p.packArrayHeader(8).packString(PUT);
             p.packBinaryHeader(key.length).writePayload(key);
             p.packBinaryHeader(value.length).writePayload(value);
             p.packLong(e.storedAt().getEpochSecond()).packInt(e.storedAt().getNano());
             p.packLong(e.expiresAt().getEpochSecond()).packInt(e.expiresAt().getNano());
+            p.packBinaryHeader(source.length).writePayload(source);
         });
     }
 
@@ -98,7 +105,7 @@ final class ValueRecords {
     static StoredEntry readPut(byte[] payload) throws RecordFrames.MalformedRecordException {
         return unpack(payload, u -> {
             int size = u.unpackArrayHeader();
-            if (size != 7 || !PUT.equals(u.unpackString())) {
+            if ((size != 7 && size != 8) || !PUT.equals(u.unpackString())) {
                 throw new RecordFrames.MalformedRecordException("not a put record");
             }
             try {
@@ -106,7 +113,9 @@ final class ValueRecords {
                 DhtValue value = DhtValue.fromEncoded(u.readPayload(u.unpackBinaryHeader()));
                 Instant storedAt = Instant.ofEpochSecond(u.unpackLong(), u.unpackInt());
                 Instant expiresAt = Instant.ofEpochSecond(u.unpackLong(), u.unpackInt());
-                return new StoredEntry(key, value, storedAt, expiresAt);
+                SourcePrefix source = size == 8 ? SourcePrefix.fromBytes(u.readPayload(u.unpackBinaryHeader()))
+                        : SourcePrefix.LOCAL;
+                return new StoredEntry(key, value, storedAt, expiresAt, source);
             } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
                 throw new RecordFrames.MalformedRecordException(e.getMessage(), e);
             }

@@ -121,12 +121,7 @@ final class BodyReader implements AutoCloseable {
                 throw new MalformedDatagramException(tooLong,
                         what + " is " + n + " bytes, at most " + maxBytes + " expected");
             }
-            byte[] raw = unpacker.readPayload(n);
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(raw))
-                    .toString();
+            return strictUtf8(unpacker.readPayload(n));
         } catch (CharacterCodingException e) {
             throw new MalformedDatagramException(DropReason.MALFORMED_MSGPACK, what + " is not UTF-8");
         } catch (IOException | MessagePackException e) {
@@ -172,15 +167,15 @@ final class BodyReader implements AutoCloseable {
         }
     }
 
-    /** A stored value: one str, bin, int, float or bool, kept as the exact bytes it was sent as. */
-    DhtValue value(String what) throws MalformedDatagramException {
+    /**
+     * A stored value, kept as the exact bytes it was sent as. Any well-formed MessagePack value is read
+     * (the original network stores whatever it is given); one this network does not keep, a str that is
+     * not UTF-8 among them, comes back as a refusal with the reason, so that the caller can answer it.
+     */
+    CarriedValue value(String what) throws MalformedDatagramException {
         MessageFormat format = next();
         if (format == MessageFormat.NEVER_USED) {
             throw new MalformedDatagramException(DropReason.MALFORMED_MSGPACK, "reserved byte 0xc1 in " + what);
-        }
-        if (DhtValue.kindOf(format).isEmpty()) {
-            throw new MalformedDatagramException(DropReason.WRONG_TYPE,
-                    what + " is " + format.getValueType() + "; values are str, bin, int, float or bool");
         }
         int start = (int) unpacker.getTotalReadBytes();
         try {
@@ -189,7 +184,55 @@ final class BodyReader implements AutoCloseable {
             throw malformed(e);
         }
         int end = (int) unpacker.getTotalReadBytes();
-        return DhtValue.fromEncoded(Arrays.copyOfRange(data, offset + start, offset + end));
+        if (DhtValue.kindOf(format).isEmpty()) {
+            return CarriedValue.refused(what + " is " + format.getValueType()
+                    + "; values are str, bin, int, float or bool");
+        }
+        byte[] encoded = Arrays.copyOfRange(data, offset + start, offset + end);
+        if (format.getValueType() == ValueType.STRING && !isUtf8StringValue(encoded)) {
+            // The Python nodes' decoder raises on such a str and they then stop answering us.
+            return CarriedValue.refused(what + " is a str that is not valid UTF-8");
+        }
+        return CarriedValue.of(DhtValue.fromEncoded(encoded));
+    }
+
+    private static boolean isUtf8StringValue(byte[] encoded) {
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(encoded)) {
+            int n = u.unpackRawStringHeader();
+            strictUtf8(u.readPayload(n));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        } catch (IOException | MessagePackException e) {
+            return false;  // cannot happen: the value was skipped whole above
+        }
+    }
+
+    private static String strictUtf8(byte[] raw) throws CharacterCodingException {
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(java.nio.ByteBuffer.wrap(raw))
+                .toString();
+    }
+
+    /**
+     * Skips one whole MessagePack value (of any type, nested or not) and returns its bytes, so that a
+     * list entry can be read on its own and, if unusable, passed over without losing the rest.
+     */
+    byte[] rawValue(String what) throws MalformedDatagramException {
+        MessageFormat format = next();
+        if (format == MessageFormat.NEVER_USED) {
+            throw new MalformedDatagramException(DropReason.MALFORMED_MSGPACK, "reserved byte 0xc1 in " + what);
+        }
+        int start = (int) unpacker.getTotalReadBytes();
+        try {
+            unpacker.skipValue();
+        } catch (IOException | MessagePackException e) {
+            throw malformed(e);
+        }
+        int end = (int) unpacker.getTotalReadBytes();
+        return Arrays.copyOfRange(data, offset + start, offset + end);
     }
 
     /** Refuses anything after the message: a body is exactly one MessagePack value. */

@@ -1,6 +1,6 @@
 package dev.dhtsignal.dht.wire;
 
-/** Why a node dropped a datagram. Every drop is counted under one of these. */
+/** Why a node dropped a datagram, or a part of one it could not use. Every drop is counted under one of these. */
 public enum DropReason {
     /** Shorter than the 22 bytes of header plus the smallest body. */
     TOO_SHORT("too short"),
@@ -18,14 +18,33 @@ public enum DropReason {
     OVERSIZED("oversized"),
     /** A request naming an RPC this network does not have. */
     UNKNOWN_RPC("unknown rpc"),
-    /** A response whose message id matches no request we have in flight, or that came from elsewhere. */
+    /** A response whose message id matches no request we have in flight (or recently timed out). */
     UNEXPECTED_RESPONSE("unexpected response"),
     /** A response whose body does not fit the RPC it answers. */
     BAD_RESPONSE("bad response"),
+    /**
+     * One entry of a contact list that cannot be used (an id not 20 bytes, a host that is not an IP
+     * literal, a port out of range, an address no peer can have); the rest of the list is used.
+     */
+    UNUSABLE_CONTACT("unusable contact"),
+    /**
+     * A value of a type this network does not keep, or a str that is not UTF-8: a store of it is answered
+     * {@code false}, a find_value reply with it is not used.
+     */
+    REFUSED_VALUE("value refused"),
+    /**
+     * A reply (or a verification ping) to a source not verified yet, over the budget that keeps this
+     * node from sending unverified sources more than they send it: not sent.
+     */
+    UNVERIFIED_BUDGET("unverified budget"),
     /** A request from a source (or in total) over the configured rate. */
     RATE_LIMITED("rate limited"),
     /** A store this node refused because its storage is at its entry or byte limit. */
     STORAGE_FULL("storage full"),
+    /** A store refused because the sender's network (IPv4 /24, IPv6 /64) holds its share of storage. */
+    OVER_QUOTA("over source quota"),
+    /** A store of a value that expired on this node lately: its life is not restarted. */
+    EXPIRED_VALUE("expired value"),
     /** A request to a node in client mode, which serves no one. */
     CLIENT_MODE("client mode");
 

@@ -37,6 +37,23 @@ public sealed interface RpcRequest {
         }
     }
 
+    /**
+     * A {@code store} whose value this network does not keep (a type other than str, bin, int, float or
+     * bool, or a str that is not UTF-8): answered with {@code false}, never stored. Only ever decoded.
+     */
+    record RefusedStore(NodeId sender, NodeId key, String reason) implements RpcRequest {
+        public RefusedStore {
+            Objects.requireNonNull(sender, "sender");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public RpcKind kind() {
+            return RpcKind.STORE;
+        }
+    }
+
     /** {@code find_node [nodeid, key]}: answered with the callee's closest contacts to the key. */
     record FindNode(NodeId sender, NodeId target) implements RpcRequest {
         public FindNode {
@@ -76,6 +93,8 @@ public sealed interface RpcRequest {
         if (this instanceof Ping p) {
             return p.sender();
         } else if (this instanceof Store s) {
+            return s.sender();
+        } else if (this instanceof RefusedStore s) {
             return s.sender();
         } else if (this instanceof FindNode f) {
             return f.sender();

@@ -22,10 +22,21 @@ public sealed interface RpcResponse {
     record StoreReply(boolean stored) implements RpcResponse {
     }
 
-    /** Reply to find_node, and to find_value when the callee lacks the value: the callee's closest contacts. */
-    record Nodes(List<WireContact> contacts) implements RpcResponse {
+    /**
+     * Reply to find_node, and to find_value when the callee lacks the value: the callee's closest
+     * contacts. Entries that could not be read (an id not 20 bytes, a host that is not a str, ...) are
+     * left out and counted in {@code skipped}: one odd entry must not cost the sender's good ones.
+     */
+    record Nodes(List<WireContact> contacts, int skipped) implements RpcResponse {
         public Nodes {
             contacts = List.copyOf(contacts);
+            if (skipped < 0) {
+                throw new IllegalArgumentException("skipped must not be negative");
+            }
+        }
+
+        public Nodes(List<WireContact> contacts) {
+            this(contacts, 0);
         }
     }
 
@@ -36,7 +47,20 @@ public sealed interface RpcResponse {
         }
     }
 
-    /** Reply to stun: the caller's address as the callee sees it, {@code [ip, port]}. */
+    /**
+     * Reply to find_value holding a value this network does not keep (another type, or a str that is not
+     * UTF-8). The callee did answer: it is not to blame, but its value is not used.
+     */
+    record UnusableValue(String reason) implements RpcResponse {
+        public UnusableValue {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * Reply to stun: the caller's address as the callee sees it, {@code [ip, port]}; a Python node on
+     * IPv6 sends its socket's 4-tuple {@code [ip, port, flowinfo, scopeid]}, of which the first two count.
+     */
     record StunReply(String host, long port) implements RpcResponse {
         public StunReply {
             Objects.requireNonNull(host, "host");

@@ -90,11 +90,17 @@ public final class WireCodec {
         }
         return switch (kind) {
             case PING -> new RpcRequest.Ping(r.id("ping nodeid"));
-            case STORE -> new RpcRequest.Store(r.id("store nodeid"), r.id("store key"), r.value("store value"));
+            case STORE -> store(r.id("store nodeid"), r.id("store key"), r.value("store value"));
             case FIND_NODE -> new RpcRequest.FindNode(r.id("find_node nodeid"), r.id("find_node key"));
             case FIND_VALUE -> new RpcRequest.FindValue(r.id("find_value nodeid"), r.id("find_value key"));
             case STUN -> new RpcRequest.Stun();
         };
+    }
+
+    private static RpcRequest store(NodeId sender, NodeId key, CarriedValue value) {
+        return value.value() != null
+                ? new RpcRequest.Store(sender, key, value.value())
+                : new RpcRequest.RefusedStore(sender, key, value.refusal());
     }
 
     /** Reads a response body as the reply to {@code kind}. */
@@ -112,20 +118,32 @@ public final class WireCodec {
         }
     }
 
+    /**
+     * A contact list, read entry by entry: an entry that is not {@code [bin 20, str, int]} is skipped and
+     * counted, the others kept. Python nodes accept ids of any length and pass them on, so an honest node
+     * may relay an entry we cannot use. Only a list that is not a list, or is cut off, is malformed.
+     */
     private static RpcResponse.Nodes readNodes(BodyReader r) throws MalformedDatagramException {
         int n = r.arrayHeader("contact list");
         List<WireContact> contacts = new ArrayList<>(n);
+        int skipped = 0;
         for (int i = 0; i < n; i++) {
-            r.arrayOf(3, "contact");
-            NodeId id = r.id("contact id");
-            String host = r.string(MAX_HOST_BYTES, "contact host");
-            long port = r.integer("contact port");
-            contacts.add(new WireContact(id, host, port));
+            byte[] entry = r.rawValue("contact");
+            try (BodyReader e = new BodyReader(entry, 0, entry.length)) {
+                e.arrayOf(3, "contact");
+                NodeId id = e.id("contact id");
+                String host = e.string(MAX_HOST_BYTES, "contact host");
+                long port = e.integer("contact port");
+                e.expectEnd();
+                contacts.add(new WireContact(id, host, port));
+            } catch (MalformedDatagramException unusable) {
+                skipped++;
+            }
         }
-        return new RpcResponse.Nodes(contacts);
+        return new RpcResponse.Nodes(contacts, skipped);
     }
 
-    private static RpcResponse.Value readValue(BodyReader r) throws MalformedDatagramException {
+    private static RpcResponse readValue(BodyReader r) throws MalformedDatagramException {
         int n = r.mapHeader("find_value reply");
         if (n != 1) {
             throw new MalformedDatagramException(DropReason.WRONG_ARITY, "find_value reply map has " + n + " entries");
@@ -134,12 +152,23 @@ public final class WireCodec {
         if (!key.equals("value")) {
             throw new MalformedDatagramException(DropReason.WRONG_TYPE, "find_value reply key is not \"value\"");
         }
-        return new RpcResponse.Value(r.value("found value"));
+        CarriedValue found = r.value("found value");
+        return found.value() != null ? new RpcResponse.Value(found.value()) : new RpcResponse.UnusableValue(found.refusal());
     }
 
     private static RpcResponse.StunReply readStun(BodyReader r) throws MalformedDatagramException {
-        r.arrayOf(2, "stun reply");
-        return new RpcResponse.StunReply(r.string(MAX_HOST_BYTES, "stun host"), r.integer("stun port"));
+        int n = r.arrayHeader("stun reply");
+        if (n != 2 && n != 4) {
+            throw new MalformedDatagramException(DropReason.WRONG_ARITY,
+                    "stun reply has " + n + " elements, expected 2 (IPv4) or 4 (IPv6)");
+        }
+        String host = r.string(MAX_HOST_BYTES, "stun host");
+        long port = r.integer("stun port");
+        if (n == 4) {
+            r.integer("stun flowinfo");
+            r.integer("stun scope id");
+        }
+        return new RpcResponse.StunReply(host, port);
     }
 
     public static byte[] encodeRequest(MessageId id, RpcRequest request) {
@@ -159,6 +188,8 @@ public final class WireCodec {
             } else if (request instanceof RpcRequest.FindValue find) {
                 packId(p, find.sender());
                 packId(p, find.key());
+            } else if (request instanceof RpcRequest.RefusedStore) {
+                throw new IllegalArgumentException("a refused store is only ever decoded, never sent");
             }
             // stun has no arguments
         });
@@ -182,6 +213,8 @@ public final class WireCodec {
                 p.packMapHeader(1);
                 p.packString("value");
                 value.value().writeTo(p);
+            } else if (response instanceof RpcResponse.UnusableValue) {
+                throw new IllegalArgumentException("an unusable value is only ever decoded, never sent");
             } else if (response instanceof RpcResponse.StunReply stun) {
                 p.packArrayHeader(2);
                 p.packString(stun.host());

@@ -118,7 +118,97 @@ class FileValueStoreTest extends ValueStoreContract {
                     byKey(s.entries(clock.instant())));
             assertEquals(new FileValueStore.Recovery(2, 0, 0, List.of()), s.recovery());
             assertEquals(2, s.size());
-            assertEquals(2L * NodeId.LENGTH + DhtValue.text("second").encodedSize() + 5, s.bytes());
+            assertEquals(footprint(DhtValue.text("second").encodedSize()) + footprint(5), s.bytes());
+        }
+    }
+
+    @Test
+    void aRestartKeepsTheFirstStoreTimeAndTheSourceSoLivesAreNotExtended() throws IOException {
+        SourcePrefix peer = SourcePrefix.of(java.net.InetAddress.getByName("203.0.113.40"));
+        try (FileValueStore s = openData()) {
+            s.put(key("a"), DhtValue.text("replica"), peer, T0);
+            s.put(key("a"), DhtValue.text("replica"), peer, T0.plusSeconds(1800));  // republished: writes nothing
+        }
+        StoredEntry first = new StoredEntry(key("a"), DhtValue.text("replica"), T0, T0.plus(TTL), peer);
+        clock.advance(Duration.ofMinutes(40));
+        try (FileValueStore s = openData()) {
+            assertEquals(List.of(first), s.entries(clock.instant()));
+            assertEquals(1, s.entriesFrom(peer), "it still counts against its source's quota");
+            s.put(key("a"), DhtValue.text("replica"), peer, clock.instant());
+            s.compact();
+        }
+        try (FileValueStore s = openData()) {
+            assertEquals(List.of(first), s.entries(clock.instant()), "the snapshot keeps them too");
+        }
+    }
+
+    @Test
+    void aValueThatExpiredWhileClosedIsNotTakenBackAfterTheRestart() throws IOException {
+        try (FileValueStore s = openData()) {
+            s.put(key("a"), DhtValue.text("old"), T0);
+        }
+        clock.advance(TTL.plusMinutes(5));
+        try (FileValueStore s = openData()) {
+            assertEquals(1, s.recovery().expiredSkipped());
+            assertEquals(PutResult.EXPIRED, s.put(key("a"), DhtValue.text("old"), clock.instant()));
+            assertEquals(PutResult.STORED, s.put(key("a"), DhtValue.text("new"), clock.instant()));
+        }
+    }
+
+    @Test
+    void filesOfTheFirstFormatStillLoad() throws IOException {
+        // Version 1: puts of 7 elements, without the source.
+        Files.createDirectories(dir());
+        MessageBufferPacker header = MessagePack.newDefaultBufferPacker();
+        header.packArrayHeader(2).packString(ValueRecords.LOG_KIND).packInt(1);
+        byte[] value = DhtValue.text("from v1").encoded();
+        MessageBufferPacker put = MessagePack.newDefaultBufferPacker();
+        put.packArrayHeader(7).packString("put");
+        put.packBinaryHeader(NodeId.LENGTH).writePayload(key("a").toBytes());
+        put.packBinaryHeader(value.length).writePayload(value);
+        put.packLong(T0.getEpochSecond()).packInt(0).packLong(T0.plus(TTL).getEpochSecond()).packInt(0);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        log.write(RecordFrames.frame(header.toByteArray()));
+        log.write(RecordFrames.frame(put.toByteArray()));
+        Files.write(dir().resolve(FileValueStore.LOG_FILE), log.toByteArray());
+        try (FileValueStore s = openData()) {
+            assertEquals(List.of(new StoredEntry(key("a"), DhtValue.text("from v1"), T0, T0.plus(TTL), SourcePrefix.LOCAL)),
+                    s.entries(T0));
+            assertEquals(PutResult.STORED, s.put(key("b"), DhtValue.text("v2"), T0), "appends after v1 records");
+        }
+        try (FileValueStore s = openData()) {
+            assertEquals(2, s.size());
+        }
+    }
+
+    @Test
+    void storesWaitForACompactionThatIsStuckOnTheDiskButReadsDoNot() throws Exception {
+        FileValueStore.Settings small = new FileValueStore.Settings(4096, Duration.ofSeconds(1));
+        int i = 0;
+        try (FileValueStore s = FileValueStore.open(dir(), ROOMY, clock, small);
+             StuckDisk stuck = StuckDisk.at(StuckDisk.snapshotTempIn(dir()))) {
+            java.util.concurrent.CompletableFuture<PutResult> waiting;
+            while (true) {  // stores until one crosses the threshold and the compaction after it blocks
+                java.util.concurrent.CompletableFuture<PutResult> f = s.store(key("k" + i), valueNo(i), SourcePrefix.LOCAL, T0);
+                i++;
+                dev.dhtsignal.testing.Await.until("store " + i + " to complete or the writer to block", Duration.ofSeconds(60),
+                        () -> f.isDone() || StuckDisk.writerIsStuck());
+                if (!f.isDone()) {
+                    waiting = f;
+                    break;
+                }
+            }
+            // Reads go on meanwhile: they never wait for the disk.
+            assertEquals(java.util.Optional.of(valueNo(0)), s.get(key("k0"), T0));
+            assertEquals(i - 1, s.entries(T0).size(), "every store acknowledged so far");
+            assertFalse(waiting.isDone(), "a store is acknowledged only once written, after what is queued before it");
+            stuck.release();
+            assertEquals(PutResult.STORED, dev.dhtsignal.testing.Await.result("the waiting store", waiting));
+            assertEquals(i, s.size());
+        }
+        assertFalse(Files.exists(StuckDisk.snapshotTempIn(dir())), "the failed compaction cleaned up");
+        try (FileValueStore s = FileValueStore.open(dir(), ROOMY, clock, small)) {
+            assertEquals(i, s.size(), "nothing lost");
         }
     }
 
@@ -338,8 +428,9 @@ class FileValueStoreTest extends ValueStoreContract {
             } finally {
                 assertTrue(Thread.interrupted(), "the store leaves the interrupt for its owner");
             }
-            assertTrue(Files.exists(dir().resolve(FileValueStore.SNAPSHOT_FILE)), "compaction ran despite it");
             assertEquals(PutResult.STORED, s.put(key("after"), DhtValue.text("after"), T0));
+            // The compaction runs on the writer after the store that crossed the threshold, so before "after".
+            assertTrue(Files.exists(dir().resolve(FileValueStore.SNAPSHOT_FILE)), "compaction ran despite it");
             expected = byKey(s.entries(T0));
         }
         try (FileValueStore s = FileValueStore.open(dir(), ROOMY, clock, small)) {

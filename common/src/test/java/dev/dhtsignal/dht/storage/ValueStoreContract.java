@@ -29,6 +29,10 @@ abstract class ValueStoreContract {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final Duration TTL = Duration.ofHours(1);
     static final StorageLimits ROOMY = new StorageLimits(TTL, 1000, 1000, 1_000_000);
+    /** What an entry of a value of this encoded size counts against the byte limit. */
+    static long footprint(int encodedSize) {
+        return NodeId.LENGTH + encodedSize + StorageLimits.ENTRY_OVERHEAD_BYTES;
+    }
 
     private final List<ValueStore> opened = new ArrayList<>();
 
@@ -79,7 +83,7 @@ abstract class ValueStoreContract {
     }
 
     @Test
-    void lastWriteWinsAndRestartsTheLifetime() throws Exception {
+    void lastWriteWinsAndANewValueStartsANewLifetime() throws Exception {
         ValueStore s = store(ROOMY);
         s.put(key("a"), DhtValue.text("first"), T0);
         Instant later = T0.plusSeconds(600);
@@ -87,7 +91,90 @@ abstract class ValueStoreContract {
         assertEquals(Optional.of(new StoredEntry(key("a"), DhtValue.text("second"), later, later.plus(TTL))),
                 s.entry(key("a"), later));
         assertEquals(1, s.size());
-        assertEquals(NodeId.LENGTH + DhtValue.text("second").encodedSize(), s.bytes());
+        assertEquals(footprint(DhtValue.text("second").encodedSize()), s.bytes());
+    }
+
+    @Test
+    void storingTheSameValueAgainDoesNotExtendItsLife() throws Exception {
+        ValueStore s = store(ROOMY);
+        SourcePrefix replica = SourcePrefix.of(java.net.InetAddress.getByName("203.0.113.9"));
+        s.put(key("a"), DhtValue.text("kept"), T0);
+        for (int minutes = 10; minutes < 60; minutes += 10) {
+            assertEquals(PutResult.STORED, s.put(key("a"), DhtValue.text("kept"), replica, T0.plusSeconds(60L * minutes)),
+                    "a re-store is acknowledged");
+        }
+        assertEquals(Optional.of(new StoredEntry(key("a"), DhtValue.text("kept"), T0, T0.plus(TTL))),
+                s.entry(key("a"), T0.plusSeconds(3000)), "the first store's times and source stand");
+        assertEquals(1, s.expire(T0.plus(TTL)), "it expires a ttl after the first store");
+        assertEquals(PutResult.EXPIRED, s.put(key("a"), DhtValue.text("kept"), replica, T0.plus(TTL).plusSeconds(1)),
+                "a copy pushed back after expiry is refused");
+        assertEquals(Optional.empty(), s.get(key("a"), T0.plus(TTL).plusSeconds(1)));
+        Instant later = T0.plus(TTL).plusSeconds(2);
+        assertEquals(PutResult.STORED, s.put(key("a"), DhtValue.text("new"), replica, later), "a new value is taken");
+        assertEquals(Optional.of(later.plus(TTL)), s.entry(key("a"), later).map(StoredEntry::expiresAt));
+    }
+
+    @Test
+    void anExpiredValueStaysRefusedWhileSomeoneKeepsPushingIt() throws Exception {
+        ValueStore s = store(ROOMY);
+        s.put(key("a"), DhtValue.text("old"), T0);
+        Instant t = T0.plus(TTL);
+        s.expire(t);
+        // Pushed back every half ttl, for three ttls: each refusal keeps it refused a ttl longer.
+        for (int i = 0; i < 6; i++) {
+            t = t.plus(TTL.dividedBy(2));
+            s.expire(t);
+            assertEquals(PutResult.EXPIRED, s.put(key("a"), DhtValue.text("old"), t), "push " + i);
+        }
+        t = t.plus(TTL);  // nobody pushed it for a whole ttl: forgotten, a store of it is a new store
+        s.expire(t);
+        assertEquals(PutResult.STORED, s.put(key("a"), DhtValue.text("old"), t));
+    }
+
+    @Test
+    void emptyValuesLiveMinutesNotTheWholeTtl() throws Exception {
+        ValueStore s = store(new StorageLimits(Duration.ofDays(7), 1000, 1000, 1_000_000));
+        s.put(key("cleared"), DhtValue.text(""), T0);
+        s.put(key("cleared-bytes"), DhtValue.bytes(new byte[0]), T0);
+        s.put(key("kept"), DhtValue.text(" "), T0);
+        Instant after = T0.plus(StorageLimits.EMPTY_VALUE_TTL);
+        assertEquals(Optional.of(after), s.entry(key("cleared"), T0).map(StoredEntry::expiresAt));
+        assertEquals(2, s.expire(after));
+        assertEquals(Optional.empty(), s.get(key("cleared"), after));
+        assertEquals(Optional.of(DhtValue.text(" ")), s.get(key("kept"), after));
+    }
+
+    @Test
+    void oneSourceNetworkHoldsAtMostItsShareAndOthersStillStore() throws Exception {
+        int maxEntries = 8 * StorageLimits.PREFIX_SHARE_DIVISOR;
+        ValueStore s = store(new StorageLimits(TTL, 1000, maxEntries, 1_000_000));
+        SourcePrefix flooder = SourcePrefix.of(java.net.InetAddress.getByName("198.51.100.7"));
+        SourcePrefix sameNetwork = SourcePrefix.of(java.net.InetAddress.getByName("198.51.100.200"));
+        SourcePrefix honest = SourcePrefix.of(java.net.InetAddress.getByName("203.0.113.1"));
+        assertEquals(flooder, sameNetwork, "one /24");
+        int share = maxEntries / StorageLimits.PREFIX_SHARE_DIVISOR;
+        for (int i = 0; i < share; i++) {
+            assertEquals(PutResult.STORED, s.put(key("flood-" + i), DhtValue.integer(i), flooder, T0));
+        }
+        assertEquals(PutResult.OVER_QUOTA, s.put(key("flood-more"), DhtValue.integer(0), sameNetwork, T0));
+        assertEquals(PutResult.STORED, s.put(key("flood-0"), DhtValue.integer(-1), sameNetwork, T0),
+                "an overwrite within its share is fine");
+        assertEquals(PutResult.STORED, s.put(key("honest"), DhtValue.text("mine"), honest, T0));
+        assertEquals(PutResult.STORED, s.put(key("own"), DhtValue.text("ours"), T0), "our own puts have no quota");
+        assertEquals(share + 2, s.size());
+    }
+
+    @Test
+    void sourceQuotaCountsBytesToo() throws Exception {
+        long perEntry = footprint(50);
+        ValueStore s = store(new StorageLimits(TTL, 1000, 1000, StorageLimits.PREFIX_SHARE_DIVISOR * 2 * perEntry));
+        SourcePrefix a = SourcePrefix.of(java.net.InetAddress.getByName("2001:db8:1:2::1"));
+        SourcePrefix b = SourcePrefix.of(java.net.InetAddress.getByName("2001:db8:1:3::1"));
+        assertEquals(SourcePrefix.of(java.net.InetAddress.getByName("2001:db8:1:2:ffff::9")), a, "one /64");
+        assertEquals(PutResult.STORED, s.put(key("a1"), sized(50, 1), a, T0));
+        assertEquals(PutResult.STORED, s.put(key("a2"), sized(50, 2), a, T0));
+        assertEquals(PutResult.OVER_QUOTA, s.put(key("a3"), sized(2, 3), a, T0));
+        assertEquals(PutResult.STORED, s.put(key("b1"), sized(50, 4), b, T0));
     }
 
     @Test
@@ -114,8 +201,8 @@ abstract class ValueStoreContract {
     }
 
     @Test
-    void byteLimitCountsKeysAndValuesAndCreditsTheValueAnOverwriteReplaces() throws Exception {
-        long entryBytes = NodeId.LENGTH + 50;
+    void byteLimitCountsEntriesAndCreditsTheValueAnOverwriteReplaces() throws Exception {
+        long entryBytes = footprint(50);
         ValueStore s = store(new StorageLimits(TTL, 1000, 1000, 2 * entryBytes));
         assertEquals(PutResult.STORED, s.put(key("a"), sized(50, 1), T0));
         assertEquals(PutResult.STORED, s.put(key("b"), sized(50, 2), T0));
@@ -125,10 +212,11 @@ abstract class ValueStoreContract {
         assertEquals(Optional.of(sized(50, 1)), s.get(key("a"), T0), "a refused overwrite keeps the old value");
         assertEquals(PutResult.STORED, s.put(key("a"), sized(50, 5), T0), "the replaced value's bytes are credited");
         assertEquals(PutResult.STORED, s.put(key("b"), sized(20, 6), T0));
-        assertEquals(entryBytes + NodeId.LENGTH + 20, s.bytes(), "a smaller overwrite frees bytes");
-        assertEquals(PutResult.STORED, s.put(key("c"), sized(10, 7), T0), "freed bytes are usable, up to the limit");
+        assertEquals(entryBytes + footprint(20), s.bytes(), "a smaller overwrite frees bytes");
+        assertEquals(PutResult.FULL, s.put(key("a"), sized(81, 7), T0), "not beyond the limit");
+        assertEquals(PutResult.STORED, s.put(key("a"), sized(80, 7), T0), "freed bytes are usable, up to the limit");
         assertEquals(2 * entryBytes, s.bytes());
-        assertEquals(3, s.size());
+        assertEquals(2, s.size());
     }
 
     @Test
@@ -149,7 +237,7 @@ abstract class ValueStoreContract {
         assertEquals(0, s.expire(T0.plus(TTL).minusNanos(1)));
         assertEquals(1, s.expire(T0.plus(TTL)));
         assertEquals(1, s.size());
-        assertEquals(NodeId.LENGTH + DhtValue.text("new").encodedSize(), s.bytes());
+        assertEquals(footprint(DhtValue.text("new").encodedSize()), s.bytes());
         assertEquals(Optional.empty(), s.get(key("old"), T0), "an expired entry is gone for good once removed");
         assertEquals(0, s.expire(T0.plus(TTL)));
     }
@@ -176,7 +264,7 @@ abstract class ValueStoreContract {
         s.put(key("a"), DhtValue.text("alpha"), T0);
         s.put(key("b"), DhtValue.bool(true), T0);
         assertEquals(2, s.size());
-        assertEquals(2L * NodeId.LENGTH + DhtValue.text("alpha").encodedSize() + DhtValue.bool(true).encodedSize(),
+        assertEquals(footprint(DhtValue.text("alpha").encodedSize()) + footprint(DhtValue.bool(true).encodedSize()),
                 s.bytes());
     }
 

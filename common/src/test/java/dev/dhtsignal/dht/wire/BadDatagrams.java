@@ -131,22 +131,6 @@ public final class BadDatagrams {
             p.packArrayHeader(1);
             p.packString("bbbbbbbbbbbbbbbbbbbb");
         }), DropReason.WRONG_TYPE));
-        cases.add(new Case("store value is a map", request(p -> {
-            p.packArrayHeader(2);
-            p.packString("store");
-            p.packArrayHeader(3);
-            bin(p, NODE);
-            bin(p, NODE);
-            p.packMapHeader(0);
-        }), DropReason.WRONG_TYPE));
-        cases.add(new Case("store value is nil", request(p -> {
-            p.packArrayHeader(2);
-            p.packString("store");
-            p.packArrayHeader(3);
-            bin(p, NODE);
-            bin(p, NODE);
-            p.packNil();
-        }), DropReason.WRONG_TYPE));
         // Wrong arity.
         cases.add(new Case("request of 3 elements", request(p -> {
             p.packArrayHeader(3);

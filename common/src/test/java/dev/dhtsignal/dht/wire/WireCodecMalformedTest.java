@@ -38,10 +38,9 @@ class WireCodecMalformedTest {
         assertReason(DropReason.WRONG_TYPE, RpcKind.PING, trueBody);
         assertReason(DropReason.WRONG_TYPE, RpcKind.STORE, emptyArray);
         assertReason(DropReason.WRONG_TYPE, RpcKind.FIND_NODE, trueBody);
-        // A contact whose entry has 2 fields, an id of 3 bytes, a host that is a number.
-        assertReason(DropReason.WRONG_ARITY, RpcKind.FIND_NODE, hex("9192c414" + "bb".repeat(20) + "a131"));
-        assertReason(DropReason.BAD_ID_LENGTH, RpcKind.FIND_NODE, hex("9193c403bbbbbba131cd2124"));
-        assertReason(DropReason.WRONG_TYPE, RpcKind.FIND_NODE, hex("9193c414" + "bb".repeat(20) + "01cd2124"));
+        // A contact list that is a map, and one cut off inside an entry.
+        assertReason(DropReason.WRONG_TYPE, RpcKind.FIND_NODE, hex("80"));
+        assertReason(DropReason.MALFORMED_MSGPACK, RpcKind.FIND_NODE, hex("9193c414bbbb"));
         // find_value map with another key, or two entries.
         assertReason(DropReason.WRONG_TYPE, RpcKind.FIND_VALUE, hex("81a3666f6f01"));
         assertReason(DropReason.WRONG_ARITY, RpcKind.FIND_VALUE, hex("82a576616c756501a576616c756502"));

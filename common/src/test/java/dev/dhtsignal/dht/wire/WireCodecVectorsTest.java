@@ -100,8 +100,13 @@ class WireCodecVectorsTest {
         assertArrayEquals(c.bytes(), WireCodec.encodeResponse(d.messageId(), r), "our encoding of " + r);
     }
 
+    /**
+     * The capture has every RPC, but values only of the types the original scripts store (str, and bin
+     * and int in the capture's extra calls): floats, bools, IPv6 contacts, ids not 20 bytes and str values
+     * that are not UTF-8 are covered by {@link LenientDecodingTest} with datagrams made here.
+     */
     @Test
-    void theCaptureCoversEveryRpcAndEveryValueType() throws Exception {
+    void theCaptureCoversEveryRpc() throws Exception {
         List<RpcKind> kinds = requests().map(c -> decodeKind(c.bytes())).distinct().toList();
         assertTrue(kinds.containsAll(Arrays.asList(RpcKind.values())), "kinds seen: " + kinds);
     }

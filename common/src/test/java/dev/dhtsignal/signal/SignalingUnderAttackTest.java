@@ -1,0 +1,167 @@
+package dev.dhtsignal.signal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.dht.DhtConfig;
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.TestNetwork;
+import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.rtc.RtcFactory;
+import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.testing.Await;
+import dev.dhtsignal.testing.Transcripts;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Signaling while a third party who can reach the DHT stores what it likes under the session's keys: the
+ * peers still meet, in one JVM over real DHT nodes and real WebRTC.
+ */
+class SignalingUnderAttackTest {
+    private static RtcFactory rtc;
+    private static ScheduledExecutorService timer;
+    private DhtNode server;
+    private final List<DhtNode> nodes = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startWebRtc() {
+        rtc = new RtcFactory();
+        timer = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterAll
+    static void stopWebRtc() {
+        timer.shutdownNow();
+        rtc.close();
+    }
+
+    @BeforeEach
+    void startDht() throws Exception {
+        server = DhtNode.start(DhtConfig.builder().threadName("attack-dht").build());
+        nodes.add(server);
+    }
+
+    @AfterEach
+    void stopDht() {
+        nodes.forEach(DhtNode::close);
+    }
+
+    private SignalingOptions options(Rendezvous rendezvous, String greeting) {
+        return options(server, rendezvous, greeting);
+    }
+
+    private SignalingOptions options(DhtNode via, Rendezvous rendezvous, String greeting) {
+        return new SignalingOptions(via.localAddress(), rendezvous, "chat", greeting, List.of(), Duration.ofSeconds(30),
+                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+    }
+
+    private DhtNode join(SignalingOptions options) {
+        DhtNode node = DhtAccess.join(options, "attack-client");
+        nodes.add(node);
+        return node;
+    }
+
+    @Test
+    void junkClearedForgedAndStaleValuesInItsSlotDoNotMoveAnOfferer() {
+        SharedSecret secret = SharedSecret.of(null, "a secret for the junk test");
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 4);
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        SignalingOptions offererOptions = options(keys, "Hello from Peer A!");
+        Offerer offerer = new Offerer(offererOptions, join(offererOptions), rtc, timer, offererLines::add, Clock.systemUTC());
+        CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+        Await.until("the offer to be published", Duration.ofSeconds(30),
+                () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
+        int slot = -1;
+        for (int i = 0; i < keys.slots(); i++) {
+            if (server.localValue(keys.offerKey(i)).isPresent()) {
+                slot = i;
+            }
+        }
+        NodeId offerKey = keys.offerKey(slot);
+        Optional<DhtValue> genuine = server.localValue(offerKey);
+
+        // What anyone who sees the key can store there; one store of each used to push the offerer on a slot.
+        Instant now = Instant.now();
+        SignalMessage live = new SignalMessage(SessionDescription.offer("v=0\r\nforged"), "00".repeat(16), now, now.plusSeconds(60));
+        SignalMessage expired = new SignalMessage(SessionDescription.offer("v=0\r\nold"), "01".repeat(16),
+                now.minusSeconds(600), now.minusSeconds(540));
+        List<DhtValue> junk = List.of(
+                DhtValue.text("junk"),
+                SignalFormat.CLEARED,
+                new SealedFormat(SharedSecret.of(null, "not the secret")).encodeOffer(live, offerKey).value(),
+                keys.format().encodeOffer(expired, offerKey).value());  // a stale offer of this very session
+        for (DhtValue value : junk) {
+            Await.result("storing junk", server.putDigest(offerKey, value));
+            Await.until("the offerer to store its offer again in slot " + slot, Duration.ofSeconds(30),
+                    () -> server.localValue(offerKey).equals(genuine));
+        }
+        assertTrue(offerer.refusals().stream().anyMatch(r -> r.contains("does not open") && r.contains("keeping our slot")),
+                offerer.refusals().toString());
+        assertTrue(offerer.refusals().stream().anyMatch(r -> r.contains("expired") && r.contains("keeping our slot")),
+                offerer.refusals().toString());
+
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        SignalingOptions answererOptions = options(keys, "Hello from Peer B!");
+        Answerer answerer = new Answerer(answererOptions, join(answererOptions), rtc, timer, Clock.systemUTC());
+        Answerer.PendingOffer pending = answerer.nextOffer(Duration.ofSeconds(30));
+        assertEquals(slot, pending.slot(), "the offer is still in the slot it took");
+        Connection answering = answerer.answer(pending, answererLines::add);
+        Connection connection = Await.result("the offerer connecting", offered);
+        assertEquals(Transcripts.OFFERER, offererLines);
+        assertEquals(Transcripts.ANSWERER_AFTER_WAITING, answererLines);
+        connection.close();
+        answering.close();
+    }
+
+    @Test
+    void nodesThatAnswerJunkForEveryKeyCannotHideTheGenuineValuesHeldByHonestOnes() throws Exception {
+        TestNetwork honest = TestNetwork.of(2, 8);
+        nodes.addAll(honest.nodes());
+        // Three nodes that accept every store and answer every lookup with the same junk: the most common
+        // value under every key, so a lookup that trusts the majority sees only junk.
+        for (int i = 0; i < 3; i++) {
+            DhtConfig config = honest.baseConfig().threadName("junk-dht").build();
+            DhtNode sybil = DhtNode.start(config, new MemoryValueStore(config.storage()) {
+                @Override
+                public Optional<DhtValue> get(NodeId key, Instant now) {
+                    return Optional.of(DhtValue.bytes("WDS2junk junk junk junk junk junk junk junk".getBytes(
+                            java.nio.charset.StandardCharsets.US_ASCII)));
+                }
+            });
+            nodes.add(sybil);
+            Await.result("a junk node joining", sybil.bootstrap(List.of(honest.node(0).localAddress())));
+        }
+        SharedSecret secret = SharedSecret.of(null, "a secret for the sybil test");
+        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 2);
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        SignalingOptions offererOptions = options(honest.node(0), keys, "Hello from Peer A!");
+        Offerer offerer = new Offerer(offererOptions, join(offererOptions), rtc, timer, offererLines::add, Clock.systemUTC());
+        CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+
+        List<String> answererLines = new CopyOnWriteArrayList<>();
+        SignalingOptions answererOptions = options(honest.node(1), keys, "Hello from Peer B!");
+        Answerer answerer = new Answerer(answererOptions, join(answererOptions), rtc, timer, Clock.systemUTC());
+        Connection answering = answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add);
+        Connection connection = Await.result("the offerer connecting", offered);
+        assertEquals(Transcripts.OFFERER, offererLines);
+        assertEquals(Transcripts.ANSWERER_AFTER_WAITING, answererLines);
+        assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("not a sealed value")), answerer.refusals().toString());
+        connection.close();
+        answering.close();
+    }
+}
