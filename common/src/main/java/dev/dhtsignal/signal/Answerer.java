@@ -50,6 +50,9 @@ public final class Answerer {
                 }
             }));
 
+    /** Connections made, so that a program stopped right after connecting still closes them; weakly held. */
+    private final Set<Connection> made = Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
     /** Keys of answers we stored whose offerer has not connected yet. */
     private final Set<NodeId> unread = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -143,7 +146,11 @@ public final class Answerer {
             out.line("Data channel '" + channel.label() + "' is open");
             channel.send(options.greeting());
             log.debug("answered offer {} in slot {}", pending.tag(), pending.slot());
-            return new Connection(peer, channel, inbox, session);
+            Connection connection = new Connection(peer, channel, inbox, session);
+            synchronized (made) {
+                made.add(connection);
+            }
+            return connection;
         } catch (RuntimeException e) {
             peer.close();
             throw e;
@@ -151,10 +158,15 @@ public final class Answerer {
     }
 
     /**
-     * For a program that is being stopped: clears the answers it stored that no offerer has used yet, so
+     * For a program that is being stopped: leaves the connections made, and clears the answers it stored that no offerer has used yet, so
      * that nobody takes them for live ones, waiting at most as long as a store.
      */
     public void withdraw() {
+        List<Connection> leaving;
+        synchronized (made) {
+            leaving = List.copyOf(made);
+        }
+        leaving.forEach(Connection::leave);
         List<CompletableFuture<?>> clearing = new ArrayList<>();
         for (NodeId key : List.copyOf(unread)) {
             unread.remove(key);

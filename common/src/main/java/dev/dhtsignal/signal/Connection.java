@@ -14,13 +14,18 @@ import java.time.Duration;
 public record Connection(RtcPeer peer, RtcDataChannel channel, Inbox inbox, PeerSession session) implements AutoCloseable {
     /** How long a graceful channel close may take before the connection is torn down anyway. */
     static final Duration CLOSE_LIMIT = Duration.ofSeconds(5);
+    /** The same when leaving: short, since the process is on its way out (see StopSignal's limit). */
+    static final Duration LEAVE_LIMIT = Duration.ofMillis(1_000);
 
-    /** Closes at once, without waiting for what is queued: for a program that is being stopped. */
+    /**
+     * For a program that is being stopped: closes the channels, waiting only briefly for the other side
+     * to agree (so that it hears "closed", not a lost connection), then the connection.
+     */
     public void leave() {
         if (session != null) {
-            session.channel().close();
+            session.channel().closeGracefully(LEAVE_LIMIT);
         }
-        channel.close();
+        channel.closeGracefully(LEAVE_LIMIT);
         peer.close();
     }
 

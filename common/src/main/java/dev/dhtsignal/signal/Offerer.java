@@ -46,6 +46,8 @@ public final class Offerer {
     private final List<CompletableFuture<?>> clearing = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The key of our offer while it is in the DHT and not yet answered; what a stopping program clears. */
     private volatile NodeId outstanding;
+    /** The connection made, so that a program stopped right after connecting still closes it. */
+    private volatile Connection connected;
 
     public Offerer(SignalingOptions options, DhtNode dht, RtcFactory rtc, ScheduledExecutorService timer,
                    Transcript out, Clock clock) {
@@ -132,7 +134,9 @@ public final class Offerer {
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
             out.line("Received message from Peer B: " + greeting.text());
-            return new Connection(peer, channel, inbox, session);
+            Connection connection = new Connection(peer, channel, inbox, session);
+            connected = connection;
+            return connection;
         } catch (RuntimeException e) {
             peer.close();
             if (ourOfferKey != null) {
@@ -314,10 +318,15 @@ public final class Offerer {
     }
 
     /**
-     * For a program that is being stopped: clears our offer if it is still out (nobody should answer an
-     * offer whose offerer is gone), and waits for the clearing to finish, at most as long as a store.
+     * For a program that is being stopped: leaves the connection made, if any, and clears our offer if it
+     * is still out (nobody should answer an offer whose offerer is gone), waiting for the clearing to
+     * finish at most as long as a store.
      */
     public void withdraw() {
+        Connection c = connected;
+        if (c != null) {
+            c.leave();
+        }
         NodeId key = outstanding;
         outstanding = null;
         if (key != null) {

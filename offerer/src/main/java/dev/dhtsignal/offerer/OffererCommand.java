@@ -99,23 +99,26 @@ public final class OffererCommand implements Callable<Integer> {
             WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
                     waiting.around(transcript), Clock.systemUTC());
+            // Registered until the end: a stop right after connecting must close the connection too.
             try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
-                connection = offerer.connect();
-            } finally {
-                waiting.close();
-                offerer.awaitClearing();
+                try {
+                    connection = offerer.connect();
+                } finally {
+                    waiting.close();
+                    offerer.awaitClearing();
+                }
+                System.err.println("offerer: " + PathReport.connected(connection.peer()));
+                if (reportTiming) {
+                    System.err.println(timing.report());
+                }
+                if (peer.once()) {
+                    connection.close();
+                    return 0;
+                }
+                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                        .run(connection, stdin);
             }
-            System.err.println("offerer: " + PathReport.connected(connection.peer()));
-            if (reportTiming) {
-                System.err.println(timing.report());
-            }
-            if (peer.once()) {
-                connection.close();
-                return 0;
-            }
-            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
-                    .run(connection, stdin);
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
                 System.err.println("offerer: " + e.getMessage());
