@@ -17,6 +17,11 @@ public record Connection(RtcPeer peer, RtcDataChannel channel, Inbox inbox, Peer
     /** The same when leaving: short, since the process is on its way out (see StopSignal's limit). */
     static final Duration LEAVE_LIMIT = Duration.ofMillis(1_000);
 
+    /** A connection to a peer that speaks only the original chat (no {@code peer} channel). */
+    public Connection(RtcPeer peer, RtcDataChannel channel, Inbox inbox) {
+        this(peer, channel, inbox, null);
+    }
+
     /**
      * For a program that is being stopped: closes the channels, waiting only briefly for the other side
      * to agree (so that it hears "closed", not a lost connection), then the connection.
