@@ -1,34 +1,44 @@
 #!/usr/bin/env bash
 # scripts/bench-connect.sh [ROUNDS]  (default 10)
 #
-# How long does it take two peers to meet through the DHT? Starts a dht-server on a free loopback port,
-# then ROUNDS times starts an answerer and an offerer together (`--once --report-timing`) and measures:
+# How long does it take two peers to meet through the DHT, from launch? Starts a dht-server on a free
+# loopback port, then, ROUNDS times per case and mode, runs an answerer and an offerer (`--once
+# --report-timing`) in one of two cases:
 #
-#   offerer round-ms     what the offerer prints: from its JVM being ready (WebRTC loaded, DHT joined) to
-#                        having the answerer's greeting. It includes waiting for the answerer's JVM if that
-#                        one is ready later.
-#   round after both up  the same end point, counted from the moment *both* JVMs were ready (derived from
-#                        each JVM's ready-ms and the time the script launched it; both are launched the same
-#                        way, so the launch overhead mostly cancels out: expect an error of a few ms, tens on
-#                        a loaded machine). This is the signaling round itself, the number the issue's
-#                        target ("well under a second after the JVMs are up") is about.
-#   answerer round-ms    what the answerer prints (its ready to greetings done).
-#   ready-ms             JVM start to ready, each side.
-#   wall-ms              launch of both JVMs to both processes exited: what a user waits.
+#   together   both launched at the same moment (the answerer a few ms first);
+#   waiting    the offerer launched once the answerer already waits (has printed "Waiting for Offer SDP").
+#
+# and measures, from the offerer's launch:
+#
+#   launch-to-reply      until the offerer prints the answerer's reply ("Received message from Peer B"):
+#                        what a user waits. The programs' standard output is time-stamped as it arrives.
+#   phases of each peer  JVM up (main method entered), WebRTC loaded, DHT joined (these three from the
+#                        peer's --report-timing line; n/a for builds that do not report them), then from its
+#                        transcript: offerer offer stored, answer seen (remote description set), channel
+#                        open, reply; answerer offer answered (its answer created), answer stored, channel open.
+#   CPU-ms               user + system CPU of each peer's whole run (from /usr/bin/time -v; n/a without it).
 #   peak RSS             of each JVM, from /usr/bin/time -v (exact, from the kernel), or, without it, by
 #                        polling VmHWM in /proc/PID/status.
+#   round after both up  (together only) from the moment *both* JVMs were ready (WebRTC loaded, DHT joined)
+#                        to the offerer having the reply: the signaling round itself.
+#   wall-ms              launch of the first peer to both processes exited.
 #
 # A failed round is counted, its last error lines printed and its logs copied to /tmp/bench-failed-*;
 # the run goes on. Every wait is bounded: each peer runs under `timeout` (ROUND_LIMIT_S).
 #
-# Every round runs in plain mode (keys webrtc-offer/webrtc-answer) and, unless BENCH_MODES says
-# otherwise, also sealed (--session with a fresh code per round). The server runs with
-# --rate-per-source 0 so that its per-source rate limit (all peers come from 127.0.0.1) cannot distort
-# the numbers. Prints one markdown table per mode.
+# Every case runs in plain mode (keys webrtc-offer/webrtc-answer) and, unless BENCH_MODES says otherwise,
+# also sealed (--session with a fresh code per round). The server runs with --rate-per-source 0 so that its
+# per-source rate limit (all peers come from 127.0.0.1) cannot distort the numbers. Prints one markdown
+# table per case and mode, and the load average before and after: other work on the machine shows in
+# every number here.
 #
 # Environment:
 #   BENCH_MODES="plain sealed"   modes to run
+#   BENCH_CASES="together waiting"  cases to run
+#   JARS_DIR=DIR                 take dht-server.jar, offerer.jar, answerer.jar, tools.jar from DIR (e.g. an
+#                                older build, to compare) instead of building them here
 #   PEER_JAVA_OPTS="..."         extra JVM options for both peers, e.g. -XX:TieredStopAtLevel=1
+#   PEER_JAVA="..."              the java command for the peers (default: java), e.g. scripts/peer-java
 #   TRACE=1                      afterwards, one more round per mode with -v on both peers and their DHT
 #                                traffic relayed through a DhtTap that logs each RPC, printed as one merged
 #                                timeline: what a round spends its time on
@@ -46,6 +56,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROUND_LIMIT_S=60        # hard limit for one peer process; the peers' own --timeout is 30 s
 pids=()                 # every process started (timeout wrappers or JVMs); stopped on exit
+stampers=()             # readers time-stamping a program's standard output; end with the program
 work=""
 jars=""
 
@@ -66,8 +77,14 @@ bench_init() {
   trap 'exit 130' INT TERM
   local needed=(dht-server/target/dht-server.jar offerer/target/offerer.jar answerer/target/answerer.jar
     tools/target/tools.jar)
+  if [ -n "${JARS_DIR:-}" ]; then
+    needed=("$JARS_DIR/dht-server.jar" "$JARS_DIR/offerer.jar" "$JARS_DIR/answerer.jar" "$JARS_DIR/tools.jar")
+  fi
   local jar
   for jar in "${needed[@]}"; do
+    if [ -n "${JARS_DIR:-}" ] && [ ! -f "$jar" ]; then
+      fail "JARS_DIR: $jar is missing"
+    fi
     if [ ! -f "$jar" ]; then
       echo "== $jar is missing; building (scripts/build.sh)" >&2
       scripts/build.sh
@@ -138,15 +155,21 @@ launch() {
     measure=(/usr/bin/time -v -o "$prefix.time")
   fi
   local stdout="$prefix.out"
-  if [ "${stamp_stdout:-0}" = 1 ]; then
-    # Trace mode: each line the program prints gets the time it was printed, like its log lines have.
+  if [ "${stamp_stdout:-0}" != 0 ]; then
+    # Each line the program prints gets the time it was printed: HH:MM:SS.mmm like the log lines (1, for
+    # traces) or Unix milliseconds and a tab (epoch, for measuring).
     mkfifo "$prefix.fifo"
-    stamp_lines <"$prefix.fifo" >"$prefix.out" &
+    if [ "$stamp_stdout" = epoch ]; then
+      stamp_lines_epoch <"$prefix.fifo" >"$prefix.out" &
+    else
+      stamp_lines <"$prefix.fifo" >"$prefix.out" &
+    fi
+    stampers+=($!)
     stdout="$prefix.fifo"
   fi
   now_ms >"$prefix.launch"
-  # shellcheck disable=SC2086  # PEER_JAVA_OPTS is a list of options
-  timeout -k 5 "$ROUND_LIMIT_S" "${measure[@]}" java ${PEER_JAVA_OPTS:-} "$@" \
+  # shellcheck disable=SC2086  # PEER_JAVA and PEER_JAVA_OPTS are lists of words
+  timeout -k 5 "$ROUND_LIMIT_S" "${measure[@]}" ${PEER_JAVA:-java} ${PEER_JAVA_OPTS:-} "$@" \
     </dev/null >"$stdout" 2>"$prefix.err" &
   launched=$!
   pids+=("$launched")
@@ -163,6 +186,32 @@ stamp_lines() {
     now=$EPOCHREALTIME
     printf '%(%H:%M:%S)T.%s stdout: %s\n' "${now%[.,]*}" "${now#*[.,]}" "$line"
   done
+}
+
+# Like stamp_lines, with the time as Unix milliseconds and a tab: "1733130000123<TAB>line".
+stamp_lines_epoch() {
+  local line now
+  while IFS= read -r line; do
+    now=${EPOCHREALTIME/[.,]/}
+    printf '%s\t%s\n' "${now:0:${#now}-3}" "$line"
+  done
+}
+
+# The Unix-ms stamp of the first line of PREFIX.out (stamped with epoch) that starts with TEXT, or "-".
+stamp_of() {
+  awk -F'\t' -v text="$2" 'index($2, text) == 1 { print $1; found = 1; exit } END { if (!found) print "-" }' \
+    "$1.out" 2>/dev/null || echo -
+}
+
+# Milliseconds from T0 to T (both Unix ms), or "-" when T is unknown.
+since() {
+  if [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" != 0 ]; then echo $(($2 - $1)); else echo -; fi
+}
+
+# User + system CPU in ms that PREFIX.time records (/usr/bin/time -v), or "-".
+cpu_ms() {
+  awk -F': ' '/User time \(seconds\)/ {u = $2} /System time \(seconds\)/ {s = $2}
+    END {if (u == "" || s == "") print "-"; else printf "%.0f\n", (u + s) * 1000}' "$1.time" 2>/dev/null || echo -
 }
 
 # Fallback without /usr/bin/time: follows the JVM under the `timeout` process PID and writes its VmHWM
@@ -198,9 +247,22 @@ peak_rss_mib() {
     "$1.time" 2>/dev/null || echo n/a
 }
 
-# "ready round" from a peer's `timing: ready-ms=X round-ms=Y` line on stderr, or nothing.
+# "ready round" from a peer's `timing: ready-ms=X round-ms=Y ...` line on stderr, or nothing.
 timing_of() {
-  sed -n 's/^timing: ready-ms=\([0-9][0-9]*\) round-ms=\([0-9][0-9]*\)$/\1 \2/p' "$1.err" | tail -n 1
+  sed -n 's/^timing: ready-ms=\([0-9][0-9]*\) round-ms=\([0-9][0-9]*\)\( .*\)\{0,1\}$/\1 \2/p' "$1.err" | tail -n 1
+}
+
+# "main webrtc dht": the Unix-ms moments a peer's timing line reports (main-at=, webrtc-at=, dht-at=), each
+# "-" when the build does not report it.
+phases_of() {
+  local line
+  line=$(grep '^timing: ' "$1.err" | tail -n 1 || true)
+  local name value out=()
+  for name in main-at webrtc-at dht-at; do
+    value=$(sed -n "s/.* $name=\([0-9][0-9]*\).*/\1/p" <<<"$line")
+    out+=("${value:--}")
+  done
+  echo "${out[@]}"
 }
 
 # A session code as SessionCode.generate makes them: three groups of four Crockford base32 characters.
@@ -213,30 +275,52 @@ session_code() {
   echo "$code"
 }
 
-# run_round MODE N [EXTRA PEER ARGS...]: one answerer and one offerer started together; waits for both
-# (bounded by `timeout`). Appends one line to $work/MODE.tsv:
-#   round offerer_round both_up_round answerer_round offerer_ready answerer_ready wall offerer_rss answerer_rss
+# run_round MODE N [EXTRA PEER ARGS...]: one answerer and one offerer, started together or, when CASE is
+# "waiting", the offerer once the answerer waits for offers; waits for both (bounded by `timeout`).
+# Appends one line to $work/MODE.tsv (or $work/CASE-MODE.tsv when CASE is set):
+#   1 round  2 offerer_round  3 both_up_round  4 answerer_round  5 offerer_ready  6 answerer_ready  7 wall
+#   8 offerer_rss  9 answerer_rss  10 launch_to_reply
+#   11-17 offerer: main webrtc dht offer_stored answer_seen channel_open reply     (ms after the offerer's launch)
+#   18-23 answerer: main webrtc dht offer_answered answer_stored channel_open    (ms after the offerer's launch)
+#   24 offerer_cpu_ms  25 answerer_cpu_ms
 # Returns 1 (and appends nothing) if a peer failed; its stderr stays in $work/MODE-N/.
 run_round() {
   local mode=$1 n=$2
   shift 2
-  local dir="$work/$mode-$n"
+  local dir="$work/${CASE:+$CASE-}$mode-$n"
   mkdir -p "$dir"
   local args=(--dht "127.0.0.1:${peer_dht_port:-$server_port}" --once --report-timing --timeout 30s --connect-timeout 20s "$@")
   if [ "$mode" = sealed ]; then
     args+=(--session "$(session_code)")
   fi
+  local restore_stamp=${stamp_stdout:-0}
+  [ "$restore_stamp" = 0 ] && stamp_stdout=epoch
   local start
   start=$(now_ms)
   launch "$dir/answerer" -jar "$jars/answerer.jar" "${args[@]}"
   local answerer=$launched
+  if [ "${CASE:-together}" = waiting ]; then
+    # The answerer's JVM is up, WebRTC loaded, the DHT joined and the first polls under way.
+    local deadline=$((SECONDS + ROUND_LIMIT_S))
+    until grep -q 'Waiting for Offer SDP in DHT' "$dir/answerer.out" 2>/dev/null; do
+      if ! kill -0 "$answerer" 2>/dev/null || ((SECONDS >= deadline)); then
+        break
+      fi
+      sleep 0.02
+    done
+  fi
   launch "$dir/offerer" -jar "$jars/offerer.jar" "${args[@]}"
   local offerer=$launched
+  stamp_stdout=$restore_stamp
   local rc_offerer=0 rc_answerer=0
   wait "$offerer" || rc_offerer=$?
   wait "$answerer" || rc_answerer=$?
   forget_pid "$offerer"
   forget_pid "$answerer"
+  if [ ${#stampers[@]} -gt 0 ]; then
+    wait "${stampers[@]}" 2>/dev/null || true # their last lines are written once they end
+  fi
+  stampers=()
   local wall=$(($(now_ms) - start))
   if [ "$rc_offerer" -ne 0 ] || [ "$rc_answerer" -ne 0 ]; then
     # Keep this round's logs past the cleanup, for a look at what went wrong.
@@ -258,18 +342,45 @@ run_round() {
     echo "   $mode round $n: a peer printed no timing line" >&2
     return 1
   fi
+  local t0
+  t0=$(cat "$dir/offerer.launch")
   # Absolute ready times (launch time + ready-ms); the round after both are up starts at the later one.
-  local o_ready_at=$(($(cat "$dir/offerer.launch") + o_ready))
+  local o_ready_at=$((t0 + o_ready))
   local a_ready_at=$(($(cat "$dir/answerer.launch") + a_ready))
-  local later=$((a_ready_at > o_ready_at ? a_ready_at - o_ready_at : 0))
-  local both_up=$((o_round - later))
+  local both_up=-
+  if [ "${CASE:-together}" = together ]; then
+    local later=$((a_ready_at > o_ready_at ? a_ready_at - o_ready_at : 0))
+    both_up=$((o_round - later))
+  fi
   local o_rss a_rss
   o_rss=$(peak_rss_mib "$dir/offerer")
   a_rss=$(peak_rss_mib "$dir/answerer")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$o_round" "$both_up" "$a_round" "$o_ready" "$a_ready" \
-    "$wall" "$o_rss" "$a_rss" >>"$work/$mode.tsv"
-  printf '   %-6s round %3s: offerer round-ms=%4s (after both up %4s)  ready-ms=%s/%s  wall-ms=%s  RSS=%s/%s MiB\n' \
-    "$mode" "$n" "$o_round" "$both_up" "$o_ready" "$a_ready" "$wall" "$o_rss" "$a_rss" >&2
+  local stamped=(stamp_of "$dir/offerer")
+  local reply
+  reply=$(since "$t0" "$("${stamped[@]}" 'Received message from Peer B')")
+  local o_main o_webrtc o_dht a_main a_webrtc a_dht
+  read -r o_main o_webrtc o_dht <<<"$(phases_of "$dir/offerer")"
+  read -r a_main a_webrtc a_dht <<<"$(phases_of "$dir/answerer")"
+  local phases=(
+    "$(since "$t0" "$o_main")" "$(since "$t0" "$o_webrtc")" "$(since "$t0" "$o_dht")"
+    "$(since "$t0" "$(stamp_of "$dir/offerer" 'Offer SDP stored in DHT')")"
+    "$(since "$t0" "$(stamp_of "$dir/offerer" 'Remote description set')")"
+    "$(since "$t0" "$(stamp_of "$dir/offerer" "Data channel '")")"
+    "$reply"
+    "$(since "$t0" "$a_main")" "$(since "$t0" "$a_webrtc")" "$(since "$t0" "$a_dht")"
+    "$(since "$t0" "$(stamp_of "$dir/answerer" 'Remote description set')")"
+    "$(since "$t0" "$(stamp_of "$dir/answerer" 'Answer SDP stored in DHT')")"
+    "$(since "$t0" "$(stamp_of "$dir/answerer" "Data channel '")")"
+  )
+  local o_cpu a_cpu
+  o_cpu=$(cpu_ms "$dir/offerer")
+  a_cpu=$(cpu_ms "$dir/answerer")
+  local IFS=$'\t'
+  echo "$n	$o_round	$both_up	$a_round	$o_ready	$a_ready	$wall	$o_rss	$a_rss	$reply	${phases[*]}	$o_cpu	$a_cpu" \
+    >>"$work/${CASE:+$CASE-}$mode.tsv"
+  unset IFS
+  printf '   %-8s %-6s round %3s: launch-to-reply %5s ms  offerer round-ms=%4s  ready-ms=%s/%s  CPU-ms=%s/%s  RSS=%s/%s MiB\n' \
+    "${CASE:-}" "$mode" "$n" "$reply" "$o_round" "$o_ready" "$a_ready" "$o_cpu" "$a_cpu" "$o_rss" "$a_rss" >&2
 }
 
 # stats FILE COLUMN: "median p90 min max" of a numeric column (1-based) of a TSV file. p90 is the
@@ -295,26 +406,37 @@ load_average() {
 # ----------------------------------------------------------------------------------------------------
 
 print_mode_table() {
-  local mode=$1 file="$work/$1.tsv"
+  local case=$1 mode=$2 file="$work/$1-$2.tsv"
   local ok=0
   [ -f "$file" ] && ok=$(wc -l <"$file")
   echo
-  echo "### $mode signaling: $ok of $rounds rounds succeeded"
+  if [ "$case" = together ]; then
+    echo "### $mode signaling, answerer and offerer launched together: $ok of $rounds rounds succeeded"
+  else
+    echo "### $mode signaling, offerer launched while the answerer waits: $ok of $rounds rounds succeeded"
+  fi
   echo
   if [ "$ok" -eq 0 ]; then
     return
   fi
-  echo "| metric | median | p90 | min | max |"
+  echo "| ms after the offerer's launch (unless noted) | median | p90 | min | max |"
   echo "|---|---:|---:|---:|---:|"
+  local rows=("10|**launch to reply**")
+  if [ "$case" = together ]; then
+    rows+=("11|offerer: JVM up (main entered)" "12|offerer: WebRTC loaded" "13|offerer: DHT joined")
+  fi
+  rows+=("14|offerer: offer stored" "15|offerer: answer seen" "16|offerer: channel open" "17|offerer: reply")
+  if [ "$case" = together ]; then
+    rows+=("18|answerer: JVM up (main entered)" "19|answerer: WebRTC loaded" "20|answerer: DHT joined")
+  fi
+  rows+=("21|answerer: offer answered (answer created)" "22|answerer: answer stored" "23|answerer: channel open")
+  if [ "$case" = together ]; then
+    rows+=("3|round after both JVMs up")
+  fi
+  rows+=("7|wall-ms (launch → both exited)" "24|offerer CPU-ms (user + system, whole run)"
+    "25|answerer CPU-ms (user + system, whole run)" "8|offerer peak RSS (MiB)" "9|answerer peak RSS (MiB)")
   local row
-  for row in "2|offerer round-ms (its ready → greetings done)" \
-    "3|**round after both JVMs up** (ms)" \
-    "4|answerer round-ms" \
-    "5|offerer ready-ms (JVM start → WebRTC + DHT)" \
-    "6|answerer ready-ms" \
-    "7|wall-ms (launch → both exited)" \
-    "8|offerer peak RSS (MiB)" \
-    "9|answerer peak RSS (MiB)"; do
+  for row in "${rows[@]}"; do
     local column=${row%%|*} label=${row#*|}
     read -r median p90 min max <<<"$(stats "$file" "$column")"
     echo "| $label | $median | $p90 | $min | $max |"
@@ -388,27 +510,38 @@ main() {
   rounds=${1:-10}
   [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || fail "ROUNDS must be a positive number, not '$rounds'"
   local modes=${BENCH_MODES:-plain sealed}
+  local cases=${BENCH_CASES:-together waiting}
   bench_init
   start_server
   local started=$SECONDS
-  echo "== bench-connect: $rounds rounds per mode ($modes) against dht-server on 127.0.0.1:$server_port" \
-    "(--rate-per-source 0); peak RSS from $rss_source; load average $(load_average)" >&2
+  local load_before
+  load_before=$(load_average)
+  echo "== bench-connect: $rounds rounds per case ($cases) and mode ($modes) against dht-server on" \
+    "127.0.0.1:$server_port (--rate-per-source 0); jars from ${JARS_DIR:-this build}; peak RSS from $rss_source;" \
+    "load average $load_before" >&2
   local mode n failures=0
-  for mode in $modes; do
-    case "$mode" in plain | sealed) ;; *) fail "BENCH_MODES: unknown mode '$mode' (plain, sealed)" ;; esac
-    for n in $(seq 1 "$rounds"); do
-      run_round "$mode" "$n" || failures=$((failures + 1))
+  for CASE in $cases; do
+    case "$CASE" in together | waiting) ;; *) fail "BENCH_CASES: unknown case '$CASE' (together, waiting)" ;; esac
+    for mode in $modes; do
+      case "$mode" in plain | sealed) ;; *) fail "BENCH_MODES: unknown mode '$mode' (plain, sealed)" ;; esac
+      for n in $(seq 1 "$rounds"); do
+        run_round "$mode" "$n" || failures=$((failures + 1))
+      done
     done
   done
 
   echo
-  echo "## bench-connect: $rounds rounds per mode, $(nproc) cores, load average at the end $(load_average)"
+  echo "## bench-connect: $rounds rounds per case and mode, $(nproc) cores, load average $load_before before," \
+    "$(load_average) after"
   echo
+  echo "Jars from ${JARS_DIR:-this build}; java: $(${PEER_JAVA:-java} -version 2>&1 | head -n 1)${PEER_JAVA_OPTS:+ with $PEER_JAVA_OPTS}."
   echo "dht-server on loopback with --rate-per-source 0; peers with --once --report-timing; peak RSS from $rss_source."
-  echo "Target: a round well under a second after the JVMs are up (row in bold)."
-  for mode in $modes; do
-    print_mode_table "$mode"
+  for CASE in $cases; do
+    for mode in $modes; do
+      print_mode_table "$CASE" "$mode"
+    done
   done
+  CASE=""
   if [ "${TRACE:-0}" = 1 ]; then
     for mode in $modes; do
       print_trace "$mode"

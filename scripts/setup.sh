@@ -2,7 +2,8 @@
 # Installs what this project needs on a Debian/Ubuntu machine, only what is missing:
 # a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it), iproute2
 # (the multi-host and NAT tests build network namespaces), nftables and coturn (the NAT test's routers
-# and STUN/TURN server). Safe to run again. Uses sudo when not root.
+# and STUN/TURN server), Node.js and the npm packages of mainline-tests/ (the Mainline DHT
+# interoperability tests). Safe to run again. Uses sudo when not root.
 set -euo pipefail
 
 need=()
@@ -20,6 +21,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # The NAT traversal test: routers doing NAT (nftables) and a STUN/TURN server (coturn), in namespaces.
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+# Node.js runs bittorrent-dht, the independent Mainline DHT the interoperability tests talk to.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if ! ldconfig -p 2>/dev/null | grep -q 'libpulse\.so\.0'; then
   need+=(libpulse0)
 fi
@@ -34,4 +38,11 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q >&2
   $sudo apt-get install -y -q --no-install-recommends "${need[@]}" >&2
+fi
+
+# The Mainline interoperability tests' npm packages (pinned by mainline-tests/package-lock.json).
+mainline_tests="$(cd "$(dirname "$0")/.." && pwd)/mainline-tests"
+if [ ! -d "$mainline_tests/node_modules/bittorrent-dht" ]; then
+  echo "setup: installing the Mainline test packages (npm ci in mainline-tests/)" >&2
+  (cd "$mainline_tests" && npm ci --no-audit --no-fund >&2)
 fi

@@ -10,7 +10,11 @@ import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.signal.Answerer;
+import dev.dhtsignal.signal.BoardExchange;
+import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.MainlineBoard;
+import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SignalingException;
@@ -78,12 +82,25 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Timing.mainEntered();
         Logging.configureQuiet(Logging.verboseRequested(args));
+        if (!Cli.helpOrVersionRequested(args)) {
+            PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM
+        }
         Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
     }
 
     @Override
     public Integer call() {
+        boolean mainline;
+        try {
+            mainline = peer.mainline();
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        if (mainline) {
+            return callMainline();
+        }
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, session);
@@ -115,7 +132,7 @@ public final class AnswererCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            timing.ready();
+            timing.ready(runtime);
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
                 if (serve) {
@@ -153,6 +170,39 @@ public final class AnswererCommand implements Callable<Integer> {
                 ? "check the code (or secret): it must be the one the offerer printed or was given; "
                 : "check the keys (--offer-key, DHT_KEY_OFFER) match the offerer's; ";
         return code + "check that the offerer is running, within its --timeout, and joined the same DHT (--dht)";
+    }
+
+    /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
+    private Integer callMainline() {
+        BoardOptions options;
+        java.util.List<java.net.InetSocketAddress> bootstrap;
+        try {
+            if (serve) {
+                throw new IllegalArgumentException("--serve is not available with --network mainline");
+            }
+            options = peer.toBoardOptions(message, session);
+            bootstrap = peer.mainlineBootstrap("answerer");
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        Transcript transcript = PeerOptions.transcriptOn(out);
+        Timing timing = new Timing();
+        try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "answerer")) {
+            timing.ready();
+            BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                    options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
+            Connection connection = exchange.answer();
+            if (reportTiming) {
+                System.err.println(timing.report());
+            }
+            BufferedReader stdin = peer.once() ? null
+                    : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return new ConnectedPeer("answerer", "offerer", "Received message on '" + options.label() + "': ",
+                    transcript, files).run(connection, stdin);
+        } catch (SignalingException e) {
+            System.err.println("answerer: " + e.getMessage());
+            return 1;
+        }
     }
 
     /**

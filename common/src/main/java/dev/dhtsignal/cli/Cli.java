@@ -11,6 +11,16 @@ public final class Cli {
     private Cli() {
     }
 
+    /** Whether the arguments ask only for help or the version: then nothing else is worth starting early. */
+    public static boolean helpOrVersionRequested(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Parses and runs; on a bad option prints one line saying what is wrong and how to get help. */
     public static int execute(Object command, String... args) {
         CommandLine cl = new CommandLine(command);

@@ -22,6 +22,16 @@ public final class PeerOptions {
             description = "DHT node to join (env DHT_SERVER_HOST, DHT_SERVER_PORT; default: ${DEFAULT-VALUE}).")
     String dht;
 
+    @Option(names = "--network", paramLabel = "NAME", defaultValue = "kademlia",
+            description = "kademlia: the original's network, through the node given by --dht; mainline: the "
+                    + "BitTorrent DHT, no server needed, with --session (default: ${DEFAULT-VALUE}).")
+    String network;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "With --network mainline: a node to join through, repeatable (default: the BitTorrent "
+                    + "routers router.bittorrent.com, router.utorrent.com, dht.transmissionbt.com, port 6881).")
+    List<String> bootstrap = new ArrayList<>();
+
     @Option(names = "--offer-key", paramLabel = "NAME", defaultValue = "${env:DHT_KEY_OFFER:-webrtc-offer}",
             description = "DHT key of the offer (env DHT_KEY_OFFER; default: ${DEFAULT-VALUE}).")
     String offerKey;
@@ -48,8 +58,9 @@ public final class PeerOptions {
             description = "Seal the SDP with this shared secret (env DHT_SECRET, which keeps it out of 'ps').")
     String secret;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "60s",
-            description = "How long to wait for the other peer's offer or answer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long to wait for the other peer's offer or answer (default: 60s; 180s with "
+                    + "--network mainline, whose lookups take seconds).")
     Duration timeout;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -116,6 +127,67 @@ public final class PeerOptions {
         return secret != null;
     }
 
+    /** Whether {@code --network mainline} was chosen. @throws IllegalArgumentException for an unknown network */
+    public boolean mainline() {
+        return switch (network) {
+            case "kademlia" -> false;
+            case "mainline" -> true;
+            default -> throw new IllegalArgumentException("--network: '" + network + "' is neither kademlia nor mainline");
+        };
+    }
+
+    /** The Mainline DHT's bootstrap addresses: {@code --bootstrap}, or the well-known routers. */
+    public List<InetSocketAddress> mainlineBootstrap(String program) {
+        try {
+            return dev.dhtsignal.dht.mainline.Routers.resolve(bootstrap, w -> System.err.println(program + ": warning: " + w));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--bootstrap: " + e.getMessage());
+        }
+    }
+
+    /** The command line the other side needs for the same Mainline session. */
+    public String mainlineJoinHint() {
+        StringBuilder sb = new StringBuilder(" --network mainline");
+        for (String b : bootstrap) {
+            sb.append(" --bootstrap ").append(b);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The options of signaling over the Mainline DHT, which is always sealed: the session code (or the
+     * secret) is what keys, signs and seals the items.
+     *
+     * @throws IllegalArgumentException naming the option that is wrong
+     */
+    public dev.dhtsignal.signal.BoardOptions toBoardOptions(String greeting, String sessionCode) {
+        if (!sealed(sessionCode)) {
+            throw new IllegalArgumentException("--network mainline needs --session (or --secret): the session code "
+                    + "keys, signs and seals the offer and answer");
+        }
+        List<IceServer> ice = new ArrayList<>();
+        for (String spec : iceServerSpecs(iceServers, System.getenv("ICE_SERVERS"))) {
+            try {
+                ice.add(IceServer.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException((iceServers.isEmpty() ? "ICE_SERVERS: " : "--ice-server: ") + e.getMessage());
+            }
+        }
+        if (label.isEmpty() || label.length() > 1000) {
+            throw new IllegalArgumentException("--label must be 1..1000 characters");
+        }
+        IceTransport transport;
+        try {
+            transport = IceTransport.parse(iceTransport);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--ice-transport: " + e.getMessage());
+        }
+        return new dev.dhtsignal.signal.BoardOptions(SharedSecret.of(sessionCode, secret), label, greeting, ice, transport,
+                timeout == null ? Duration.ofSeconds(180) : timeout, connectTimeout,
+                pollInterval.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : pollInterval,
+                Duration.ofSeconds(60), Duration.ofSeconds(10));
+    }
+
     public boolean sealed(String sessionCode) {
         return sessionCode != null || secret != null;
     }
@@ -152,7 +224,8 @@ public final class PeerOptions {
         Rendezvous rendezvous = sealed(sessionCode)
                 ? Rendezvous.sealed(SharedSecret.of(sessionCode, secret), offerKey, answerKey, slots)
                 : Rendezvous.plain(offerKey, answerKey, slots);
-        SignalingOptions options = new SignalingOptions(address, rendezvous, label, greeting, ice, timeout, connectTimeout,
+        SignalingOptions options = new SignalingOptions(address, rendezvous, label, greeting, ice,
+                timeout == null ? SignalingOptions.DEFAULT_TIMEOUT : timeout, connectTimeout,
                 pollInterval, SignalingOptions.DEFAULT_DHT_TIMEOUT, transport);
         try {
             options.rtcConfig();

@@ -1,23 +1,43 @@
 package dev.dhtsignal.cli;
 
+import dev.dhtsignal.signal.PeerRuntime;
 import java.lang.management.ManagementFactory;
 
 /**
  * Times a peer program for the benchmarks ({@code --report-timing}): how long the JVM took to be ready
  * (started, WebRTC loaded, DHT joined) and how long the signaling round took after that, up to the
- * greetings. Printed as one line on standard error.
+ * greetings. Printed as one line on standard error, with the moments (Unix milliseconds) the program's
+ * main method began, WebRTC was loaded and the DHT joined, for the benchmark to set against the time it
+ * launched the program.
  */
 public final class Timing {
-    private final long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
+    private static volatile long mainEnteredMillis;
     private long readyMillis;
+    private long webrtcMillis;
+    private long dhtMillis;
 
+    /** Called first thing in a program's main method. */
+    public static void mainEntered() {
+        mainEnteredMillis = System.currentTimeMillis();
+    }
+
+    /** Ready, on a runtime that does not say when its parts started (their moments are reported as 0). */
     public void ready() {
         readyMillis = System.currentTimeMillis();
     }
 
-    /** "timing: ready-ms=812 round-ms=143", measured now. */
+    public void ready(PeerRuntime runtime) {
+        ready();
+        webrtcMillis = runtime.webrtcReadyMillis();
+        dhtMillis = runtime.dhtJoinedMillis();
+    }
+
+    /** "timing: ready-ms=812 round-ms=143 main-at=... webrtc-at=... dht-at=...", measured now. */
     public String report() {
         long now = System.currentTimeMillis();
-        return "timing: ready-ms=" + (readyMillis - jvmStartMillis) + " round-ms=" + (now - readyMillis);
+        // Asked only now: the management classes cost start-up time the programs need not pay.
+        long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
+        return "timing: ready-ms=" + (readyMillis - jvmStartMillis) + " round-ms=" + (now - readyMillis)
+                + " main-at=" + mainEnteredMillis + " webrtc-at=" + webrtcMillis + " dht-at=" + dhtMillis;
     }
 }

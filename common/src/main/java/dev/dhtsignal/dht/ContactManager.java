@@ -122,8 +122,8 @@ final class ContactManager {
             routing.seen(contact, now);
             return;
         }
-        if (quarantine.contains(source, now) || routing.hasContactAt(source) || verifying.size() >= MAX_VERIFYING) {
-            return;  // a contact with another id holds that address: it is not trusted until that one fails
+        if (quarantine.contains(source, now) || routing.wouldRefuse(contact) || verifying.size() >= MAX_VERIFYING) {
+            return;  // another id holds that address, or another contact that IP: not trusted while they answer
         }
         if (!verification.tryVerify()) {
             return;  // out of verification budget: unverified, as a spoofed sender must stay

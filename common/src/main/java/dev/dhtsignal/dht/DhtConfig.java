@@ -33,12 +33,16 @@ import java.util.Random;
  * @param maxPendingRpcs most RPCs in flight at once; further calls fail fast
  * @param limits request rate limits
  * @param threadName prefix of this node's thread names
+ * @param oneContactPerIpEverywhere one contact per IP address on loopback and private addresses too, not only
+ *                                  on public ones (where it always holds): for a node that must not let one
+ *                                  host of its LAN, or its own host, take a key's neighbourhood
  */
 public record DhtConfig(InetSocketAddress bindAddress, int k, int alpha, Duration rpcTimeout, Duration rpcTimeoutFloor,
                         Duration lookupLimit, StorageLimits storage, boolean clientOnly, NodeId nodeId,
                         Random random, Clock clock, Duration republishInterval, Duration refreshInterval,
                         Duration contactQuietAfter, Duration quarantine, Duration maintenanceInterval,
-                        int receiverThreads, int maxPendingRpcs, RateLimits limits, String threadName) {
+                        int receiverThreads, int maxPendingRpcs, RateLimits limits, String threadName,
+                        boolean oneContactPerIpEverywhere) {
     public static final int DEFAULT_PORT = 8468;
 
     public DhtConfig {
@@ -102,6 +106,7 @@ public record DhtConfig(InetSocketAddress bindAddress, int k, int alpha, Duratio
         b.maxPendingRpcs = maxPendingRpcs;
         b.limits = limits;
         b.threadName = threadName;
+        b.oneContactPerIpEverywhere = oneContactPerIpEverywhere;
         return b;
     }
 
@@ -127,6 +132,7 @@ public record DhtConfig(InetSocketAddress bindAddress, int k, int alpha, Duratio
         private int maxPendingRpcs = 20_000;
         private RateLimits limits = RateLimits.unlimited();
         private String threadName = "dht";
+        private boolean oneContactPerIpEverywhere;
 
         public Builder bindAddress(InetSocketAddress v) { this.bindAddress = v; return this; }
         public Builder port(int port) { this.bindAddress = new InetSocketAddress(bindAddress.getAddress(), port); return this; }
@@ -150,11 +156,12 @@ public record DhtConfig(InetSocketAddress bindAddress, int k, int alpha, Duratio
         public Builder maxPendingRpcs(int v) { this.maxPendingRpcs = v; return this; }
         public Builder limits(RateLimits v) { this.limits = v; return this; }
         public Builder threadName(String v) { this.threadName = v; return this; }
+        public Builder oneContactPerIpEverywhere(boolean v) { this.oneContactPerIpEverywhere = v; return this; }
 
         public DhtConfig build() {
             return new DhtConfig(bindAddress, k, alpha, rpcTimeout, rpcTimeoutFloor, lookupLimit, storage, clientOnly,
                     nodeId, random, clock, republishInterval, refreshInterval, contactQuietAfter, quarantine,
-                    maintenanceInterval, receiverThreads, maxPendingRpcs, limits, threadName);
+                    maintenanceInterval, receiverThreads, maxPendingRpcs, limits, threadName, oneContactPerIpEverywhere);
         }
     }
 }

@@ -95,7 +95,7 @@ public final class DhtNode implements AutoCloseable {
         this.timer = FatalErrors.scheduledExecutor(name + "-timer");
         this.maintenance = FatalErrors.scheduledExecutor(name + "-maint");
         this.callbacks = java.util.concurrent.Executors.newCachedThreadPool(FatalErrors.threads(name + "-callback"));
-        this.routing = new RoutingTable(id, config.k());
+        this.routing = new RoutingTable(id, config.k(), config.oneContactPerIpEverywhere());
         this.quarantine = new Quarantine(config.quarantine(), 4096);
         this.rpc = new RpcClient(id, transport, timer, new RttEstimator(config.rpcTimeoutFloor(), config.rpcTimeout()),
                 new SecureRandom(), counters, config.maxPendingRpcs());
@@ -193,7 +193,12 @@ public final class DhtNode implements AutoCloseable {
     private void answer(Datagram.Request request, int length, InetSocketAddress source) {
         if (request.request() instanceof RpcRequest.Store) {
             // A store's reply waits for storage (a disk write, on the store's own thread); the receiver does
-            // not. The reply, a boolean, is always smaller than the store that asked for it.
+            // not. The reply, a boolean, is always smaller than the store that asked for it: an unverified
+            // store earns the budget its bytes and costs it the reply's.
+            boolean verified = !unverified.isLimited() || contacts.isVerified(source);
+            if (!verified) {
+                unverified.earn(length);
+            }
             server.respond(request.request(), source).whenComplete((reply, error) -> {
                 if (error != null) {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -203,7 +208,11 @@ public final class DhtNode implements AutoCloseable {
                     }
                     log.error("answering a store from {} failed", source, error);
                 } else {
-                    transport.send(WireCodec.encodeResponse(request.messageId(), reply), source);
+                    byte[] out = WireCodec.encodeResponse(request.messageId(), reply);
+                    if (!verified) {
+                        unverified.trySpend(out.length);
+                    }
+                    transport.send(out, source);
                 }
             });
             return;
@@ -559,7 +568,14 @@ public final class DhtNode implements AutoCloseable {
             // Runs never overlap: with many values a run can take longer than the interval, and a second
             // run over the same values would only double the traffic. The next is due an interval after
             // this one ends.
-            republish(now).whenComplete((count, error) -> {
+            CompletableFuture<Integer> run;
+            try {
+                run = republish(now);
+            } catch (RuntimeException e) {
+                republishing.set(false);
+                throw e;
+            }
+            run.whenComplete((count, error) -> {
                 nextRepublish = clock.instant().plus(config.republishInterval());
                 republishing.set(false);
             });

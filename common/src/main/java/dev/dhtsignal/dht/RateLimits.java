@@ -34,8 +34,6 @@ public record RateLimits(int perSourcePerSecond, int perSourceBurst, int perPref
      * core for its own lookups, republishing, storage and everything else running on its host.
      */
     public static final int DEFAULT_TOTAL = 30_000;
-    /** A tenth of a second's worth: a lookup's or a welcome's burst fits, a new address's flood does not. */
-    public static final int DEFAULT_PER_SOURCE_BURST = DEFAULT_PER_SOURCE / 10;
 
     public RateLimits {
         if (perSourcePerSecond < 0 || perSourceBurst < 0 || perPrefixPerSecond < 0 || perPrefixBurst < 0
@@ -58,17 +56,21 @@ public record RateLimits(int perSourcePerSecond, int perSourceBurst, int perPref
         return perSecond(DEFAULT_PER_SOURCE, DEFAULT_PER_PREFIX, DEFAULT_TOTAL);
     }
 
-    /** Defaults with these rates; bursts are a tenth of a second's worth of each. */
+    /**
+     * Defaults with these rates. A new (or long quiet) address or prefix may send a quarter of a second's
+     * worth at once: a client's burst (100 puts at once send a node about 300 requests) mostly fits, a
+     * new address's flood does not, and churning through addresses buys little.
+     */
     public static RateLimits perSecond(int perSource, int perPrefix, int total) {
         return new RateLimits(perSource, burstOf(perSource), perPrefix, burstOf(perPrefix), total, 65_536,
                 100, 8 * 1024, 256 * 1024);
     }
 
     private static int burstOf(int perSecond) {
-        return perSecond == 0 ? 0 : Math.max(1, perSecond / 10);
+        return perSecond == 0 ? 0 : Math.max(1, perSecond / 4);
     }
 
-    /** Requests everyone together may send at once: a tenth of a second's worth. */
+    /** Requests everyone together may send at once: a quarter of a second's worth. */
     public int totalBurst() {
         return burstOf(totalPerSecond);
     }

@@ -36,6 +36,8 @@ public final class RtcFactory implements AutoCloseable {
      * @throws RtcException if the native library cannot be loaded, saying what to install
      */
     public RtcFactory() {
+        // From the per-user cache when it can be: webrtc-java would copy 23 MB out of the jar first.
+        WebrtcNativeLibrary.load();
         // webrtc-java's default audio module opens real sound devices and aborts the JVM on
         // machines without them; we only use data channels, so use the headless one.
         HeadlessAudioDeviceModule audio;
@@ -53,6 +55,15 @@ public final class RtcFactory implements AutoCloseable {
         this.audioModule = audio;
         this.dispatcher = new Dispatcher(name);
         log.debug("{}: WebRTC started", name);
+    }
+
+    /**
+     * Loads WebRTC's native library now, if it is not loaded yet, so that a program can do it while it
+     * does other start-up work; the factory's constructor does it otherwise. Failures are left for the
+     * constructor to report.
+     */
+    public static void preloadNativeLibrary() {
+        WebrtcNativeLibrary.load();
     }
 
     /**

@@ -172,7 +172,7 @@ public final class Offerer {
                 }
             }
             return answer.map(SlotOutcome.Answered::new);
-        }, left), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
+        }, left, options.timeout()), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
         return found.message();
     }
 

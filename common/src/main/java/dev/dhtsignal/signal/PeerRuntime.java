@@ -15,11 +15,34 @@ public final class PeerRuntime implements AutoCloseable {
     private final RtcFactory rtc;
     private final DhtNode dht;
     private final ScheduledExecutorService timer;
+    private final long webrtcReadyMillis;
+    private final long dhtJoinedMillis;
 
-    private PeerRuntime(RtcFactory rtc, DhtNode dht, ScheduledExecutorService timer) {
+    private PeerRuntime(RtcFactory rtc, DhtNode dht, ScheduledExecutorService timer, long webrtcReadyMillis,
+            long dhtJoinedMillis) {
         this.rtc = rtc;
         this.dht = dht;
         this.timer = timer;
+        this.webrtcReadyMillis = webrtcReadyMillis;
+        this.dhtJoinedMillis = dhtJoinedMillis;
+    }
+
+    /**
+     * Starts, on a thread of its own, what every peer needs first and what needs no options: loading
+     * WebRTC's native library and the JSON classes. A program calls this before parsing its options, which
+     * takes a while of its own, so both happen at once. Later steps wait for whatever is not done yet.
+     */
+    public static void preload(String name) {
+        Thread preloading = new Thread(() -> {
+            try {
+                RtcFactory.preloadNativeLibrary();
+                SignalMessage.warmUp();
+            } catch (RuntimeException | LinkageError e) {
+                // Left for the step that needs it to meet again and report, as it would without preloading.
+            }
+        }, name + "-preload");
+        preloading.setDaemon(true);
+        preloading.start();
     }
 
     /**
@@ -27,9 +50,12 @@ public final class PeerRuntime implements AutoCloseable {
      */
     public static PeerRuntime start(SignalingOptions options, String name) {
         CompletableFuture<DhtNode> dht = new CompletableFuture<>();
+        long[] joinedMillis = new long[1]; // written before dht completes, read after
         Thread joining = new Thread(() -> {
             try {
-                dht.complete(DhtAccess.join(options, name + "-dht"));
+                DhtNode node = DhtAccess.join(options, name + "-dht");
+                joinedMillis[0] = System.currentTimeMillis();
+                dht.complete(node);
             } catch (RuntimeException e) {
                 dht.completeExceptionally(e);
             }
@@ -56,6 +82,7 @@ public final class PeerRuntime implements AutoCloseable {
             dht.thenAccept(DhtNode::close);
             throw new SignalingException("WebRTC could not start: " + e.getMessage(), e);
         }
+        long webrtcMillis = System.currentTimeMillis();
         try {
             prepared.join();
             DhtNode node = dht.join();
@@ -64,7 +91,7 @@ public final class PeerRuntime implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            return new PeerRuntime(rtc, node, timer);
+            return new PeerRuntime(rtc, node, timer, webrtcMillis, joinedMillis[0]);
         } catch (java.util.concurrent.CompletionException e) {
             rtc.close();
             dht.thenAccept(DhtNode::close);
@@ -82,6 +109,16 @@ public final class PeerRuntime implements AutoCloseable {
 
     public ScheduledExecutorService timer() {
         return timer;
+    }
+
+    /** When WebRTC had started (Unix milliseconds), for {@code --report-timing}. */
+    public long webrtcReadyMillis() {
+        return webrtcReadyMillis;
+    }
+
+    /** When the DHT had been joined (Unix milliseconds), for {@code --report-timing}. */
+    public long dhtJoinedMillis() {
+        return dhtJoinedMillis;
     }
 
     @Override

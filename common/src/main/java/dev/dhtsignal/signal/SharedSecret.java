@@ -84,6 +84,15 @@ public final class SharedSecret {
         return NodeId.of(Arrays.copyOf(mac, NodeId.LENGTH));
     }
 
+    /**
+     * 32 bytes derived from the secret for {@code label} (HKDF-SHA256 from the root, info the version and
+     * the label), for keys both sides must compute alone: e.g. the Ed25519 seed and the salt of a Mainline
+     * DHT item.
+     */
+    public byte[] derive(String label) {
+        return Hkdf.derive(null, root(), bytes(VERSION + label), Hkdf.HASH_LENGTH);
+    }
+
     /** Derives the root now (it is slow), so it is ready by the time keys are needed. */
     public SharedSecret prepare() {
         root();

@@ -1,12 +1,14 @@
 package dev.dhtsignal.signal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.jr.ob.JSON;
 import dev.dhtsignal.rtc.SessionDescription;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -22,9 +24,12 @@ import java.util.Objects;
  * </pre>
  *
  * Values from the original peers carry only {@code sdp} and {@code type}; the other fields are then empty.
+ *
+ * <p>The JSON goes through jackson-jr (plain maps over jackson-core's streaming parser and generator): it
+ * loads about a tenth of the classes of Jackson's databind, whose first use cost a peer's start-up several
+ * hundred milliseconds of CPU.
  */
 public record SignalMessage(SessionDescription description, String offerId, Instant created, Instant expires) {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * How far apart two peers' clocks may be. A message created further than this in our future is
      * refused: its sender's clock is wrong (then its expiry means nothing to us) or it is forged.
@@ -36,7 +41,7 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
     }
 
     /**
-     * Loads and initialises the JSON machinery now. Its first use costs a few hundred milliseconds of class
+     * Loads and initialises the JSON machinery now. Its first use costs some tens of milliseconds of class
      * loading; programs call this while WebRTC loads so that the signaling round does not pay for it.
      */
     public static void warmUp() {
@@ -69,7 +74,7 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
     }
 
     public String toJson() {
-        ObjectNode o = JSON.createObjectNode();
+        Map<String, Object> o = new LinkedHashMap<>();
         o.put("sdp", description.sdp());
         o.put("type", description.type());
         if (offerId != null) {
@@ -82,9 +87,9 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
             o.put("expires_ms", expires.toEpochMilli());
         }
         try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+            return JSON.std.asString(o);
+        } catch (IOException e) {
+            throw new IllegalStateException("a map of strings and numbers always serializes", e);
         }
     }
 
@@ -94,32 +99,45 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
      * @throws IllegalArgumentException saying what is wrong (not JSON, no sdp, unknown type...)
      */
     public static SignalMessage fromJson(String json) {
-        JsonNode node;
+        Object root;
         try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
+            root = JSON.std.anyFrom(json);
+        } catch (IOException e) {
             throw new IllegalArgumentException("not JSON");
         }
-        if (node == null || !node.isObject()) {
+        if (!(root instanceof Map<?, ?> node)) {
             throw new IllegalArgumentException("not a JSON object");
         }
-        JsonNode sdp = node.get("sdp");
-        JsonNode type = node.get("type");
-        if (sdp == null || !sdp.isTextual() || sdp.asText().isEmpty()) {
+        if (!(node.get("sdp") instanceof String sdp) || sdp.isEmpty()) {
             throw new IllegalArgumentException("no \"sdp\" text");
         }
-        if (type == null || !type.isTextual()) {
+        if (!(node.get("type") instanceof String type)) {
             throw new IllegalArgumentException("no \"type\" text");
         }
-        SessionDescription description = new SessionDescription(type.asText(), sdp.asText());
-        JsonNode offerId = node.get("offer_id");
+        SessionDescription description = new SessionDescription(type, sdp);
         return new SignalMessage(description,
-                offerId != null && offerId.isTextual() ? offerId.asText() : null,
+                node.get("offer_id") instanceof String offerId ? offerId : null,
                 instant(node.get("created_ms")), instant(node.get("expires_ms")));
     }
 
-    private static Instant instant(JsonNode n) {
-        return n != null && n.canConvertToLong() ? Instant.ofEpochMilli(n.asLong()) : null;
+    /** A JSON number that fits a long (a fraction is cut off) as epoch milliseconds; anything else is absent. */
+    private static Instant instant(Object n) {
+        if (n instanceof Integer || n instanceof Long) {
+            return Instant.ofEpochMilli(((Number) n).longValue());
+        }
+        if (n instanceof BigInteger big) {
+            return big.bitLength() < Long.SIZE ? Instant.ofEpochMilli(big.longValue()) : null;
+        }
+        if (n instanceof Double d && !Double.isFinite(d)) {
+            return null;
+        }
+        if (n instanceof Double || n instanceof BigDecimal) {
+            BigDecimal d = new BigDecimal(n.toString());
+            boolean fits = d.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) >= 0
+                    && d.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
+            return fits ? Instant.ofEpochMilli(d.longValue()) : null;
+        }
+        return null;
     }
 
     @Override

@@ -88,7 +88,15 @@ public final class ValueWaiter {
 
     /** Polls the watched keys until {@code reader} accepts a value under one of them. */
     public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit) {
-        Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), limit);
+        return await(watch, reader, limit, limit);
+    }
+
+    /**
+     * As {@link #await(Watch, Reader, Duration)}, where the wait is what is left of a longer one: a timeout
+     * names {@code stated} (the user's {@code --timeout}), not the remainder.
+     */
+    public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit, Duration stated) {
+        Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), stated);
         poll.run();
         return poll.result;
     }
@@ -103,6 +111,7 @@ public final class ValueWaiter {
         final Set<DhtValue> refusedSeen = new HashSet<>();
         long intervalNanos = FIRST_INTERVAL.toNanos();
         int unopened;
+        int warned;
         String lastDhtError;
 
         Poll(Watch watch, Reader<T> reader, long deadline, Duration limit) {
@@ -173,6 +182,7 @@ public final class ValueWaiter {
                 if (refused.quiet()) {
                     log.debug(note);
                 } else {
+                    warned++;
                     log.warn(note);
                 }
             }
@@ -185,7 +195,7 @@ public final class ValueWaiter {
             if (unopened > 0) {
                 sb.append("; ").append(unopened).append(" value(s) were there but none opened: forged, tampered, "
                         + "or sealed with another secret (check the session code and --secret)");
-            } else if (!refusedSeen.isEmpty()) {
+            } else if (warned > 0) {
                 sb.append("; the value(s) there were refused (see the warnings above)");
             }
             if (lastDhtError != null) {

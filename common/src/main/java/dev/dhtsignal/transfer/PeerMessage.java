@@ -1,9 +1,10 @@
 package dev.dhtsignal.transfer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One JSON control message on the {@code peer} channel, e.g. {@code {"type":"end","lines":20000}}.
@@ -21,8 +22,6 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
     public static final String FILE_CANCEL = "file-cancel";
     public static final String FILE_OK = "file-ok";
     public static final String FILE_FAILED = "file-failed";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public static PeerMessage line(String text, boolean more) {
         return new PeerMessage(LINE, text, more, null, null, null, null, null, null);
@@ -50,35 +49,36 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
     }
 
     public String toJson() {
-        ObjectNode node = JSON.createObjectNode().put("type", type);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("type", type);
         if (id != null) {
-            node.put("id", id);
+            o.put("id", id);
         }
         if (text != null) {
-            node.put("text", text);
+            o.put("text", text);
         }
         if (more) {
-            node.put("more", true);
+            o.put("more", true);
         }
         if (lines != null) {
-            node.put("lines", lines);
+            o.put("lines", lines);
         }
         if (name != null) {
-            node.put("name", name);
+            o.put("name", name);
         }
         if (size != null) {
-            node.put("size", size);
+            o.put("size", size);
         }
         if (sha256 != null) {
-            node.put("sha256", sha256);
+            o.put("sha256", sha256);
         }
         if (reason != null) {
-            node.put("reason", reason);
+            o.put("reason", reason);
         }
         try {
-            return JSON.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree of strings and numbers always serialises", e);
+            return JSON.std.asString(o);
+        } catch (IOException e) {
+            throw new IllegalStateException("a map of strings and numbers always serialises", e);
         }
     }
 
@@ -88,27 +88,32 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
      * @throws IllegalArgumentException if the text is not a JSON object with a string {@code type}
      */
     public static PeerMessage parse(String json) {
-        JsonNode node;
+        Object root;
         try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+            root = JSON.std.anyFrom(json);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage());
         }
-        if (node == null || !node.isObject() || !node.path("type").isTextual()) {
+        if (!(root instanceof Map<?, ?> node) || !(node.get("type") instanceof String type)) {
             throw new IllegalArgumentException("not a JSON object with a \"type\"");
         }
-        return new PeerMessage(node.get("type").asText(), text(node, "text"), node.path("more").asBoolean(false),
+        return new PeerMessage(type, text(node, "text"), Boolean.TRUE.equals(node.get("more")),
                 number(node, "lines"), number(node, "id"), text(node, "name"), number(node, "size"),
                 text(node, "sha256"), text(node, "reason"));
     }
 
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v != null && v.isTextual() ? v.asText() : null;
+    private static String text(Map<?, ?> node, String field) {
+        return node.get(field) instanceof String v ? v : null;
     }
 
-    private static Long number(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v != null && v.canConvertToExactIntegral() && v.canConvertToLong() ? v.asLong() : null;
+    private static Long number(Map<?, ?> node, String field) {
+        Object v = node.get(field);
+        if (v instanceof Integer || v instanceof Long) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof BigInteger b && b.bitLength() < 64) {
+            return b.longValue();
+        }
+        return null;
     }
 }

@@ -170,6 +170,27 @@ class DhtNetworkTest {
     }
 
     @Test
+    void aNodeThatJoinsIsHandedTheValuesItIsNowAmongTheClosestTo() throws Exception {
+        // A small k, so that the newcomer is among the k closest of some keys only.
+        try (TestNetwork net = TestNetwork.of(6, 12, b -> b.k(3))) {
+            List<NodeId> keys = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Await.result("put " + i, net.node(i % 6).put("welcome-" + i, DhtValue.integer(i)));
+                keys.add(NodeId.digestOf("welcome-" + i));
+            }
+            DhtNode newcomer = net.addNode();
+            // The keys for which the newcomer is now among the 3 closest of the 7 nodes.
+            List<NodeId> ids = net.nodes().stream().map(DhtNode::id).toList();
+            List<NodeId> its = keys.stream().filter(key -> ids.stream()
+                    .filter(other -> key.closerTo(other, newcomer.id())).count() < 3).toList();
+            assertFalse(its.isEmpty(), "the seed gives the newcomer some keys");
+            assertTrue(its.size() < keys.size(), "and not all");
+            Await.until("the newcomer to be handed its " + its.size() + " values", LIMIT,
+                    () -> its.stream().allMatch(key -> newcomer.localValue(key).isPresent()));
+        }
+    }
+
+    @Test
     void valuesHeldOverAnHourAreRepublishedToTheClosestNodes() throws Exception {
         ManualClock clock = new ManualClock();
         try (TestNetwork net = TestNetwork.of(6, 8, b -> b.clock(clock));

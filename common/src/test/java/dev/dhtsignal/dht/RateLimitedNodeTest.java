@@ -29,7 +29,7 @@ class RateLimitedNodeTest {
                     () -> node.stats().requestsServed() + node.stats().dropped(DropReason.RATE_LIMITED) == sent);
             double seconds = (System.nanoTime() - started) / 1e9;
             long served = node.stats().requestsServed();
-            // A burst of one (a tenth of a second's worth of 5/s), then 5 per second.
+            // A burst of one (a quarter of a second's worth of 5/s, rounded down), then 5 per second.
             assertTrue(served >= 1 && served <= 1 + Math.ceil(5 * seconds),
                     served + " served in " + seconds + " s at 5/s");
             assertEquals(sent - served, node.stats().dropped(DropReason.RATE_LIMITED));

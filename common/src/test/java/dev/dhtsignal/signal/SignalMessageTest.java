@@ -40,6 +40,17 @@ class SignalMessageTest {
     }
 
     @Test
+    void timesAreReadFromAnyJsonNumberThatFitsAndIgnoredOtherwise() {
+        String base = "{\"sdp\":\"v=0\",\"type\":\"offer\",\"created_ms\":";
+        assertEquals(Instant.ofEpochMilli(1_700_000_000_123L), SignalMessage.fromJson(base + "1700000000123}").created());
+        assertEquals(Instant.ofEpochMilli(1_700_000_000_123L), SignalMessage.fromJson(base + "1700000000123.9}").created());
+        assertEquals(Instant.ofEpochMilli(5), SignalMessage.fromJson(base + "5}").created());
+        assertNull(SignalMessage.fromJson(base + "123456789012345678901234567890}").created());
+        assertNull(SignalMessage.fromJson(base + "1e400}").created());
+        assertNull(SignalMessage.fromJson(base + "\"1700000000123\"}").created());
+    }
+
+    @Test
     void emptyStringMeansNoValue() {
         assertInstanceOf(Reading.Empty.class, plain.readOffer(SignalFormat.CLEARED, key));
     }

@@ -42,6 +42,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Existing nodes to join. A first node needs none.")
     List<String> bootstrapAddresses = new ArrayList<>();
 
+    @Option(names = "--network", paramLabel = "NAME", defaultValue = "kademlia",
+            description = "kademlia: the original's network; mainline: a node of the BitTorrent DHT, joining through "
+                    + "the HOST:PORT arguments or else the BitTorrent routers (default: ${DEFAULT-VALUE}). Mainline "
+                    + "uses --port, --bind, --rpc-timeout, --rate-*, --stats; k is 8 there.")
+    String network;
+
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port = DhtConfig.DEFAULT_PORT;
 
@@ -74,12 +80,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
 
     @Option(names = "--max-bytes", paramLabel = "BYTES",
             description = "Most heap the stored values take, counting " + StorageLimits.ENTRY_OVERHEAD_BYTES
-                    + " bytes per entry beside key and value (default: 40% of the maximum heap, -Xmx; "
+                    + " bytes per entry beside key and value (default: 40%% of the maximum heap, -Xmx; "
                     + "one source network may hold an eighth).")
     Long maxBytes;
 
     @Option(names = "--rate-per-source", paramLabel = "N",
-            description = "Requests per second served to one IP address; a new address may send a tenth of "
+            description = "Requests per second served to one IP address; a new address may send a quarter of "
                     + "that at once; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int ratePerSource = RateLimits.DEFAULT_PER_SOURCE;
 
@@ -105,6 +111,12 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Most such bytes held in reserve; 0 = replies to unverified senders are not limited "
                     + "(default: ${DEFAULT-VALUE}).")
     int unverifiedReserve = RateLimits.defaults().unverifiedReserveBytes();
+
+    @Option(names = "--one-contact-per-ip",
+            description = "Keep one contact per IP address on loopback and private addresses too (on public ones "
+                    + "it always holds): one host of the LAN, or this host, cannot then take a key's neighbourhood; "
+                    + "several nodes on one such address are then not all used.")
+    boolean oneContactPerIp;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
@@ -156,6 +168,18 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         if (statsSeconds != null && statsSeconds < 1) {
             throw Cli.usage(this, "--stats must be at least 1 second");
         }
+        if (network.equals("mainline")) {
+            InetSocketAddress bindAddress;
+            try {
+                bindAddress = new InetSocketAddress(InetAddress.getByName(bind), port);
+                return MainlineServer.run(bindAddress, bootstrapAddresses, rpcTimeout,
+                        RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal), statsSeconds, out);
+            } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+                throw Cli.usage(this, e.getMessage());
+            }
+        } else if (!network.equals("kademlia")) {
+            throw Cli.usage(this, "--network: '" + network + "' is neither kademlia nor mainline");
+        }
         List<InetSocketAddress> bootstrap = new ArrayList<>();
         for (String address : bootstrapAddresses) {
             try {
@@ -177,6 +201,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     .limits(RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal)
                             .withVerifyPingsPerSecond(verifyPings)
                             .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
+                    .oneContactPerIpEverywhere(oneContactPerIp)
                     .receiverThreads(receiverThreads)
                     .threadName("dht")
                     .build();

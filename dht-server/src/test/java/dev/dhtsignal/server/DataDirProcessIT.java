@@ -94,7 +94,9 @@ class DataDirProcessIT {
             // Restarted with no address given, it joins the hub it knew.
             try (ProgramProcess member = server(otherDir)) {
                 DhtServerProcessIT.readyPort(member);
-                assertTrue(member.stderr().contains("joined through 1 of 1 bootstrap node(s)"), member.transcript());
+                // Logged before the ready line, but standard error is read by a thread of its own.
+                Await.until("the restarted member to say it joined through the hub", Duration.ofSeconds(30),
+                        () -> member.stderr().contains("joined through 1 of 1 bootstrap node(s)"));
             }
         }
     }

@@ -11,7 +11,11 @@ import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.signal.BoardExchange;
+import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.MainlineBoard;
+import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.Offerer;
 import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
@@ -64,13 +68,26 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Timing.mainEntered();
         Logging.configureQuiet(Logging.verboseRequested(args));
+        if (!Cli.helpOrVersionRequested(args)) {
+            PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
+        }
         Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
     }
 
     @Override
     public Integer call() {
         String code = session == null ? null : session.isEmpty() ? SessionCode.generate() : session;
+        boolean mainline;
+        try {
+            mainline = peer.mainline();
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        if (mainline) {
+            return callMainline(code);
+        }
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, code);
@@ -94,7 +111,7 @@ public final class OffererCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            timing.ready();
+            timing.ready(runtime);
             Connection connection;
             WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
@@ -143,5 +160,42 @@ public final class OffererCommand implements Callable<Integer> {
                     + "known to reach it from another, so use one that machine can reach)";
         }
         return command;
+    }
+
+    /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
+    private Integer callMainline(String code) {
+        BoardOptions options;
+        java.util.List<java.net.InetSocketAddress> bootstrap;
+        try {
+            options = peer.toBoardOptions(message, code);
+            bootstrap = peer.mainlineBootstrap("offerer");
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
+        Transcript transcript = PeerOptions.transcriptOn(out);
+        if (session != null && session.isEmpty()) {
+            transcript.line("Session code: " + code);
+            transcript.line("On the answering side run: java -jar answerer.jar --session " + code + peer.mainlineJoinHint());
+        }
+        Timing timing = new Timing();
+        try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "offerer")) {
+            timing.ready();
+            BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                    options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
+            Connection connection = exchange.offer();
+            if (reportTiming) {
+                System.err.println(timing.report());
+            }
+            if (peer.once()) {
+                connection.close();
+                return 0;
+            }
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                    .run(connection, stdin);
+        } catch (SignalingException e) {
+            System.err.println("offerer: " + e.getMessage());
+            return 1;
+        }
     }
 }

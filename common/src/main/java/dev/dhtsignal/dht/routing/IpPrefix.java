@@ -19,9 +19,10 @@ final class IpPrefix {
 
     /** The prefix of a public address, or null for loopback, private and unusable ones (not limited). */
     static IpPrefix ofPublic(InetAddress address) {
-        if (AddressScope.of(address) != AddressScope.PUBLIC) {
-            return null;
-        }
+        return AddressScope.of(address) == AddressScope.PUBLIC ? of(address) : null;
+    }
+
+    static IpPrefix of(InetAddress address) {
         byte[] b = address.getAddress();
         return new IpPrefix(address instanceof Inet4Address ? b : Arrays.copyOf(b, 8));
     }

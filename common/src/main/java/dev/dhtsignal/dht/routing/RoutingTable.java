@@ -57,16 +57,27 @@ public final class RoutingTable {
     private volatile Contact[] snapshot = new Contact[0];
     private boolean snapshotStale;
     /**
-     * Who holds each address:port, and each public IP address or IPv6 /64, in the buckets or their
-     * replacement caches. Entries of contacts that have since left are stale: each use checks that the
+     * Who holds each address:port, and each IP address (IPv6: /64) limited to one contact, in the buckets
+     * or their replacement caches. Entries of contacts that have since left are stale: each use checks that the
      * holder is still there, and the maps are rebuilt when they grow past {@link #indexLimit()}.
      */
     private final Map<InetSocketAddress, Contact> byAddress = new HashMap<>();
-    private final Map<IpPrefix, Contact> byPublicIp = new HashMap<>();
+    private final Map<IpPrefix, Contact> byIp = new HashMap<>();
+
+    private final boolean oneContactPerIpEverywhere;
 
     public RoutingTable(NodeId self, int k) {
+        this(self, k, false);
+    }
+
+    /**
+     * @param oneContactPerIpEverywhere one contact per IP address on loopback and private addresses too
+     *                                  (else only on public ones)
+     */
+    public RoutingTable(NodeId self, int k, boolean oneContactPerIpEverywhere) {
         this.self = self;
         this.k = k;
+        this.oneContactPerIpEverywhere = oneContactPerIpEverywhere;
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new KBucket(k);
         }
@@ -92,16 +103,9 @@ public final class RoutingTable {
         KBucket bucket = bucketFor(contact.id());
         boolean isNew = !bucket.knows(contact);
         if (isNew) {
-            Contact atAddress = holder(byAddress, contact.address());
-            if (atAddress != null && !atAddress.id().equals(contact.id())) {
-                return Outcome.ID_CONFLICT;
-            }
-            IpPrefix prefix = IpPrefix.ofPublic(contact.address().getAddress());
-            if (prefix != null) {
-                Contact sameIp = holder(byPublicIp, prefix);
-                if (sameIp != null && !sameIp.equals(contact)) {
-                    return Outcome.IP_TAKEN;
-                }
+            Outcome refused = refusal(contact);
+            if (refused != null) {
+                return refused;
             }
         }
         Outcome outcome = bucket.seen(contact, now);
@@ -112,6 +116,29 @@ public final class RoutingTable {
             index(contact);
         }
         return outcome;
+    }
+
+    /**
+     * Whether {@code contact}, not in the table yet, would be refused were it to answer: its address:port
+     * is held by another id, or its IP address by another contact. Spares verifying such a sender.
+     */
+    public synchronized boolean wouldRefuse(Contact contact) {
+        return !bucketFor(contact.id()).knows(contact) && refusal(contact) != null;
+    }
+
+    private Outcome refusal(Contact contact) {
+        Contact atAddress = holder(byAddress, contact.address());
+        if (atAddress != null && !atAddress.id().equals(contact.id())) {
+            return Outcome.ID_CONFLICT;
+        }
+        IpPrefix prefix = prefixOf(contact.address().getAddress());
+        if (prefix != null) {
+            Contact sameIp = holder(byIp, prefix);
+            if (sameIp != null && !sameIp.equals(contact)) {
+                return Outcome.IP_TAKEN;
+            }
+        }
+        return null;
     }
 
     /** Whether a contact (in a bucket or a bucket's cache) answers at this address:port. */
@@ -132,7 +159,7 @@ public final class RoutingTable {
     private void index(Contact contact) {
         if (byAddress.size() >= indexLimit()) {
             byAddress.clear();
-            byPublicIp.clear();
+            byIp.clear();
             for (KBucket b : buckets) {
                 for (Contact c : b.contactsAndReplacements()) {
                     indexOne(c);
@@ -144,10 +171,14 @@ public final class RoutingTable {
 
     private void indexOne(Contact c) {
         byAddress.put(c.address(), c);
-        IpPrefix prefix = IpPrefix.ofPublic(c.address().getAddress());
+        IpPrefix prefix = prefixOf(c.address().getAddress());
         if (prefix != null) {
-            byPublicIp.put(prefix, c);
+            byIp.put(prefix, c);
         }
+    }
+
+    private IpPrefix prefixOf(java.net.InetAddress address) {
+        return oneContactPerIpEverywhere ? IpPrefix.of(address) : IpPrefix.ofPublic(address);
     }
 
     /** Twice the most contacts the buckets and caches can hold at once, before stale entries are swept. */

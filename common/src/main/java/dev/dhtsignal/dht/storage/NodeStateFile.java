@@ -1,12 +1,8 @@
 package dev.dhtsignal.dht.storage;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.jr.ob.JSON;
 import dev.dhtsignal.dht.Contact;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.NodeId;
@@ -15,7 +11,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,9 +46,7 @@ public final class NodeStateFile {
     static final String FORMAT = "dhtsignal-node-state";
     static final int VERSION = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final JSON PRETTY = JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT);
 
     private final Path file;
 
@@ -95,11 +91,12 @@ public final class NodeStateFile {
      * a scope) are left out. Saves from several threads are serialised.
      */
     public synchronized void save(NodeState state) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", FORMAT);
         root.put("version", VERSION);
         root.put("nodeId", state.nodeId().toHex());
-        ArrayNode contacts = root.putArray("contacts");
+        List<Map<String, Object>> contacts = new ArrayList<>();
+        root.put("contacts", contacts);
         int skipped = 0;
         for (Contact c : state.contacts()) {
             String ip = Endpoints.hostText(c.address());
@@ -107,12 +104,16 @@ public final class NodeStateFile {
                 skipped++;
                 continue;
             }
-            contacts.addObject().put("id", c.id().toHex()).put("ip", ip).put("port", c.address().getPort());
+            Map<String, Object> contact = new LinkedHashMap<>();
+            contact.put("id", c.id().toHex());
+            contact.put("ip", ip);
+            contact.put("port", c.address().getPort());
+            contacts.add(contact);
         }
         if (skipped > 0) {
             log.debug("left {} contacts with scoped addresses out of {}", skipped, file);
         }
-        byte[] json = JSON.writeValueAsBytes(root);
+        byte[] json = PRETTY.asBytes(root);
         Files.createDirectories(file.getParent());
         AtomicFile.write(file, out -> out.write(json));
     }
@@ -125,29 +126,30 @@ public final class NodeStateFile {
     }
 
     private static NodeState parse(byte[] bytes) throws DamagedStateException, IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
+        Object root;
+        try (JsonParser parser = JSON.std.getStreamingFactory().createParser(bytes)) {
+            root = JSON.std.anyFrom(parser);
+            if (parser.nextToken() != null) {
+                throw new DamagedStateException("not valid JSON: more after the object");
+            }
         } catch (JsonProcessingException e) {
             throw new DamagedStateException("not valid JSON: " + e.getOriginalMessage());
         }
-        if (root == null || !root.isObject()) {
+        if (!(root instanceof Map<?, ?> object)) {
             throw new DamagedStateException("not a JSON object");
         }
-        if (!FORMAT.equals(root.path("format").asText(null))) {
+        if (!FORMAT.equals(object.get("format"))) {
             throw new DamagedStateException("\"format\" is not \"" + FORMAT + "\"");
         }
-        JsonNode version = root.path("version");
-        if (!version.isInt() || version.intValue() < 1) {
+        if (!(object.get("version") instanceof Integer version) || version < 1) {
             throw new DamagedStateException("\"version\" is not a positive integer");
         }
-        if (version.intValue() > VERSION) {
-            throw new IOException(FORMAT + " version " + version.intValue() + " is newer than this program reads ("
+        if (version > VERSION) {
+            throw new IOException(FORMAT + " version " + version + " is newer than this program reads ("
                     + VERSION + ")");
         }
-        NodeId nodeId = id(root.path("nodeId"), "\"nodeId\"");
-        JsonNode contactsNode = root.path("contacts");
-        if (!contactsNode.isArray()) {
+        NodeId nodeId = id(object.get("nodeId"), "\"nodeId\"");
+        if (!(object.get("contacts") instanceof List<?> contactsNode)) {
             throw new DamagedStateException("\"contacts\" is not an array");
         }
         List<Contact> contacts = new ArrayList<>(contactsNode.size());
@@ -157,21 +159,20 @@ public final class NodeStateFile {
         return new NodeState(nodeId, contacts);
     }
 
-    private static Contact contact(JsonNode node, String what) throws DamagedStateException {
-        NodeId id = id(node.path("id"), what + " \"id\"");
-        JsonNode ip = node.path("ip");
-        JsonNode port = node.path("port");
-        if (!ip.isTextual() || !port.isInt()) {
+    private static Contact contact(Object node, String what) throws DamagedStateException {
+        Map<?, ?> object = node instanceof Map<?, ?> m ? m : Map.of();
+        NodeId id = id(object.get("id"), what + " \"id\"");
+        if (!(object.get("ip") instanceof String ip) || !(object.get("port") instanceof Integer port)) {
             throw new DamagedStateException(what + " lacks a textual \"ip\" or an integer \"port\"");
         }
-        InetSocketAddress address = Endpoints.fromWire(ip.textValue(), port.intValue())
+        InetSocketAddress address = Endpoints.fromWire(ip, port)
                 .orElseThrow(() -> new DamagedStateException(what + " has no valid IP literal and port: "
-                        + ip.textValue() + " " + port.intValue()));
+                        + ip + " " + port));
         return new Contact(id, address);
     }
 
-    private static NodeId id(JsonNode node, String what) throws DamagedStateException {
-        String hex = node.isTextual() ? node.textValue() : "";
+    private static NodeId id(Object node, String what) throws DamagedStateException {
+        String hex = node instanceof String text ? text : "";
         if (!hex.matches("[0-9a-fA-F]{" + 2 * NodeId.LENGTH + "}")) {
             throw new DamagedStateException(what + " is not " + 2 * NodeId.LENGTH + " hex digits");
         }

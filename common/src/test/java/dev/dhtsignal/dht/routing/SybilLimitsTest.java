@@ -65,6 +65,15 @@ class SybilLimitsTest {
     }
 
     @Test
+    void anOperatorMayKeepOneContactPerIpOnLoopbackAndPrivateAddressesToo() throws Exception {
+        RoutingTable strict = new RoutingTable(NodeId.random(random), 20, true);
+        assertEquals(RoutingTable.Outcome.ADDED, strict.seen(contact("127.0.0.2", 4000), NOW));
+        assertEquals(RoutingTable.Outcome.IP_TAKEN, strict.seen(contact("127.0.0.2", 4001), NOW));
+        assertEquals(RoutingTable.Outcome.ADDED, strict.seen(contact("10.0.0.2", 4000), NOW));
+        assertEquals(RoutingTable.Outcome.IP_TAKEN, strict.seen(contact("10.0.0.2", 4001), NOW));
+    }
+
+    @Test
     void anotherIdAtAKnownAddressIsNotTrustedUntilTheFirstFails() throws Exception {
         Contact original = contact("127.0.0.1", 3000);
         assertEquals(RoutingTable.Outcome.ADDED, table.seen(original, NOW));

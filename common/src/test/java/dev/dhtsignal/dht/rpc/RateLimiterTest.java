@@ -33,14 +33,14 @@ class RateLimiterTest {
     }
 
     @Test
-    void aNewAddressGetsATenthOfASecondsWorthAtOnceThenItsRate() throws Exception {
+    void aNewAddressGetsAQuarterOfASecondsWorthAtOnceThenItsRate() throws Exception {
         RateLimiter limiter = new RateLimiter(RateLimits.perSecond(1000, 0, 0), nanos::get);
-        assertEquals(100, admitted(limiter, ip("192.0.2.1"), 2000), "burst of a new source");
+        assertEquals(250, admitted(limiter, ip("192.0.2.1"), 2000), "burst of a new source");
         advanceMillis(50);
         assertEquals(50, admitted(limiter, ip("192.0.2.1"), 2000), "50 ms at 1000/s");
         advanceMillis(10_000);
-        assertEquals(100, admitted(limiter, ip("192.0.2.1"), 2000), "a quiet source refills to its burst, no more");
-        assertEquals(100, admitted(limiter, ip("192.0.2.2"), 2000), "another address has its own bucket");
+        assertEquals(250, admitted(limiter, ip("192.0.2.1"), 2000), "a quiet source refills to its burst, no more");
+        assertEquals(250, admitted(limiter, ip("192.0.2.2"), 2000), "another address has its own bucket");
     }
 
     @Test
@@ -50,8 +50,8 @@ class RateLimiterTest {
         for (int host = 1; host <= 64; host++) {
             fromPrefix += admitted(limiter, ip("198.51.100." + host), 100);
         }
-        assertEquals(400, fromPrefix, "64 addresses of one /24 get the prefix's burst, not 64 bursts");
-        assertEquals(100, admitted(limiter, ip("198.51.101.1"), 1000), "the next /24 is not affected");
+        assertEquals(1000, fromPrefix, "64 addresses of one /24 get the prefix's burst, not 64 bursts");
+        assertEquals(250, admitted(limiter, ip("198.51.101.1"), 1000), "the next /24 is not affected");
         advanceMillis(100);
         int after = 0;
         for (int host = 1; host <= 64; host++) {
@@ -67,8 +67,8 @@ class RateLimiterTest {
         for (int host = 1; host <= 16; host++) {
             sameSlash64 += admitted(limiter, ip("2001:db8:0:1::" + Integer.toHexString(host)), 100);
         }
-        assertEquals(400, sameSlash64);
-        assertEquals(100, admitted(limiter, ip("2001:db8:0:2::1"), 1000));
+        assertEquals(1000, sameSlash64);
+        assertEquals(250, admitted(limiter, ip("2001:db8:0:2::1"), 1000));
     }
 
     @Test
@@ -78,7 +78,10 @@ class RateLimiterTest {
         for (int a = 0; a < 200; a++) {
             total += admitted(limiter, ip("203.0." + a + ".1"), 100);
         }
-        assertEquals(3000, total, "a tenth of a second's worth at once");
+        for (int a = 0; a < 200; a++) {
+            total += admitted(limiter, ip("203.1." + a + ".1"), 100);
+        }
+        assertEquals(7500, total, "a quarter of a second's worth at once");
         assertFalse(limiter.admit(ip("203.0.250.1")));
         advanceMillis(1);
         assertEquals(30, admitted(limiter, ip("203.0.251.1"), 100));

@@ -55,7 +55,9 @@ class FileValueStoreKillTest {
             assertTrue(child.isAlive() && acks.problem == null,
                     "the child stopped early: " + acks.problem + "\n" + Files.readString(childErr));
 
-            child.destroyForcibly();  // SIGKILL: no shutdown hooks, no close, no flush
+            // SIGKILL: no shutdown hooks, no close, no flush. Through the handle: Process.destroyForcibly also
+            // closes our end of the child's stdout, and ACKs not yet read would be lost with it.
+            child.toHandle().destroyForcibly();
             assertTrue(child.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS), "the killed child did not exit");
             acks.reader.join(LIMIT.toMillis());
             assertFalse(acks.reader.isAlive(), "the child's stdout did not end after it died");

@@ -1,0 +1,91 @@
+package dev.dhtsignal.answerer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.testing.BittorrentDhtSwarm;
+import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.testing.Transcripts;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code offerer} and {@code answerer} with {@code --network mainline} as real processes, meeting through a
+ * loopback network of bittorrent-dht nodes (an independent implementation) with no dht-server of ours;
+ * then {@code dht-server --network mainline} joining that network and serving a peer.
+ */
+class MainlineEndToEndIT {
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(150);
+    private static final Pattern CODE = Pattern.compile("Session code: (\\S+)");
+    private static BittorrentDhtSwarm swarm;
+    private final List<ProgramProcess> started = new ArrayList<>();
+
+    @BeforeAll
+    static void startSwarm() throws Exception {
+        swarm = BittorrentDhtSwarm.start(10, List.of());
+    }
+
+    @AfterAll
+    static void stopSwarm() {
+        if (swarm != null) {
+            swarm.close();
+        }
+    }
+
+    @AfterEach
+    void stopAll() {
+        started.forEach(ProgramProcess::close);
+    }
+
+    private static String endpoint(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    private ProgramProcess start(String program, String... args) throws Exception {
+        ProgramProcess p = ProgramProcess.start(program, args);
+        started.add(p);
+        return p;
+    }
+
+    @Test
+    void twoPeersMeetThroughBittorrentDhtNodesWithNoServerOfOurs() throws Exception {
+        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--once",
+                "--bootstrap", endpoint(swarm.nodes().get(2)));
+        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
+        assertTrue(code.matches());
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code.group(1), "--once",
+                "--bootstrap", endpoint(swarm.nodes().get(8)));
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        List<String> offererLines = offerer.stdoutLines();
+        assertEquals(Transcripts.OFFERER, offererLines.subList(2, offererLines.size()), offerer.transcript());
+        assertEquals(Transcripts.ANSWERER, answerer.stdoutLines(), answerer.transcript());
+    }
+
+    @Test
+    void aMainlineServerJoinsThemAndPeersWithoutASessionGetAClearError() throws Exception {
+        ProgramProcess server = start("dht-server", "--network", "mainline", "--port", "0", "--bind", "127.0.0.1",
+                endpoint(swarm.nodes().get(0)));
+        Pattern ready = Pattern.compile("DHT Server running on port (\\d+)");
+        Matcher m = ready.matcher(server.awaitLine("the ready line", Duration.ofSeconds(60), l -> ready.matcher(l).matches()));
+        assertTrue(m.matches());
+        assertTrue(server.stderr().contains("joined the Mainline DHT through 1 of 1"), server.transcript());
+
+        ProgramProcess plain = start("answerer", "--network", "mainline", "--bootstrap", "127.0.0.1:" + m.group(1));
+        assertEquals(2, plain.awaitExit(Duration.ofSeconds(60)), plain.transcript());
+        assertTrue(plain.stderr().contains("--network mainline needs --session"), plain.transcript());
+
+        ProgramProcess lonely = start("answerer", "--network", "mainline", "--session", "ABCD-EFGH-JKMN", "--timeout", "5s",
+                "--bootstrap", "127.0.0.1:" + m.group(1));
+        assertEquals(1, lonely.awaitExit(Duration.ofSeconds(90)), lonely.transcript());
+        assertTrue(lonely.stderr().contains("gave up waiting for an offer on the Mainline DHT"), lonely.transcript());
+    }
+}

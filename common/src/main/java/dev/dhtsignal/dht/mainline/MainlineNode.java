@@ -1,0 +1,632 @@
+package dev.dhtsignal.dht.mainline;
+
+import dev.dhtsignal.dht.Contact;
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.lookup.IterativeLookup;
+import dev.dhtsignal.dht.lookup.LookupReply;
+import dev.dhtsignal.dht.lookup.LookupResult;
+import dev.dhtsignal.dht.net.UdpTransport;
+import dev.dhtsignal.dht.routing.Quarantine;
+import dev.dhtsignal.dht.routing.RoutingTable;
+import dev.dhtsignal.dht.rpc.RateLimiter;
+import dev.dhtsignal.dht.rpc.RttEstimator;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node of the BitTorrent Mainline DHT (BEP 5) that stores and finds BEP 44 items. It runs on the same
+ * Kademlia core as the original network's node: {@link RoutingTable} (k = 8 here), {@link IterativeLookup},
+ * {@link RttEstimator}, {@link RateLimiter}, {@link Quarantine} and {@link UdpTransport}; only the wire
+ * (KRPC in bencode) and the vocabulary of queries are its own.
+ *
+ * <p>Served queries: {@code ping}, {@code find_node}, {@code get_peers} (nodes and a token: it stores no
+ * peers), {@code get} and {@code put}; {@code announce_peer} is refused with error 204. The contact policy
+ * is the core's: a node enters the routing table only after it answered a query of ours; a querier we do
+ * not know is answered, then verified with a ping, unless it said it is read-only (BEP 43). A read-only
+ * node ({@link MainlineConfig#readOnly}) drops every query and marks its own, so it never becomes a contact.
+ *
+ * <p>Replies complete futures on the receiver thread; nothing here blocks.
+ */
+public final class MainlineNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MainlineNode.class);
+    private static final Duration MAINTENANCE_EVERY = Duration.ofSeconds(30);
+    private static final Duration QUIET_AFTER = Duration.ofMinutes(10);
+    private static final Duration REFRESH_EVERY = Duration.ofMinutes(15);
+    private static final int MAX_VERIFYING = 16;
+    /** Replies reporting the same public address before a full node takes a BEP 42 id for it. */
+    private static final int ADDRESS_VOTES = 3;
+
+    private final MainlineConfig config;
+    private final UdpTransport transport;
+    private final ScheduledExecutorService timer;
+    private final RttEstimator rtt;
+    private final RateLimiter limiter;
+    private final Quarantine quarantine;
+    private final WriteTokens tokens;
+    private final ItemStore store;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<Integer, Call> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger nextTransaction = new AtomicInteger(new SecureRandom().nextInt());
+    private final AtomicInteger verifying = new AtomicInteger();
+    private final Map<InetAddress, Integer> addressVotes = new HashMap<>();
+    private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile RoutingTable routing;
+    private volatile boolean closed;
+
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong rateLimited = new AtomicLong();
+    private final AtomicLong ignoredReadOnly = new AtomicLong();
+    private final AtomicLong unexpected = new AtomicLong();
+
+    /** One query on its way: a small state machine ended by a reply, an error or its timer. */
+    private static final class Call {
+        final InetSocketAddress to;
+        final NodeId expectedId;
+        final long sentNanos = System.nanoTime();
+        final CompletableFuture<KrpcMessage.Response> result = new CompletableFuture<>();
+        ScheduledFuture<?> timeout;
+
+        Call(InetSocketAddress to, NodeId expectedId) {
+            this.to = to;
+            this.expectedId = expectedId;
+        }
+    }
+
+    private MainlineNode(MainlineConfig config, UdpTransport transport) {
+        this.config = config;
+        this.transport = transport;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, config.threadName() + "-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.rtt = new RttEstimator(min(Duration.ofMillis(250), config.rpcTimeout()), config.rpcTimeout());
+        this.limiter = new RateLimiter(config.rateLimits());
+        this.quarantine = new Quarantine(Duration.ofMinutes(5), 10_000);
+        this.tokens = new WriteTokens(config.clock());
+        this.store = new ItemStore(config.maxItems(), config.itemLifetime());
+        this.routing = new RoutingTable(config.nodeId().orElseGet(() -> NodeId.random(random)), config.k());
+    }
+
+    /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */
+    public static MainlineNode start(MainlineConfig config) throws IOException {
+        UdpTransport transport = UdpTransport.bind(config.bind(), config.threadName() + "-udp", 1);
+        MainlineNode node = new MainlineNode(config, transport);
+        transport.start(node::onDatagram);
+        long every = MAINTENANCE_EVERY.toMillis();
+        node.timer.scheduleWithFixedDelay(node::maintain, every, every, TimeUnit.MILLISECONDS);
+        return node;
+    }
+
+    public NodeId id() {
+        return routing.self();
+    }
+
+    public InetSocketAddress localAddress() {
+        return transport.localAddress();
+    }
+
+    public boolean readOnly() {
+        return config.readOnly();
+    }
+
+    public List<Contact> contacts() {
+        return routing.all();
+    }
+
+    public MainlineStats stats() {
+        return new MainlineStats(routing.size(), store.size(), received.get(), served.get(), malformed.get(),
+                rateLimited.get(), ignoredReadOnly.get(), unexpected.get(), transport.handlerFailures());
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    private void onDatagram(byte[] data, int length, InetSocketAddress source) {
+        received.incrementAndGet();
+        KrpcMessage message;
+        try {
+            message = KrpcCodec.decode(data, length);
+        } catch (KrpcFormatException e) {
+            malformed.incrementAndGet();
+            log.debug("dropped a datagram from {}: {}", source, e.getMessage());
+            return;
+        }
+        if (message instanceof KrpcMessage.Query q) {
+            onQuery(q, source);
+        } else {
+            onReply(message, source);
+        }
+    }
+
+    private void onReply(KrpcMessage message, InetSocketAddress source) {
+        Integer tx = transactionNumber(message.transactionId());
+        Call call = tx == null ? null : pending.get(tx);
+        if (call == null || !call.to.equals(source)) {
+            // Late (already timed out), for another socket's query, or someone guessing transaction ids.
+            unexpected.incrementAndGet();
+            if (call == null && message instanceof KrpcMessage.Response) {
+                quarantine.release(source);
+            }
+            return;
+        }
+        if (!pending.remove(tx, call)) {
+            return;
+        }
+        call.timeout.cancel(false);
+        rtt.sample(System.nanoTime() - call.sentNanos);
+        if (message instanceof KrpcMessage.Error e) {
+            call.result.completeExceptionally(new KrpcErrorException(e.code(), e.message()));
+            return;
+        }
+        KrpcMessage.Response r = (KrpcMessage.Response) message;
+        NodeId id;
+        try {
+            id = r.values().id("id");
+        } catch (KrpcFormatException e) {
+            call.result.completeExceptionally(new KrpcErrorException(KrpcMessage.Error.PROTOCOL, e.getMessage()));
+            return;
+        }
+        if (call.expectedId != null && !call.expectedId.equals(id)) {
+            // Someone else now answers at that address: the contact we knew is gone.
+            routing.failed(new Contact(call.expectedId, source));
+        }
+        quarantine.release(source);
+        routing.seen(new Contact(id, source), config.clock().instant());
+        r.yourAddress().ifPresent(a -> voteExternalAddress(a.getAddress()));
+        call.result.complete(r);
+    }
+
+    private void onQuery(KrpcMessage.Query q, InetSocketAddress source) {
+        if (config.readOnly()) {
+            ignoredReadOnly.incrementAndGet();
+            return;
+        }
+        if (!limiter.admit(source.getAddress())) {
+            rateLimited.incrementAndGet();
+            return;
+        }
+        KrpcMessage reply;
+        NodeId sender;
+        try {
+            sender = q.arguments().id("id");
+            reply = answer(q, source);
+        } catch (KrpcFormatException | IllegalArgumentException e) {
+            // IllegalArgumentException: a well-formed message whose content a record refuses (sizes, ids).
+            malformed.incrementAndGet();
+            reply = new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.PROTOCOL, String.valueOf(e.getMessage()));
+            sender = null;
+        }
+        served.incrementAndGet();
+        transport.send(KrpcCodec.encode(reply), source);
+        if (sender != null && !q.readOnly() && !q.method().equals("ping")) {
+            verify(new Contact(sender, source));
+        }
+    }
+
+    /**
+     * Pings a querier we do not know yet; its reply makes it a contact. Pings themselves never lead to
+     * this (two nodes would otherwise verify each other for ever), nor do read-only queriers.
+     */
+    private void verify(Contact contact) {
+        Instant now = config.clock().instant();
+        if (contact.id().equals(id()) || routing.knows(contact) || quarantine.contains(contact.address(), now)) {
+            return;
+        }
+        if (verifying.incrementAndGet() > MAX_VERIFYING) {
+            verifying.decrementAndGet();
+            return;
+        }
+        ping(contact.address()).whenComplete((r, e) -> verifying.decrementAndGet());
+    }
+
+    private KrpcMessage answer(KrpcMessage.Query q, InetSocketAddress source) throws KrpcFormatException {
+        Dict a = q.arguments();
+        Map<String, Object> r = new HashMap<>();
+        r.put("id", id().toBytes());
+        switch (q.method()) {
+            case "ping" -> {
+            }
+            case "find_node" -> r.put("nodes", closestNodes(a.id("target"), source));
+            case "get_peers" -> {
+                r.put("nodes", closestNodes(a.id("info_hash"), source));
+                r.put("token", tokens.issue(source.getAddress()));
+            }
+            case "announce_peer" -> {
+                return new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.METHOD_UNKNOWN,
+                        "announce_peer is not served here (BEP 44 items only)");
+            }
+            case "get" -> {
+                NodeId target = a.id("target");
+                r.put("nodes", closestNodes(target, source));
+                r.put("token", tokens.issue(source.getAddress()));
+                Optional<Long> newerThan = a.optInteger("seq");
+                store.get(target, config.clock().instant()).ifPresent(item -> {
+                    if (item instanceof MutableItem m) {
+                        r.put("seq", m.seq());
+                        if (newerThan.isEmpty() || m.seq() > newerThan.get()) {
+                            r.put("k", m.publicKey());
+                            r.put("sig", m.signature());
+                            r.put("v", m.value());
+                        }
+                    } else if (item instanceof ImmutableItem i) {
+                        r.put("v", i.value());
+                    }
+                });
+            }
+            case "put" -> {
+                KrpcMessage.Error refused = put(q, a, source);
+                if (refused != null) {
+                    return refused;
+                }
+            }
+            default -> {
+                return new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.METHOD_UNKNOWN,
+                        "method unknown: " + q.method());
+            }
+        }
+        return new KrpcMessage.Response(q.transactionId(), new Dict(r), Optional.of(source));
+    }
+
+    /** Stores a put's item; returns the error to answer with, or null when stored. */
+    private KrpcMessage.Error put(KrpcMessage.Query q, Dict a, InetSocketAddress source) throws KrpcFormatException {
+        byte[] t = q.transactionId();
+        Object v = a.raw("v");
+        if (v == null) {
+            throw new KrpcFormatException("put without \"v\"");
+        }
+        if (Bencoding.encodeValue(v).length > MutableItem.MAX_VALUE_BYTES) {
+            return new KrpcMessage.Error(t, KrpcMessage.Error.VALUE_TOO_BIG, "v is over 1000 bytes");
+        }
+        if (!tokens.isValid(a.bytes("token"), source.getAddress())) {
+            return new KrpcMessage.Error(t, KrpcMessage.Error.PROTOCOL, "bad or expired write token");
+        }
+        Instant now = config.clock().instant();
+        if (!a.has("k")) {
+            store.putImmutable(new ImmutableItem(v), now);
+            return null;
+        }
+        byte[] salt = a.optBytes("salt").orElse(new byte[0]);
+        if (salt.length > MutableItem.MAX_SALT_BYTES) {
+            return new KrpcMessage.Error(t, KrpcMessage.Error.SALT_TOO_BIG, "salt is over 64 bytes");
+        }
+        MutableItem item = new MutableItem(a.bytes("k", Ed25519.PUBLIC_KEY_LENGTH), salt, a.integer("seq"), v,
+                a.bytes("sig", Ed25519.SIGNATURE_LENGTH));
+        if (!item.verify()) {
+            return new KrpcMessage.Error(t, KrpcMessage.Error.SIGNATURE_INVALID, "invalid signature");
+        }
+        return switch (store.putMutable(item, a.optInteger("cas"), now)) {
+            case STORED -> null;
+            case CAS_MISMATCH -> new KrpcMessage.Error(t, KrpcMessage.Error.CAS_MISMATCH, "CAS mismatch, re-read and try again");
+            case SEQ_TOO_LOW -> new KrpcMessage.Error(t, KrpcMessage.Error.SEQ_TOO_LOW, "sequence number less than current");
+        };
+    }
+
+    private byte[] closestNodes(NodeId target, InetSocketAddress requester) {
+        return CompactAddress.encodeNodes(routing.closest(target, config.k(), requester));
+    }
+
+    // ---------------------------------------------------------------- querying
+
+    /** Sends one query and waits (asynchronously) for its reply, within the measured timeout. */
+    public CompletableFuture<KrpcMessage.Response> query(InetSocketAddress to, NodeId expectedId, String method,
+                                                         Map<String, Object> arguments) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the node is closed"));
+        }
+        if (expectedId != null && quarantine.contains(to, config.clock().instant())) {
+            // A contact that failed lately (often a read-only peer another node listed): lookups move on at once.
+            return CompletableFuture.failedFuture(new TimeoutException("no reply from " + to + " lately"));
+        }
+        Map<String, Object> a = new HashMap<>(arguments);
+        a.put("id", id().toBytes());
+        int tx = nextTransaction.incrementAndGet();
+        Call call = new Call(to, expectedId);
+        pending.put(tx, call);
+        try {
+            call.timeout = timer.schedule(() -> timedOut(tx, call), rtt.timeoutNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            pending.remove(tx);
+            return CompletableFuture.failedFuture(new IllegalStateException("the node is closing", e));
+        }
+        byte[] t = ByteBuffer.allocate(4).putInt(tx).array();
+        transport.send(KrpcCodec.encode(new KrpcMessage.Query(t, method, new Dict(a), config.readOnly())), to);
+        return call.result;
+    }
+
+    private void timedOut(int tx, Call call) {
+        if (!pending.remove(tx, call)) {
+            return;
+        }
+        rtt.timedOut();
+        quarantine.add(call.to, config.clock().instant());
+        if (call.expectedId != null) {
+            routing.failed(new Contact(call.expectedId, call.to));
+        }
+        call.result.completeExceptionally(new TimeoutException("no reply from " + call.to));
+    }
+
+    private static Integer transactionNumber(byte[] t) {
+        return t.length == 4 ? ByteBuffer.wrap(t).getInt() : null;
+    }
+
+    public CompletableFuture<KrpcMessage.Response> ping(InetSocketAddress to) {
+        return query(to, null, "ping", Map.of());
+    }
+
+    /**
+     * Joins the network through these addresses (nodes or routers): asks each for the nodes closest to our
+     * own id, then (full nodes) looks our id up, so that our neighbours learn of us. Completes with how
+     * many of the addresses answered.
+     */
+    public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses) {
+        for (InetSocketAddress a : addresses) {
+            if (!bootstrapAddresses.contains(a)) {
+                bootstrapAddresses.add(a);
+            }
+        }
+        List<CompletableFuture<Boolean>> asked = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            CompletableFuture<Boolean> one = new CompletableFuture<>();
+            query(a, null, "find_node", Map.of("target", id().toBytes())).whenComplete((r, e) -> one.complete(e == null));
+            asked.add(one);
+        }
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+            int reached = (int) asked.stream().filter(CompletableFuture::join).count();
+            if (reached == 0 || config.readOnly()) {
+                // Nobody looks a read-only node up, so it need not announce itself: its first lookup of a
+                // key starts from the nodes that answered here.
+                return CompletableFuture.completedFuture(reached);
+            }
+            return findNode(id()).thenApply(found -> reached);
+        });
+    }
+
+    /** The k nodes closest to {@code target} that answered an iterative find_node. */
+    public CompletableFuture<List<Contact>> findNode(NodeId target) {
+        routing.lookedUp(target, config.clock().instant());
+        return lookup(target, c -> query(c.address(), c.id(), "find_node", Map.of("target", target.toBytes()))
+                .thenApply(r -> closer(r, target))).thenApply(LookupResult::closest);
+    }
+
+    /**
+     * Looks up a BEP 44 item: asks the nodes ever closer to {@code target} with {@code get}, keeps the verified
+     * mutable item with the highest seq (or an immutable item that matches the target), and the write tokens
+     * of the closest nodes.
+     */
+    public CompletableFuture<GetResult> get(NodeId target, byte[] salt) {
+        Map<Contact, byte[]> tokensByContact = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicReference<MutableItem> best = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<ImmutableItem> immutable = new java.util.concurrent.atomic.AtomicReference<>();
+        IterativeLookup.Querier querier = c -> query(c.address(), c.id(), "get", Map.of("target", target.toBytes()))
+                .thenApply(r -> {
+                    Dict v = r.values();
+                    try {
+                        v.optBytes("token").ifPresent(t -> tokensByContact.put(c, t));
+                        if (v.has("v")) {
+                            readItem(target, salt, v).ifPresent(item -> {
+                                if (item instanceof MutableItem m) {
+                                    best.accumulateAndGet(m, (x, y) -> x == null || y.seq() > x.seq() ? y : x);
+                                } else {
+                                    immutable.compareAndSet(null, (ImmutableItem) item);
+                                }
+                            });
+                        }
+                    } catch (KrpcFormatException e) {
+                        log.debug("get reply from {} unreadable: {}", c, e.getMessage());
+                    }
+                    return closer(r, target);
+                });
+        return lookup(target, querier).thenApply(result -> {
+            Map<Contact, byte[]> ofClosest = new HashMap<>();
+            for (Contact c : result.closest()) {
+                byte[] t = tokensByContact.get(c);
+                if (t != null) {
+                    ofClosest.put(c, t);
+                }
+            }
+            return new GetResult(Optional.ofNullable(best.get()), Optional.ofNullable(immutable.get()),
+                    result.closest(), ofClosest, result.rpcs(), result.elapsed());
+        });
+    }
+
+    /** An item from a get reply, if it is genuine for this target: signed by its key, or hashing to it. */
+    private static Optional<Object> readItem(NodeId target, byte[] salt, Dict r) throws KrpcFormatException {
+        Object v = r.raw("v");
+        if (Bencoding.encodeValue(v).length > MutableItem.MAX_VALUE_BYTES) {
+            return Optional.empty();
+        }
+        if (r.has("k")) {
+            MutableItem m = new MutableItem(r.bytes("k", Ed25519.PUBLIC_KEY_LENGTH), salt, r.integer("seq"), v,
+                    r.bytes("sig", Ed25519.SIGNATURE_LENGTH));
+            return m.target().equals(target) && m.verify() ? Optional.of(m) : Optional.empty();
+        }
+        ImmutableItem i = new ImmutableItem(v);
+        return i.target().equals(target) ? Optional.of(i) : Optional.empty();
+    }
+
+    /**
+     * Stores a mutable item on the k nodes closest to its target (a get lookup first, for their write
+     * tokens). {@code cas}: only replace the item whose seq is this.
+     */
+    public CompletableFuture<PutResult> put(MutableItem item, Optional<Long> cas) {
+        Map<String, Object> a = new HashMap<>();
+        a.put("k", item.publicKey());
+        a.put("seq", item.seq());
+        a.put("sig", item.signature());
+        a.put("v", item.value());
+        if (item.salt().length > 0) {
+            a.put("salt", item.salt());
+        }
+        cas.ifPresent(c -> a.put("cas", c));
+        return putAt(item.target(), item.salt(), a);
+    }
+
+    public CompletableFuture<PutResult> put(ImmutableItem item) {
+        return putAt(item.target(), new byte[0], Map.of("v", item.value()));
+    }
+
+    private CompletableFuture<PutResult> putAt(NodeId target, byte[] salt, Map<String, Object> arguments) {
+        return get(target, salt).thenCompose(found -> {
+            List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AtomicInteger stored = new AtomicInteger();
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            for (Contact c : found.closest()) {
+                byte[] token = found.tokens().get(c);
+                if (token == null) {
+                    continue;
+                }
+                Map<String, Object> a = new HashMap<>(arguments);
+                a.put("token", token);
+                sends.add(putOnce(c, a).handle((r, e) -> {
+                    if (e == null) {
+                        stored.incrementAndGet();
+                    } else {
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                        refusals.add(c.endpoint() + ": " + cause.getMessage());
+                    }
+                    return null;
+                }));
+            }
+            int tried = sends.size();
+            return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> new PutResult(stored.get(), tried, refusals));
+        });
+    }
+
+    /** One put, sent again once if it timed out: a lost datagram should not cost a replica. */
+    private CompletableFuture<KrpcMessage.Response> putOnce(Contact c, Map<String, Object> arguments) {
+        return query(c.address(), c.id(), "put", arguments).handle((r, e) -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+            return cause instanceof TimeoutException
+                    ? query(c.address(), c.id(), "put", arguments)
+                    : e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<KrpcMessage.Response>failedFuture(cause);
+        }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
+        List<Contact> seeds = routing.closest(target, config.k());
+        if (seeds.isEmpty() && !bootstrapAddresses.isEmpty()) {
+            // Every contact failed: join again through the bootstrap addresses, then look up.
+            return bootstrap(List.copyOf(bootstrapAddresses)).thenCompose(n -> IterativeLookup.start(target,
+                    routing.closest(target, config.k()), config.k(), config.alpha(), querier, timer, rtt::stallNanos,
+                    config.lookupLimit()));
+        }
+        return IterativeLookup.start(target, seeds, config.k(), config.alpha(), querier, timer, rtt::stallNanos,
+                config.lookupLimit());
+    }
+
+    private LookupReply closer(KrpcMessage.Response r, NodeId target) {
+        try {
+            byte[] nodes = r.values().optBytes("nodes").orElse(new byte[0]);
+            List<Contact> contacts = new ArrayList<>();
+            for (Contact c : CompactAddress.decodeNodes(nodes, 4 * config.k())) {
+                if (!c.id().equals(id())) {
+                    contacts.add(c);
+                }
+            }
+            return new LookupReply.Closer(contacts);
+        } catch (KrpcFormatException e) {
+            return new LookupReply.Closer(List.of());
+        }
+    }
+
+    // ---------------------------------------------------------------- upkeep
+
+    /**
+     * BEP 42: once several nodes report the same public address for us, a full node with a random id takes
+     * an id derived from that address, so that others accept it in their routing tables.
+     */
+    private void voteExternalAddress(InetAddress address) {
+        if (config.readOnly() || config.nodeId().isPresent() || Bep42.isExempt(address)) {
+            return;
+        }
+        synchronized (addressVotes) {
+            if (Bep42.isValid(id(), address)) {
+                return;
+            }
+            int votes = addressVotes.merge(address, 1, Integer::sum);
+            if (votes < ADDRESS_VOTES) {
+                return;
+            }
+            addressVotes.clear();
+            NodeId fresh = Bep42.idFor(address, random);
+            RoutingTable old = routing;
+            RoutingTable table = new RoutingTable(fresh, config.k());
+            Instant now = config.clock().instant();
+            for (Contact c : old.all()) {
+                table.seen(c, now);
+            }
+            routing = table;
+            log.info("external address {}: node id is now {} (BEP 42)", address.getHostAddress(), fresh.shortHex());
+        }
+        timer.execute(() -> findNode(id()));
+    }
+
+    private void maintain() {
+        try {
+            Instant now = config.clock().instant();
+            store.expire(now);
+            quarantine.expire(now);
+            if (routing.size() == 0 && !bootstrapAddresses.isEmpty()) {
+                bootstrap(List.copyOf(bootstrapAddresses));
+                return;
+            }
+            for (Contact c : routing.quietContacts(now, QUIET_AFTER, 8)) {
+                query(c.address(), c.id(), "ping", Map.of());
+            }
+            for (NodeId target : routing.refreshTargets(now, REFRESH_EVERY, random)) {
+                findNode(target);
+            }
+        } catch (RuntimeException e) {
+            log.warn("maintenance failed; it runs again in {} s", MAINTENANCE_EVERY.toSeconds(), e);
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+
+    /** Stops serving, fails the queries still waiting, and waits for the threads to end. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        transport.close();
+        for (Call c : pending.values()) {
+            c.result.completeExceptionally(new IllegalStateException("the node closed"));
+        }
+        pending.clear();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.dhtsignal.server;
+
+import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.mainline.MainlineConfig;
+import dev.dhtsignal.dht.mainline.MainlineNode;
+import dev.dhtsignal.dht.mainline.MainlineStats;
+import dev.dhtsignal.dht.mainline.Routers;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code dht-server --network mainline}: a full node of the BitTorrent Mainline DHT, joined through the
+ * given addresses or the well-known routers. Same ready line, signals and statistics option as the
+ * original network's server.
+ */
+final class MainlineServer {
+    private static final Logger log = LoggerFactory.getLogger("dht-server");
+
+    private MainlineServer() {
+    }
+
+    /** Runs until SIGINT/SIGTERM; returns the exit code. */
+    static int run(InetSocketAddress bind, List<String> bootstrapGiven, Duration rpcTimeout, RateLimits limits,
+                   Integer statsSeconds, PrintStream out) throws InterruptedException {
+        List<InetSocketAddress> bootstrap = Routers.resolve(bootstrapGiven, w -> log.warn("{}", w));
+        MainlineNode node;
+        try {
+            node = MainlineNode.start(MainlineConfig.server(bind).withRpcTimeout(rpcTimeout).withRateLimits(limits)
+                    .withThreadName("mainline"));
+        } catch (BindException e) {
+            System.err.println("dht-server: " + e.getMessage() + " (is another dht-server running on this port?)");
+            return 1;
+        } catch (IOException e) {
+            System.err.println("dht-server: cannot listen on " + Endpoints.format(bind) + ": " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            node.close();
+            stopped.countDown();
+        }, "mainline-shutdown"));
+        if (!bootstrap.isEmpty()) {
+            try {
+                int reached = node.bootstrap(bootstrap).get(60, TimeUnit.SECONDS);
+                if (reached == 0) {
+                    log.warn("no answer from the bootstrap node(s); running on, and trying them again later");
+                } else {
+                    log.info("joined the Mainline DHT through {} of {} bootstrap node(s); {} contacts", reached,
+                            bootstrap.size(), node.contacts().size());
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                log.warn("joining the Mainline DHT failed ({}); running on", e.getMessage());
+            }
+        }
+        log.info("Mainline node id {} listening on {}", node.id(), Endpoints.format(node.localAddress()));
+        out.printf(DhtServerCommand.READY_LINE + "%n", node.localAddress().getPort());
+        out.flush();
+        ScheduledExecutorService periodic = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mainline-periodic");
+            t.setDaemon(true);
+            return t;
+        });
+        if (statsSeconds != null) {
+            periodic.scheduleAtFixedRate(() -> System.err.println(statsLine(node.stats())), statsSeconds, statsSeconds,
+                    TimeUnit.SECONDS);
+        }
+        stopped.await();
+        periodic.shutdownNow();
+        return 0;
+    }
+
+    static String statsLine(MainlineStats s) {
+        return String.format(java.util.Locale.ROOT, "mainline: contacts=%d items=%d received=%d served=%d malformed=%d "
+                        + "rate-limited=%d unexpected=%d", s.contacts(), s.items(), s.received(), s.queriesServed(),
+                s.malformed(), s.rateLimited(), s.unexpected());
+    }
+}
