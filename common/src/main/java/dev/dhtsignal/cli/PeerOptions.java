@@ -116,8 +116,9 @@ public final class PeerOptions {
         };
     }
 
+    /** A duration option, when given (some default to a value computed later), must be more than zero. */
     private static void requirePositive(String option, Duration d) {
-        if (d.isNegative() || d.isZero()) {
+        if (d != null && (d.isNegative() || d.isZero())) {
             throw new IllegalArgumentException(option + " must be longer than 0s, got " + Durations.format(d));
         }
     }
