@@ -1,15 +1,18 @@
 package dev.dhtsignal.answerer;
 
 import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
+import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.Conversation;
 import dev.dhtsignal.signal.MainlineBoard;
 import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.PathReport;
@@ -32,11 +35,16 @@ import picocli.CommandLine.Option;
 @Command(name = "answerer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Answers a WebRTC offer found in the DHT and chats over the data channel: lines read from "
-                + "standard input are sent, messages received are printed.",
-                "Exit codes: 0 done, 1 signaling or connection failed (the message says what was awaited and where), 2 bad option."})
+                + "standard input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; "
+                + "the chat goes on until the offerer has finished too. With --send or --receive it moves files instead.",
+                "Stop with Ctrl-C: an unused answer is withdrawn from the DHT and the offerer is told at once.",
+                "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class AnswererCommand implements Callable<Integer> {
     @Mixin
     PeerOptions peer;
+
+    @Mixin
+    TransferOptions files;
 
     @Option(names = "--message", paramLabel = "TEXT", defaultValue = "Hello from Peer B!",
             description = "The greeting sent in reply (default: ${DEFAULT-VALUE}).")
@@ -47,7 +55,10 @@ public final class AnswererCommand implements Callable<Integer> {
     String session;
 
     @Option(names = "--serve", description = "Stay up and answer one offer after another, and several at once, "
-            + "each as its own connection; lines are printed with the session they came from.")
+            + "each as its own connection; lines received are printed with the session they came from, and each "
+            + "line typed goes to every open session. Ctrl-D (end of input) ends our side of every open and later "
+            + "session (each closes once its offerer has finished too) and keeps answering. Stop with Ctrl-C or "
+            + "SIGTERM: open sessions are closed, so their offerers are told at once.")
     boolean serve;
 
     @Option(names = "--max-peers", paramLabel = "N", defaultValue = "16",
@@ -72,7 +83,7 @@ public final class AnswererCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         Timing.mainEntered();
-        Logging.configure(Logging.verboseRequested(args));
+        Logging.configureQuiet(Logging.verboseRequested(args));
         if (!Cli.helpOrVersionRequested(args)) {
             PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM
         }
@@ -93,11 +104,15 @@ public final class AnswererCommand implements Callable<Integer> {
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, session);
+            files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
         if (serve && peer.once()) {
             throw Cli.usage(this, "--serve and --once do not go together");
+        }
+        if (serve && files.transferring()) {
+            throw Cli.usage(this, "--serve does not send or receive files");
         }
         OfferAdmission admission;
         try {
@@ -109,37 +124,52 @@ public final class AnswererCommand implements Callable<Integer> {
         PeerOptions.warnIfPlain("answerer", options);
         peer.warnIfWeak("answerer", session);
         Timing timing = new Timing();
-        try (PeerRuntime runtime = PeerRuntime.start(options, "answerer")) {
-            timing.ready(runtime);
-            Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
-            if (serve) {
-                new Server(answerer, transcript, admission).run(System.in);
-                return 0;
-            }
-            transcript.line("Waiting for Offer SDP in DHT...");
-            Connection connection = answerFirstWorkingOffer(answerer, options, transcript);
-            System.err.println("answerer: " + PathReport.connected(connection.peer()));
-            if (reportTiming) {
-                System.err.println(timing.report());
-            }
-            Conversation.End end = Conversation.End.INPUT_ENDED;
-            if (peer.once()) {
-                // The offerer closes once it has our greeting; waiting for that makes sure it arrived.
-                Conversation.run(connection, null, transcript, "Received message on '" + options.label() + "': ");
-            } else {
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                end = Conversation.run(connection, stdin, transcript, "Received message on '" + options.label() + "': ");
-            }
-            connection.close();
-            if (end == Conversation.End.CONNECTION_LOST) {
-                System.err.println("answerer: the connection to the offerer was lost");
-                return 1;
-            }
-            return 0;
+        PeerRuntime runtime;
+        try {
+            runtime = PeerRuntime.start(options, "answerer");
         } catch (SignalingException e) {
             System.err.println("answerer: " + e.getMessage());
             return 1;
         }
+        try {
+            timing.ready(runtime);
+            Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
+            try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
+                if (serve) {
+                    new Server(answerer, transcript, admission).run(System.in);
+                    return 0;
+                }
+                transcript.line("Waiting for Offer SDP in DHT...");
+                Connection connection;
+                try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
+                    connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
+                }
+                System.err.println("answerer: " + PathReport.connected(connection.peer()));
+                if (reportTiming) {
+                    System.err.println(timing.report());
+                }
+                // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
+                BufferedReader stdin = peer.once() ? null
+                        : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                return new ConnectedPeer("answerer", "offerer", "Received message on '" + options.label() + "': ",
+                        transcript, files).run(connection, stdin);
+            }
+        } catch (SignalingException e) {
+            if (!StopSignal.stopping()) {
+                System.err.println("answerer: " + e.getMessage());
+            }
+            return 1;
+        } finally {
+            StopSignal.closeUnlessStopping(runtime::close);
+        }
+    }
+
+    /** What to check when no offer came: the likeliest causes first. */
+    private static String whatElse(SignalingOptions options) {
+        String code = options.rendezvous().sealed()
+                ? "check the code (or secret): it must be the one the offerer printed or was given; "
+                : "check the keys (--offer-key, DHT_KEY_OFFER) match the offerer's; ";
+        return code + "check that the offerer is running, within its --timeout, and joined the same DHT (--dht)";
     }
 
     /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
@@ -165,16 +195,10 @@ public final class AnswererCommand implements Callable<Integer> {
             if (reportTiming) {
                 System.err.println(timing.report());
             }
-            Conversation.End end = Conversation.End.INPUT_ENDED;
             BufferedReader stdin = peer.once() ? null
                     : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            end = Conversation.run(connection, stdin, transcript, "Received message on '" + options.label() + "': ");
-            connection.close();
-            if (end == Conversation.End.CONNECTION_LOST) {
-                System.err.println("answerer: the connection to the offerer was lost");
-                return 1;
-            }
-            return 0;
+            return new ConnectedPeer("answerer", "offerer", "Received message on '" + options.label() + "': ",
+                    transcript, files).run(connection, stdin);
         } catch (SignalingException e) {
             System.err.println("answerer: " + e.getMessage());
             return 1;
@@ -189,7 +213,12 @@ public final class AnswererCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         while (true) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-            Answerer.PendingOffer offer = answerer.nextOffer(left);
+            Answerer.PendingOffer offer;
+            try {
+                offer = answerer.nextOffer(left);
+            } catch (SignalingException e) {
+                throw new SignalingException(e.getMessage() + "; " + whatElse(options), e);
+            }
             try {
                 return answerer.answer(offer, out);
             } catch (SignalingException e) {

@@ -65,7 +65,7 @@ class EndToEndIT {
     }
 
     @Test
-    void linesTypedOnOneSideArePrintedOnTheOther() throws Exception {
+    void linesTypedOnOneSideArePrintedOnTheOtherAndTheEndOfInputIsAHalfClose() throws Exception {
         ProgramProcess answerer = start("answerer");
         ProgramProcess offerer = start("offerer");
         offerer.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
@@ -73,10 +73,14 @@ class EndToEndIT {
         offerer.stdin().write("how are you?\n".getBytes(StandardCharsets.UTF_8));
         offerer.stdin().flush();
         answerer.awaitLine("Received message on 'chat': how are you?", RUN_LIMIT);
+        offerer.closeStdin();  // the offerer has nothing more to say, and goes on listening
+        answerer.awaitStderr("the notice that the offerer closed the chat", RUN_LIMIT,
+                "answerer: the offerer closed the chat (it sends nothing more); end yours with Ctrl-D");
         answerer.stdin().write("fine, thanks ✓\n".getBytes(StandardCharsets.UTF_8));
         answerer.stdin().flush();
         offerer.awaitLine("Received message from Peer B: fine, thanks ✓", RUN_LIMIT);
-        offerer.closeStdin();  // end of input: the offerer closes the channel, and the answerer sees it close
+        assertTrue(offerer.isAlive(), "the offerer waits for the answerer to finish too");
+        answerer.closeStdin();
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
     }
@@ -114,14 +118,23 @@ class EndToEndIT {
 
     @Test
     void anOffererWithoutACodeMakesOneAndPrintsTheCommandThatConnects() throws Exception {
-        ProgramProcess offerer = start("offerer", "--session", "--once");
+        // The secret comes from the environment; the printed command must name it, never show it.
+        ProgramProcess offerer = ProgramProcess.start("offerer", java.util.Map.of("DHT_SECRET", "tulip-anvil-42"),
+                "--dht", dht, "--session", "--once");
+        started.add(offerer);
         String command = offerer.awaitLine("the answerer's command", RUN_LIMIT,
-                l -> l.startsWith("On the answering side run: java -jar answerer.jar --session "));
-        Matcher m = Pattern.compile("--session (\\S+) --dht (\\S+)$").matcher(command);
+                l -> l.startsWith("On the answering side run (with the same secret in the environment variable "
+                        + "DHT_SECRET): java -jar answerer.jar --session "));
+        assertTrue(!command.contains("tulip-anvil-42"), command);
+        Matcher m = Pattern.compile("--session (\\S+) --dht (\\S+)").matcher(command);
         assertTrue(m.find(), command);
-        assertEquals(dht, m.group(2));
+        // The server listens on 127.0.0.1 here; another machine reaches this one at another address.
+        String port = dht.substring(dht.lastIndexOf(':') + 1);
+        assertTrue(m.group(2).endsWith(":" + port) && !m.group(2).startsWith("127.")
+                || command.contains("no address known"), command);
         assertTrue(offerer.stdoutLines().get(0).equals("Session code: " + m.group(1)), offerer.transcript());
-        ProgramProcess answerer = ProgramProcess.start("answerer", "--session", m.group(1), "--dht", m.group(2), "--once");
+        ProgramProcess answerer = ProgramProcess.start("answerer", java.util.Map.of("DHT_SECRET", "tulip-anvil-42"),
+                "--session", m.group(1), "--dht", dht, "--once");
         started.add(answerer);
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());

@@ -10,11 +10,23 @@ public final class Logging {
     }
 
     public static void configure(boolean verbose) {
+        configure(verbose, "info");
+    }
+
+    /**
+     * For the peers: without {@code -v} only warnings and errors reach standard error, so a person at
+     * the terminal sees the chat and what went wrong, not the steps.
+     */
+    public static void configureQuiet(boolean verbose) {
+        configure(verbose, verbose ? "info" : "warn");
+    }
+
+    private static void configure(boolean verbose, String defaultLevel) {
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", defaultLevel);
         if (verbose) {
             System.setProperty("org.slf4j.simpleLogger.log.dev.dhtsignal", "debug");
         }

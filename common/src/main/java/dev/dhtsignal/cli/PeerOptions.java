@@ -116,6 +116,18 @@ public final class PeerOptions {
         };
     }
 
+    /** A duration option, when given (some default to a value computed later), must be more than zero. */
+    private static void requirePositive(String option, Duration d) {
+        if (d != null && (d.isNegative() || d.isZero())) {
+            throw new IllegalArgumentException(option + " must be longer than 0s, got " + Durations.format(d));
+        }
+    }
+
+    /** Whether the secret came from --secret or DHT_SECRET (the answerer's command must name it, not show it). */
+    public boolean hasSecret() {
+        return secret != null;
+    }
+
     /** Whether {@code --network mainline} was chosen. @throws IllegalArgumentException for an unknown network */
     public boolean mainline() {
         return switch (network) {
@@ -187,6 +199,9 @@ public final class PeerOptions {
      * @throws IllegalArgumentException naming the option that is wrong
      */
     public SignalingOptions toSignalingOptions(String greeting, String sessionCode) {
+        requirePositive("--timeout", timeout);
+        requirePositive("--connect-timeout", connectTimeout);
+        requirePositive("--poll-interval", pollInterval);
         InetSocketAddress address;
         try {
             address = Endpoints.parseAndResolve(dht);

@@ -146,11 +146,30 @@ public final class RtcPeer implements AutoCloseable {
      * @throws IllegalStateException if the peer is closed
      */
     public RtcDataChannel createDataChannel(String label) {
+        // The defaults are what we want: ordered, unlimited retransmits and lifetime (reliable).
+        return createChannel(label, new RTCDataChannelInit());
+    }
+
+    /**
+     * Opens an ordered, reliable data channel that both sides create themselves with the same
+     * {@code id} ({@code negotiated: true} in the browser API). No open message goes to the remote
+     * side, so a peer that does not create it never sees it. May be called before or after the
+     * descriptions are exchanged; it opens when the connection's SCTP transport is up.
+     *
+     * @throws IllegalStateException if the peer is closed
+     */
+    public RtcDataChannel createNegotiatedDataChannel(String label, int id) {
+        RTCDataChannelInit init = new RTCDataChannelInit();
+        init.negotiated = true;
+        init.id = id;
+        return createChannel(label, init);
+    }
+
+    private RtcDataChannel createChannel(String label, RTCDataChannelInit init) {
         Objects.requireNonNull(label, "label");
         synchronized (nativeLock) {
             requireOpen("create a data channel");
-            // The defaults are what we want: ordered, unlimited retransmits and lifetime (reliable).
-            RTCDataChannel created = connection.createDataChannel(label, new RTCDataChannelInit());
+            RTCDataChannel created = connection.createDataChannel(label, init);
             if (created == null) {
                 throw new RtcException(name + ": WebRTC could not create data channel '" + label + "'");
             }

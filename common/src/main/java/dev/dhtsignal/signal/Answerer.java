@@ -7,6 +7,11 @@ import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.transfer.PeerSession;
+import dev.dhtsignal.dht.NodeId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -44,6 +49,12 @@ public final class Answerer {
                     return size() > REMEMBERED_OFFERS;
                 }
             }));
+
+    /** Connections made, so that a program stopped right after connecting still closes them; weakly held. */
+    private final Set<Connection> made = Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+    /** Keys of answers we stored whose offerer has not connected yet. */
+    private final Set<NodeId> unread = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** An offer found in a slot, ready to answer. */
     public record PendingOffer(int slot, SignalFormat.ReceivedOffer offer) {
@@ -110,7 +121,10 @@ public final class Answerer {
     public Connection answer(PendingOffer pending, Transcript out) {
         SignalMessage offer = pending.offer().message();
         RtcPeer peer = rtc.createPeer(options.rtcConfig());
+        NodeId answerKey = rendezvous.answerKey(pending.slot());
         try {
+            // An offer with an id comes from a peer that speaks the 'peer' channel protocol.
+            PeerSession session = offer.offerId() != null ? PeerSession.open(peer) : null;
             SessionDescription answerSdp = Waits.await(peer.acceptOffer(offer.description()),
                     options.connectTimeout(), "our answer to offer " + pending.tag() + " (ICE candidate gathering)");
             out.line("Remote description set. Creating Answer SDP...");
@@ -118,9 +132,11 @@ public final class Answerer {
             DhtValue value = format.encodeAnswer(answer, rendezvous.answerKey(pending.slot()), pending.offer());
             Waits.await(dht.putDigest(rendezvous.answerKey(pending.slot()), value), options.dhtTimeout().multipliedBy(5),
                     "storing the answer under " + rendezvous.describeAnswer(pending.slot()) + " on " + options.dhtDescription());
+            unread.add(answerKey);
             out.line("Answer SDP stored in DHT.");
             PathReport.awaitConnecting(peer, peer.connected(), options.connectTimeout(),
                     "the WebRTC connection to the offerer of " + pending.tag() + " (ICE and DTLS)");
+            unread.remove(answerKey);  // connected: the offerer has read it, and clears it
             out.line("WebRTC connection established.");
             RtcDataChannel channel = Waits.await(peer.incomingDataChannel(), options.connectTimeout(),
                     "the offerer to open its data channel");
@@ -130,10 +146,37 @@ public final class Answerer {
             out.line("Data channel '" + channel.label() + "' is open");
             channel.send(options.greeting());
             log.debug("answered offer {} in slot {}", pending.tag(), pending.slot());
-            return new Connection(peer, channel, inbox);
+            Connection connection = new Connection(peer, channel, inbox, session);
+            synchronized (made) {
+                made.add(connection);
+            }
+            return connection;
         } catch (RuntimeException e) {
             peer.close();
             throw e;
+        }
+    }
+
+    /**
+     * For a program that is being stopped: leaves the connections made, and clears the answers it stored that no offerer has used yet, so
+     * that nobody takes them for live ones, waiting at most as long as a store.
+     */
+    public void withdraw() {
+        List<Connection> leaving;
+        synchronized (made) {
+            leaving = List.copyOf(made);
+        }
+        leaving.forEach(Connection::leave);
+        List<CompletableFuture<?>> clearing = new ArrayList<>();
+        for (NodeId key : List.copyOf(unread)) {
+            unread.remove(key);
+            clearing.add(dht.putDigest(key, SignalFormat.CLEARED));
+        }
+        try {
+            Waits.await(CompletableFuture.allOf(clearing.toArray(CompletableFuture[]::new)),
+                    options.dhtTimeout().multipliedBy(5), "clearing our answers");
+        } catch (SignalingException e) {
+            log.debug("{}", e.getMessage());
         }
     }
 }

@@ -3,94 +3,192 @@ package dev.dhtsignal.signal;
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.ConnectionEnd;
 import dev.dhtsignal.rtc.RtcDataChannel;
+import dev.dhtsignal.transfer.IncomingFiles;
+import dev.dhtsignal.transfer.LineSplitter;
+import dev.dhtsignal.transfer.PeerSession;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chat after the greetings: every line read from the input is sent, every message received is
- * printed, until the other side closes the channel, the input ends, or the connection is lost.
+ * The chat after the greetings, with either kind of peer. With a peer that speaks the {@code peer}
+ * channel protocol, the end of our input is a half-close: we go on receiving until the other side has
+ * finished too, and every line is acknowledged. With the original peers, lines go on the {@code chat}
+ * channel as they always did, and the end of our input closes it (after what was sent is delivered).
  */
 public final class Conversation {
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
-    /** How often the loop looks at the channel's state between messages; short, so closing is noticed at once. */
+    /** How often {@link #await} looks at the channels' state; short, so an end is noticed at once. */
     private static final Duration TICK = Duration.ofMillis(20);
+    /** Lines to the original peers: one message each, split when longer than a message may be. */
+    private static final int PLAIN_PART_CHARS = RtcDataChannel.MAX_MESSAGE_BYTES / 4;
+    private static final long PLAIN_HIGH_WATER = 4L * 1024 * 1024;
+    private static final long PLAIN_LOW_WATER = 1024 * 1024;
 
     /** Why a conversation ended. */
     public enum End {
-        /** The other peer closed the channel. */
-        CHANNEL_CLOSED,
-        /** Our input ended (end of file on standard input). */
-        INPUT_ENDED,
+        /** Both sides finished (or, with the original peers, our input ended): nothing was lost. */
+        FINISHED,
+        /** The other peer closed the channel before both had finished. */
+        PEER_LEFT,
         /** The connection failed or dropped without the channel being closed. */
         CONNECTION_LOST
     }
 
-    private Conversation() {
+    private final Connection connection;
+    private final PeerSession session;
+    private final CompletableFuture<Void> plainInputEnded = new CompletableFuture<>();
+    private final AtomicLong plainNotSent = new AtomicLong();
+    private Thread plainReceiver;
+    private volatile boolean inputEnded;
+
+    private Conversation(Connection connection) {
+        this.connection = connection;
+        this.session = connection.session();
     }
 
     /**
-     * Runs until it ends; the caller then closes the connection.
-     *
-     * @param input lines to send, or null to only receive
-     * @param receivedPrefix printed before each received message, e.g. "Received message from Peer B: "
+     * Starts receiving: each chat line goes to {@code received}, each offered file to {@code incoming}
+     * (the original peers send no files).
      */
-    public static End run(Connection connection, BufferedReader input, Transcript out, String receivedPrefix) {
-        CompletableFuture<Void> inputEnded = input == null ? new CompletableFuture<>() : pump(input, connection.channel());
-        CompletableFuture<Void> closed = connection.channel().closed();
-        CompletableFuture<ConnectionEnd> lost = connection.peer().ended();
+    public static Conversation start(Connection connection, Consumer<String> received, IncomingFiles incoming) {
+        Conversation c = new Conversation(connection);
+        if (c.session != null) {
+            c.session.begin(received, incoming);
+        } else {
+            c.startPlainReceiver(received);
+        }
+        return c;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** The {@code peer} channel session, for files; empty with the original peers. */
+    public Optional<PeerSession> session() {
+        return Optional.ofNullable(session);
+    }
+
+    /** Sends one line; what cannot be sent is counted in {@link #undeliveredLines()}. */
+    public void send(String line) {
+        if (session != null) {
+            session.sendLine(line);
+            return;
+        }
+        RtcDataChannel channel = connection.channel();
         try {
-            while (true) {
-                Optional<ChannelMessage> m = connection.inbox().poll(TICK);
-                if (m.isPresent()) {
-                    out.line(receivedPrefix + m.get().text());
-                    continue;
+            for (String part : LineSplitter.split(line, PLAIN_PART_CHARS)) {
+                if (channel.bufferedAmount() > PLAIN_HIGH_WATER) {
+                    channel.awaitBufferedBelow(PLAIN_LOW_WATER, Duration.ofSeconds(60));
                 }
-                if (closed.isDone()) {
-                    return End.CHANNEL_CLOSED;
-                }
-                if (inputEnded.isDone()) {
-                    return End.INPUT_ENDED;
-                }
-                if (lost.isDone()) {
-                    return End.CONNECTION_LOST;
-                }
+                channel.send(part);
             }
+        } catch (RuntimeException | TimeoutException e) {
+            plainNotSent.incrementAndGet();
+            log.debug("line not sent: {}", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return End.INPUT_ENDED;
+            plainNotSent.incrementAndGet();
         }
     }
 
-    /** Sends each input line on a thread of its own; completes when the input ends. */
-    private static CompletableFuture<Void> pump(BufferedReader input, RtcDataChannel channel) {
-        CompletableFuture<Void> ended = new CompletableFuture<>();
+    /** Whether we have ended our side. */
+    public boolean inputEnded() {
+        return inputEnded;
+    }
+
+    /** We have nothing more to send. */
+    public void endInput() {
+        inputEnded = true;
+        if (session != null) {
+            session.end();
+        } else {
+            plainInputEnded.complete(null);
+        }
+    }
+
+    /** Sends every line of {@code input} on a thread of its own, then {@link #endInput()}. */
+    public void sendLinesOf(BufferedReader input) {
         Thread reader = new Thread(() -> {
             try {
                 for (String line; (line = input.readLine()) != null; ) {
-                    send(channel, line);
+                    send(line);
                 }
             } catch (IOException e) {
                 log.debug("reading input: {}", e.toString());
             } finally {
-                ended.complete(null);
+                endInput();
             }
         }, "chat-input");
         reader.setDaemon(true);
         reader.start();
-        return ended;
     }
 
-    /** Sends one line, reporting (not throwing) what cannot be sent. */
-    public static void send(RtcDataChannel channel, String line) {
+    /** Lines of ours the other side has not confirmed (the original peers confirm nothing: those not sent). */
+    public long undeliveredLines() {
+        return session != null ? session.unconfirmedLines() : plainNotSent.get();
+    }
+
+    /** Blocks until the conversation ends; the caller then closes the connection. */
+    public End await() {
+        CompletableFuture<Void> chatClosed = connection.channel().closed();
+        CompletableFuture<Void> peerClosed = session == null ? new CompletableFuture<>() : session.channel().closed();
+        CompletableFuture<Void> finished = session == null ? plainInputEnded : session.finished();
+        CompletableFuture<ConnectionEnd> lost = connection.peer().ended();
         try {
-            channel.send(line);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            log.warn("not sent: {}", e.getMessage());
+            while (true) {
+                if (finished.isDone()) {
+                    return End.FINISHED;
+                }
+                if (chatClosed.isDone() || peerClosed.isDone()) {
+                    awaitPlainReceiver();
+                    return End.PEER_LEFT;
+                }
+                if (lost.isDone()) {
+                    awaitPlainReceiver();
+                    return End.CONNECTION_LOST;
+                }
+                Thread.sleep(TICK.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return End.CONNECTION_LOST;
         }
+    }
+
+    /** With the original peers: lets what had arrived be printed before the end is reported. */
+    private void awaitPlainReceiver() throws InterruptedException {
+        if (plainReceiver != null) {
+            plainReceiver.join(2_000);
+        }
+    }
+
+    /** With the original peers: prints what arrives on {@code chat} until it closes. */
+    private void startPlainReceiver(Consumer<String> received) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    Optional<ChannelMessage> m = connection.inbox().poll(TICK);
+                    if (m.isPresent()) {
+                        received.accept(m.get().text());
+                    } else if (connection.channel().closed().isDone() || connection.peer().ended().isDone()) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "chat-receive");
+        t.setDaemon(true);
+        t.start();
+        plainReceiver = t;
     }
 }

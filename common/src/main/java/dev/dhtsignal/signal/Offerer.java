@@ -8,6 +8,7 @@ import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.transfer.PeerSession;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +44,10 @@ public final class Offerer {
     private final Clock clock;
     private final java.security.SecureRandom random = new java.security.SecureRandom();
     private final List<CompletableFuture<?>> clearing = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The key of our offer while it is in the DHT and not yet answered; what a stopping program clears. */
+    private volatile NodeId outstanding;
+    /** The connection made, so that a program stopped right after connecting still closes it. */
+    private volatile Connection connected;
 
     public Offerer(SignalingOptions options, DhtNode dht, RtcFactory rtc, ScheduledExecutorService timer,
                    Transcript out, Clock clock) {
@@ -104,6 +109,7 @@ public final class Offerer {
                     out.line("Waiting for Answer SDP in DHT...");
                 }
                 ourOfferKey = offerKey;
+                this.outstanding = offerKey;
                 SlotOutcome outcome = awaitAnswer(slot, published, before, deadline);
                 if (outcome instanceof SlotOutcome.Answered a) {
                     answer = a.answer();
@@ -114,8 +120,11 @@ public final class Offerer {
                     lost.add(slot);
                 }
             }
+            // An answer that names our offer comes from a peer that speaks the 'peer' channel protocol.
+            PeerSession session = answer.offerId() != null ? PeerSession.open(peer) : null;
             Waits.await(peer.acceptAnswer(answer.description()), options.connectTimeout(), "applying the answer");
             out.line("Remote description set. WebRTC connection established.");
+            outstanding = null;
             clear(ourOfferKey);
             clear(rendezvous.answerKey(slot));
 
@@ -125,7 +134,9 @@ public final class Offerer {
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
             out.line("Received message from Peer B: " + greeting.text());
-            return new Connection(peer, channel, inbox);
+            Connection connection = new Connection(peer, channel, inbox, session);
+            connected = connection;
+            return connection;
         } catch (RuntimeException e) {
             peer.close();
             if (ourOfferKey != null) {
@@ -304,6 +315,24 @@ public final class Offerer {
                 log.debug("clearing {} failed: {}", key.shortHex(), e.getMessage());
             }
         }));
+    }
+
+    /**
+     * For a program that is being stopped: leaves the connection made, if any, and clears our offer if it
+     * is still out (nobody should answer an offer whose offerer is gone), waiting for the clearing to
+     * finish at most as long as a store.
+     */
+    public void withdraw() {
+        Connection c = connected;
+        if (c != null) {
+            c.leave();
+        }
+        NodeId key = outstanding;
+        outstanding = null;
+        if (key != null) {
+            clear(key);
+        }
+        awaitClearing();
     }
 
     /** Waits (bounded) for the keys to be cleared, so a program does not exit with that still under way. */

@@ -39,6 +39,7 @@ public final class ProgramProcess implements AutoCloseable {
         this.errReader = pump(process.getErrorStream(), name + "-stderr", line -> {
             synchronized (stderr) {
                 stderr.append(line).append('\n');
+                stderr.notifyAll();
             }
         });
     }
@@ -72,6 +73,30 @@ public final class ProgramProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("DHT_") || k.equals("ICE_SERVERS"));
         pb.environment().putAll(env);
         return new ProgramProcess(wrapper.isEmpty() ? program : program + "@" + String.join(" ", wrapper), pb.start());
+    }
+
+    /**
+     * A wrapper that lets a program take Ctrl-C: a process started from a script in the background
+     * inherits SIGINT ignored, and the JVM then keeps ignoring it; perl restores the default first.
+     */
+    public static final List<String> TAKES_SIGINT = List.of("perl", "-e",
+            "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\"", "--");
+
+    /**
+     * Starts a program on a terminal of its own ({@code script} allocates one), so it behaves as it does
+     * for a person; its standard output and standard error both arrive as this object's stdout then.
+     * Arguments must not need quoting for the shell.
+     */
+    public static ProgramProcess startOnTerminal(String program, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(jar(program).toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", String.join(" ", command), "/dev/null");
+        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_"));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return new ProgramProcess(program + "@terminal", pb.start());
     }
 
     public static ProgramProcess start(String program, String... args) throws IOException {
@@ -114,6 +139,24 @@ public final class ProgramProcess implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw new AssertionError("interrupted waiting for " + what);
                 }
+            }
+        }
+    }
+
+    /** Waits until standard error contains {@code text}; fails naming {@code what} after {@code limit}. */
+    public void awaitStderr(String what, Duration limit, String text) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!stderr().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " did not print " + what + " within " + limit.toSeconds() + " s\n" + transcript());
+            }
+            try {
+                synchronized (stderr) {
+                    stderr.wait(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
             }
         }
     }
@@ -165,9 +208,31 @@ public final class ProgramProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGTERM, as Ctrl-C or a service manager would stop it. */
+    /**
+     * SIGTERM, as a service manager would stop it. Sent with kill(1), not {@link Process#destroy()}:
+     * that also closes our ends of the process's pipes, and what it prints while stopping would be lost.
+     */
     public void terminate() {
-        process.destroy();
+        signal("TERM");
+    }
+
+    /** SIGINT, as Ctrl-C does (start the program {@link #TAKES_SIGINT} for it to take effect). */
+    public void interrupt() {
+        signal("INT");
+    }
+
+    private void signal(String name) {
+        try {
+            int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+            if (rc != 0 && process.isAlive()) {
+                throw new AssertionError("kill -" + name + " " + process.pid() + " failed with " + rc);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run kill: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while sending SIG" + name);
+        }
     }
 
     public String transcript() {

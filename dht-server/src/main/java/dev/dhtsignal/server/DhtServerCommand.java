@@ -158,6 +158,22 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         this.out = out;
     }
 
+    /**
+     * The likely reason the address could not be bound: an address the machine lacks fails in the same
+     * way as a port that is taken, and the two need different fixes.
+     */
+    private String whyNotBound() {
+        try {
+            InetAddress address = InetAddress.getByName(bind);
+            if (!address.isAnyLocalAddress() && java.net.NetworkInterface.getByInetAddress(address) == null) {
+                return bind + " is not an address of this machine; --bind takes one of its own addresses, or 0.0.0.0";
+            }
+        } catch (IOException e) {
+            // Fall through to the other explanation.
+        }
+        return "is another dht-server running on port " + port + "?";
+    }
+
     public static void main(String[] args) {
         Logging.configure(Logging.verboseRequested(args));
         System.exit(Cli.execute(new DhtServerCommand(System.out), args));
@@ -241,7 +257,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             if (data != null) {
                 data.store().close();
             }
-            System.err.println("dht-server: " + e.getMessage() + " (is another dht-server running on this port?)");
+            System.err.println("dht-server: " + e.getMessage() + " (" + whyNotBound() + ")");
             return 1;
         } catch (IOException e) {
             if (data != null) {

@@ -1,14 +1,19 @@
 package dev.dhtsignal.offerer;
 
 import dev.dhtsignal.cli.Cli;
+import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
+import dev.dhtsignal.cli.ReachableAddress;
+import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
+import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
+import dev.dhtsignal.cli.WaitingIndicator;
+import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.Conversation;
 import dev.dhtsignal.signal.MainlineBoard;
 import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.Offerer;
@@ -32,11 +37,16 @@ import picocli.CommandLine.Option;
 @Command(name = "offerer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Offers a WebRTC data channel through the DHT and chats over it: lines read from standard "
-                + "input are sent, messages received are printed.",
-                "Exit codes: 0 done, 1 signaling or connection failed (the message says what was awaited and where), 2 bad option."})
+                + "input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; the "
+                + "chat goes on until the answerer has finished too. With --send or --receive it moves files instead.",
+                "Stop with Ctrl-C: the offer is withdrawn from the DHT and the answerer is told at once.",
+                "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class OffererCommand implements Callable<Integer> {
     @Mixin
     PeerOptions peer;
+
+    @Mixin
+    TransferOptions files;
 
     @Option(names = "--message", paramLabel = "TEXT", defaultValue = "Hello from Peer A!",
             description = "The greeting sent first (default: ${DEFAULT-VALUE}).")
@@ -59,7 +69,7 @@ public final class OffererCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         Timing.mainEntered();
-        Logging.configure(Logging.verboseRequested(args));
+        Logging.configureQuiet(Logging.verboseRequested(args));
         if (!Cli.helpOrVersionRequested(args)) {
             PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
         }
@@ -81,47 +91,75 @@ public final class OffererCommand implements Callable<Integer> {
         SignalingOptions options;
         try {
             options = peer.toSignalingOptions(message, code);
+            files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
         if (session != null && session.isEmpty()) {
             transcript.line("Session code: " + code);
-            transcript.line("On the answering side run: java -jar answerer.jar --session " + code
-                    + " --dht " + dev.dhtsignal.dht.Endpoints.format(options.dht()));
+            transcript.line(answererCommand(code, options));
         }
         PeerOptions.warnIfPlain("offerer", options);
         peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
         Timing timing = new Timing();
-        try (PeerRuntime runtime = PeerRuntime.start(options, "offerer")) {
-            timing.ready(runtime);
-            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), transcript,
-                    Clock.systemUTC());
-            Connection connection;
-            try {
-                connection = offerer.connect();
-            } finally {
-                offerer.awaitClearing();
-            }
-            System.err.println("offerer: " + PathReport.connected(connection.peer()));
-            if (reportTiming) {
-                System.err.println(timing.report());
-            }
-            Conversation.End end = Conversation.End.INPUT_ENDED;
-            if (!peer.once()) {
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                end = Conversation.run(connection, stdin, transcript, "Received message from Peer B: ");
-            }
-            connection.close();
-            if (end == Conversation.End.CONNECTION_LOST) {
-                System.err.println("offerer: the connection to the answerer was lost");
-                return 1;
-            }
-            return 0;
+        PeerRuntime runtime;
+        try {
+            runtime = PeerRuntime.start(options, "offerer");
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;
         }
+        try {
+            timing.ready(runtime);
+            Connection connection;
+            WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
+            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
+                    waiting.around(transcript), Clock.systemUTC());
+            // Registered until the end: a stop right after connecting must close the connection too.
+            try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
+                try {
+                    connection = offerer.connect();
+                } finally {
+                    waiting.close();
+                    offerer.awaitClearing();
+                }
+                System.err.println("offerer: " + PathReport.connected(connection.peer()));
+                if (reportTiming) {
+                    System.err.println(timing.report());
+                }
+                if (peer.once()) {
+                    connection.close();
+                    return 0;
+                }
+                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                        .run(connection, stdin);
+            }
+        } catch (SignalingException e) {
+            if (!StopSignal.stopping()) {
+                System.err.println("offerer: " + e.getMessage());
+            }
+            return 1;
+        } finally {
+            StopSignal.closeUnlessStopping(runtime::close);
+        }
+    }
+
+    /**
+     * The command that meets us from another machine: the same code, the secret named (never shown) when
+     * there is one, and a DHT address that machine can reach.
+     */
+    private String answererCommand(String code, SignalingOptions options) {
+        String secret = peer.hasSecret() ? " (with the same secret in the environment variable DHT_SECRET)" : "";
+        var dht = ReachableAddress.of(options.dht());
+        String command = "On the answering side run" + secret + ": java -jar answerer.jar --session " + code
+                + " --dht " + dht.orElse(Endpoints.format(options.dht()));
+        if (dht.isEmpty()) {
+            command += "   (" + Endpoints.format(options.dht()) + " is this machine; this machine has no address "
+                    + "known to reach it from another, so use one that machine can reach)";
+        }
+        return command;
     }
 
     /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
@@ -148,17 +186,13 @@ public final class OffererCommand implements Callable<Integer> {
             if (reportTiming) {
                 System.err.println(timing.report());
             }
-            Conversation.End end = Conversation.End.INPUT_ENDED;
-            if (!peer.once()) {
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                end = Conversation.run(connection, stdin, transcript, "Received message from Peer B: ");
+            if (peer.once()) {
+                connection.close();
+                return 0;
             }
-            connection.close();
-            if (end == Conversation.End.CONNECTION_LOST) {
-                System.err.println("offerer: the connection to the answerer was lost");
-                return 1;
-            }
-            return 0;
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                    .run(connection, stdin);
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;

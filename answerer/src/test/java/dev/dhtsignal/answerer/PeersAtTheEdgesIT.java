@@ -1,0 +1,264 @@
+package dev.dhtsignal.answerer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.testing.ProgramProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The peers as people use them, as real processes: stopping with Ctrl-C and SIGTERM, piped input,
+ * files, and the hints they print. One dht-server serves every case; each case meets under keys of its
+ * own.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PeersAtTheEdgesIT {
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+    private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
+    private static final Pattern PROGRESS_BAR = Pattern.compile("photo\\.bin \\[[#.]{24}] +\\d+% .* MB/s .* left");
+
+    private ProgramProcess server;
+    private String dht;
+    private final List<ProgramProcess> started = new ArrayList<>();
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    void startServer() throws IOException {
+        server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1");
+        Matcher m = READY.matcher(server.awaitLine("the ready line", Duration.ofSeconds(30), l -> READY.matcher(l).matches()));
+        assertTrue(m.matches());
+        dht = "127.0.0.1:" + m.group(1);
+    }
+
+    @AfterEach
+    void stopPeers() {
+        started.forEach(ProgramProcess::close);
+        started.clear();
+    }
+
+    @AfterAll
+    void stopServer() {
+        server.close();
+    }
+
+    /** A peer meeting its partner under keys named after {@code pair}. */
+    private ProgramProcess peer(List<String> wrapper, String program, String pair, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("--dht", dht, "--offer-key", pair + "-offer", "--answer-key", pair + "-answer"));
+        all.addAll(List.of(args));
+        ProgramProcess p = ProgramProcess.startWrapped(wrapper, program, Map.of(), all.toArray(String[]::new));
+        started.add(p);
+        return p;
+    }
+
+    private ProgramProcess peer(String program, String pair, String... args) throws IOException {
+        return peer(List.of(), program, pair, args);
+    }
+
+    @Test
+    void everyPipedLineArrivesLongOnesWholeAndBothSidesExitZeroWithQuietStderr() throws Exception {
+        ProgramProcess answerer = peer("answerer", "pipe");
+        answerer.closeStdin();  // nothing to say: its side ends at once, and it goes on receiving
+        ProgramProcess offerer = peer("offerer", "pipe");
+        String longLine = "x".repeat(300_000) + "é";  // more than one message may carry
+        List<String> sent = new ArrayList<>();
+        for (int i = 1; i <= 20_000; i++) {
+            sent.add(i == 10_000 ? longLine : Integer.toString(i));
+        }
+        try (OutputStream in = offerer.stdin()) {
+            in.write((String.join("\n", sent) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        List<String> received = answerer.stdoutLines().stream()
+                .filter(l -> l.startsWith("Received message on 'chat': "))
+                .map(l -> l.substring("Received message on 'chat': ".length()))
+                .filter(l -> !l.equals("Hello from Peer A!"))
+                .toList();
+        assertEquals(sent.size(), received.size(), "lines received");
+        assertEquals(sent, received);
+        for (ProgramProcess p : List.of(offerer, answerer)) {
+            assertFalse(p.stderr().contains(" INFO "), "without -v only warnings and errors\n" + p.transcript());
+        }
+    }
+
+    @Test
+    void ctrlCOnAConnectedPeerTellsTheOtherWhichExitsZero() throws Exception {
+        ProgramProcess answerer = peer("answerer", "ctrlc");
+        ProgramProcess offerer = peer(ProgramProcess.TAKES_SIGINT, "offerer", "ctrlc");
+        offerer.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        answerer.awaitLine("Data channel 'chat' is open", RUN_LIMIT);
+        offerer.interrupt();
+        assertEquals(130, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertTrue(answerer.stderr().contains("answerer: the offerer left"), answerer.transcript());
+        assertNoNativeNoise(offerer);
+    }
+
+    @Test
+    void aStoppedWaitingOffererWithdrawsItsOfferAndAWrongCodeGetsHints() throws Exception {
+        ProgramProcess offerer = peer("offerer", "withdrawn");
+        offerer.awaitLine("Waiting for Answer SDP in DHT...", RUN_LIMIT);
+        offerer.terminate();
+        assertEquals(143, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertNoNativeNoise(offerer);
+        // Had the offer stayed, this answerer would take it and fail connecting to nobody instead.
+        ProgramProcess answerer = peer("answerer", "withdrawn", "--timeout", "3s");
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertTrue(answerer.stderr().contains("no offer appeared"), answerer.transcript());
+        assertFalse(answerer.stderr().contains("did not work out"), answerer.transcript());
+
+        ProgramProcess wrongCode = ProgramProcess.start("answerer", "--dht", dht, "--session", "WRNG-CODE-0000", "--timeout", "2s");
+        started.add(wrongCode);
+        assertEquals(1, wrongCode.awaitExit(RUN_LIMIT), wrongCode.transcript());
+        assertTrue(wrongCode.stderr().contains("no offer appeared"), wrongCode.transcript());
+        assertTrue(wrongCode.stderr().contains("check the code"), wrongCode.transcript());
+        assertTrue(wrongCode.stderr().contains("same DHT"), wrongCode.transcript());
+        assertFalse(wrongCode.stderr().contains("waiting for an offer:"), "no indicator when not on a terminal");
+    }
+
+    @Test
+    void filesGoEitherWayVerifiedNeverOverwrittenWithoutForceAndUnsafeNamesAreRefused() throws Exception {
+        Path outbox = Files.createDirectory(temp.resolve("outbox"));
+        Path inbox = Files.createDirectory(temp.resolve("inbox"));
+        byte[] big = new byte[5 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(big);
+        Files.write(outbox.resolve("photo.bin"), big);
+        Files.writeString(outbox.resolve("notes.txt"), "new notes\n");
+        Files.writeString(outbox.resolve("nul.txt"), "a device name on some systems\n");
+        Files.writeString(inbox.resolve("notes.txt"), "old notes\n");
+
+        ProgramProcess receiver = peer("answerer", "files1", "--receive", inbox.toString());
+        ProgramProcess sender = peer("offerer", "files1", "--send", outbox.resolve("photo.bin").toString(),
+                outbox.resolve("notes.txt").toString(), outbox.resolve("nul.txt").toString());
+        assertEquals(1, sender.awaitExit(RUN_LIMIT), sender.transcript());
+        assertEquals(0, receiver.awaitExit(RUN_LIMIT), receiver.transcript());
+        assertArrayEquals(big, Files.readAllBytes(inbox.resolve("photo.bin")));
+        assertEquals("old notes\n", Files.readString(inbox.resolve("notes.txt")), "not overwritten without --force");
+        assertFalse(Files.exists(inbox.resolve("nul.txt")));
+        assertTrue(sender.stderr().contains("offerer: notes.txt: the receiver refused it: notes.txt exists (use --force to overwrite)"),
+                sender.transcript());
+        assertTrue(sender.stderr().contains("offerer: nul.txt: the receiver refused it: its name 'nul.txt' is a device name"),
+                sender.transcript());
+        assertTrue(sender.stdoutLines().contains("Sent file 'photo.bin' (" + big.length + " bytes, SHA-256 verified by the receiver)"),
+                sender.transcript());
+        // Not a terminal: one summary line per file, no bar redrawn with carriage returns.
+        assertTrue(sender.stderr().contains("Sent photo.bin: 5.0 MiB of 5.0 MiB in "), sender.transcript());
+        assertFalse(PROGRESS_BAR.matcher(sender.stderr()).find(), sender.transcript());
+        assertTrue(receiver.stdoutLines().contains("Received file 'photo.bin' (" + big.length
+                + " bytes, SHA-256 verified) as " + inbox.resolve("photo.bin")), receiver.transcript());
+
+        // The other way round, with --force, and the receiver on a terminal: a progress bar.
+        ProgramProcess answerSender = peer("answerer", "files2", "--send", outbox.resolve("notes.txt").toString(),
+                outbox.resolve("photo.bin").toString());
+        List<String> receiverArgs = List.of("--dht", dht, "--offer-key", "files2-offer", "--answer-key", "files2-answer",
+                "--receive", inbox.toString(), "--force");
+        ProgramProcess offerReceiver = ProgramProcess.startOnTerminal("offerer", receiverArgs.toArray(String[]::new));
+        started.add(offerReceiver);
+        assertEquals(0, answerSender.awaitExit(RUN_LIMIT), answerSender.transcript());
+        assertEquals(0, offerReceiver.awaitExit(RUN_LIMIT), offerReceiver.transcript());
+        assertEquals("new notes\n", Files.readString(inbox.resolve("notes.txt")), "overwritten with --force");
+        assertArrayEquals(big, Files.readAllBytes(inbox.resolve("photo.bin")));
+        // A terminal shows the bar redrawn in place (each carriage return starts a line for the reader here).
+        String screen = String.join("\n", offerReceiver.stdoutLines());
+        assertTrue(PROGRESS_BAR.matcher(screen).find(), screen);
+        try (Stream<Path> left = Files.list(inbox)) {
+            assertEquals(List.of("notes.txt", "photo.bin"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary files left");
+        }
+    }
+
+    @Test
+    void anInterruptedTransferKeepsNothingUnderTheFinalNameAndSaysHowFarItGot() throws Exception {
+        Path big = temp.resolve("big.bin");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(4L * 1024 * 1024 * 1024);  // sparse: as long to send as a real one, free to make
+        }
+        Path inbox = Files.createDirectory(temp.resolve("partial"));
+        ProgramProcess receiver = peer("answerer", "cut", "--receive", inbox.toString());
+        ProgramProcess sender = peer("offerer", "cut", "--send", big.toString());
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (!partArrived(inbox)) {
+            assertTrue(System.nanoTime() < deadline, "no part of the file arrived\n" + receiver.transcript() + sender.transcript());
+            Thread.sleep(20);
+        }
+        sender.terminate();
+        assertEquals(143, sender.awaitExit(RUN_LIMIT), sender.transcript());
+        assertEquals(1, receiver.awaitExit(RUN_LIMIT), receiver.transcript());
+        String both = sender.transcript() + receiver.transcript();
+        assertTrue(sender.stderr().contains("offerer: stopped; big.bin: "), both);
+        assertTrue(sender.stderr().contains(" of 4.0 GiB ("), both);
+        assertTrue(receiver.stdoutLines().stream().anyMatch(l -> l.startsWith("File 'big.bin' not kept: the offerer left after ")
+                && l.contains(" of 4.0 GiB (")), receiver.transcript());
+        try (Stream<Path> left = Files.list(inbox)) {
+            assertEquals(List.of(), left.toList(), "neither the file nor its temporary part is left");
+        }
+    }
+
+    @Test
+    void helpErrorsAndTheWaitingIndicatorSpeakAsPeopleDo() throws Exception {
+        ProgramProcess help = ProgramProcess.start("answerer", "--help");
+        started.add(help);
+        assertEquals(0, help.awaitExit(RUN_LIMIT), help.transcript());
+        String usage = String.join(" ", help.stdoutLines()).replaceAll("\\s+", " ");
+        assertTrue(usage.contains("each line typed goes to every open session"), usage);
+        assertTrue(usage.contains("Ctrl-D (end of input) ends our side of every open and later session"), usage);
+        assertTrue(usage.contains("Stop with Ctrl-C or SIGTERM"), usage);
+
+        ProgramProcess zero = ProgramProcess.start("offerer", "--poll-interval", "0");
+        started.add(zero);
+        assertEquals(2, zero.awaitExit(RUN_LIMIT), zero.transcript());
+        assertTrue(zero.stderr().contains("--poll-interval must be longer than 0s, got 0s"), zero.transcript());
+        assertFalse(zero.stderr().contains("PT0S"), zero.transcript());
+
+        ProgramProcess foreign = ProgramProcess.start("dht-server", "--port", "0", "--bind", "203.0.113.254");
+        started.add(foreign);
+        assertEquals(1, foreign.awaitExit(RUN_LIMIT), foreign.transcript());
+        assertTrue(foreign.stderr().contains("203.0.113.254 is not an address of this machine"), foreign.transcript());
+
+        ProgramProcess waiting = ProgramProcess.startOnTerminal("answerer", "--dht", dht, "--offer-key", "nobody-offer",
+                "--answer-key", "nobody-answer", "--timeout", "3s");
+        started.add(waiting);
+        assertEquals(1, waiting.awaitExit(RUN_LIMIT), waiting.transcript());
+        assertTrue(waiting.stdoutLines().stream().anyMatch(l -> l.startsWith("answerer: waiting for an offer: 1s of 3s")),
+                waiting.transcript());
+    }
+
+    private static boolean partArrived(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> {
+                try {
+                    return p.getFileName().toString().startsWith(".big.bin.part-") && Files.size(p) > 0;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    private static void assertNoNativeNoise(ProgramProcess p) {
+        String all = p.transcript();
+        assertFalse(all.contains("attach"), "webrtc-java's native lines reached the terminal\n" + all);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.dhtsignal.cli;
+
+import dev.dhtsignal.dht.Endpoints;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.Collections;
+import java.util.Optional;
+
+/**
+ * The DHT address to tell the other machine. A node reached here as 127.0.0.1 is, for the other
+ * machine, this machine's own address; this picks one of its addresses other machines can use.
+ */
+public final class ReachableAddress {
+    private ReachableAddress() {
+    }
+
+    /** {@code dht} itself when it is not local, else this machine's address with its port; empty when none is known. */
+    public static Optional<String> of(InetSocketAddress dht) {
+        InetAddress address = dht.getAddress();
+        if (address == null || !(address.isLoopbackAddress() || address.isAnyLocalAddress())) {
+            return Optional.of(Endpoints.format(dht));
+        }
+        return machineAddress().map(a -> a.getHostAddress() + ":" + dht.getPort());
+    }
+
+    /** An IPv4 address of an interface that is up and not loopback (link-local ones last of all: none). */
+    private static Optional<InetAddress> machineAddress() {
+        try {
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                        return Optional.of(a);
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // No interfaces to look at: none known.
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,115 @@
+package dev.dhtsignal.cli;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a program does when it is stopped with Ctrl-C (SIGINT) or SIGTERM: runs the actions registered
+ * for the step it is in (clear what it published in the DHT, tell the other peer it is leaving, delete
+ * a half-received file), newest first, for at most {@link #LIMIT_MILLIS}; then the JVM exits with
+ * 128 + the signal's number (130, 143). Afterwards standard output is pointed at /dev/null, so the
+ * lines webrtc-java's native library prints while the JVM goes down never reach the terminal.
+ */
+public final class StopSignal {
+    /** The longest a stop may take before the process exits anyway. */
+    public static final long LIMIT_MILLIS = 3_000;
+
+    private static final List<Runnable> ACTIONS = new CopyOnWriteArrayList<>();
+    /** Held while the program tears its runtime down, and while a stop begins: never both at once. */
+    private static final Object TEARDOWN = new Object();
+    private static volatile boolean stopping;
+    /** Keeps /dev/null open, and with it the descriptor that replaced standard output. */
+    @SuppressWarnings("unused")
+    private static OutputStream nullSink;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(StopSignal::stop, "stopping"));
+    }
+
+    private StopSignal() {
+    }
+
+    /** Registers what to do if the program is stopped now; closing the result unregisters it. */
+    public static Registration onStop(Runnable action) {
+        ACTIONS.add(action);
+        return () -> ACTIONS.remove(action);
+    }
+
+    /** Whether the program is being stopped: errors that follow are consequences, not news. */
+    public static boolean stopping() {
+        return stopping;
+    }
+
+    /**
+     * Closes what the program runs on (WebRTC, the DHT node) at its ordinary end. If a stop is under
+     * way instead, waits for the process to exit: the stop's actions are using those objects, and
+     * tearing WebRTC down under them crashes its native code.
+     */
+    public static void closeUnlessStopping(Runnable close) {
+        synchronized (TEARDOWN) {
+            if (!stopping) {
+                close.run();
+                return;
+            }
+        }
+        try {
+            while (true) {
+                Thread.sleep(Long.MAX_VALUE);  // the JVM exits once the stop is done
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void stop() {
+        List<Runnable> actions;
+        synchronized (TEARDOWN) {
+            actions = new ArrayList<>(ACTIONS);
+            if (actions.isEmpty()) {
+                return;  // an ordinary exit: nothing was under way
+            }
+            stopping = true;
+        }
+        Thread worker = new Thread(() -> {
+            for (int i = actions.size() - 1; i >= 0; i--) {
+                try {
+                    actions.get(i).run();
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(StopSignal.class).debug("while stopping: {}", e.toString());
+                }
+            }
+        }, "stopping-actions");
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            worker.join(LIMIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.err.flush();
+        System.out.flush();
+        File devNull = new File("/dev/null");
+        if (devNull.exists()) {
+            // Closing descriptor 1 and opening /dev/null at once gives /dev/null descriptor 1 (the lowest free).
+            System.out.close();
+            try {
+                nullSink = new FileOutputStream(devNull);
+            } catch (IOException e) {
+                // Standard output stays closed; native lines then go nowhere, which is fine too.
+            }
+        }
+    }
+
+    /** An action registered for the current step. */
+    @FunctionalInterface
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,288 @@
+package dev.dhtsignal.transfer;
+
+import dev.dhtsignal.rtc.ChannelMessage;
+import dev.dhtsignal.rtc.RtcDataChannel;
+import dev.dhtsignal.rtc.RtcPeer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One side of the {@code peer} channel protocol: sends chat lines (split when long) and file messages
+ * with flow control, acknowledges the lines it receives, announces the end of its input, and knows when
+ * both sides are finished: both ended, every announced line received and every line of ours
+ * acknowledged. Incoming file messages go to an {@link IncomingFiles}, replies about our own files to
+ * whoever listens with {@link #onFileReply}.
+ */
+public final class PeerSession {
+    /** The channel's label and its negotiated id: both sides create it themselves. */
+    public static final String LABEL = "peer";
+    public static final int CHANNEL_ID = 1000;
+
+    private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
+    /** How often the send buffer is looked at, in bytes queued; asking the native side costs a call. */
+    private static final long CHECK_EVERY_BYTES = 512 * 1024;
+    /** Above this much queued (checked every CHECK_EVERY_BYTES), wait until it falls to LOW_WATER. */
+    private static final long HIGH_WATER = 4L * 1024 * 1024 - CHECK_EVERY_BYTES;
+    private static final long LOW_WATER = 2L * 1024 * 1024;
+    /** A send buffer that does not drain in this long means the connection is gone. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(60);
+    private static final long ACK_DELAY_MILLIS = 20;
+
+    /** Sends the delayed acknowledgements of every session; one daemon thread for the process. */
+    private static final ScheduledExecutorService ACKS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "peer-acks");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final RtcDataChannel channel;
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final CompletableFuture<Void> peerEnded = new CompletableFuture<>();
+
+    // Set by begin(); until then messages wait in `early`. Guarded by `this` until begun.
+    private Consumer<String> received;
+    private IncomingFiles incoming;
+    private boolean begun;
+    private final List<ChannelMessage> early = new ArrayList<>();
+
+    private final Object sendLock = new Object();
+    private long queuedSinceCheck; // guarded by sendLock
+
+    private final AtomicLong linesSent = new AtomicLong();
+    private final AtomicLong linesFailed = new AtomicLong();
+    private volatile long linesAcked;
+    private volatile boolean endSent;
+    private final AtomicLong linesReceived = new AtomicLong();
+    private volatile long lastAckSent;
+    private volatile long peerEndLines = -1;
+    private final AtomicBoolean ackScheduled = new AtomicBoolean();
+    private volatile Consumer<PeerMessage> fileReplies = m -> log.warn("a reply about file {} that we never offered", m.id());
+    /** Parts of a long line received so far; touched only by the channel's message thread. */
+    private final StringBuilder partial = new StringBuilder();
+    private final AtomicLong ignored = new AtomicLong();
+
+    private PeerSession(RtcDataChannel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Opens the {@code peer} channel on {@code peer} and starts keeping what arrives on it, so that
+     * nothing the other side sends right after the greetings is lost before {@link #begin} is called.
+     */
+    public static PeerSession open(RtcPeer peer) {
+        PeerSession session = new PeerSession(peer.createNegotiatedDataChannel(LABEL, CHANNEL_ID));
+        session.channel.onMessage(session::onMessage);
+        return session;
+    }
+
+    /**
+     * Starts handling messages: those kept so far first, in order.
+     *
+     * @param received gets each complete chat line, on the channel's message thread, in order
+     * @param incoming decides about, and receives, the files the other side offers
+     */
+    public synchronized void begin(Consumer<String> received, IncomingFiles incoming) {
+        this.received = received;
+        this.incoming = incoming;
+        begun = true;
+        early.forEach(this::handle);
+        early.clear();
+    }
+
+    public RtcDataChannel channel() {
+        return channel;
+    }
+
+    public IncomingFiles incoming() {
+        return incoming;
+    }
+
+    /** Completes when both sides have finished; then closing loses nothing. */
+    public CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    /** Completes when the other side has said it sends nothing more (its half-close). */
+    public CompletableFuture<Void> peerEnded() {
+        return peerEnded;
+    }
+
+    /** Receives replies about the files we offer ({@code file-accept}, {@code file-ok}, ...). */
+    public void onFileReply(Consumer<PeerMessage> listener) {
+        fileReplies = listener;
+    }
+
+    /**
+     * Sends one chat line, in parts when it is long. Counted as not delivered when the channel is closed
+     * or the send fails.
+     */
+    public void sendLine(String line) {
+        var parts = LineSplitter.split(line, LineSplitter.MAX_PART_CHARS);
+        try {
+            for (int i = 0; i < parts.size(); i++) {
+                send(PeerMessage.line(parts.get(i), i < parts.size() - 1));
+            }
+            linesSent.incrementAndGet();
+        } catch (RuntimeException e) {
+            linesFailed.incrementAndGet();
+            log.debug("line not sent: {}", e.getMessage());
+        }
+    }
+
+    /** Our half-close: nothing more will be sent but acknowledgements and replies about incoming files. */
+    public void end() {
+        try {
+            send(PeerMessage.end(linesSent.get()));
+            endSent = true;
+            checkFinished();
+        } catch (RuntimeException e) {
+            log.debug("end not sent: {}", e.getMessage());
+        }
+    }
+
+    /** Lines of ours the other side has not confirmed: not sent at all, or sent and not yet acknowledged. */
+    public long unconfirmedLines() {
+        return linesFailed.get() + Math.max(0, linesSent.get() - linesAcked);
+    }
+
+    /** Sends a control message, waiting while the send buffer is full. */
+    public void send(PeerMessage message) {
+        String json = message.toJson();
+        synchronized (sendLock) {
+            makeRoom();
+            channel.send(json);
+            queuedSinceCheck += json.length();
+        }
+    }
+
+    /** Sends one chunk of the file we are sending, waiting while the send buffer is full. */
+    public void sendChunk(byte[] data) {
+        synchronized (sendLock) {
+            makeRoom();
+            channel.send(data);
+            queuedSinceCheck += data.length;
+        }
+    }
+
+    /** Sends a message if the channel still takes it; for replies that matter only while it is open. */
+    void trySend(PeerMessage message) {
+        try {
+            send(message);
+        } catch (RuntimeException e) {
+            log.debug("{} not sent: {}", message.type(), e.getMessage());
+        }
+    }
+
+    private void makeRoom() {
+        if (queuedSinceCheck < CHECK_EVERY_BYTES) {
+            return;
+        }
+        queuedSinceCheck = 0;
+        if (channel.bufferedAmount() <= HIGH_WATER) {
+            return;
+        }
+        try {
+            channel.awaitBufferedBelow(LOW_WATER, DRAIN_LIMIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to send");
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+    }
+
+    /** On the channel's message thread. */
+    private void onMessage(ChannelMessage message) {
+        synchronized (this) {
+            if (!begun) {
+                early.add(message);
+                return;
+            }
+        }
+        handle(message);
+    }
+
+    private void handle(ChannelMessage message) {
+        if (message.binary()) {
+            incoming.onChunk(message.data(), this);
+            return;
+        }
+        PeerMessage m;
+        try {
+            m = PeerMessage.parse(message.text());
+        } catch (IllegalArgumentException e) {
+            log.warn("ignored a message on '{}' that is {} ({} so far)", channel.label(), e.getMessage(),
+                    ignored.incrementAndGet());
+            return;
+        }
+        switch (m.type()) {
+            case PeerMessage.LINE -> onLine(m);
+            case PeerMessage.ACK -> {
+                if (m.lines() != null) {
+                    linesAcked = Math.max(linesAcked, m.lines());
+                    checkFinished();
+                }
+            }
+            case PeerMessage.END -> {
+                peerEndLines = m.lines() == null ? 0 : m.lines();
+                peerEnded.complete(null);
+                checkFinished();
+            }
+            case PeerMessage.FILE -> incoming.onOffer(m, this);
+            case PeerMessage.FILE_END -> incoming.onEnd(m, this);
+            case PeerMessage.FILE_CANCEL -> incoming.onCancel(m, this);
+            case PeerMessage.FILE_ACCEPT, PeerMessage.FILE_REFUSE, PeerMessage.FILE_OK, PeerMessage.FILE_FAILED ->
+                    fileReplies.accept(m);
+            default -> log.debug("ignored a '{}' message (a later version's, perhaps)", m.type());
+        }
+    }
+
+    private void onLine(PeerMessage m) {
+        partial.append(m.text() == null ? "" : m.text());
+        if (m.more()) {
+            return;
+        }
+        String line = partial.toString();
+        partial.setLength(0);
+        received.accept(line);
+        linesReceived.incrementAndGet();
+        if (ackScheduled.compareAndSet(false, true)) {
+            // One acknowledgement per batch: a burst of lines costs one small message, not one each.
+            ACKS.schedule(() -> {
+                ackScheduled.set(false);
+                sendAck();
+            }, ACK_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        checkFinished();
+    }
+
+    private void sendAck() {
+        long count = linesReceived.get();
+        trySend(PeerMessage.ack(count));
+        lastAckSent = Math.max(lastAckSent, count);
+    }
+
+    private void checkFinished() {
+        long theirs = peerEndLines;
+        if (endSent && theirs >= 0 && linesReceived.get() >= theirs && linesAcked >= linesSent.get()
+                && linesFailed.get() == 0) {
+            // The other side finishes only with our acknowledgement of its last line: queue it before
+            // we may close, so that the graceful close delivers it.
+            if (lastAckSent < linesReceived.get()) {
+                sendAck();
+            }
+            finished.complete(null);
+        }
+    }
+}
