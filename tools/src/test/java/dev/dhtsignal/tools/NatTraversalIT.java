@@ -1,5 +1,6 @@
 package dev.dhtsignal.tools;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +32,8 @@ import org.opentest4j.TestAbortedException;
  * source port, as most home routers do); two map every destination to a random port
  * ({@code masquerade fully-random}: a symmetric NAT, as in many corporate and mobile networks).
  *
- * <p>Cases, each with chat through the path and a check of the candidate pair the peers report:
+ * <p>Cases, each with chat and a file transfer through the path and a check of the candidate pair the
+ * peers report:
  * behind endpoint-independent NATs, STUN is enough (server-reflexive candidates); behind symmetric NATs,
  * TURN is needed (a relay candidate) and without it both peers fail within the time limit saying that no
  * candidate pair worked and that a TURN server helps (and a wrong TURN password is reported as such);
@@ -220,9 +222,12 @@ class NatTraversalIT {
         scenario(() -> {
             Pair pair = connect("eim-stun", a.peer(), b.peer(), List.of("--ice-server", stun), List.of("--ice-server", stun));
             chat(pair);
-            // Each peer's own end is its router's public address as STUN saw it: the NAT mapped it.
-            assertPath(pair.offererPath(), Set.of("srflx"), a.wan(), Set.of("srflx", "prflx"));
-            assertPath(pair.answererPath(), Set.of("srflx"), b.wan(), Set.of("srflx", "prflx"));
+            Pair file = sendFile("eim-stun-file", a.peer(), b.peer(), List.of("--ice-server", stun), List.of("--ice-server", stun));
+            for (Pair p : List.of(pair, file)) {
+                // Each peer's own end is its router's public address as STUN saw it: the NAT mapped it.
+                assertPath(p.offererPath(), Set.of("srflx"), a.wan(), Set.of("srflx", "prflx"));
+                assertPath(p.answererPath(), Set.of("srflx"), b.wan(), Set.of("srflx", "prflx"));
+            }
         });
     }
 
@@ -234,8 +239,11 @@ class NatTraversalIT {
             List<String> relayOnly = List.of("--ice-server", turn, "--ice-transport", "relay");
             Pair pair = connect("eim-relay-only", a.peer(), b.peer(), relayOnly, relayOnly);
             chat(pair);
-            assertPath(pair.offererPath(), Set.of("relay"), SERVER, Set.of("relay"));
-            assertPath(pair.answererPath(), Set.of("relay"), SERVER, Set.of("relay"));
+            Pair file = sendFile("eim-relay-only-file", a.peer(), b.peer(), relayOnly, relayOnly);
+            for (Pair p : List.of(pair, file)) {
+                assertPath(p.offererPath(), Set.of("relay"), SERVER, Set.of("relay"));
+                assertPath(p.answererPath(), Set.of("relay"), SERVER, Set.of("relay"));
+            }
         });
     }
 
@@ -246,9 +254,12 @@ class NatTraversalIT {
         scenario(() -> {
             Pair pair = connect("sym-turn", a.peer(), b.peer(), List.of("--ice-server", turn), List.of("--ice-server", turn));
             chat(pair);
-            assertTrue(pair.offererPath().relayed() && pair.answererPath().relayed(),
-                    "behind two symmetric NATs only a relay can work, but the peers report:\n" + pair.offererPath()
-                            + "\n" + pair.answererPath());
+            Pair file = sendFile("sym-turn-file", a.peer(), b.peer(), List.of("--ice-server", turn), List.of("--ice-server", turn));
+            for (Pair p : List.of(pair, file)) {
+                assertTrue(p.offererPath().relayed() && p.answererPath().relayed(),
+                        "behind two symmetric NATs only a relay can work, but the peers report:\n" + p.offererPath()
+                                + "\n" + p.answererPath());
+            }
         });
     }
 
@@ -288,10 +299,14 @@ class NatTraversalIT {
             Pair pair = connect("public-and-sym", net.name("pub"), b.peer(), List.of("--ice-server", stun),
                     List.of("--ice-server", stun));
             chat(pair);
-            assertFalse(pair.offererPath().relayed(), pair.offererPath().toString());
-            // The public peer is reached at its own address; it sees the other through the NAT's fresh mapping.
-            assertPath(pair.offererPath(), Set.of("host"), PUBLIC_PEER, Set.of("prflx", "srflx"));
-            assertPath(pair.answererPath(), Set.of("prflx", "srflx"), b.wan(), Set.of("host"));
+            Pair file = sendFile("public-and-sym-file", net.name("pub"), b.peer(), List.of("--ice-server", stun),
+                    List.of("--ice-server", stun));
+            for (Pair p : List.of(pair, file)) {
+                assertFalse(p.offererPath().relayed(), p.offererPath().toString());
+                // The public peer is reached at its own address; it sees the other through the NAT's fresh mapping.
+                assertPath(p.offererPath(), Set.of("host"), PUBLIC_PEER, Set.of("prflx", "srflx"));
+                assertPath(p.answererPath(), Set.of("prflx", "srflx"), b.wan(), Set.of("host"));
+            }
         });
     }
 
@@ -338,15 +353,46 @@ class NatTraversalIT {
         return all.toArray(String[]::new);
     }
 
-    /** A line each way through the data channel, then the offerer ends its input and both exit cleanly. */
+    /**
+     * A line each way through the data channel, then both end their input (the end of one side's input is
+     * a half-close: the other side may still send) and both exit cleanly.
+     */
     private static void chat(Pair pair) throws IOException {
         send(pair.offerer(), "across the NATs from A");
         pair.answerer().awaitLine("Received message on 'chat': across the NATs from A", PEER_LIMIT);
         send(pair.answerer(), "and back from B");
         pair.offerer().awaitLine("Received message from Peer B: and back from B", PEER_LIMIT);
         pair.offerer().closeStdin();
+        pair.answerer().closeStdin();
         assertEquals(0, pair.offerer().awaitExit(PEER_LIMIT), pair.offerer().transcript());
         assertEquals(0, pair.answerer().awaitExit(PEER_LIMIT), pair.answerer().transcript());
+    }
+
+    /**
+     * A file from an offerer to an answerer through the same kind of path (a new pair: a peer sending files
+     * does not chat): both exit 0, and the receiver holds the very bytes sent, SHA-256 verified.
+     */
+    private static Pair sendFile(String name, String offererNs, String answererNs, List<String> offererArgs,
+                                 List<String> answererArgs) throws Exception {
+        String key = "case-" + (++caseNumber) + "-" + name;
+        byte[] content = new byte[512 * 1024];
+        new java.util.Random(caseNumber).nextBytes(content);
+        Path file = work.resolve(key + ".bin");
+        Files.write(file, content);
+        Path inbox = Files.createDirectories(work.resolve(key + "-inbox"));
+        List<String> receiving = new ArrayList<>(answererArgs);
+        receiving.addAll(List.of("--receive", inbox.toString()));
+        List<String> sending = new ArrayList<>(offererArgs);
+        sending.addAll(List.of("--send", file.toString()));
+        ProgramProcess answerer = net.start(answererNs, key + " answerer", "answerer", args(key, receiving));
+        ProgramProcess offerer = net.start(offererNs, key + " offerer", "offerer", args(key, sending));
+        assertEquals(0, offerer.awaitExit(PEER_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(PEER_LIMIT), answerer.transcript());
+        assertArrayEquals(content, Files.readAllBytes(inbox.resolve(file.getFileName())), "the file as sent\n" + answerer.transcript());
+        Pair pair = new Pair(offerer, answerer, path(offerer), path(answerer));
+        System.out.printf("NatTraversalIT %s: %d bytes sent and verified%n  offerer %s%n  answerer %s%n",
+                name, content.length, pair.offererPath(), pair.answererPath());
+        return pair;
     }
 
     private static void send(ProgramProcess peer, String line) throws IOException {
