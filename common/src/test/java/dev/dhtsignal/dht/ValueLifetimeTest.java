@@ -33,12 +33,18 @@ class ValueLifetimeTest {
     @Test
     void twoNodesRepublishingToEachOtherLetAValueExpire() throws Exception {
         ManualClock clock = new ManualClock();
-        try (TestNetwork net = TestNetwork.of(2, 11, b -> b.clock(clock).ttl(TTL));
+        try (TestNetwork net = new TestNetwork(11, b -> b.clock(clock).ttl(TTL));
              RawUdpPeer writer = new RawUdpPeer()) {
-            DhtNode a = net.node(0);
-            DhtNode b = net.node(1);
-            Await.until("the two nodes to know each other", LIMIT,
-                    () -> a.contacts().size() == 1 && b.contacts().size() == 1);
+            // a welcomes b by handing it what a holds, on a background thread, some time after b becomes a
+            // contact. A probe value held before b joins shows when that hand-over is done, so that the
+            // value under test, stored after it, is on a alone.
+            DhtNode a = net.addNode();
+            NodeId probe = NodeId.digestOf("welcome-probe");
+            assertEquals(Optional.of(true), writer.store(a.localAddress(), NodeId.random(new Random(6)), probe,
+                    DhtValue.text("p"), LIMIT));
+            DhtNode b = net.addNode();
+            Await.until("the two nodes to know each other and a to have welcomed b", LIMIT,
+                    () -> a.contacts().size() == 1 && b.contacts().size() == 1 && b.localValue(probe).isPresent());
             NodeId key = NodeId.digestOf("ping-pong");
             DhtValue value = DhtValue.text("v");
             assertEquals(Optional.of(true), writer.store(a.localAddress(), NodeId.random(new Random(5)), key, value, LIMIT));
