@@ -49,28 +49,17 @@ public final class RawUdpPeer implements AutoCloseable {
 
     /** The body of the response to message {@code id}, skipping other datagrams; empty after {@code limit}. */
     public Optional<byte[]> nextResponse(MessageId id, Duration limit) throws IOException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return Optional.empty();
-            }
-            Optional<byte[]> got = receive(Duration.ofNanos(left));
-            if (got.isEmpty()) {
-                return Optional.empty();
-            }
-            try {
-                if (WireCodec.decode(got.get()) instanceof Datagram.Response r && r.messageId().equals(id)) {
-                    return Optional.of(r.body());
-                }
-            } catch (MalformedDatagramException e) {
-                throw new AssertionError("a node sent a malformed datagram", e);
-            }
-        }
+        return nextMatching(limit, d -> d instanceof Datagram.Response r && r.messageId().equals(id)
+                ? ((Datagram.Response) d).body() : null);
     }
 
     /** The next request a node sends us, skipping responses; empty after {@code limit}. */
     public Optional<Datagram.Request> nextRequest(Duration limit) throws IOException {
+        return nextMatching(limit, d -> d instanceof Datagram.Request r ? r : null);
+    }
+
+    /** The first datagram within {@code limit} that {@code pick} turns into a result (non-null); others are skipped. */
+    private <T> Optional<T> nextMatching(Duration limit, java.util.function.Function<Datagram, T> pick) throws IOException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
@@ -81,12 +70,14 @@ public final class RawUdpPeer implements AutoCloseable {
             if (got.isEmpty()) {
                 return Optional.empty();
             }
+            T picked;
             try {
-                if (WireCodec.decode(got.get()) instanceof Datagram.Request r) {
-                    return Optional.of(r);
-                }
+                picked = pick.apply(WireCodec.decode(got.get()));
             } catch (MalformedDatagramException e) {
                 throw new AssertionError("a node sent a malformed datagram", e);
+            }
+            if (picked != null) {
+                return Optional.of(picked);
             }
         }
     }
