@@ -117,6 +117,29 @@ class PeersAtTheEdgesIT {
     }
 
     @Test
+    void linesSentToAPeerThatVanishedAreCountedAsNotDeliveredAndTheExitCodeSaysSo() throws Exception {
+        ProgramProcess answerer = peer("answerer", "vanish");
+        ProgramProcess offerer = peer("offerer", "vanish");
+        offerer.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        OutputStream in = offerer.stdin();
+        in.write("delivered\n".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        answerer.awaitLine("Received message on 'chat': delivered", RUN_LIMIT);
+        answerer.kill();  // gone without a word, as on a crash: nothing it received from now on is acknowledged
+        assertEquals(137, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        for (int i = 1; i <= 5; i++) {
+            in.write(("lost " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        in.close();
+        assertEquals(1, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        // The five lines sent after the kill, and the first one too if its acknowledgement had not left the
+        // answerer when it was killed (it printed the line; the offerer cannot know that it did).
+        assertTrue(Pattern.compile("(?m)^offerer: [56] lines were not delivered$").matcher(offerer.stderr()).find(),
+                offerer.transcript());
+        assertTrue(offerer.stderr().contains("offerer: the connection to the answerer was lost"), offerer.transcript());
+    }
+
+    @Test
     void aStoppedWaitingOffererWithdrawsItsOfferAndAWrongCodeGetsHints() throws Exception {
         ProgramProcess offerer = peer("offerer", "withdrawn");
         offerer.awaitLine("Waiting for Answer SDP in DHT...", RUN_LIMIT);

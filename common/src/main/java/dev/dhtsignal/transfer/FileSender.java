@@ -112,8 +112,11 @@ public final class FileSender {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
         long sent = 0;
+        // One buffer for every full chunk: the channel copies what it is given before send returns.
+        byte[] fullChunk = new byte[CHUNK_BYTES];
         while (sent < size) {
-            byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, size - sent)];
+            int length = (int) Math.min(CHUNK_BYTES, size - sent);
+            byte[] chunk = length == CHUNK_BYTES ? fullChunk : new byte[length];
             ByteBuffer buffer = ByteBuffer.wrap(chunk);
             while (buffer.hasRemaining()) {
                 if (in.read(buffer) < 0) {

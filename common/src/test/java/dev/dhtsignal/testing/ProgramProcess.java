@@ -216,6 +216,11 @@ public final class ProgramProcess implements AutoCloseable {
         signal("TERM");
     }
 
+    /** SIGKILL, as a crash or a pulled plug ends a program: it says nothing to anyone. */
+    public void kill() {
+        signal("KILL");
+    }
+
     /** SIGINT, as Ctrl-C does (start the program {@link #TAKES_SIGINT} for it to take effect). */
     public void interrupt() {
         signal("INT");
