@@ -218,29 +218,24 @@ final class ContactManager {
 
     /**
      * Sends {@code newcomer} every value for which it is now among the k closest known nodes and we are
-     * closer than any other contact (so only one node of the neighbourhood does it). The original digests
-     * the key a second time here by mistake; we use the key itself.
-     *
-     * <p>One pass over the contacts per entry, with no sorting and no allocation: the pass stops as soon as
-     * a contact closer than us turns up, which for most keys is early, as we are the closest for only about
-     * one key in k that we hold.
+     * closer than any other contact (so only one node of the neighbourhood does it): {@link HandOverRule}.
+     * The original digests the key a second time here by mistake; we use the key itself.
      */
     private void welcome(Contact newcomer) {
         List<StoredEntry> entries = storage.entries(clock.instant());
         if (entries.isEmpty()) {
             return;
         }
-        List<Contact> all = routing.all();
-        NodeId[] others = new NodeId[all.size()];
-        int n = 0;
-        for (Contact c : all) {
+        List<NodeId> others = new ArrayList<>();
+        for (Contact c : routing.all()) {
             if (!c.id().equals(newcomer.id())) {
-                others[n++] = c.id();
+                others.add(c.id());
             }
         }
+        HandOverRule rule = new HandOverRule(self, newcomer.id(), others, k);
         List<StoredEntry> toPush = new ArrayList<>();
         for (StoredEntry e : entries) {
-            if (shouldHandOver(e.key(), newcomer.id(), others, n)) {
+            if (rule.shouldHandOver(e.key())) {
                 toPush.add(e);
             }
         }
@@ -248,23 +243,6 @@ final class ContactManager {
             log.debug("handing {} values to new contact {}", toPush.size(), newcomer);
             storeAll(newcomer, toPush);
         }
-    }
-
-    /**
-     * Whether we are closer to {@code key} than each of the first {@code n} {@code others}, and fewer than
-     * k of them are closer than {@code newcomer} (it is among the k closest).
-     */
-    private boolean shouldHandOver(NodeId key, NodeId newcomer, NodeId[] others, int n) {
-        int closerThanNewcomer = 0;
-        for (int i = 0; i < n; i++) {
-            if (key.closerTo(others[i], self)) {
-                return false;
-            }
-            if (key.closerTo(others[i], newcomer)) {
-                closerThanNewcomer++;
-            }
-        }
-        return closerThanNewcomer < k;
     }
 
     private void storeAll(Contact to, List<StoredEntry> entries) {

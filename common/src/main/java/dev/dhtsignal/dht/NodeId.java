@@ -111,6 +111,12 @@ public final class NodeId implements Comparable<NodeId> {
         return BITS;
     }
 
+    /** Whether this id and {@code other} differ in bit {@code index}, counted from the most significant (0). */
+    public boolean differsAt(NodeId other, int index) {
+        int shift = 7 - (index & 7);
+        return (((bytes[index >>> 3] ^ other.bytes[index >>> 3]) >>> shift) & 1) != 0;
+    }
+
     /** An id that shares exactly {@code prefixBits} leading bits with this one, the rest random. */
     public NodeId randomWithSharedPrefix(int prefixBits, Random random) {
         if (prefixBits < 0 || prefixBits >= BITS) {
