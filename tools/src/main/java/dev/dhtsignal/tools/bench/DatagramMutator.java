@@ -1,5 +1,6 @@
 package dev.dhtsignal.tools.bench;
 
+import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.wire.MessageId;
 import dev.dhtsignal.dht.wire.RpcKind;
 import dev.dhtsignal.dht.wire.WireCodec;
@@ -314,21 +315,43 @@ final class DatagramMutator {
         return b;
     }
 
-    /** {@code [[[...nil...]]]} as the whole body or as a ping's arguments, under the 8192-byte body limit. */
+    /**
+     * A store whose value is arrays (or one-entry maps) nested up to 8000 deep, under the 8192-byte body
+     * limit. Everything before the value is a valid store, so the decoder must walk the nesting itself to
+     * refuse it, which is what this case is for; a quarter of them end inside the nesting.
+     */
     private byte[] deepNesting() {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if (random.nextBoolean()) {
-            body.write(0x92);
-            byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
-            body.write(0xa0 | ping.length);
-            body.write(ping, 0, ping.length);
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(2);
+            p.packString("store");
+            p.packArrayHeader(3);
+            for (int id = 0; id < 2; id++) {  // the sender's id and the key
+                byte[] bytes = new byte[NodeId.LENGTH];
+                random.nextBytes(bytes);
+                p.packBinaryHeader(bytes.length);
+                p.writePayload(bytes);
+            }
+            boolean maps = random.nextBoolean();
+            int depth = 100 + random.nextInt(WireCodec.MAX_REQUEST_BODY - 200);
+            for (int i = 0; i < depth; i++) {
+                if (maps) {
+                    p.packMapHeader(1);
+                    p.packNil();  // the key; the rest of the nesting is its value
+                } else {
+                    p.packArrayHeader(1);
+                }
+            }
+            if (random.nextInt(4) != 0) {
+                p.packNil();
+            }
+            byte[] body = p.toByteArray();
+            if (body.length > WireCodec.MAX_REQUEST_BODY) {
+                body = Arrays.copyOf(body, WireCodec.MAX_REQUEST_BODY);
+            }
+            return concat(header(WireCodec.REQUEST), body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        int depth = 100 + random.nextInt(WireCodec.MAX_REQUEST_BODY - 110);
-        for (int i = 0; i < depth; i++) {
-            body.write(random.nextInt(8) == 0 ? 0x81 : 0x91);  // now and then a map, whose key is the rest
-        }
-        body.write(0xc0);
-        return concat(header(WireCodec.REQUEST), body.toByteArray());
     }
 
     /** Over the 8192-byte request body limit: a store with a huge value, or noise, up to the UDP maximum. */
