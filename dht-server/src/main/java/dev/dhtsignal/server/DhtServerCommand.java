@@ -1,6 +1,7 @@
 package dev.dhtsignal.server;
 
 import dev.dhtsignal.cli.DurationConverter;
+import dev.dhtsignal.cli.Durations;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.VersionProvider;
@@ -349,7 +350,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         }
         log.info("storage: at most {} values and {} MiB of heap (maximum heap {} MiB); one source network at most "
                         + "{} values and {} MiB; values live {}", limits.maxEntries(), limits.maxBytes() >> 20, heap >> 20,
-                limits.prefixMaxEntries(), limits.prefixMaxBytes() >> 20, ttl);
+                limits.prefixMaxEntries(), limits.prefixMaxBytes() >> 20, Durations.format(ttl));
         return limits;
     }
 }
