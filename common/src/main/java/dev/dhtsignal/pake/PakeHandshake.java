@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PakeHandshake {
     private static final Logger log = LoggerFactory.getLogger(PakeHandshake.class);
-    private static final byte[] ID_A = "offerer".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ID_B = "answerer".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] ID_A = "offerer".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] ID_B = "answerer".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AAD_PREFIX = "webrtc-dht-signaling/pake/v1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SESSION_INFO = "webrtc-dht-signaling/pake/v1/session".getBytes(StandardCharsets.US_ASCII);
     /** Nameplates are first picked among 1..99, so codes stay short; the range grows when those are busy. */
@@ -96,6 +96,14 @@ public final class PakeHandshake {
 
         public ShortCode code() {
             return code;
+        }
+
+        byte[] id() {
+            return id.clone();
+        }
+
+        PakeMessage message() {
+            return message;
         }
     }
 
@@ -305,8 +313,10 @@ public final class PakeHandshake {
             if (!claims.isEmpty()) {
                 claim = claims.get(0);
             } else if (used) {
-                throw new SignalingException("the code " + code + " was used already (its offerer has met someone, or gave it "
-                        + "up): start again with a new code");
+                // The offerer has settled with someone else, or abandoned the code after a wrong reply: either
+                // way somebody other than us took part, and this code is spent.
+                log.info("nameplate {} holds a finished exchange and no claim: the code was used already", nameplate);
+                throw new WrongCodeException();
             } else {
                 sleep(settings.pollPause());
             }
@@ -366,7 +376,7 @@ public final class PakeHandshake {
     }
 
     /** The confirmation keys are bound to the nameplate and the exchange id (RFC 9382's AAD). */
-    private static byte[] aad(int nameplate, byte[] id) {
+    static byte[] aad(int nameplate, byte[] id) {
         return ByteBuffer.allocate(AAD_PREFIX.length + 4 + id.length).put(AAD_PREFIX).putInt(nameplate).put(id).array();
     }
 
