@@ -9,6 +9,11 @@ import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
+import dev.dhtsignal.pake.KademliaNameplates;
+import dev.dhtsignal.pake.MainlineNameplates;
+import dev.dhtsignal.pake.NameplateBoard;
+import dev.dhtsignal.pake.PakeHandshake;
+import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
@@ -51,7 +56,10 @@ public final class AnswererCommand implements Callable<Integer> {
     String message;
 
     @Option(names = "--session", paramLabel = "CODE",
-            description = "Meet the offerer under keys derived from this session code, with sealed SDP.")
+            description = "Meet the offerer with the session code it printed, sealed. A short code (a number and "
+                    + "two words, like 7-guitarist-revenge) runs a key exchange first and is good for one connection; "
+                    + "a wrong one fails on both sides and uses the code up. A long code (three groups of four, like "
+                    + "K7QX-M2PD-9RTA) derives the keys directly and can be used again; --serve needs one.")
     String session;
 
     @Option(names = "--serve", description = "Stay up and answer one offer after another, and several at once, "
@@ -98,8 +106,23 @@ public final class AnswererCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
+        boolean shortCode = PeerOptions.isShortCode(session);
+        ShortCode code;
+        try {
+            if (session != null && session.isEmpty()) {
+                throw new IllegalArgumentException("--session needs the code the offerer printed");
+            }
+            code = shortCode ? PeerOptions.typedShortCode(session) : null;
+            if (shortCode && serve) {
+                throw new IllegalArgumentException("--serve needs a long code (like K7QX-M2PD-9RTA; offerer --session "
+                        + "--long-code makes one) or --secret: a short code such as " + session + " is good for one "
+                        + "connection only");
+            }
+        } catch (IllegalArgumentException e) {
+            throw Cli.usage(this, e.getMessage());
+        }
         if (mainline) {
-            return callMainline();
+            return callMainline(code);
         }
         SignalingOptions options;
         try {
@@ -121,8 +144,10 @@ public final class AnswererCommand implements Callable<Integer> {
             throw Cli.usage(this, "--max-peers and --max-offers-per-minute: " + e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
-        PeerOptions.warnIfPlain("answerer", options);
-        peer.warnIfWeak("answerer", session);
+        if (!shortCode) {
+            PeerOptions.warnIfPlain("answerer", options);
+            peer.warnIfWeak("answerer", session);
+        }
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
@@ -142,7 +167,23 @@ public final class AnswererCommand implements Callable<Integer> {
                 transcript.line("Waiting for Offer SDP in DHT...");
                 Connection connection;
                 try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
-                    connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
+                    if (code != null) {
+                        // The key exchange first; the sealed offer is then looked for under the keys it gave.
+                        PakeHandshake handshake = new PakeHandshake(new KademliaNameplates(runtime.dht(), peer.offerKeyName(),
+                                peer.answerKeyName(), options.dhtDescription()),
+                                PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(),
+                                        options.dhtTimeout().multipliedBy(5)), Clock.systemUTC());
+                        PakeHandshake.Result agreed = handshake.join(code, peer.secret());
+                        options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.secret()));
+                        Answerer sealed = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
+                        try (StopSignal.Registration withdrawingSealed = StopSignal.onStop(sealed::withdraw)) {
+                            connection = answerFirstWorkingOffer(sealed, options, waiting.around(transcript));
+                        } finally {
+                            handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+                        }
+                    } else {
+                        connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
+                    }
                 }
                 System.err.println("answerer: " + PathReport.connected(connection.peer()));
                 if (reportTiming) {
@@ -173,7 +214,7 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
-    private Integer callMainline() {
+    private Integer callMainline(ShortCode code) {
         BoardOptions options;
         java.util.List<java.net.InetSocketAddress> bootstrap;
         try {
@@ -189,9 +230,20 @@ public final class AnswererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "answerer")) {
             timing.ready();
+            PakeHandshake handshake = null;
+            PakeHandshake.Result agreed = null;
+            if (code != null) {
+                handshake = new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
+                        PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
+                agreed = handshake.join(code, peer.secret());
+                options = options.withSecret(agreed.secret());
+            }
             BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
                     options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
             Connection connection = exchange.answer();
+            if (handshake != null) {
+                handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+            }
             if (reportTiming) {
                 System.err.println(timing.report());
             }

@@ -123,6 +123,20 @@ public final class PeerOptions {
         }
     }
 
+    /** The sealed keys a short code's key exchange gave: one slot, since nobody else knows these keys. */
+    public Rendezvous rendezvousAfterKeyExchange(SharedSecret agreed) {
+        return Rendezvous.sealed(agreed, offerKey, answerKey, 1);
+    }
+
+    /** The configured offer and answer key names, which the nameplate keys are named after. */
+    public String offerKeyName() {
+        return offerKey;
+    }
+
+    public String answerKeyName() {
+        return answerKey;
+    }
+
     /** Whether the secret came from --secret or DHT_SECRET (the answerer's command must name it, not show it). */
     public boolean hasSecret() {
         return secret != null;
@@ -183,10 +197,49 @@ public final class PeerOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--ice-transport: " + e.getMessage());
         }
-        return new dev.dhtsignal.signal.BoardOptions(SharedSecret.of(sessionCode, secret), label, greeting, ice, transport,
+        // A short code's secret comes from its key exchange, once the DHT is joined (BoardOptions.withSecret).
+        SharedSecret shared = isShortCode(sessionCode) ? null : SharedSecret.of(sessionCode, secret);
+        return new dev.dhtsignal.signal.BoardOptions(shared, label, greeting, ice, transport,
                 timeout == null ? Duration.ofSeconds(180) : timeout, connectTimeout,
                 pollInterval.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : pollInterval,
                 Duration.ofSeconds(60), Duration.ofSeconds(10));
+    }
+
+    /**
+     * Whether a {@code --session} value means a short code (its key exchange comes first): {@code ""} (make
+     * a new one) or a typed one like {@code 7-guitarist-revenge}. Other values are long codes
+     * ({@code K7QX-M2PD-9RTA}), which derive the keys directly, with PBKDF2, as before.
+     */
+    public static boolean isShortCode(String sessionCode) {
+        return sessionCode != null && (sessionCode.isEmpty() || dev.dhtsignal.pake.ShortCode.looksLikeOne(sessionCode));
+    }
+
+    /**
+     * The typed short code, or null for a new one to be made.
+     *
+     * @throws IllegalArgumentException for a typo, with a "did you mean"
+     */
+    public static dev.dhtsignal.pake.ShortCode typedShortCode(String sessionCode) {
+        if (sessionCode.isEmpty()) {
+            return null;
+        }
+        try {
+            return dev.dhtsignal.pake.ShortCode.parse(sessionCode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--session " + e.getMessage());
+        }
+    }
+
+    /** The {@code --secret} (or DHT_SECRET), mixed into a short code's password; null when there is none. */
+    public String secret() {
+        return secret;
+    }
+
+    /** How the key exchange of a short code waits: the same limits as the signaling that follows. */
+    public static dev.dhtsignal.pake.PakeHandshake.Settings handshakeSettings(java.time.Duration timeout,
+            java.time.Duration pollPause, java.time.Duration stepLimit) {
+        return new dev.dhtsignal.pake.PakeHandshake.Settings(timeout, pollPause,
+                pollPause.compareTo(java.time.Duration.ofMillis(200)) > 0 ? pollPause : java.time.Duration.ofMillis(200), stepLimit);
     }
 
     public boolean sealed(String sessionCode) {
@@ -222,7 +275,10 @@ public final class PeerOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--ice-transport: " + e.getMessage());
         }
-        Rendezvous rendezvous = sealed(sessionCode)
+        // A short code meets under keys its key exchange gives (SignalingOptions.withRendezvous); until then the
+        // rendezvous is a stand-in that is never used for values.
+        Rendezvous rendezvous = isShortCode(sessionCode) ? Rendezvous.plain(offerKey, answerKey, 1)
+                : sealed(sessionCode)
                 ? Rendezvous.sealed(SharedSecret.of(sessionCode, secret), offerKey, answerKey, slots)
                 : Rendezvous.plain(offerKey, answerKey, slots);
         SignalingOptions options = new SignalingOptions(address, rendezvous, label, greeting, ice,

@@ -9,21 +9,21 @@ import javax.crypto.spec.SecretKeySpec;
  * HKDF with HMAC-SHA256 (RFC 5869), built on the JDK's {@link Mac}: turns one strong secret key into
  * as many independent keys as needed, each named by its {@code info}, in microseconds.
  */
-final class Hkdf {
-    static final int HASH_LENGTH = 32;
+public final class Hkdf {
+    public static final int HASH_LENGTH = 32;
     private static final String HMAC = "HmacSHA256";
 
     private Hkdf() {
     }
 
     /** Extract: a pseudorandom key from input keying material; no salt means a string of zeros (RFC 5869 §2.2). */
-    static byte[] extract(byte[] salt, byte[] ikm) {
+    public static byte[] extract(byte[] salt, byte[] ikm) {
         byte[] key = salt == null || salt.length == 0 ? new byte[HASH_LENGTH] : salt;
         return mac(key).doFinal(ikm);
     }
 
     /** Expand: {@code length} bytes of output keying material from a pseudorandom key (RFC 5869 §2.3). */
-    static byte[] expand(byte[] prk, byte[] info, int length) {
+    public static byte[] expand(byte[] prk, byte[] info, int length) {
         if (length < 0 || length > 255 * HASH_LENGTH) {
             throw new IllegalArgumentException("HKDF-SHA256 yields 0.." + 255 * HASH_LENGTH + " bytes, not " + length);
         }
@@ -44,7 +44,7 @@ final class Hkdf {
     }
 
     /** Extract, then expand. */
-    static byte[] derive(byte[] salt, byte[] ikm, byte[] info, int length) {
+    public static byte[] derive(byte[] salt, byte[] ikm, byte[] info, int length) {
         return expand(extract(salt, ikm), info, length);
     }
 

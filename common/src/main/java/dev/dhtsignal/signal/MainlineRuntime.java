@@ -41,7 +41,9 @@ public final class MainlineRuntime implements AutoCloseable {
             throw new SignalingException("cannot open a UDP socket for the Mainline DHT: " + e.getMessage(), e);
         }
         CompletableFuture<Integer> joined = node.bootstrap(bootstrap);
-        CompletableFuture<Void> prepared = CompletableFuture.runAsync(() -> options.secret().prepare());
+        // A short code has no secret yet (its key exchange comes later): then there is nothing to derive.
+        CompletableFuture<Void> prepared = options.secret() == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(() -> options.secret().prepare());
         RtcFactory rtc;
         try {
             rtc = new RtcFactory();

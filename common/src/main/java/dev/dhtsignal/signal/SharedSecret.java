@@ -78,6 +78,19 @@ public final class SharedSecret {
         return new SharedSecret(chars);
     }
 
+    /**
+     * A secret that is already a full-strength key, such as the output of a PAKE (see
+     * {@code dev.dhtsignal.pake.PakeHandshake}): it is the root itself, so no PBKDF2 is run on it.
+     */
+    public static SharedSecret fromKey(byte[] key) {
+        if (key.length < 32) {
+            throw new IllegalArgumentException("a key as a shared secret needs 32 bytes, got " + key.length);
+        }
+        SharedSecret s = new SharedSecret(null);
+        s.root = key.clone();
+        return s;
+    }
+
     /** The 20-byte DHT key for {@code label}; the label and the secret never appear on the wire. */
     public NodeId dhtKey(String label) {
         byte[] mac = hmac(locatorKey(), label);

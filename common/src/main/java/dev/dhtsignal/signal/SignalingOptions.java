@@ -62,6 +62,12 @@ public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, Str
         }
     }
 
+    /** The same options meeting under other keys: after a short code's key exchange, the sealed ones it gave. */
+    public SignalingOptions withRendezvous(Rendezvous other) {
+        return new SignalingOptions(dht, other, label, greeting, iceServers, timeout, connectTimeout, pollInterval,
+                dhtTimeout, iceTransport);
+    }
+
     public RtcConfig rtcConfig() {
         return new RtcConfig(iceServers, iceTransport, RtcConfig.DEFAULT_ICE_GATHERING_TIMEOUT);
     }

@@ -11,6 +11,11 @@ import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.pake.KademliaNameplates;
+import dev.dhtsignal.pake.MainlineNameplates;
+import dev.dhtsignal.pake.NameplateBoard;
+import dev.dhtsignal.pake.PakeHandshake;
+import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
@@ -53,9 +58,16 @@ public final class OffererCommand implements Callable<Integer> {
     String message;
 
     @Option(names = "--session", paramLabel = "CODE", arity = "0..1", fallbackValue = "",
-            description = "Meet the answerer under keys derived from a session code, with sealed SDP. "
-                    + "Without CODE a new code is made and the answerer's command printed.")
+            description = "Meet the answerer with a session code, sealed. Without CODE a new short code is made "
+                    + "(like 7-guitarist-revenge: a number and two words, good for one connection, guessed online at "
+                    + "most once, 1 in 65536) and the answerer's command printed. A long code (three groups of four, "
+                    + "like K7QX-M2PD-9RTA) derives the keys directly and can be used again: for answerer --serve and "
+                    + "the web page; --long-code makes one.")
     String session;
+
+    @Option(names = "--long-code", description = "With --session and no CODE: make a long code (K7QX-M2PD-9RTA) "
+            + "instead of a short one, e.g. for an answerer --serve or the web page.")
+    boolean longCode;
 
     @Option(names = "--report-timing", hidden = true,
             description = "Print how long start-up and the signaling round took, for the benchmarks.")
@@ -78,15 +90,21 @@ public final class OffererCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String code = session == null ? null : session.isEmpty() ? SessionCode.generate() : session;
+        if (longCode && (session == null || !session.isEmpty())) {
+            throw Cli.usage(this, "--long-code goes with --session without a code");
+        }
+        boolean shortCode = !longCode && PeerOptions.isShortCode(session);
+        String code = session == null ? null : shortCode ? session : session.isEmpty() ? SessionCode.generate() : session;
+        ShortCode typedShort;
         boolean mainline;
         try {
             mainline = peer.mainline();
+            typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
         if (mainline) {
-            return callMainline(code);
+            return callMainline(code, shortCode, typedShort);
         }
         SignalingOptions options;
         try {
@@ -96,12 +114,14 @@ public final class OffererCommand implements Callable<Integer> {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
-        if (session != null && session.isEmpty()) {
+        if (session != null && session.isEmpty() && !shortCode) {
             transcript.line("Session code: " + code);
             transcript.line(answererCommand(code, options));
         }
-        PeerOptions.warnIfPlain("offerer", options);
-        peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
+        if (!shortCode) {
+            PeerOptions.warnIfPlain("offerer", options);
+            peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
+        }
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
@@ -114,6 +134,16 @@ public final class OffererCommand implements Callable<Integer> {
             timing.ready(runtime);
             Connection connection;
             WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
+            KeyExchange agreed = null;
+            if (shortCode) {
+                try {
+                    agreed = shortCodeExchange(typedShort, options, runtime, waiting.around(transcript));
+                } catch (SignalingException e) {
+                    waiting.close();
+                    throw e;
+                }
+                options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.result().secret()));
+            }
             Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
                     waiting.around(transcript), Clock.systemUTC());
             // Registered until the end: a stop right after connecting must close the connection too.
@@ -123,6 +153,9 @@ public final class OffererCommand implements Callable<Integer> {
                 } finally {
                     waiting.close();
                     offerer.awaitClearing();
+                    if (agreed != null) {
+                        agreed.release();
+                    }
                 }
                 System.err.println("offerer: " + PathReport.connected(connection.peer()));
                 if (reportTiming) {
@@ -146,6 +179,37 @@ public final class OffererCommand implements Callable<Integer> {
         }
     }
 
+    /** A finished key exchange, and how to free its nameplate once the connection no longer needs it. */
+    private record KeyExchange(PakeHandshake.Result result, Runnable freeNameplate) {
+        void release() {
+            freeNameplate.run();
+        }
+    }
+
+    /**
+     * The key exchange of a short code on the original network: claims a nameplate, prints the code and the
+     * answerer's command, and waits for the answerer's reply (printing the new code if the nameplate had to
+     * change).
+     */
+    private KeyExchange shortCodeExchange(ShortCode typed, SignalingOptions options, PeerRuntime runtime, Transcript transcript) {
+        PakeHandshake handshake = new PakeHandshake(new KademliaNameplates(runtime.dht(), peer.offerKeyName(),
+                peer.answerKeyName(), options.dhtDescription()),
+                PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(), options.dhtTimeout().multipliedBy(5)),
+                Clock.systemUTC());
+        PakeHandshake.Claim claim = handshake.claim(typed, peer.secret());
+        if (typed == null) {
+            transcript.line("Session code: " + claim.code());
+            transcript.line(answererCommand(claim.code().toString(), options));
+        }
+        PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
+            System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
+                    + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
+            transcript.line("Session code: " + moved.code());
+            transcript.line(answererCommand(moved.code().toString(), options));
+        });
+        return new KeyExchange(result, () -> handshake.release(result.code(), NameplateBoard.Side.OFFERER));
+    }
+
     /**
      * The command that meets us from another machine: the same code, the secret named (never shown) when
      * there is one, and a DHT address that machine can reach.
@@ -163,7 +227,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
-    private Integer callMainline(String code) {
+    private Integer callMainline(String code, boolean shortCode, ShortCode typedShort) {
         BoardOptions options;
         java.util.List<java.net.InetSocketAddress> bootstrap;
         try {
@@ -173,16 +237,37 @@ public final class OffererCommand implements Callable<Integer> {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
-        if (session != null && session.isEmpty()) {
+        if (session != null && session.isEmpty() && !shortCode) {
             transcript.line("Session code: " + code);
             transcript.line("On the answering side run: java -jar answerer.jar --session " + code + peer.mainlineJoinHint());
         }
         Timing timing = new Timing();
         try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "offerer")) {
             timing.ready();
+            PakeHandshake handshake = null;
+            PakeHandshake.Result agreed = null;
+            if (shortCode) {
+                handshake = new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
+                        PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
+                PakeHandshake.Claim claim = handshake.claim(typedShort, peer.secret());
+                if (typedShort == null) {
+                    transcript.line("Session code: " + claim.code());
+                    transcript.line("On the answering side run: java -jar answerer.jar --session " + claim.code() + peer.mainlineJoinHint());
+                }
+                agreed = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
+                    System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
+                            + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
+                    transcript.line("Session code: " + moved.code());
+                    transcript.line("On the answering side run: java -jar answerer.jar --session " + moved.code() + peer.mainlineJoinHint());
+                });
+                options = options.withSecret(agreed.secret());
+            }
             BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
                     options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
             Connection connection = exchange.offer();
+            if (handshake != null) {
+                handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
+            }
             if (reportTiming) {
                 System.err.println(timing.report());
             }

@@ -1,0 +1,132 @@
+package dev.dhtsignal.answerer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.dht.DhtConfig;
+import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.pake.KademliaNameplates;
+import dev.dhtsignal.pake.NameplateBoard;
+import dev.dhtsignal.pake.PakeHandshake;
+import dev.dhtsignal.pake.ShortCode;
+import dev.dhtsignal.pake.WrongCodeException;
+import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.testing.Transcripts;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Short session codes with the real programs: two peers meet with a code like 7-guitarist-revenge, and a
+ * man in the middle who knows everything but the two words (the nameplate, the protocol, the keys) makes
+ * both of them fail with the wrong-code message.
+ */
+class ShortCodeIT {
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+    private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
+    private static final Pattern CODE = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)");
+    private static final String WRONG = "wrong code, or someone interfered: start again with a new code";
+
+    private ProgramProcess server;
+    private String dht;
+    private int port;
+    private final List<ProgramProcess> started = new ArrayList<>();
+    private DhtNode intruder;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1");
+        Matcher m = READY.matcher(server.awaitLine("the ready line", Duration.ofSeconds(30), l -> READY.matcher(l).matches()));
+        assertTrue(m.matches());
+        port = Integer.parseInt(m.group(1));
+        dht = "127.0.0.1:" + port;
+    }
+
+    @AfterEach
+    void stopAll() {
+        started.forEach(ProgramProcess::close);
+        if (intruder != null) {
+            intruder.close();
+        }
+        server.close();
+    }
+
+    private ProgramProcess start(String program, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--dht", dht));
+        all.addAll(List.of(args));
+        ProgramProcess p = ProgramProcess.start(program, all.toArray(String[]::new));
+        started.add(p);
+        return p;
+    }
+
+    private static ShortCode printedCode(ProgramProcess offerer) {
+        String line = offerer.awaitLine("the session code", RUN_LIMIT, l -> CODE.matcher(l).matches());
+        Matcher m = CODE.matcher(line);
+        assertTrue(m.matches());
+        return ShortCode.parse(m.group(1));
+    }
+
+    @Test
+    void twoPeersMeetWithAShortCode() throws Exception {
+        ProgramProcess offerer = start("offerer", "--session", "--once");
+        ShortCode code = printedCode(offerer);
+        String command = offerer.stdoutLines().get(1);
+        assertTrue(command.startsWith("On the answering side run: java -jar answerer.jar --session " + code + " --dht "), command);
+        // Typed as a person might: other case, spaces.
+        ProgramProcess answerer = start("answerer", "--session", code.toString().toUpperCase().replace('-', ' '), "--once");
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertEquals(Transcripts.OFFERER, offerer.stdoutLines().subList(2, offerer.stdoutLines().size()), offerer.transcript());
+        assertEquals(Transcripts.ANSWERER, answerer.stdoutLines(), answerer.transcript());
+        assertTrue(!offerer.stderr().contains("readable by anyone"), "sealed: " + offerer.transcript());
+    }
+
+    @Test
+    void aTypoGetsADidYouMeanAndServeRefusesAShortCode() throws Exception {
+        ProgramProcess typo = start("answerer", "--session", "7-guitarst-revenge");
+        assertEquals(2, typo.awaitExit(RUN_LIMIT), typo.transcript());
+        assertTrue(typo.stderr().contains("did you mean 7-guitarist-revenge?"), typo.transcript());
+        ProgramProcess serving = start("answerer", "--serve", "--session", "7-guitarist-revenge");
+        assertEquals(2, serving.awaitExit(RUN_LIMIT), serving.transcript());
+        assertTrue(serving.stderr().contains("--serve needs a long code"), serving.transcript());
+    }
+
+    @Test
+    void aManInTheMiddleWhoKnowsAllButTheWordsMakesBothSidesFail() throws Exception {
+        intruder = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .clientOnly(true).threadName("intruder").build());
+        intruder.bootstrap(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).get(30, TimeUnit.SECONDS);
+        KademliaNameplates board = new KademliaNameplates(intruder, "webrtc-offer", "webrtc-answer", dht);
+        PakeHandshake mitm = new PakeHandshake(board, new PakeHandshake.Settings(Duration.ofSeconds(60),
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(10)), Clock.systemUTC());
+
+        ProgramProcess offerer = start("offerer", "--session", "--once");
+        ShortCode code = printedCode(offerer);
+        // Everything but the words: the nameplate is public. The intruder guesses the words.
+        ShortCode guess = new ShortCode(code.nameplate(), (code.first() + 1) % 256, (code.second() + 7) % 256);
+
+        // Towards the offerer, the intruder is the answerer: its reply does not confirm, and the offerer gives up.
+        assertThrows(WrongCodeException.class, () -> mitm.join(guess, null));
+        assertEquals(1, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertTrue(offerer.stderr().contains("offerer: " + WRONG), offerer.transcript());
+
+        // Towards the answerer, the intruder is the offerer: it clears the nameplate and claims it with its guess.
+        board.put(code.nameplate(), NameplateBoard.Side.OFFERER, new byte[0]).get(10, TimeUnit.SECONDS);
+        PakeHandshake.Claim fake = mitm.claim(guess, null);
+        ProgramProcess answerer = start("answerer", "--session", code.toString(), "--once");
+        assertThrows(WrongCodeException.class, () -> mitm.awaitAnswerer(fake, null, moved -> { }));
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertTrue(answerer.stderr().contains("answerer: " + WRONG), answerer.transcript());
+        assertTrue(!answerer.stdoutLines().contains("Answer SDP stored in DHT."), "no SDP went out: " + answerer.transcript());
+    }
+}

@@ -1,0 +1,79 @@
+package dev.dhtsignal.pake;
+
+import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.mainline.Ed25519;
+import dev.dhtsignal.dht.mainline.MainlineNode;
+import dev.dhtsignal.dht.mainline.MutableItem;
+import dev.dhtsignal.signal.SignalingException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Nameplates on the BitTorrent Mainline DHT: each side's value is a BEP 44 mutable item whose Ed25519 key
+ * pair comes from a public seed,
+ *
+ * <pre>
+ *  seed = SHA-256("webrtc-dht-signaling/pake/v1/mainline/" + nameplate + "/offerer")   (or "/answerer")
+ *  target (DHT key) = SHA-1(public key), no salt
+ * </pre>
+ *
+ * so anyone can write them, as on the original network: the key exchange does not rely on who may write.
+ * (The offer and answer that follow are items whose keys come from the exchanged key, which only the two
+ * peers can sign.) A put asks for the current sequence number and writes one above it and above our clock
+ * in milliseconds, so the latest write wins.
+ */
+public final class MainlineNameplates implements NameplateBoard {
+    private final MainlineNode node;
+    private final Clock clock;
+
+    public MainlineNameplates(MainlineNode node, Clock clock) {
+        this.node = node;
+        this.clock = clock;
+    }
+
+    static Ed25519.SigningKey keyOf(int nameplate, Side side) {
+        String label = "webrtc-dht-signaling/pake/v1/mainline/" + nameplate + "/" + (side == Side.OFFERER ? "offerer" : "answerer");
+        try {
+            return Ed25519.fromSeed(MessageDigest.getInstance("SHA-256").digest(label.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK provides SHA-256", e);
+        }
+    }
+
+    static NodeId target(int nameplate, Side side) {
+        return MutableItem.targetOf(keyOf(nameplate, side).publicKey(), new byte[0]);
+    }
+
+    @Override
+    public CompletableFuture<Void> put(int nameplate, Side side, byte[] value) {
+        Ed25519.SigningKey key = keyOf(nameplate, side);
+        NodeId target = MutableItem.targetOf(key.publicKey(), new byte[0]);
+        return node.get(target, new byte[0]).thenCompose(found -> {
+            long seq = Math.max(clock.millis(), found.mutable().map(m -> m.seq() + 1).orElse(0L));
+            return node.put(MutableItem.sign(key, new byte[0], seq, value), Optional.empty());
+        }).thenApply(result -> {
+            if (result.stored() == 0) {
+                throw new SignalingException("no node of the Mainline DHT stored the value of " + describe(nameplate, side)
+                        + " (" + result.tried() + " asked)");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<byte[]>> getAll(int nameplate, Side side) {
+        return node.get(target(nameplate, side), new byte[0])
+                .thenApply(found -> found.mutable().flatMap(MutableItem::valueBytes).map(List::of).orElse(List.of()));
+    }
+
+    @Override
+    public String describe(int nameplate, Side side) {
+        return "nameplate " + nameplate + " (" + (side == Side.OFFERER ? "offerer" : "answerer") + " item "
+                + target(nameplate, side).shortHex() + ") on the Mainline DHT";
+    }
+}
