@@ -27,13 +27,15 @@
 # the run goes on. Every wait is bounded: each peer runs under `timeout` (ROUND_LIMIT_S).
 #
 # Every case runs in plain mode (keys webrtc-offer/webrtc-answer) and, unless BENCH_MODES says otherwise,
-# also sealed (--session with a fresh code per round). The server runs with --rate-per-source 0 so that its
-# per-source rate limit (all peers come from 127.0.0.1) cannot distort the numbers. Prints one markdown
+# also sealed with a long code (--session K7QX-M2PD-9RTA: PBKDF2, then sealed SDP) and with a short code
+# (--session 1234-word-word: SPAKE2 over nameplate keys, then sealed SDP), a fresh code per round. The
+# server runs with --rate-per-source 0 so that its per-source rate limit (all peers come from 127.0.0.1)
+# cannot distort the numbers. Prints one markdown
 # table per case and mode, and the load average before and after: other work on the machine shows in
 # every number here.
 #
 # Environment:
-#   BENCH_MODES="plain sealed"   modes to run
+#   BENCH_MODES="plain sealed short"   modes to run
 #   BENCH_CASES="together waiting"  cases to run
 #   JARS_DIR=DIR                 take dht-server.jar, offerer.jar, answerer.jar, tools.jar from DIR (e.g. an
 #                                older build, to compare) instead of building them here
@@ -275,6 +277,25 @@ session_code() {
   echo "$code"
 }
 
+# A short code as the offerer makes them (nameplate-oddword-evenword), from the same word list. Its
+# nameplate is drawn from 100-9999 so that no two rounds of a run meet on one (a code is used once).
+short_code() {
+  local words=common/src/main/resources/dev/dhtsignal/pake/pgp-words.txt
+  local odd even
+  odd=$(grep -v '^#' "$words" | sed -n "$((RANDOM % 256 + 1))p" | awk '{print $3}')
+  even=$(grep -v '^#' "$words" | sed -n "$((RANDOM % 256 + 1))p" | awk '{print $2}')
+  echo "$((100 + RANDOM % 9900))-$odd-$even"
+}
+
+# mode_name MODE: how the tables name a mode.
+mode_name() {
+  case "$1" in
+    plain) echo "plain signaling" ;;
+    sealed) echo "sealed signaling, long code (PBKDF2)" ;;
+    short) echo "sealed signaling, short code (SPAKE2)" ;;
+  esac
+}
+
 # run_round MODE N [EXTRA PEER ARGS...]: one answerer and one offerer, started together or, when CASE is
 # "waiting", the offerer once the answerer waits for offers; waits for both (bounded by `timeout`).
 # Appends one line to $work/MODE.tsv (or $work/CASE-MODE.tsv when CASE is set):
@@ -292,6 +313,8 @@ run_round() {
   local args=(--dht "127.0.0.1:${peer_dht_port:-$server_port}" --once --report-timing --timeout 30s --connect-timeout 20s "$@")
   if [ "$mode" = sealed ]; then
     args+=(--session "$(session_code)")
+  elif [ "$mode" = short ]; then
+    args+=(--session "$(short_code)")
   fi
   local restore_stamp=${stamp_stdout:-0}
   [ "$restore_stamp" = 0 ] && stamp_stdout=epoch
@@ -411,9 +434,9 @@ print_mode_table() {
   [ -f "$file" ] && ok=$(wc -l <"$file")
   echo
   if [ "$case" = together ]; then
-    echo "### $mode signaling, answerer and offerer launched together: $ok of $rounds rounds succeeded"
+    echo "### $(mode_name "$mode"), answerer and offerer launched together: $ok of $rounds rounds succeeded"
   else
-    echo "### $mode signaling, offerer launched while the answerer waits: $ok of $rounds rounds succeeded"
+    echo "### $(mode_name "$mode"), offerer launched while the answerer waits: $ok of $rounds rounds succeeded"
   fi
   echo
   if [ "$ok" -eq 0 ]; then
@@ -509,7 +532,7 @@ print_trace() {
 main() {
   rounds=${1:-10}
   [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || fail "ROUNDS must be a positive number, not '$rounds'"
-  local modes=${BENCH_MODES:-plain sealed}
+  local modes=${BENCH_MODES:-plain sealed short}
   local cases=${BENCH_CASES:-together waiting}
   bench_init
   start_server
@@ -523,7 +546,7 @@ main() {
   for CASE in $cases; do
     case "$CASE" in together | waiting) ;; *) fail "BENCH_CASES: unknown case '$CASE' (together, waiting)" ;; esac
     for mode in $modes; do
-      case "$mode" in plain | sealed) ;; *) fail "BENCH_MODES: unknown mode '$mode' (plain, sealed)" ;; esac
+      case "$mode" in plain | sealed | short) ;; *) fail "BENCH_MODES: unknown mode '$mode' (plain, sealed, short)" ;; esac
       for n in $(seq 1 "$rounds"); do
         run_round "$mode" "$n" || failures=$((failures + 1))
       done

@@ -14,6 +14,7 @@ import dev.dhtsignal.pake.MainlineNameplates;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
+import dev.dhtsignal.pake.Spake2;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
@@ -107,6 +108,9 @@ public final class AnswererCommand implements Callable<Integer> {
             throw Cli.usage(this, e.getMessage());
         }
         boolean shortCode = PeerOptions.isShortCode(session);
+        if (shortCode) {
+            Spake2.warmUpInBackground("answerer");  // while WebRTC loads and the DHT is joined
+        }
         ShortCode code;
         try {
             if (session != null && session.isEmpty()) {

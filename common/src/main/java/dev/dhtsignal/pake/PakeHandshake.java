@@ -179,7 +179,12 @@ public final class PakeHandshake {
             Spake2 spake = Spake2.start(Spake2.Role.A, PasswordScalar.of(code.password(secret)), random);
             PakeMessage claim = PakeMessage.claim(id, now.plus(settings.timeout()), spake.message());
             put(nameplate, Side.OFFERER, claim.encode(), "our claim");
-            sleep(settings.settle());
+            if (wanted == null) {
+                // A code we made is about to be shown to a person: give an offerer that picked the same
+                // nameplate at the same moment time to show up, so we move before anyone reads our code. A
+                // code given to us is known to both sides already, and a later clash is noticed while we wait.
+                sleep(settings.settle());
+            }
             List<PakeMessage> after = liveValues(nameplate, Side.OFFERER, clock.instant());
             boolean others = after.stream().anyMatch(m -> !m.isFor(id));
             if (others) {
@@ -213,6 +218,7 @@ public final class PakeHandshake {
     public Result awaitAnswerer(Claim claim, String secret, Consumer<Claim> moved) {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         Set<Integer> left = new HashSet<>();
+        PollPauses pauses = new PollPauses(settings.pollPause());
         while (System.nanoTime() < deadline) {
             int nameplate = claim.code().nameplate();
             for (byte[] value : values(nameplate, Side.ANSWERER)) {
@@ -227,7 +233,7 @@ public final class PakeHandshake {
                 claim = next;
                 continue;
             }
-            sleep(settings.pollPause());
+            sleep(pauses.next());
         }
         throw new SignalingException("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
                 + " within " + seconds(settings.timeout()) + " (check that the other side typed the code "
@@ -292,6 +298,7 @@ public final class PakeHandshake {
         int nameplate = code.nameplate();
         BigInteger w = PasswordScalar.of(code.password(secret));
         Set<PakeMessage> refused = new HashSet<>();
+        PollPauses pauses = new PollPauses(settings.pollPause());
         PakeMessage claim = null;
         while (claim == null) {
             if (System.nanoTime() >= deadline) {
@@ -318,7 +325,7 @@ public final class PakeHandshake {
                 log.info("nameplate {} holds a finished exchange and no claim: the code was used already", nameplate);
                 throw new WrongCodeException();
             } else {
-                sleep(settings.pollPause());
+                sleep(pauses.next());
             }
             if (claim != null) {
                 Spake2 spake = Spake2.start(Spake2.Role.B, w, random);
@@ -342,6 +349,7 @@ public final class PakeHandshake {
         int nameplate = code.nameplate();
         byte[] reply = PakeMessage.reply(claim.exchangeId(), claim.expires(), spake.message(), keys.ourConfirmation()).encode();
         put(nameplate, Side.ANSWERER, reply, "our reply");
+        PollPauses pauses = new PollPauses(settings.pollPause());
         while (System.nanoTime() < deadline) {
             for (byte[] value : values(nameplate, Side.OFFERER)) {
                 PakeMessage m = decode(value);
@@ -362,7 +370,7 @@ public final class PakeHandshake {
             if (values(nameplate, Side.ANSWERER).stream().noneMatch(v -> Arrays.equals(v, reply))) {
                 putQuietly(nameplate, Side.ANSWERER, reply);
             }
-            sleep(settings.pollPause());
+            sleep(pauses.next());
         }
         throw new SignalingException("the offerer did not confirm the key exchange at " + board.describe(nameplate, Side.OFFERER)
                 + " within " + seconds(settings.timeout()));

@@ -16,6 +16,7 @@ import dev.dhtsignal.pake.MainlineNameplates;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
+import dev.dhtsignal.pake.Spake2;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
@@ -94,6 +95,9 @@ public final class OffererCommand implements Callable<Integer> {
             throw Cli.usage(this, "--long-code goes with --session without a code");
         }
         boolean shortCode = !longCode && PeerOptions.isShortCode(session);
+        if (shortCode) {
+            Spake2.warmUpInBackground("offerer");  // while WebRTC loads and the DHT is joined
+        }
         String code = session == null ? null : shortCode ? session : session.isEmpty() ? SessionCode.generate() : session;
         ShortCode typedShort;
         boolean mainline;
