@@ -177,13 +177,15 @@ public final class AnswererCommand implements Callable<Integer> {
                                 peer.answerKeyName(), options.dhtDescription()),
                                 PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(),
                                         options.dhtTimeout().multipliedBy(5)), Clock.systemUTC());
-                        PakeHandshake.Result agreed = handshake.join(code, peer.secret());
-                        options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.secret()));
-                        Answerer sealed = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
-                        try (StopSignal.Registration withdrawingSealed = StopSignal.onStop(sealed::withdraw)) {
-                            connection = answerFirstWorkingOffer(sealed, options, waiting.around(transcript));
-                        } finally {
-                            handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+                        try (StopSignal.Registration withdrawingReply = StopSignal.onStop(handshake::withdraw)) {
+                            PakeHandshake.Result agreed = handshake.join(code, peer.secret());
+                            options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.secret()));
+                            Answerer sealed = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
+                            try (StopSignal.Registration withdrawingSealed = StopSignal.onStop(sealed::withdraw)) {
+                                connection = answerFirstWorkingOffer(sealed, options, waiting.around(transcript));
+                            } finally {
+                                handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+                            }
                         }
                     } else {
                         connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
@@ -234,17 +236,20 @@ public final class AnswererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "answerer")) {
             timing.ready();
-            PakeHandshake handshake = null;
+            PakeHandshake handshake = code == null ? null : new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
+                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
             PakeHandshake.Result agreed = null;
-            if (code != null) {
-                handshake = new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
-                        PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
-                agreed = handshake.join(code, peer.secret());
-                options = options.withSecret(agreed.secret());
+            Connection connection;
+            // Stopped during the key exchange or the signaling after it: our reply is cleared from the nameplate.
+            try (StopSignal.Registration withdrawing = handshake == null ? () -> { } : StopSignal.onStop(handshake::withdraw)) {
+                if (handshake != null) {
+                    agreed = handshake.join(code, peer.secret());
+                    options = options.withSecret(agreed.secret());
+                }
+                BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                        options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
+                connection = exchange.answer();
             }
-            BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
-                    options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
-            Connection connection = exchange.answer();
             if (handshake != null) {
                 handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
             }

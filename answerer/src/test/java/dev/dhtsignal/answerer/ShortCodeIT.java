@@ -77,10 +77,25 @@ class ShortCodeIT {
     }
 
     @Test
+    void aStoppedOffererClearsItsClaimSoAnAnswererDoesNotWaitOnAGonePeer() throws Exception {
+        ProgramProcess offerer = start("offerer", "--session");
+        ShortCode code = printedCode(offerer);
+        offerer.terminate();
+        assertEquals(143, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertTrue(!offerer.stdoutLines().toString().contains("attach") && !offerer.stderr().contains("attach"),
+                "no native noise\n" + offerer.transcript());
+        // Had the claim stayed, this answerer would reply to it and wait for a confirmation that never comes.
+        ProgramProcess answerer = start("answerer", "--session", code.toString(), "--timeout", "3s");
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertTrue(answerer.stderr().contains("no offerer waits at nameplate " + code.nameplate()), answerer.transcript());
+    }
+
+    @Test
     void twoPeersMeetWithAShortCode() throws Exception {
         ProgramProcess offerer = start("offerer", "--session", "--once");
         ShortCode code = printedCode(offerer);
-        String command = offerer.stdoutLines().get(1);
+        // The line after the code: awaited, as it may not have been read yet when the code line was.
+        String command = offerer.awaitLine("the answerer's command", RUN_LIMIT, l -> l.startsWith("On the answering side run"));
         assertTrue(command.startsWith("On the answering side run: java -jar answerer.jar --session " + code + " --dht "), command);
         // Typed as a person might: other case, spaces.
         ProgramProcess answerer = start("answerer", "--session", code.toString().toUpperCase().replace('-', ' '), "--once");

@@ -69,6 +69,11 @@ public final class PakeHandshake {
     private final Clock clock;
     private final SecureRandom random;
     private final IntUnaryOperator pickBelow;
+    /** The key we last wrote to and have not cleared yet: what {@link #withdraw()} clears. */
+    private volatile Written written;
+
+    private record Written(int nameplate, Side side) {
+    }
 
     /**
      * @param timeout how long the offerer waits for an answerer, or the answerer for the claim and the confirmation
@@ -381,6 +386,20 @@ public final class PakeHandshake {
     /** Clears our side's key of a nameplate once the exchange is done with it, so the nameplate is free again. */
     public void release(ShortCode code, Side side) {
         putQuietly(code.nameplate(), side, new byte[0]);
+        written = null;
+    }
+
+    /**
+     * Clears what this exchange wrote last (a claim, a confirmation, a reply), for a program that is being
+     * stopped: an answerer must not find the claim of an offerer that is gone and wait on it, nor an
+     * offerer the reply of a gone answerer. Bounded by the step limit.
+     */
+    public void withdraw() {
+        Written w = written;
+        if (w != null) {
+            putQuietly(w.nameplate(), w.side(), new byte[0]);
+            written = null;
+        }
     }
 
     /** The confirmation keys are bound to the nameplate and the exchange id (RFC 9382's AAD). */
@@ -430,6 +449,9 @@ public final class PakeHandshake {
     }
 
     private void put(int nameplate, Side side, byte[] value, String what) {
+        if (value.length > 0) {
+            written = new Written(nameplate, side);  // before the put: a stop during it must clear it too
+        }
         await(board.put(nameplate, side, value), "storing " + what + " at " + board.describe(nameplate, side));
     }
 

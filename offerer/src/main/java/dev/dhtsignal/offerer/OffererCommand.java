@@ -200,18 +200,29 @@ public final class OffererCommand implements Callable<Integer> {
                 peer.answerKeyName(), options.dhtDescription()),
                 PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(), options.dhtTimeout().multipliedBy(5)),
                 Clock.systemUTC());
-        PakeHandshake.Claim claim = handshake.claim(typed, peer.secret());
-        if (typed == null) {
-            transcript.line("Session code: " + claim.code());
-            transcript.line(answererCommand(claim.code().toString(), options));
+        // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
+        // an answerer does not take the claim of an offerer that is gone and wait on it.
+        StopSignal.Registration withdrawing = StopSignal.onStop(handshake::withdraw);
+        try {
+            PakeHandshake.Claim claim = handshake.claim(typed, peer.secret());
+            if (typed == null) {
+                transcript.line("Session code: " + claim.code());
+                transcript.line(answererCommand(claim.code().toString(), options));
+            }
+            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
+                System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
+                        + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
+                transcript.line("Session code: " + moved.code());
+                transcript.line(answererCommand(moved.code().toString(), options));
+            });
+            return new KeyExchange(result, () -> {
+                handshake.release(result.code(), NameplateBoard.Side.OFFERER);
+                withdrawing.close();
+            });
+        } catch (RuntimeException e) {
+            withdrawing.close();
+            throw e;
         }
-        PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-            System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                    + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-            transcript.line("Session code: " + moved.code());
-            transcript.line(answererCommand(moved.code().toString(), options));
-        });
-        return new KeyExchange(result, () -> handshake.release(result.code(), NameplateBoard.Side.OFFERER));
     }
 
     /**
@@ -248,27 +259,30 @@ public final class OffererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "offerer")) {
             timing.ready();
-            PakeHandshake handshake = null;
+            PakeHandshake handshake = shortCode ? new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
+                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC()) : null;
             PakeHandshake.Result agreed = null;
-            if (shortCode) {
-                handshake = new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
-                        PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
-                PakeHandshake.Claim claim = handshake.claim(typedShort, peer.secret());
-                if (typedShort == null) {
-                    transcript.line("Session code: " + claim.code());
-                    transcript.line("On the answering side run: java -jar answerer.jar --session " + claim.code() + peer.mainlineJoinHint());
+            Connection connection;
+            // Stopped during the key exchange or the signaling after it: our claim is cleared from the nameplate.
+            try (StopSignal.Registration withdrawing = handshake == null ? () -> { } : StopSignal.onStop(handshake::withdraw)) {
+                if (handshake != null) {
+                    PakeHandshake.Claim claim = handshake.claim(typedShort, peer.secret());
+                    if (typedShort == null) {
+                        transcript.line("Session code: " + claim.code());
+                        transcript.line("On the answering side run: java -jar answerer.jar --session " + claim.code() + peer.mainlineJoinHint());
+                    }
+                    agreed = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
+                        System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
+                                + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
+                        transcript.line("Session code: " + moved.code());
+                        transcript.line("On the answering side run: java -jar answerer.jar --session " + moved.code() + peer.mainlineJoinHint());
+                    });
+                    options = options.withSecret(agreed.secret());
                 }
-                agreed = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-                    System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                            + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-                    transcript.line("Session code: " + moved.code());
-                    transcript.line("On the answering side run: java -jar answerer.jar --session " + moved.code() + peer.mainlineJoinHint());
-                });
-                options = options.withSecret(agreed.secret());
+                BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                        options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
+                connection = exchange.offer();
             }
-            BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
-                    options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
-            Connection connection = exchange.offer();
             if (handshake != null) {
                 handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
             }
