@@ -65,13 +65,29 @@ public record ShortCode(int nameplate, int first, int second) {
      * letters are words of the list, so {@code 1234-ABCD-EFGH} stays a long code.
      */
     public static boolean looksLikeOne(String typed) {
-        String[] parts = typed.strip().split(SEPARATORS);
+        String[] parts = numberFirst(typed.strip().split(SEPARATORS));
         if (parts.length != 3 || !parts[0].matches("[0-9]{1,4}") || !parts[1].matches("[A-Za-z]+")
                 || !parts[2].matches("[A-Za-z]+")) {
             return false;
         }
         boolean longCodeShape = parts[0].length() == 4 && parts[1].length() == 4 && parts[2].length() == 4;
         return !longCodeShape || isWord(parts[1]) && isWord(parts[2]);
+    }
+
+    /**
+     * The parts with the number first, wherever it was typed ("guitarist revenge 7" is read as
+     * 7-guitarist-revenge): people read a code out in the order they remember it.
+     */
+    private static String[] numberFirst(String[] parts) {
+        if (parts.length != 3 || parts[0].matches("[0-9]{1,4}")) {
+            return parts;
+        }
+        for (int i = 1; i < 3; i++) {
+            if (parts[i].matches("[0-9]{1,4}")) {
+                return new String[] {parts[i], parts[0], parts[i == 1 ? 2 : 1]};
+            }
+        }
+        return parts;
     }
 
     private static boolean isWord(String w) {
@@ -84,7 +100,7 @@ public record ShortCode(int nameplate, int first, int second) {
      * @throws IllegalArgumentException saying what is wrong, with "did you mean ...?" for a near miss
      */
     public static ShortCode parse(String typed) {
-        String[] parts = typed.strip().toLowerCase(Locale.ROOT).split(SEPARATORS);
+        String[] parts = numberFirst(typed.strip().toLowerCase(Locale.ROOT).split(SEPARATORS));
         if (parts.length != 3 || !parts[0].matches("[0-9]{1,4}")) {
             throw new IllegalArgumentException("'" + typed + "' is not a short code: it is a number and two words, "
                     + "like 7-guitarist-revenge");

@@ -42,7 +42,7 @@ class ShortCodeTest {
         assertEquals(7, code.nameplate());
         assertEquals("7-guitarist-revenge", code.toString());
         for (String typed : new String[] {"7 guitarist revenge", "  7-GUITARIST-Revenge ", "007_guitarist.revenge",
-                "7-revenge-guitarist", "7 - guitarist - revenge"}) {
+                "7-revenge-guitarist", "7 - guitarist - revenge", "Guitarist Revenge 7", "guitarist 7 revenge"}) {
             assertEquals(code, ShortCode.parse(typed), typed);
         }
     }
@@ -68,6 +68,8 @@ class ShortCodeTest {
     void shortAndLongCodesAreToldApart() {
         assertTrue(ShortCode.looksLikeOne("7-guitarist-revenge"));
         assertTrue(ShortCode.looksLikeOne("12 guitarst revnge"), "a typo is still meant as a short code");
+        assertTrue(ShortCode.looksLikeOne("Pocketful Tycoon 69"), "the number last, as some read a code out");
+        assertFalse(ShortCode.looksLikeOne("ABCD-EFGH-1234"), "a long code whose last group is digits");
         assertTrue(ShortCode.looksLikeOne("1234-kiwi-orca") == (WordList.PGP.evenIndexOf("kiwi") >= 0));
         assertFalse(ShortCode.looksLikeOne("K7QX-M2PD-9RTA"));
         assertFalse(ShortCode.looksLikeOne("1234-ABCD-EFGH"), "three groups of four stay a long code");
