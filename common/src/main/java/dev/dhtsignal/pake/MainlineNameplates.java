@@ -4,6 +4,7 @@ import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.mainline.Ed25519;
 import dev.dhtsignal.dht.mainline.MainlineNode;
 import dev.dhtsignal.dht.mainline.MutableItem;
+import dev.dhtsignal.dht.mainline.PutResult;
 import dev.dhtsignal.signal.SignalingException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -49,19 +50,31 @@ public final class MainlineNameplates implements NameplateBoard {
         return MutableItem.targetOf(keyOf(nameplate, side).publicKey(), new byte[0]);
     }
 
+    /**
+     * Writes the value with a sequence number above the stored one and our clock. When no node stores it
+     * (seen on a network of nodes that had just started), the read and the write are made once more
+     * before giving up: the second lookup usually finds nodes that take it.
+     */
     @Override
     public CompletableFuture<Void> put(int nameplate, Side side, byte[] value) {
+        return putOnce(nameplate, side, value).thenCompose(first -> first.stored() > 0
+                ? CompletableFuture.completedFuture(first)
+                : putOnce(nameplate, side, value)).thenApply(result -> {
+                    if (result.stored() == 0) {
+                        throw new SignalingException("no node of the Mainline DHT stored the value of " + describe(nameplate, side)
+                                + " (" + result.tried() + " asked, twice"
+                                + (result.refusals().isEmpty() ? "" : "; " + String.join("; ", result.refusals())) + ")");
+                    }
+                    return null;
+                });
+    }
+
+    private CompletableFuture<PutResult> putOnce(int nameplate, Side side, byte[] value) {
         Ed25519.SigningKey key = keyOf(nameplate, side);
         NodeId target = MutableItem.targetOf(key.publicKey(), new byte[0]);
         return node.get(target, new byte[0]).thenCompose(found -> {
             long seq = Math.max(clock.millis(), found.mutable().map(m -> m.seq() + 1).orElse(0L));
             return node.put(MutableItem.sign(key, new byte[0], seq, value), Optional.empty());
-        }).thenApply(result -> {
-            if (result.stored() == 0) {
-                throw new SignalingException("no node of the Mainline DHT stored the value of " + describe(nameplate, side)
-                        + " (" + result.tried() + " asked)");
-            }
-            return null;
         });
     }
 
