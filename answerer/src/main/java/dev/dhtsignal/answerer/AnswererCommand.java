@@ -195,11 +195,7 @@ public final class AnswererCommand implements Callable<Integer> {
                 if (reportTiming) {
                     System.err.println(timing.report());
                 }
-                // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
-                BufferedReader stdin = peer.once() ? null
-                        : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                return new ConnectedPeer("answerer", "offerer", "Received message on '" + options.label() + "': ",
-                        transcript, files).run(connection, stdin);
+                return chat(connection, options.label(), transcript);
             }
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
@@ -256,10 +252,7 @@ public final class AnswererCommand implements Callable<Integer> {
             if (reportTiming) {
                 System.err.println(timing.report());
             }
-            BufferedReader stdin = peer.once() ? null
-                    : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            return new ConnectedPeer("answerer", "offerer", "Received message on '" + options.label() + "': ",
-                    transcript, files).run(connection, stdin);
+            return chat(connection, options.label(), transcript);
         } catch (SignalingException e) {
             System.err.println("answerer: " + e.getMessage());
             return 1;
@@ -290,5 +283,14 @@ public final class AnswererCommand implements Callable<Integer> {
                         + "); waiting for another");
             }
         }
+    }
+
+    /** The conversation once connected, on either network: standard input out, messages in, files if asked. */
+    private int chat(Connection connection, String label, Transcript transcript) {
+        // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
+        BufferedReader stdin = peer.once() ? null
+                : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        return new ConnectedPeer("answerer", "offerer", "Received message on '" + label + "': ", transcript, files)
+                .run(connection, stdin);
     }
 }
