@@ -125,8 +125,7 @@ public final class Offerer {
             Waits.await(peer.acceptAnswer(answer.description()), options.connectTimeout(), "applying the answer");
             out.line("Remote description set. WebRTC connection established.");
             outstanding = null;
-            clear(ourOfferKey);
-            clear(rendezvous.answerKey(slot));
+            clearSlot(ourOfferKey, rendezvous.answerKey(slot));
 
             PathReport.awaitConnecting(peer, channel.opened(), options.connectTimeout(),
                     "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
@@ -303,9 +302,28 @@ public final class Offerer {
         }
         if (!stale.isEmpty()) {
             log.info("clearing a stale answer left under {}", rendezvous.describeAnswer(slot));
-            clear(answerKey);
+            // Done before our offer goes out: a clear still under way then could land after the answer
+            // to our offer and erase it.
+            Waits.await(dht.putDigest(answerKey, SignalFormat.CLEARED), options.dhtTimeout().multipliedBy(5),
+                    "clearing a stale answer under " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
         }
         return stale;
+    }
+
+    /**
+     * Clears a used slot in the background: its answer key first, then its offer key. The slot looks free
+     * to the next offerer only once our offer is gone, and by then the answer to us is gone too, so our
+     * clearing can never land after (and erase) the answer to the next offer in the slot.
+     */
+    private void clearSlot(NodeId offerKey, NodeId answerKey) {
+        clearing.add(dht.putDigest(answerKey, SignalFormat.CLEARED)
+                .handle((r, e) -> null)
+                .thenCompose(ignored -> dht.putDigest(offerKey, SignalFormat.CLEARED))
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        log.debug("clearing slot keys {} and {} failed: {}", answerKey.shortHex(), offerKey.shortHex(), e.getMessage());
+                    }
+                }));
     }
 
     /** Clears a key in the background; a failure only means the next run sees (and ignores) a stale value. */
