@@ -3,6 +3,7 @@ package dev.dhtsignal.pake;
 import dev.dhtsignal.pake.NameplateBoard.Side;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.Waits;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
@@ -241,7 +239,7 @@ public final class PakeHandshake {
             sleep(pauses.next());
         }
         throw new SignalingException("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
-                + " within " + seconds(settings.timeout()) + " (check that the other side typed the code "
+                + " within " + Waits.seconds(settings.timeout()) + " (check that the other side typed the code "
                 + claim.code() + " and joined the same DHT)");
     }
 
@@ -308,7 +306,7 @@ public final class PakeHandshake {
         while (claim == null) {
             if (System.nanoTime() >= deadline) {
                 throw new SignalingException("no offerer waits at " + board.describe(nameplate, Side.OFFERER) + " within "
-                        + seconds(settings.timeout()) + " (check the code, and that the offerer is running and joined the same DHT)");
+                        + Waits.seconds(settings.timeout()) + " (check the code, and that the offerer is running and joined the same DHT)");
             }
             List<PakeMessage> live = liveValues(nameplate, Side.OFFERER, clock.instant());
             List<PakeMessage> claims = new ArrayList<>();
@@ -378,7 +376,7 @@ public final class PakeHandshake {
             sleep(pauses.next());
         }
         throw new SignalingException("the offerer did not confirm the key exchange at " + board.describe(nameplate, Side.OFFERER)
-                + " within " + seconds(settings.timeout()));
+                + " within " + Waits.seconds(settings.timeout()));
     }
 
     // ------------------------------------------------------------------------------------------ both
@@ -441,7 +439,7 @@ public final class PakeHandshake {
     /** The values under a key; a lookup that fails or times out reads as nothing there (the next look may do better). */
     private List<byte[]> values(int nameplate, Side side) {
         try {
-            return await(board.getAll(nameplate, side), "reading " + board.describe(nameplate, side));
+            return await(board.getAll(nameplate, side), "the values at " + board.describe(nameplate, side));
         } catch (SignalingException e) {
             log.debug("{}; looking again", e.getMessage());
             return List.of();
@@ -452,7 +450,7 @@ public final class PakeHandshake {
         if (value.length > 0) {
             written = new Written(nameplate, side);  // before the put: a stop during it must clear it too
         }
-        await(board.put(nameplate, side, value), "storing " + what + " at " + board.describe(nameplate, side));
+        await(board.put(nameplate, side, value), what + " to be stored at " + board.describe(nameplate, side));
     }
 
     private void putQuietly(int nameplate, Side side, byte[] value) {
@@ -463,22 +461,9 @@ public final class PakeHandshake {
         }
     }
 
+    /** Waits at most the step limit; {@code what} names what is awaited ("the values at nameplate 7 ..."). */
     private <T> T await(CompletableFuture<T> future, String what) {
-        try {
-            return future.get(settings.stepLimit().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(false);
-            throw new SignalingException("gave up " + what + " after " + seconds(settings.stepLimit()));
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            throw cause instanceof SignalingException s ? s : new SignalingException(what + " failed: " + cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SignalingException("interrupted while " + what);
-        }
+        return Waits.await(future, settings.stepLimit(), what);
     }
 
     private static void sleep(Duration d) {
@@ -490,8 +475,4 @@ public final class PakeHandshake {
         }
     }
 
-    private static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms >= 1_000 ? Math.round(ms / 1000.0) + " s" : ms + " ms";
-    }
 }

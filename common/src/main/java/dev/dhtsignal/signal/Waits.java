@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Blocking on a future with a limit, turning every way it can end badly into a message naming what was awaited. */
-final class Waits {
+public final class Waits {
     private Waits() {
     }
 
-    static <T> T await(CompletableFuture<T> future, Duration limit, String what) {
+    public static <T> T await(CompletableFuture<T> future, Duration limit, String what) {
         try {
             return future.get(Math.max(1, limit.toMillis()), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -32,7 +32,7 @@ final class Waits {
     }
 
     /** A limit as people say it: whole seconds from one second up, else milliseconds. */
-    static String seconds(Duration d) {
+    public static String seconds(Duration d) {
         long ms = d.toMillis();
         return ms >= 1_000 ? Math.round(ms / 1000.0) + " s" : ms + " ms";
     }
