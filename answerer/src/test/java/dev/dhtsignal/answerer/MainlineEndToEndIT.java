@@ -77,7 +77,7 @@ class MainlineEndToEndIT {
         Pattern ready = Pattern.compile("DHT Server running on port (\\d+)");
         Matcher m = ready.matcher(server.awaitLine("the ready line", Duration.ofSeconds(60), l -> ready.matcher(l).matches()));
         assertTrue(m.matches());
-        assertTrue(server.stderr().contains("joined the Mainline DHT through 1 of 1"), server.transcript());
+        server.awaitStderr("that it joined", Duration.ofSeconds(30), "joined the Mainline DHT through 1 of 1");
 
         ProgramProcess plain = start("answerer", "--network", "mainline", "--bootstrap", "127.0.0.1:" + m.group(1));
         assertEquals(2, plain.awaitExit(Duration.ofSeconds(60)), plain.transcript());

@@ -72,7 +72,7 @@ class DataDirProcessIT {
                             "kept-" + i + "\n" + restarted.transcript());
                 }
             }
-            assertTrue(restarted.stderr().contains("200 values loaded"), restarted.transcript());
+            restarted.awaitStderr("the count of values loaded", Duration.ofSeconds(30), "200 values loaded");
         }
     }
 
@@ -131,7 +131,7 @@ class DataDirProcessIT {
         Files.write(log, bytes);
         try (ProgramProcess restarted = server(dir)) {
             DhtServerProcessIT.readyPort(restarted);
-            assertTrue(restarted.stderr().contains("set aside"), restarted.transcript());
+            restarted.awaitStderr("that the damaged log was set aside", Duration.ofSeconds(30), "set aside");
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("values.log.damaged-")));
