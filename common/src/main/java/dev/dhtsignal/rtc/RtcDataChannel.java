@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +42,8 @@ public final class RtcDataChannel implements AutoCloseable {
      * onBufferedAmountChange, so waiters re-check on their own; the callback only wakes them sooner.
      */
     private static final long BUFFER_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** At most this many arrays given back through {@link #recycle(byte[])} wait to be reused (4 MiB of 64 KiB chunks). */
+    private static final int RECYCLED_ARRAYS = 64;
 
     private final RTCDataChannel channel;
     private final String label;
@@ -63,6 +66,20 @@ public final class RtcDataChannel implements AutoCloseable {
 
     /** Senders in awaitBufferedBelow wait here; notified when the buffered amount or state changes. */
     private final Object bufferWaiters = new Object();
+
+    /**
+     * Whether the native channel last reported OPEN. Sends trust it instead of asking the native
+     * channel each time: that question is a blocking hop to libwebrtc's thread, which cost the
+     * file sender a third of its send time. A send in the moment between the native channel closing
+     * and this flag clearing is dropped by libwebrtc; the peers' acknowledgements notice that loss.
+     */
+    private volatile boolean open;
+
+    /**
+     * Arrays of received binary messages given back by listeners, reused for the next message of the
+     * same size: a bulk receiver then allocates (zeroes, and page-faults in) no new 64 KiB array per message.
+     */
+    private final ArrayBlockingQueue<byte[]> recycled = new ArrayBlockingQueue<>(RECYCLED_ARRAYS);
 
     // Touched only by tasks on `events`.
     private RTCDataChannelState lastState;
@@ -106,6 +123,31 @@ public final class RtcDataChannel implements AutoCloseable {
     public void send(byte[] data) {
         Objects.requireNonNull(data, "data");
         send(data, true);
+    }
+
+    /**
+     * Sends the bytes from {@code data}'s position to its limit as one binary message. A direct
+     * buffer that holds exactly the message (position 0, limit at capacity) goes to the native side
+     * without a copy into the Java heap first; anything else is copied.
+     */
+    public void send(ByteBuffer data) {
+        Objects.requireNonNull(data, "data");
+        if (!(data.isDirect() && data.position() == 0 && data.limit() == data.capacity())) {
+            byte[] copy = new byte[data.remaining()];
+            data.duplicate().get(copy);
+            send(copy, true);
+            return;
+        }
+        sendNative(data, true);
+    }
+
+    /**
+     * Gives back the array of a received binary message ({@link ChannelMessage#data()}) once the
+     * listener is done with it, so the next message of the same size can reuse it. Optional: for bulk
+     * receivers. The caller must not touch the array afterwards.
+     */
+    public void recycle(byte[] data) {
+        recycled.offer(Objects.requireNonNull(data, "data"));
     }
 
     /**
@@ -221,24 +263,34 @@ public final class RtcDataChannel implements AutoCloseable {
     }
 
     private void send(byte[] data, boolean binary) {
-        if (data.length > MAX_MESSAGE_BYTES) {
-            throw new IllegalArgumentException("message of " + data.length + " bytes is larger than the "
+        // A heap buffer: the native side copies it before returning.
+        sendNative(ByteBuffer.wrap(data), binary);
+    }
+
+    /** Sends {@code data}: a heap buffer's whole array, or a direct buffer's whole capacity (webrtc-java's rule). */
+    private void sendNative(ByteBuffer data, boolean binary) {
+        int length = data.isDirect() ? data.capacity() : data.array().length;
+        if (length > MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("message of " + length + " bytes is larger than the "
                     + MAX_MESSAGE_BYTES + "-byte limit of " + name + "; split it");
         }
         synchronized (nativeLock) {
             if (disposed) {
                 throw new IllegalStateException(name + " is closed");
             }
-            RTCDataChannelState state = channel.getState();
-            if (state != RTCDataChannelState.OPEN) {
-                throw new IllegalStateException(name + " is not open (state " + state
-                        + "); wait for opened() before sending");
+            if (!open) {
+                // Not known to be open: ask the native channel, for an exact message.
+                RTCDataChannelState state = channel.getState();
+                if (state != RTCDataChannelState.OPEN) {
+                    throw new IllegalStateException(name + " is not open (state " + state
+                            + "); wait for opened() before sending");
+                }
             }
             try {
-                // A heap buffer: the native side copies it before returning.
-                channel.send(new RTCDataChannelBuffer(ByteBuffer.wrap(data), binary));
+                // The native side copies the bytes before returning (both buffer kinds).
+                channel.send(new RTCDataChannelBuffer(data, binary));
             } catch (Exception e) {
-                throw new RtcException("sending " + data.length + " bytes on " + name + " failed: "
+                throw new RtcException("sending " + length + " bytes on " + name + " failed: "
                         + e.getMessage(), e);
             }
         }
@@ -257,6 +309,7 @@ public final class RtcDataChannel implements AutoCloseable {
             return;
         }
         lastState = state;
+        open = state == RTCDataChannelState.OPEN;
         log.debug("{} is {}", name, state);
         switch (state) {
             case OPEN -> opened.complete(null);
@@ -267,6 +320,7 @@ public final class RtcDataChannel implements AutoCloseable {
     }
 
     private void markClosed() {
+        open = false;
         opened.completeExceptionally(new RtcException(name + " closed before it opened"));
         closed.complete(null);
         wakeBufferWaiters();
@@ -297,6 +351,18 @@ public final class RtcDataChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * An array of exactly {@code length} bytes: a recycled one if the next waiting one has that size.
+     * Only the native callback thread takes from the queue, so a peeked array is still there to poll.
+     */
+    private byte[] arrayFor(int length) {
+        byte[] reusable = recycled.peek();
+        if (reusable != null && reusable.length == length) {
+            return recycled.poll();
+        }
+        return new byte[length];
+    }
+
     /** Runs on the native thread: records what happened and returns at once. */
     private final class NativeObserver implements RTCDataChannelObserver {
         @Override
@@ -307,7 +373,7 @@ public final class RtcDataChannel implements AutoCloseable {
         @Override
         public void onMessage(RTCDataChannelBuffer buffer) {
             // The buffer points into native memory that is freed when this callback returns.
-            byte[] copy = new byte[buffer.data.remaining()];
+            byte[] copy = arrayFor(buffer.data.remaining());
             buffer.data.duplicate().get(copy);
             ChannelMessage message = new ChannelMessage(copy, buffer.binary);
             events.execute(() -> deliver(message));

@@ -112,22 +112,24 @@ public final class FileSender {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
         long sent = 0;
-        // One buffer for every full chunk: the channel copies what it is given before send returns.
-        byte[] fullChunk = new byte[CHUNK_BYTES];
+        // Direct buffers: the file is read straight into them and the channel takes them without a copy
+        // into the Java heap. One for every full chunk (the channel copies it before send returns); the
+        // last, shorter chunk gets its own, because a direct buffer is sent whole.
+        ByteBuffer fullChunk = ByteBuffer.allocateDirect(CHUNK_BYTES);
         while (sent < size) {
             int length = (int) Math.min(CHUNK_BYTES, size - sent);
-            byte[] chunk = length == CHUNK_BYTES ? fullChunk : new byte[length];
-            ByteBuffer buffer = ByteBuffer.wrap(chunk);
-            while (buffer.hasRemaining()) {
-                if (in.read(buffer) < 0) {
+            ByteBuffer chunk = length == CHUNK_BYTES ? fullChunk.clear() : ByteBuffer.allocateDirect(length);
+            while (chunk.hasRemaining()) {
+                if (in.read(chunk) < 0) {
                     session.trySend(PeerMessage.about(PeerMessage.FILE_CANCEL, id, "the file shrank while it was sent"));
-                    throw new TransferFailed("it shrank to " + (sent + buffer.position()) + " bytes while it was sent");
+                    throw new TransferFailed("it shrank to " + (sent + chunk.position()) + " bytes while it was sent");
                 }
             }
+            chunk.flip();
+            sha256.update(chunk.duplicate());
             session.sendChunk(chunk);
-            sha256.update(chunk);
-            sent += chunk.length;
-            shown.advance(chunk.length);
+            sent += length;
+            shown.advance(length);
             PeerMessage early = replies.poll();
             if (early != null) {
                 // Only a failure comes before the end: the receiver could not write, or got too much.

@@ -3,6 +3,7 @@ package dev.dhtsignal.transfer;
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcPeer;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,11 +168,12 @@ public final class PeerSession {
     }
 
     /** Sends one chunk of the file we are sending, waiting while the send buffer is full. */
-    public void sendChunk(byte[] data) {
+    public void sendChunk(ByteBuffer data) {
         synchronized (sendLock) {
             makeRoom();
+            int length = data.remaining();
             channel.send(data);
-            queuedSinceCheck += data.length;
+            queuedSinceCheck += length;
         }
     }
 
@@ -216,6 +218,8 @@ public final class PeerSession {
     private void handle(ChannelMessage message) {
         if (message.binary()) {
             incoming.onChunk(message.data(), this);
+            // Written and hashed, and not kept: the channel may reuse the array for the next chunk.
+            channel.recycle(message.data());
             return;
         }
         PeerMessage m;

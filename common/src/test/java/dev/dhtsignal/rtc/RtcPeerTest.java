@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -132,6 +136,42 @@ class RtcPeerTest {
         connection.offererChannel().awaitBufferedBelow(0, Await.DEADLINE);
         assertEquals(0, connection.offererChannel().bufferedAmount());
         Await.result("all " + expected + " bytes at the answerer (got " + received + ")", allReceived);
+    }
+
+    @Test
+    void bufferedSendsArriveIntactAndARecycledArrayCarriesTheNextMessage() throws Exception {
+        Connection connection = connect();
+        RtcDataChannel receiving = connection.answererChannel();
+        BlockingQueue<ChannelMessage> contents = new LinkedBlockingQueue<>();
+        Set<byte[]> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
+        receiving.onMessage(message -> {
+            ChannelMessage copy = new ChannelMessage(message.data().clone(), message.binary());
+            arrays.add(message.data());
+            receiving.recycle(message.data());  // after this the listener no longer touches it
+            contents.add(copy);  // last: once the test sees the message, its array is back
+        });
+
+        // A direct buffer reused for every chunk, as the file sender sends: one message at a time, so
+        // each arrives after the array of the one before was given back.
+        Random random = new Random(7);
+        ByteBuffer direct = ByteBuffer.allocateDirect(64 * 1024);
+        for (int i = 0; i < 20; i++) {
+            byte[] chunk = new byte[64 * 1024];
+            random.nextBytes(chunk);
+            direct.clear().put(chunk).flip();
+            connection.offererChannel().send(direct);
+            assertArrayEquals(chunk, next(contents, "chunk " + i).data(), "chunk " + i);
+        }
+        assertEquals(1, arrays.size(), "every chunk after the first reuses the recycled array");
+
+        // Other buffers go from their position to their limit.
+        byte[] bytes = new byte[300];
+        random.nextBytes(bytes);
+        connection.offererChannel().send(ByteBuffer.wrap(bytes, 10, 100));
+        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 10, 110), next(contents, "a heap buffer's part").data());
+        ByteBuffer part = ByteBuffer.allocateDirect(300).put(bytes).position(250);
+        connection.offererChannel().send(part);
+        assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 250, 300), next(contents, "a direct buffer's part").data());
     }
 
     @Test

@@ -84,6 +84,7 @@ final class BenchReceiver {
             messages++;
             bytes += message.data().length;
             lastMessageNanos = System.nanoTime();
+            connection.channel().recycle(message.data());  // as the file receiver does: no new array per message
             return;
         }
         lastMessageNanos = System.nanoTime();

@@ -4,6 +4,7 @@ import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.signal.Connection;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,8 +129,10 @@ final class BenchSender {
     /** One run: begin, payload until the volume or the time is used up, end marker, the receiver's result. */
     private Row measure(int size, long highWater, long volume, Duration duration, boolean warmup)
             throws InterruptedException, TimeoutException {
-        byte[] payload = new byte[size];
-        ThreadLocalRandom.current().nextBytes(payload);  // incompressible, though nothing on the path compresses
+        byte[] random = new byte[size];
+        ThreadLocalRandom.current().nextBytes(random);  // incompressible, though nothing on the path compresses
+        // A direct buffer, as the file sender uses: the channel's cheapest way in.
+        ByteBuffer payload = ByteBuffer.allocateDirect(size).put(random).flip();
         channel.send(new Control.Begin(size, highWater, warmup).toString());
 
         ThreadCpu cpuBefore = ThreadCpu.snapshot();
