@@ -1,6 +1,7 @@
 package dev.dhtsignal.answerer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.testing.ProgramProcess;
@@ -117,6 +118,22 @@ class EndToEndIT {
     }
 
     @Test
+    void aDhtNodeThatListensOnEveryAddressGetsNoNoteAboutTheCommandsAddress() throws Exception {
+        try (ProgramProcess everywhere = ProgramProcess.start("dht-server", "--port", "0", "--bind", "0.0.0.0")) {
+            Matcher m = READY.matcher(everywhere.awaitLine("the ready line", Duration.ofSeconds(30), l -> READY.matcher(l).matches()));
+            assertTrue(m.matches());
+            ProgramProcess offerer = ProgramProcess.start("offerer", "--dht", "127.0.0.1:" + m.group(1), "--session",
+                    "--long-code", "--timeout", "3s");
+            started.add(offerer);
+            String command = offerer.awaitLine("the answerer's command", RUN_LIMIT, l -> l.startsWith("On the answering side run"));
+            assertEquals(1, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+            assertTrue(offerer.stderr().contains("no answer appeared"), offerer.transcript());
+            // Three seconds of waiting: the node's answer at the command's address came long before.
+            assertFalse(offerer.stderr().contains("does not answer at"), command + "\n" + offerer.transcript());
+        }
+    }
+
+    @Test
     void anOffererWithoutACodeMakesOneAndPrintsTheCommandThatConnects() throws Exception {
         // The secret comes from the environment; the printed command must name it, never show it.
         ProgramProcess offerer = ProgramProcess.start("offerer", java.util.Map.of("DHT_SECRET", "tulip-anvil-42"),
@@ -132,6 +149,11 @@ class EndToEndIT {
         String port = dht.substring(dht.lastIndexOf(':') + 1);
         assertTrue(m.group(2).endsWith(":" + port) && !m.group(2).startsWith("127.")
                 || command.contains("no address known"), command);
+        if (!command.contains("no address known")) {
+            // ... but this server listens on 127.0.0.1 only, so the offerer finds that address dead and says so.
+            offerer.awaitStderr("the note that the command's address does not answer", RUN_LIMIT,
+                    "does not answer at " + m.group(2) + ", the address in the command above");
+        }
         assertTrue(offerer.stdoutLines().get(0).equals("Session code: " + m.group(1)), offerer.transcript());
         ProgramProcess answerer = ProgramProcess.start("answerer", java.util.Map.of("DHT_SECRET", "tulip-anvil-42"),
                 "--session", m.group(1), "--dht", dht, "--once");

@@ -19,11 +19,27 @@ public final class ReachableAddress {
 
     /** {@code dht} itself when it is not local, else this machine's address with its port; empty when none is known. */
     public static Optional<String> of(InetSocketAddress dht) {
-        InetAddress address = dht.getAddress();
-        if (address == null || !(address.isLoopbackAddress() || address.isAnyLocalAddress())) {
+        if (!isLocal(dht)) {
             return Optional.of(Endpoints.format(dht));
         }
-        return machineAddress().map(a -> a.getHostAddress() + ":" + dht.getPort());
+        return instead(dht).map(Endpoints::format);
+    }
+
+    /**
+     * For a node reached here on loopback (or the wildcard address), the address {@link #of} gives the
+     * other machine instead: this machine's address with the node's port. Empty when {@code dht} is not
+     * local, or no such address is known.
+     */
+    public static Optional<InetSocketAddress> instead(InetSocketAddress dht) {
+        if (!isLocal(dht)) {
+            return Optional.empty();
+        }
+        return machineAddress().map(a -> new InetSocketAddress(a, dht.getPort()));
+    }
+
+    private static boolean isLocal(InetSocketAddress dht) {
+        InetAddress address = dht.getAddress();
+        return address != null && (address.isLoopbackAddress() || address.isAnyLocalAddress());
     }
 
     /** An IPv4 address of an interface that is up and not loopback (link-local ones last of all: none). */

@@ -71,6 +71,17 @@ public final class WaitingIndicator implements AutoCloseable {
         };
     }
 
+    /** Prints {@code line} on standard error as a line of its own, erasing the indicator's line first if it is drawn. */
+    public void note(String line) {
+        synchronized (err) {
+            if (thread != null) {
+                err.print("\r\u001b[K");
+            }
+            err.println(line);
+            err.flush();
+        }
+    }
+
     @Override
     public void close() {
         if (thread == null) {

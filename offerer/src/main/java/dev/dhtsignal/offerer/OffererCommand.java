@@ -10,6 +10,7 @@ import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
+import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.pake.KademliaNameplates;
 import dev.dhtsignal.pake.MainlineNameplates;
@@ -32,6 +33,7 @@ import dev.dhtsignal.signal.Transcript;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -138,6 +140,9 @@ public final class OffererCommand implements Callable<Integer> {
             timing.ready(runtime);
             Connection connection;
             WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
+            if (session != null && session.isEmpty()) {
+                checkTheHintsAddress(runtime.dht(), options.dht(), waiting::note);
+            }
             KeyExchange agreed = null;
             if (shortCode) {
                 try {
@@ -239,6 +244,21 @@ public final class OffererCommand implements Callable<Integer> {
                     + "known to reach it from another, so use one that machine can reach)";
         }
         return command;
+    }
+
+    /**
+     * The printed command gives the other machine this machine's address when our DHT node is reached
+     * here on loopback. A node listening on loopback only (dht-server --bind 127.0.0.1) cannot be reached
+     * there: ask it at that address, in the background, and say so when it does not answer.
+     */
+    private static void checkTheHintsAddress(DhtNode dht, InetSocketAddress local, java.util.function.Consumer<String> note) {
+        ReachableAddress.instead(local).ifPresent(there -> dht.ping(there).whenComplete((id, failure) -> {
+            if (failure != null && !dht.isClosed()) {
+                note.accept("offerer: the DHT node at " + Endpoints.format(local) + " does not answer at "
+                        + Endpoints.format(there) + ", the address in the command above: it listens on this machine "
+                        + "only (started with --bind 127.0.0.1?). Give the answering side a DHT node it can reach.");
+            }
+        }));
     }
 
     /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
