@@ -244,7 +244,10 @@ public final class AnswererCommand implements Callable<Integer> {
                 }
                 BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
                         options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
-                connection = exchange.answer();
+                // Stopped after answering but before connecting: our answer is cleared.
+                try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
+                    connection = exchange.answer();
+                }
             }
             if (handshake != null) {
                 handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);

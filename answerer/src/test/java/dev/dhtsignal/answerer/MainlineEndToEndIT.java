@@ -71,6 +71,23 @@ class MainlineEndToEndIT {
     }
 
     @Test
+    void anOffererStoppedWithALongCodeLeavesNoOfferForTheNextAnswerer() throws Exception {
+        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--long-code",
+                "--bootstrap", endpoint(swarm.nodes().get(3)));
+        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
+        assertTrue(code.matches());
+        offerer.awaitLine("Offer SDP stored in DHT.", RUN_LIMIT);
+        offerer.terminate();
+        assertEquals(143, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        // Had the offer stayed, this answerer would answer it and wait on ICE for an offerer that is gone.
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code.group(1), "--timeout", "5s",
+                "--bootstrap", endpoint(swarm.nodes().get(6)));
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertTrue(answerer.stderr().contains("gave up waiting for an offer on the Mainline DHT"), answerer.transcript());
+        assertTrue(!answerer.stdoutLines().contains("Remote description set. Creating Answer SDP..."), answerer.transcript());
+    }
+
+    @Test
     void aMainlineServerJoinsThemAndPeersWithoutASessionGetAClearError() throws Exception {
         ProgramProcess server = start("dht-server", "--network", "mainline", "--port", "0", "--bind", "127.0.0.1",
                 endpoint(swarm.nodes().get(0)));

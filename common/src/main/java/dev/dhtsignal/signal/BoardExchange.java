@@ -32,6 +32,8 @@ public final class BoardExchange {
     static final String OFFER = "offer";
     static final String ANSWER = "answer";
     private static final int STORE_ATTEMPTS = 2;
+    /** How long {@link #withdraw()} waits for the clearing write: within the stop limit of a program being stopped. */
+    private static final Duration CLEAR_LIMIT = Duration.ofMillis(2_500);
 
     private final SignalBoard board;
     private final BoardOptions options;
@@ -41,6 +43,9 @@ public final class BoardExchange {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> triedOffers = new HashSet<>();
+    /** The name of the value we stored and have not started clearing yet; null when none. */
+    private String published;  // guarded by this
+    private CompletableFuture<Void> clearing = CompletableFuture.completedFuture(null);  // guarded by this
 
     public BoardExchange(SignalBoard board, BoardOptions options, RtcFactory rtc, Transcript out,
                          Consumer<String> progress, Clock clock) {
@@ -70,6 +75,7 @@ public final class BoardExchange {
                             "our offer (ICE candidate gathering)")));
             byte[] sealed = offer.seal(SealedBox.Kind.OFFER, keys, board.keyOf(OFFER), board.maxValueBytes());
             store(OFFER, sealed, "the offer");
+            published(OFFER);
             out.line("Offer SDP stored in DHT.");
             out.line("Waiting for Answer SDP in DHT...");
             CompactEnvelope answer = poll(ANSWER, deadline, "the answer", box -> {
@@ -87,6 +93,12 @@ public final class BoardExchange {
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
             out.line("Received message from Peer B: " + greeting.text());
+            if (options.secret().isReusable()) {
+                // Used: cleared in the background, so that the next answerer with the same code does not take it.
+                clear();
+            } else {
+                published(null);  // under this exchange's own keys: no one else can read it
+            }
             return new Connection(peer, channel, inbox);
         } catch (RuntimeException e) {
             peer.close();
@@ -138,6 +150,7 @@ public final class BoardExchange {
                     CompactSdp.parse(answerSdp));
             byte[] sealed = answer.seal(SealedBox.Kind.ANSWER, keys, board.keyOf(ANSWER), board.maxValueBytes());
             store(ANSWER, sealed, "the answer");
+            published(ANSWER);
             out.line("Answer SDP stored in DHT.");
             Waits.await(peer.connected(), options.connectTimeout(), "the WebRTC connection to the offerer (ICE and DTLS)");
             out.line("WebRTC connection established.");
@@ -153,6 +166,37 @@ public final class BoardExchange {
             peer.close();
             throw e;
         }
+    }
+
+    /**
+     * Clears what this exchange stored and has not cleared yet (our offer, or our answer), and waits for
+     * that and any clearing under way, at most 2.5 s: for a program being stopped
+     * (an offer left behind would send the next answerer to a peer that is gone), and at a program's end.
+     */
+    public void withdraw() {
+        try {
+            Waits.await(clear(), CLEAR_LIMIT, "clearing our value from the DHT");
+        } catch (SignalingException e) {
+            log.debug("{}", e.getMessage());
+        }
+    }
+
+    private synchronized void published(String name) {
+        published = name;
+    }
+
+    /** Starts clearing the value we stored (an empty value is "none" to every reader); returns all clearing so far. */
+    private synchronized CompletableFuture<Void> clear() {
+        String name = published;
+        published = null;
+        if (name != null) {
+            CompletableFuture<Void> cleared = board.put(name, new byte[0]).exceptionally(e -> {
+                log.debug("clearing the {} on {} failed: {}", name, board.describe(name), e.toString());
+                return null;
+            });
+            clearing = CompletableFuture.allOf(clearing, cleared);
+        }
+        return clearing;
     }
 
     /**

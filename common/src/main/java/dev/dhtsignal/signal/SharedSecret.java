@@ -91,6 +91,15 @@ public final class SharedSecret {
         return s;
     }
 
+    /**
+     * Whether other exchanges can use this secret too: a typed code or secret can be used again, so a
+     * value left under its keys can mislead a later peer; a key-exchange key ({@link #fromKey}) is this
+     * exchange's alone.
+     */
+    public boolean isReusable() {
+        return secret != null;
+    }
+
     /** The 20-byte DHT key for {@code label}; the label and the secret never appear on the wire. */
     public NodeId dhtKey(String label) {
         byte[] mac = hmac(locatorKey(), label);

@@ -57,8 +57,17 @@ class MainlineSignalingTest {
     }
 
     private static BoardOptions options(SharedSecret secret, String greeting) {
-        return new BoardOptions(secret, "chat", greeting, List.of(), dev.dhtsignal.rtc.IceTransport.ALL, Duration.ofSeconds(90), Duration.ofSeconds(20),
+        return options(secret, greeting, Duration.ofSeconds(90));
+    }
+
+    private static BoardOptions options(SharedSecret secret, String greeting, Duration timeout) {
+        return new BoardOptions(secret, "chat", greeting, List.of(), dev.dhtsignal.rtc.IceTransport.ALL, timeout, Duration.ofSeconds(20),
                 Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+
+    /** The length of the value under {@code name}, 0 when there is none or it was cleared (an empty value). */
+    private static int storedLength(MainlineBoard board, String name) throws Exception {
+        return board.get(name).get(60, TimeUnit.SECONDS).map(v -> v.length).orElse(0);
     }
 
     @Test
@@ -86,9 +95,33 @@ class MainlineSignalingTest {
         assertEquals(List.of("Waiting for Offer SDP in DHT...", "Remote description set. Creating Answer SDP...",
                 "Answer SDP stored in DHT.", "WebRTC connection established.",
                 "Received message on 'chat': Hello from Peer A!", "Data channel 'chat' is open"), answererLines);
+        // The code can be used again, so the used offer is cleared: a later answerer does not take it.
+        offerer.withdraw();  // waits for the clearing that began once the offerer was connected
+        assertEquals(0, storedLength(new MainlineBoard(peer(4), offerSecret, Clock.systemUTC()), "offer"));
         for (MainlineNode p : peers) {
             assertEquals(0, p.stats().queriesServed(), "peers are read-only and serve no one");
         }
+    }
+
+    @Test
+    void anOffererStoppedWhileWaitingClearsItsOffer() throws Exception {
+        SharedSecret secret = SharedSecret.of(SessionCode.generate(), null);
+        BoardExchange offerer = new BoardExchange(new MainlineBoard(peer(3), secret, Clock.systemUTC()),
+                options(secret, "Hello from Peer A!", Duration.ofSeconds(8)), rtc, line -> { }, line -> { }, Clock.systemUTC());
+        CompletableFuture<Connection> offering = CompletableFuture.supplyAsync(offerer::offer);
+        MainlineBoard reader = new MainlineBoard(peer(8), secret, Clock.systemUTC());
+        dev.dhtsignal.testing.Await.until("the offer stored", Duration.ofSeconds(60), () -> {
+            try {
+                return storedLength(reader, "offer") > 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        offerer.withdraw();  // what a stopped offerer does
+        assertEquals(0, storedLength(reader, "offer"), "no answerer finds the gone offerer's offer");
+        java.util.concurrent.ExecutionException noAnswer = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> offering.get(60, TimeUnit.SECONDS));
+        assertTrue(noAnswer.getCause() instanceof SignalingException, noAnswer.toString());
     }
 
     @Test

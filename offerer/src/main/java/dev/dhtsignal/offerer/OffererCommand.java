@@ -283,6 +283,7 @@ public final class OffererCommand implements Callable<Integer> {
                     PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC()) : null;
             PakeHandshake.Result agreed = null;
             Connection connection;
+            BoardExchange exchange;
             // Stopped during the key exchange or the signaling after it: our claim is cleared from the nameplate.
             try (StopSignal.Registration withdrawing = handshake == null ? () -> { } : StopSignal.onStop(handshake::withdraw)) {
                 if (handshake != null) {
@@ -299,23 +300,31 @@ public final class OffererCommand implements Callable<Integer> {
                     });
                     options = options.withSecret(agreed.secret());
                 }
-                BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
+                exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
                         options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
-                connection = exchange.offer();
+                // Stopped while waiting for the answer: our offer is cleared, so no answerer tries it.
+                try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
+                    connection = exchange.offer();
+                }
             }
-            if (handshake != null) {
-                handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
+            // The used offer is being cleared in the background: let that finish, also when stopped.
+            try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
+                if (handshake != null) {
+                    handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
+                }
+                if (reportTiming) {
+                    System.err.println(timing.report());
+                }
+                if (peer.once()) {
+                    connection.close();
+                    return 0;
+                }
+                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                        .run(connection, stdin);
+            } finally {
+                exchange.withdraw();
             }
-            if (reportTiming) {
-                System.err.println(timing.report());
-            }
-            if (peer.once()) {
-                connection.close();
-                return 0;
-            }
-            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
-                    .run(connection, stdin);
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;
