@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * One message received on a {@link RtcDataChannel}.
  *
- * @param data   the payload; a fresh copy owned by the receiver
+ * @param data   the payload; a copy owned by the receiver (until it gives the array back with
+ *               {@link RtcDataChannel#recycle(byte[])}, if it does)
  * @param binary {@code true} if the sender used {@link RtcDataChannel#send(byte[])},
  *               {@code false} for {@link RtcDataChannel#send(String)}
  */
