@@ -167,16 +167,7 @@ public final class OffererCommand implements Callable<Integer> {
                     }
                 }
                 System.err.println("offerer: " + PathReport.connected(connection.peer()));
-                if (reportTiming) {
-                    System.err.println(timing.report());
-                }
-                if (peer.once()) {
-                    connection.close();
-                    return 0;
-                }
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
-                        .run(connection, stdin);
+                return converse(connection, transcript, timing);
             }
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
@@ -186,6 +177,20 @@ public final class OffererCommand implements Callable<Integer> {
         } finally {
             StopSignal.closeUnlessStopping(runtime::close);
         }
+    }
+
+    /** What follows connecting, on either network: the timing line if asked, then closing (--once) or the chat. */
+    private int converse(Connection connection, Transcript transcript, Timing timing) {
+        if (reportTiming) {
+            System.err.println(timing.report());
+        }
+        if (peer.once()) {
+            connection.close();
+            return 0;
+        }
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
+                .run(connection, stdin);
     }
 
     /** A finished key exchange, and how to free its nameplate once the connection no longer needs it. */
@@ -312,16 +317,7 @@ public final class OffererCommand implements Callable<Integer> {
                 if (handshake != null) {
                     handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
                 }
-                if (reportTiming) {
-                    System.err.println(timing.report());
-                }
-                if (peer.once()) {
-                    connection.close();
-                    return 0;
-                }
-                BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                return new ConnectedPeer("offerer", "answerer", "Received message from Peer B: ", transcript, files)
-                        .run(connection, stdin);
+                return converse(connection, transcript, timing);
             } finally {
                 exchange.withdraw();
             }
