@@ -352,15 +352,13 @@ public final class RtcDataChannel implements AutoCloseable {
     }
 
     /**
-     * An array of exactly {@code length} bytes: a recycled one if the next waiting one has that size.
-     * Only the native callback thread takes from the queue, so a peeked array is still there to poll.
+     * An array of exactly {@code length} bytes: the next recycled one if it has that size. One of another
+     * size is dropped, so that an odd one (a file's short last chunk) cannot stay at the head of the queue
+     * and keep every later array from being reused.
      */
     private byte[] arrayFor(int length) {
-        byte[] reusable = recycled.peek();
-        if (reusable != null && reusable.length == length) {
-            return recycled.poll();
-        }
-        return new byte[length];
+        byte[] reusable = recycled.poll();
+        return reusable != null && reusable.length == length ? reusable : new byte[length];
     }
 
     /** Runs on the native thread: records what happened and returns at once. */

@@ -164,6 +164,22 @@ class RtcPeerTest {
         }
         assertEquals(1, arrays.size(), "every chunk after the first reuses the recycled array");
 
+        // A file's short last chunk is given back too; it must not stop the reuse for the chunks after it.
+        byte[] shortChunk = new byte[100];
+        random.nextBytes(shortChunk);
+        connection.offererChannel().send(shortChunk);
+        assertArrayEquals(shortChunk, next(contents, "a short chunk").data());
+        for (int i = 0; i < 20; i++) {
+            byte[] chunk = new byte[64 * 1024];
+            random.nextBytes(chunk);
+            direct.clear().put(chunk).flip();
+            connection.offererChannel().send(direct);
+            assertArrayEquals(chunk, next(contents, "chunk " + i + " after the short one").data(), "chunk " + i + " after the short one");
+        }
+        assertTrue(arrays.stream().filter(a -> a.length == 64 * 1024).count() <= 2,
+                "after the short chunk, at most one new 64 KiB array; got "
+                        + arrays.stream().filter(a -> a.length == 64 * 1024).count());
+
         // Other buffers go from their position to their limit.
         byte[] bytes = new byte[300];
         random.nextBytes(bytes);
