@@ -240,6 +240,28 @@ class PeersAtTheEdgesIT {
     }
 
     @Test
+    void aSenderWhoseReceiverVanishesStopsWhenTheConnectionIsLostAndSaysHowFarItGot() throws Exception {
+        Path big = temp.resolve("vanishing.bin");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(4L * 1024 * 1024 * 1024);
+        }
+        Path inbox = Files.createDirectory(temp.resolve("killed"));
+        ProgramProcess receiver = peer("answerer", "vanish", "--receive", inbox.toString());
+        ProgramProcess sender = peer("offerer", "vanish", "--send", big.toString());
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (!partArrived(inbox, "vanishing.bin")) {
+            assertTrue(System.nanoTime() < deadline, "no part of the file arrived\n" + receiver.transcript() + sender.transcript());
+            Thread.sleep(20);
+        }
+        receiver.kill();  // as on a crash: no word to the sender, whose send buffer then stays full
+        // Once WebRTC declares the connection lost, not after the send buffer's one-minute drain limit.
+        assertEquals(1, sender.awaitExit(Duration.ofSeconds(45)), sender.transcript());
+        assertTrue(sender.stderr().contains("offerer: the connection to the answerer was lost"), sender.transcript());
+        assertTrue(Pattern.compile("(?m)^offerer: vanishing\\.bin: the connection ended after .+ of 4\\.0 GiB \\(\\d+%\\) had been sent$")
+                .matcher(sender.stderr()).find(), sender.transcript());
+    }
+
+    @Test
     void helpErrorsAndTheWaitingIndicatorSpeakAsPeopleDo() throws Exception {
         ProgramProcess help = ProgramProcess.start("answerer", "--help");
         started.add(help);
@@ -269,10 +291,15 @@ class PeersAtTheEdgesIT {
     }
 
     private static boolean partArrived(Path dir) throws IOException {
+        return partArrived(dir, "big.bin");
+    }
+
+    /** Whether the temporary part of {@code name} has some bytes in {@code dir}. */
+    private static boolean partArrived(Path dir, String name) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.anyMatch(p -> {
                 try {
-                    return p.getFileName().toString().startsWith(".big.bin.part-") && Files.size(p) > 0;
+                    return p.getFileName().toString().startsWith("." + name + ".part-") && Files.size(p) > 0;
                 } catch (IOException e) {
                     return false;
                 }

@@ -16,6 +16,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends files one after another over a {@link PeerSession}: offers each, sends its bytes in
@@ -23,6 +25,7 @@ import java.util.function.Consumer;
  * SHA-256, and waits for the receiver's verdict before the next.
  */
 public final class FileSender {
+    private static final Logger log = LoggerFactory.getLogger(FileSender.class);
     /** Chunk size: large enough for full channel speed, small enough for every browser. */
     public static final int CHUNK_BYTES = 64 * 1024;
 
@@ -99,8 +102,9 @@ public final class FileSender {
         } catch (IllegalStateException e) {
             TransferProgress p = sending;
             sending = null;
-            throw new TransferFailed("the connection ended" + (p == null ? "" : " after " + p.howFar() + " had been sent")
-                    + " (" + e.getMessage() + ")");
+            // What the channel said ("not open (state CLOSING)" ...) is detail for -v; the program says why it ended.
+            log.debug("sending {} stopped: {}", name, e.getMessage());
+            throw new TransferFailed("the connection ended" + (p == null ? "" : " after " + p.howFar() + " had been sent"));
         }
     }
 

@@ -38,6 +38,12 @@ public final class PeerSession {
     private static final long LOW_WATER = 2L * 1024 * 1024;
     /** A send buffer that does not drain in this long means the connection is gone. */
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(60);
+    /**
+     * While waiting for the send buffer to drain, the connection's state is looked at this often: a
+     * receiver that vanished (killed, its network gone) stops the sender once WebRTC declares the
+     * connection lost, not a minute later.
+     */
+    private static final Duration DRAIN_CHECK = Duration.ofMillis(250);
     private static final long ACK_DELAY_MILLIS = 20;
 
     /** Sends the delayed acknowledgements of every session; one daemon thread for the process. */
@@ -48,6 +54,8 @@ public final class PeerSession {
     });
 
     private final RtcDataChannel channel;
+    /** Completes when the peer connection under the channel has ended (closed, failed). */
+    private final CompletableFuture<?> connectionEnded;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> peerEnded = new CompletableFuture<>();
 
@@ -73,8 +81,9 @@ public final class PeerSession {
     private final StringBuilder partial = new StringBuilder();
     private final AtomicLong ignored = new AtomicLong();
 
-    private PeerSession(RtcDataChannel channel) {
+    private PeerSession(RtcDataChannel channel, CompletableFuture<?> connectionEnded) {
         this.channel = channel;
+        this.connectionEnded = connectionEnded;
     }
 
     /**
@@ -82,7 +91,7 @@ public final class PeerSession {
      * nothing the other side sends right after the greetings is lost before {@link #begin} is called.
      */
     public static PeerSession open(RtcPeer peer) {
-        PeerSession session = new PeerSession(peer.createNegotiatedDataChannel(LABEL, CHANNEL_ID));
+        PeerSession session = new PeerSession(peer.createNegotiatedDataChannel(LABEL, CHANNEL_ID), peer.ended());
         session.channel.onMessage(session::onMessage);
         return session;
     }
@@ -194,13 +203,22 @@ public final class PeerSession {
         if (channel.bufferedAmount() <= HIGH_WATER) {
             return;
         }
-        try {
-            channel.awaitBufferedBelow(LOW_WATER, DRAIN_LIMIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting to send");
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(e.getMessage());
+        long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+        while (true) {
+            if (connectionEnded.isDone()) {
+                throw new IllegalStateException("the connection was lost");
+            }
+            try {
+                channel.awaitBufferedBelow(LOW_WATER, DRAIN_CHECK);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting to send");
+            } catch (TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("nothing could be sent for " + DRAIN_LIMIT.toSeconds() + " s");
+                }
+            }
         }
     }
 
