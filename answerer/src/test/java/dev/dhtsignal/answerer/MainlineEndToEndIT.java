@@ -1,5 +1,6 @@
 package dev.dhtsignal.answerer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,8 @@ import dev.dhtsignal.testing.BittorrentDhtSwarm;
 import dev.dhtsignal.testing.ProgramProcess;
 import dev.dhtsignal.testing.Transcripts;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code offerer} and {@code answerer} with {@code --network mainline} as real processes, meeting through a
@@ -68,6 +72,26 @@ class MainlineEndToEndIT {
         List<String> offererLines = offerer.stdoutLines();
         assertEquals(Transcripts.OFFERER, offererLines.subList(2, offererLines.size()), offerer.transcript());
         assertEquals(Transcripts.ANSWERER, answerer.stdoutLines(), answerer.transcript());
+    }
+
+    @Test
+    void aFileGoesOverAMainlineSessionVerified(@TempDir Path temp) throws Exception {
+        Path file = temp.resolve("report.bin");
+        byte[] content = new byte[300_000];  // several chunks and a short last one
+        new java.util.Random(3).nextBytes(content);
+        Files.write(file, content);
+        Path inbox = Files.createDirectory(temp.resolve("inbox"));
+        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--send", file.toString(),
+                "--bootstrap", endpoint(swarm.nodes().get(4)));
+        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
+        assertTrue(code.matches());
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code.group(1),
+                "--receive", inbox.toString(), "--bootstrap", endpoint(swarm.nodes().get(5)));
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertArrayEquals(content, Files.readAllBytes(inbox.resolve("report.bin")));
+        assertTrue(offerer.stdoutLines().contains("Sent file 'report.bin' (300000 bytes, SHA-256 verified by the receiver)"),
+                offerer.transcript());
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.transfer.PeerSession;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,6 +86,9 @@ public final class BoardExchange {
                 }
                 return a;
             });
+            // Both ends of a Mainline exchange are this program: the 'peer' channel (chat with acknowledgements,
+            // files) is always there, opened before the connection as on the other network.
+            PeerSession session = PeerSession.open(peer);
             Waits.await(peer.acceptAnswer(answer.sdp().toSdp()), options.connectTimeout(), "applying the answer");
             out.line("Remote description set. WebRTC connection established.");
             Waits.await(channel.opened(), options.connectTimeout(),
@@ -99,7 +103,7 @@ public final class BoardExchange {
             } else {
                 published(null);  // under this exchange's own keys: no one else can read it
             }
-            return new Connection(peer, channel, inbox);
+            return new Connection(peer, channel, inbox, session);
         } catch (RuntimeException e) {
             peer.close();
             throw e;
@@ -143,6 +147,7 @@ public final class BoardExchange {
     private Connection answer(CompactEnvelope offer, SharedSecret.SealKeys keys) {
         RtcPeer peer = rtc.createPeer(options.rtcConfig());
         try {
+            PeerSession session = PeerSession.open(peer);
             SessionDescription answerSdp = Waits.await(peer.acceptOffer(offer.sdp().toSdp()), options.connectTimeout(),
                     "our answer (ICE candidate gathering)");
             out.line("Remote description set. Creating Answer SDP...");
@@ -161,7 +166,7 @@ public final class BoardExchange {
             out.line("Received message on '" + channel.label() + "': " + greeting.text());
             out.line("Data channel '" + channel.label() + "' is open");
             channel.send(options.greeting());
-            return new Connection(peer, channel, inbox);
+            return new Connection(peer, channel, inbox, session);
         } catch (RuntimeException e) {
             peer.close();
             throw e;
