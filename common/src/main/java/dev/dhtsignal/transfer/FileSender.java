@@ -57,6 +57,11 @@ public final class FileSender {
             try {
                 send(file);
             } catch (TransferFailed e) {
+                TransferProgress shown = sending;
+                sending = null;
+                if (shown != null) {
+                    shown.interrupted();
+                }
                 failures.add(file.getFileName() + ": " + e.getMessage());
                 report.accept("File '" + file.getFileName() + "' not delivered: " + e.getMessage());
             }
@@ -64,10 +69,17 @@ public final class FileSender {
         return failures;
     }
 
-    /** How far the file being sent has got, e.g. for a message when the program is stopped; null when none. */
+    /**
+     * How far the file being sent has got, for a message when the program is stopped (the progress bar's
+     * line is ended first, so the message stands alone); null when none.
+     */
     public String inProgress() {
         TransferProgress p = sending;
-        return p == null ? null : sendingName + ": " + p.howFar() + " sent";
+        if (p == null) {
+            return null;
+        }
+        p.interrupted();
+        return sendingName + ": " + p.howFar() + " sent";
     }
 
     private void send(Path file) throws TransferFailed {
@@ -102,6 +114,9 @@ public final class FileSender {
         } catch (IllegalStateException e) {
             TransferProgress p = sending;
             sending = null;
+            if (p != null) {
+                p.interrupted();
+            }
             // What the channel said ("not open (state CLOSING)" ...) is detail for -v; the program says why it ended.
             log.debug("sending {} stopped: {}", name, e.getMessage());
             throw new TransferFailed("the connection ended" + (p == null ? "" : " after " + p.howFar() + " had been sent"));

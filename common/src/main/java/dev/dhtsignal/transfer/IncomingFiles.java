@@ -156,6 +156,7 @@ public final class IncomingFiles {
         IncomingFile file = current;
         current = null;
         file.discard();
+        file.progress().interrupted();
         failures.add(file.target().getFileName() + ": " + why);
         report.accept("File '" + file.target().getFileName() + "' not kept: " + why + " after "
                 + file.progress().howFar() + " had arrived");
@@ -165,6 +166,7 @@ public final class IncomingFiles {
         IncomingFile file = current;
         current = null;
         file.discard();
+        file.progress().interrupted();
         failures.add(file.target().getFileName() + ": " + reason);
         report.accept("File '" + file.target().getFileName() + "' not kept: " + reason);
         session.trySend(PeerMessage.about(PeerMessage.FILE_FAILED, file.id(), reason));

@@ -37,7 +37,7 @@ public final class TransferProgress {
     }
 
     /** Records {@code bytes} more; redraws the bar when it is due. */
-    public void advance(long bytes) {
+    public synchronized void advance(long bytes) {
         done += bytes;
         if (terminal) {
             long now = nanoTime.getAsLong();
@@ -49,8 +49,20 @@ public final class TransferProgress {
         }
     }
 
+    /**
+     * Ends the bar's line on a terminal, so that a message about the transfer's end (stopped, failed)
+     * starts on a line of its own instead of after the bar. Once; nothing when no bar was drawn.
+     */
+    public synchronized void interrupted() {
+        if (terminal && drawn) {
+            drawn = false;
+            err.print("\n");
+            err.flush();
+        }
+    }
+
     /** Ends the display: the bar's last state on a terminal, then one line saying how it ended. */
-    public void finish(String verb, String outcome) {
+    public synchronized void finish(String verb, String outcome) {
         long now = nanoTime.getAsLong();
         if (terminal) {
             draw(now);
