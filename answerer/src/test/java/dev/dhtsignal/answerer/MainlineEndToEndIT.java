@@ -59,13 +59,19 @@ class MainlineEndToEndIT {
         return p;
     }
 
+    /** The session code the offerer prints first. */
+    private static String printedCode(ProgramProcess offerer) {
+        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
+        assertTrue(code.matches());
+        return code.group(1);
+    }
+
     @Test
     void twoPeersMeetThroughBittorrentDhtNodesWithNoServerOfOurs() throws Exception {
         ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--once",
                 "--bootstrap", endpoint(swarm.nodes().get(2)));
-        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
-        assertTrue(code.matches());
-        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code.group(1), "--once",
+        String code = printedCode(offerer);
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code, "--once",
                 "--bootstrap", endpoint(swarm.nodes().get(8)));
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
@@ -83,9 +89,8 @@ class MainlineEndToEndIT {
         Path inbox = Files.createDirectory(temp.resolve("inbox"));
         ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--send", file.toString(),
                 "--bootstrap", endpoint(swarm.nodes().get(4)));
-        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
-        assertTrue(code.matches());
-        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code.group(1),
+        String code = printedCode(offerer);
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code,
                 "--receive", inbox.toString(), "--bootstrap", endpoint(swarm.nodes().get(5)));
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
@@ -98,13 +103,12 @@ class MainlineEndToEndIT {
     void anOffererStoppedWithALongCodeLeavesNoOfferForTheNextAnswerer() throws Exception {
         ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--long-code",
                 "--bootstrap", endpoint(swarm.nodes().get(3)));
-        Matcher code = CODE.matcher(offerer.awaitLine("the session code", Duration.ofSeconds(60), l -> CODE.matcher(l).matches()));
-        assertTrue(code.matches());
+        String code = printedCode(offerer);
         offerer.awaitLine("Offer SDP stored in DHT.", RUN_LIMIT);
         offerer.terminate();
         assertEquals(143, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         // Had the offer stayed, this answerer would answer it and wait on ICE for an offerer that is gone.
-        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code.group(1), "--timeout", "5s",
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code, "--timeout", "5s",
                 "--bootstrap", endpoint(swarm.nodes().get(6)));
         assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
         assertTrue(answerer.stderr().contains("gave up waiting for an offer on the Mainline DHT"), answerer.transcript());
