@@ -108,19 +108,30 @@ class ValueLifetimeTest {
         try (DhtNode node = DhtNode.start(config);
              RawUdpPeer contact = new RawUdpPeer();
              RawUdpPeer writer = new RawUdpPeer()) {
+            // The value is stored before the contact joins: a newcomer is handed the values it should hold
+            // (here, with no other contact, every value), on a thread of its own, so storing after the join
+            // would race that hand-over and its STORE could come at any point below.
+            NodeId key = NodeId.digestOf("republished");
+            assertEquals(Optional.of(true),
+                    writer.store(node.localAddress(), NodeId.random(new Random(4)), key, DhtValue.text("v"), LIMIT));
             NodeId contactId = NodeId.random(new Random(3));
             var joined = node.bootstrap(List.of(contact.address()));
             Datagram.Request pingRequest = contact.nextRequest(LIMIT).orElseThrow();
             contact.send(WireCodec.encodeResponse(pingRequest.messageId(), new RpcResponse.PingReply(contactId)),
                     node.localAddress());
-            Datagram.Request joinLookup = contact.nextRequest(LIMIT).orElseThrow();
-            contact.send(WireCodec.encodeResponse(joinLookup.messageId(), new RpcResponse.Nodes(List.of())),
-                    node.localAddress());
+            // Then, in either order, the join's lookup and the hand-over of the value.
+            java.util.Set<RpcKind> afterThePing = java.util.EnumSet.noneOf(RpcKind.class);
+            for (int i = 0; i < 2; i++) {
+                Datagram.Request r = contact.nextRequest(LIMIT).orElseThrow();
+                afterThePing.add(r.request().kind());
+                RpcResponse reply = r.request().kind() == RpcKind.STORE ? new RpcResponse.StoreReply(true)
+                        : new RpcResponse.Nodes(List.of());
+                contact.send(WireCodec.encodeResponse(r.messageId(), reply), node.localAddress());
+            }
+            assertEquals(java.util.EnumSet.of(RpcKind.FIND_NODE, RpcKind.STORE), afterThePing,
+                    "the join's lookup, and the value handed to the newcomer");
             Await.result("bootstrap", joined);
             assertEquals(1, node.contacts().size());
-            NodeId key = NodeId.digestOf("republished");
-            assertEquals(Optional.of(true),
-                    writer.store(node.localAddress(), NodeId.random(new Random(4)), key, DhtValue.text("v"), LIMIT));
 
             java.time.Instant start = clock.instant().plus(Duration.ofHours(1));
             node.maintain(start);
