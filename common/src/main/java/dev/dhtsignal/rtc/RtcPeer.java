@@ -74,6 +74,7 @@ public final class RtcPeer implements AutoCloseable {
     // handed out or chained only through the dispatcher (see Dispatcher#async).
     private final CompletableFuture<Void> gatheringComplete = new CompletableFuture<>();
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
+    private final CompletableFuture<Void> checking = new CompletableFuture<>();
     private final CompletableFuture<ConnectionEnd> ended = new CompletableFuture<>();
     private final CompletableFuture<RtcDataChannel> incomingChannel = new CompletableFuture<>();
     /** Channels to close with the peer: those created here and those the remote opened. */
@@ -190,6 +191,16 @@ public final class RtcPeer implements AutoCloseable {
      */
     public CompletableFuture<Void> connected() {
         return dispatcher.async(connected);
+    }
+
+    /**
+     * Completes when ICE starts checking paths to the other peer. An offerer still waiting for the answer
+     * sees this when the answerer's first connectivity checks arrive: the answerer has read our offer and
+     * made its answer, which is about to appear in the DHT. Never fails; stays pending if the peer
+     * closes first.
+     */
+    public CompletableFuture<Void> checking() {
+        return dispatcher.async(checking);
     }
 
     /**
@@ -439,8 +450,10 @@ public final class RtcPeer implements AutoCloseable {
         public void onConnectionChange(RTCPeerConnectionState state) {
             log.debug("{}: connection {}", name, state);
             switch (state) {
+                case CONNECTING -> checking.complete(null);
                 case CONNECTED -> {
                     connectedNanos = System.nanoTime();
+                    checking.complete(null);
                     connected.complete(null);
                 }
                 case DISCONNECTED -> {

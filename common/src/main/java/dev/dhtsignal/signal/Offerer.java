@@ -81,13 +81,21 @@ public final class Offerer {
      * @throws SignalingException naming what was awaited and where, when a step fails or runs out of time
      */
     public Connection connect() {
-        RtcPeer peer = rtc.createPeer(options.rtcConfig());
+        return connect(PreparedOffer.start(rtc, options));
+    }
+
+    /**
+     * As {@link #connect()}, with a connection and offer made beforehand (e.g. while the DHT was being
+     * joined) for this exchange's options.
+     */
+    public Connection connect(PreparedOffer prepared) {
+        RtcPeer peer = prepared.peer();
         NodeId ourOfferKey = null;
         try {
-            RtcDataChannel channel = peer.createDataChannel(options.label());
-            Inbox inbox = Inbox.of(channel);
+            RtcDataChannel channel = prepared.channel();
+            Inbox inbox = prepared.inbox();
             // Gathering candidates takes a moment; the DHT work below overlaps it.
-            CompletableFuture<SessionDescription> offerSdp = peer.createOffer();
+            CompletableFuture<SessionDescription> offerSdp = prepared.offer();
             long deadline = System.nanoTime() + options.timeout().toNanos();
             Set<Integer> lost = new HashSet<>();
             SignalMessage answer = null;
@@ -110,7 +118,7 @@ public final class Offerer {
                 }
                 ourOfferKey = offerKey;
                 this.outstanding = offerKey;
-                SlotOutcome outcome = awaitAnswer(slot, published, before, deadline);
+                SlotOutcome outcome = awaitAnswer(slot, published, before, deadline, peer.checking());
                 if (outcome instanceof SlotOutcome.Answered a) {
                     answer = a.answer();
                 } else {
@@ -147,9 +155,12 @@ public final class Offerer {
 
     /**
      * Polls the slot's answer key for the answer to our offer, and our own offer key to notice when
-     * another offerer's offer has replaced ours (then the answerer never sees ours).
+     * another offerer's offer has replaced ours (then the answerer never sees ours). When the answerer's
+     * connectivity checks reach us ({@code answerSoon}), it has made its answer: we look at once, and
+     * often, instead of after the pause the polling had grown to.
      */
-    private SlotOutcome awaitAnswer(int slot, SignalFormat.PublishedOffer published, Set<DhtValue> before, long deadline) {
+    private SlotOutcome awaitAnswer(int slot, SignalFormat.PublishedOffer published, Set<DhtValue> before, long deadline,
+                                    CompletableFuture<Void> answerSoon) {
         NodeId answerKey = rendezvous.answerKey(slot);
         NodeId offerKey = rendezvous.offerKey(slot);
         ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", rendezvous.describeAnswer(slot),
@@ -171,7 +182,7 @@ public final class Offerer {
                 }
             }
             return answer.map(SlotOutcome.Answered::new);
-        }, left, options.timeout()), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
+        }, left, options.timeout(), answerSoon), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
         return found.message();
     }
 

@@ -17,14 +17,16 @@ public final class PeerRuntime implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final long webrtcReadyMillis;
     private final long dhtJoinedMillis;
+    private final PreparedOffer preparedOffer;
 
     private PeerRuntime(RtcFactory rtc, DhtNode dht, ScheduledExecutorService timer, long webrtcReadyMillis,
-            long dhtJoinedMillis) {
+            long dhtJoinedMillis, PreparedOffer preparedOffer) {
         this.rtc = rtc;
         this.dht = dht;
         this.timer = timer;
         this.webrtcReadyMillis = webrtcReadyMillis;
         this.dhtJoinedMillis = dhtJoinedMillis;
+        this.preparedOffer = preparedOffer;
     }
 
     /**
@@ -49,6 +51,19 @@ public final class PeerRuntime implements AutoCloseable {
      * @throws SignalingException when the DHT cannot be joined or WebRTC cannot load, saying which
      */
     public static PeerRuntime start(SignalingOptions options, String name) {
+        return start(options, name, false);
+    }
+
+    /**
+     * As {@link #start(SignalingOptions, String)}, for an offerer: its connection and offer are started as
+     * soon as WebRTC is up, so that gathering the offer's candidates overlaps joining the DHT
+     * ({@link #preparedOffer()}).
+     */
+    public static PeerRuntime startOffering(SignalingOptions options, String name) {
+        return start(options, name, true);
+    }
+
+    private static PeerRuntime start(SignalingOptions options, String name, boolean offering) {
         CompletableFuture<DhtNode> dht = new CompletableFuture<>();
         long[] joinedMillis = new long[1]; // written before dht completes, read after
         Thread joining = new Thread(() -> {
@@ -83,6 +98,14 @@ public final class PeerRuntime implements AutoCloseable {
             throw new SignalingException("WebRTC could not start: " + e.getMessage(), e);
         }
         long webrtcMillis = System.currentTimeMillis();
+        PreparedOffer offer = null;
+        if (offering) {
+            try {
+                offer = PreparedOffer.start(rtc, options);
+            } catch (RuntimeException e) {
+                // Left for the offerer to meet again when it makes its offer, and report there.
+            }
+        }
         try {
             prepared.join();
             DhtNode node = dht.join();
@@ -91,7 +114,7 @@ public final class PeerRuntime implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            return new PeerRuntime(rtc, node, timer, webrtcMillis, joinedMillis[0]);
+            return new PeerRuntime(rtc, node, timer, webrtcMillis, joinedMillis[0], offer);
         } catch (java.util.concurrent.CompletionException e) {
             rtc.close();
             dht.thenAccept(DhtNode::close);
@@ -105,6 +128,14 @@ public final class PeerRuntime implements AutoCloseable {
 
     public DhtNode dht() {
         return dht;
+    }
+
+    /**
+     * The offer started with the runtime ({@link #startOffering}); null for a runtime started otherwise, or
+     * when making it failed (the offerer then tries again and reports why).
+     */
+    public PreparedOffer preparedOffer() {
+        return preparedOffer;
     }
 
     public ScheduledExecutorService timer() {

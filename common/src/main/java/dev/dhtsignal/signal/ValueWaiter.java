@@ -9,7 +9,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -96,8 +98,19 @@ public final class ValueWaiter {
      * names {@code stated} (the user's {@code --timeout}), not the remainder.
      */
     public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit, Duration stated) {
+        return await(watch, reader, limit, stated, new CompletableFuture<>());
+    }
+
+    /**
+     * As {@link #await(Watch, Reader, Duration, Duration)}, told when the value is about to appear: when
+     * {@code soon} completes (successfully or not), the next look comes at once (or right after the one
+     * under way) and the pauses after it start short again.
+     */
+    public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit, Duration stated,
+                                                 CompletionStage<?> soon) {
         Poll<T> poll = new Poll<>(watch, reader, System.nanoTime() + limit.toNanos(), stated);
         poll.run();
+        soon.whenComplete((v, e) -> poll.hurry());
         return poll.result;
     }
 
@@ -109,7 +122,12 @@ public final class ValueWaiter {
         final Duration limit;
         final CompletableFuture<Found<T>> result = new CompletableFuture<>();
         final Set<DhtValue> refusedSeen = new HashSet<>();
+        /** The pause before the next look; with {@link #next} and {@link #hurried}, guarded by this poll. */
         long intervalNanos = FIRST_INTERVAL.toNanos();
+        /** The next look, while it is scheduled. */
+        ScheduledFuture<?> next;
+        /** Whether the next look is to come as soon as the one under way has been read. */
+        boolean hurried;
         int unopened;
         int warned;
         String lastDhtError;
@@ -161,9 +179,28 @@ public final class ValueWaiter {
                 result.completeExceptionally(new SignalingException(timeoutMessage()));
                 return;
             }
-            long wait = Math.min(intervalNanos, deadline - now);
-            intervalNanos = Math.min(maxInterval.toNanos(), intervalNanos * 3 / 2);
-            timer.schedule(this::run, wait, TimeUnit.NANOSECONDS);
+            synchronized (this) {
+                long wait = hurried ? 0 : Math.min(intervalNanos, deadline - now);
+                if (!hurried) {
+                    intervalNanos = Math.min(maxInterval.toNanos(), intervalNanos * 3 / 2);
+                }
+                hurried = false;
+                next = timer.schedule(this::run, wait, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** The value is about to appear: look now, or right after the look under way, then often again. */
+        void hurry() {
+            boolean now;
+            synchronized (this) {
+                intervalNanos = FIRST_INTERVAL.toNanos();
+                now = next != null && next.cancel(false);
+                next = null;
+                hurried = !now;
+            }
+            if (now) {
+                run();
+            }
         }
 
         private void read(int key, DhtValue value, List<DhtValue> all) {

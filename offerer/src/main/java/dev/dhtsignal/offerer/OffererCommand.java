@@ -131,7 +131,7 @@ public final class OffererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.start(options, "offerer");
+            runtime = PeerRuntime.startOffering(options, "offerer");
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;
@@ -158,7 +158,7 @@ public final class OffererCommand implements Callable<Integer> {
             // Registered until the end: a stop right after connecting must close the connection too.
             try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
                 try {
-                    connection = offerer.connect();
+                    connection = runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
                 } finally {
                     waiting.close();
                     offerer.awaitClearing();
