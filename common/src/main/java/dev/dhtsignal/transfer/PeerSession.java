@@ -152,6 +152,12 @@ public final class PeerSession {
 
     /** Our half-close: nothing more will be sent but acknowledgements and replies about incoming files. */
     public void end() {
+        if (connectionEnded.isDone()) {
+            // The channel may still take the message into its buffer, but it can never arrive: the other
+            // side does not finish with us, and the conversation ends as lost, not as finished.
+            log.debug("end not sent: the connection has ended");
+            return;
+        }
         try {
             send(PeerMessage.end(linesSent.get()));
             endSent = true;
