@@ -101,9 +101,14 @@ public final class Offerer {
             SignalMessage answer = null;
             int slot = -1;
             while (answer == null) {
-                slot = freeSlot(lost);
+                // The answer key of the slot we expect to take is read alongside the offer keys: one DHT
+                // lookup less before the offer goes out, when the guess is right (it nearly always is).
+                int likely = likelySlot(lost);
+                CompletableFuture<List<DhtValue>> likelyAnswers = dht.getAllDigest(rendezvous.answerKey(likely));
+                slot = freeSlot(lost, likely);
                 NodeId offerKey = rendezvous.offerKey(slot);
-                Set<DhtValue> before = clearStaleAnswers(slot);
+                Set<DhtValue> before = clearStaleAnswers(slot,
+                        slot == likely ? likelyAnswers : dht.getAllDigest(rendezvous.answerKey(slot)));
                 Instant now = clock.instant();
                 SignalMessage offer = new SignalMessage(
                         Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
@@ -267,9 +272,10 @@ public final class Offerer {
      * A slot without a live offer in it: empty, cleared, expired, unreadable, or an offer of the original
      * peers (which carries no expiry, so we cannot tell it is live and overwrite it as they would). Plain
      * rendezvous take the first such slot, since the original answerer only looks at slot 0; sealed ones
-     * take a random one, so that offerers starting together rarely pick the same.
+     * take a random one, so that offerers starting together rarely pick the same: {@code likely}, when it is
+     * free ({@link #likelySlot}).
      */
-    private int freeSlot(Set<Integer> lost) {
+    private int freeSlot(Set<Integer> lost, int likely) {
         List<CompletableFuture<List<DhtValue>>> reads = new ArrayList<>();
         for (int i = 0; i < rendezvous.slots(); i++) {
             reads.add(dht.getAllDigest(rendezvous.offerKey(i)));
@@ -292,6 +298,9 @@ public final class Offerer {
                 free.add(i);
             }
         }
+        if (free.contains(likely)) {
+            return likely;
+        }
         if (!free.isEmpty()) {
             return rendezvous.sealed() ? free.get(random.nextInt(free.size())) : free.get(0);
         }
@@ -300,10 +309,30 @@ public final class Offerer {
                 + "; try again later, or use a --session of your own");
     }
 
-    /** Clears answers left under the slot's answer key, and returns them so they are never taken as ours. */
-    private Set<DhtValue> clearStaleAnswers(int slot) {
+    /**
+     * The slot {@link #freeSlot} will most likely take: the first one not lost for plain rendezvous, a
+     * random one of those for sealed ones.
+     */
+    private int likelySlot(Set<Integer> lost) {
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < rendezvous.slots(); i++) {
+            if (!lost.contains(i)) {
+                candidates.add(i);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return 0;  // freeSlot will say that no slot is free
+        }
+        return rendezvous.sealed() ? candidates.get(random.nextInt(candidates.size())) : candidates.get(0);
+    }
+
+    /**
+     * Clears answers left under the slot's answer key ({@code reading}: the values read there), and returns
+     * them so they are never taken as ours.
+     */
+    private Set<DhtValue> clearStaleAnswers(int slot, CompletableFuture<List<DhtValue>> reading) {
         NodeId answerKey = rendezvous.answerKey(slot);
-        List<DhtValue> left = Waits.await(dht.getAllDigest(answerKey), options.dhtTimeout().multipliedBy(5),
+        List<DhtValue> left = Waits.await(reading, options.dhtTimeout().multipliedBy(5),
                 "reading " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
         Set<DhtValue> stale = new HashSet<>();
         for (DhtValue v : left) {
