@@ -90,7 +90,9 @@ public final class Answerer {
                 waiter.await(watch, (slot, value, all) -> readLiveOffer(slot, value), limit),
                 limit.plus(options.dhtTimeout().multipliedBy(5)), "an offer");
         taken.add(identity(found.message().message(), found.raw()));
-        return new PendingOffer(found.index(), found.message());
+        PendingOffer pending = new PendingOffer(found.index(), found.message());
+        log.debug("found offer {} in slot {}", pending.tag(), pending.slot());
+        return pending;
     }
 
     private Reading<SignalFormat.ReceivedOffer> readLiveOffer(int slot, DhtValue value) {
