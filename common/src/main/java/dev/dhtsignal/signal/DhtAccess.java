@@ -41,6 +41,7 @@ public final class DhtAccess {
         } catch (IOException e) {
             throw new SignalingException("cannot open a UDP socket to reach the DHT: " + e.getMessage(), e);
         }
+        long started = System.nanoTime();
         try {
             for (int attempt = 1; attempt <= JOIN_ATTEMPTS; attempt++) {
                 BootstrapResult r = Waits.await(node.bootstrap(List.of(options.dht())),
@@ -50,7 +51,8 @@ public final class DhtAccess {
                 }
             }
             throw new SignalingException("no answer from the DHT node at " + dev.dhtsignal.dht.Endpoints.format(options.dht())
-                    + " within " + Waits.seconds(options.dhtTimeout().multipliedBy(JOIN_ATTEMPTS))
+                    // the time it really took: each attempt's pings are retried within it
+                    + " within " + Waits.seconds(Duration.ofNanos(System.nanoTime() - started))
                     + " (is dht-server running there? set --dht or DHT_SERVER_HOST/DHT_SERVER_PORT)");
         } catch (RuntimeException e) {
             node.close();
