@@ -89,13 +89,9 @@ public final class Offerer {
      * joined) for this exchange's options.
      */
     public Connection connect(PreparedOffer prepared) {
-        RtcPeer peer = prepared.peer();
+        PreparedOffer current = prepared;
         NodeId ourOfferKey = null;
         try {
-            RtcDataChannel channel = prepared.channel();
-            Inbox inbox = prepared.inbox();
-            // Gathering candidates takes a moment; the DHT work below overlaps it.
-            CompletableFuture<SessionDescription> offerSdp = prepared.offer();
             long deadline = System.nanoTime() + options.timeout().toNanos();
             Set<Integer> lost = new HashSet<>();
             SignalMessage answer = null;
@@ -110,8 +106,9 @@ public final class Offerer {
                 Set<DhtValue> before = clearStaleAnswers(slot,
                         slot == likely ? likelyAnswers : dht.getAllDigest(rendezvous.answerKey(slot)));
                 Instant now = clock.instant();
+                // Gathering candidates takes a moment; the DHT work above overlaps it.
                 SignalMessage offer = new SignalMessage(
-                        Waits.await(offerSdp, options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
+                        Waits.await(current.offer(), options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
                 SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
                 Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
@@ -123,16 +120,24 @@ public final class Offerer {
                 }
                 ourOfferKey = offerKey;
                 this.outstanding = offerKey;
-                SlotOutcome outcome = awaitAnswer(slot, published, before, deadline, peer.checking());
+                SlotOutcome outcome = awaitAnswer(slot, published, before, deadline, current.peer().checking());
                 if (outcome instanceof SlotOutcome.Answered a) {
                     answer = a.answer();
                 } else {
-                    // Two offerers took the same free slot at once and theirs was stored last. Move on.
+                    // Two offerers took the same free slot at once and theirs was stored last. Move on, with a
+                    // new connection: an answerer may have read our offer before it was replaced and answered
+                    // it, and its connection must not meet the one we offer next (same ICE credentials and
+                    // fingerprint); it fails instead, and the answerer goes on with others.
                     log.info("another offerer's offer replaced ours under {}; offering in another slot",
                             rendezvous.describeOffer(slot));
                     lost.add(slot);
+                    current.peer().close();
+                    current = PreparedOffer.start(rtc, options);
                 }
             }
+            RtcPeer peer = current.peer();
+            RtcDataChannel channel = current.channel();
+            Inbox inbox = current.inbox();
             // An answer that names our offer comes from a peer that speaks the 'peer' channel protocol.
             PeerSession session = answer.offerId() != null ? PeerSession.open(peer) : null;
             Waits.await(peer.acceptAnswer(answer.description()), options.connectTimeout(), "applying the answer");
@@ -150,7 +155,7 @@ public final class Offerer {
             connected = connection;
             return connection;
         } catch (RuntimeException e) {
-            peer.close();
+            current.peer().close();
             if (ourOfferKey != null) {
                 clear(ourOfferKey);  // nobody should answer an offer whose offerer has given up
             }
@@ -160,7 +165,7 @@ public final class Offerer {
 
     /**
      * Polls the slot's answer key for the answer to our offer, and our own offer key to notice when
-     * another offerer's offer has replaced ours (then the answerer never sees ours). When the answerer's
+     * another offerer's offer has replaced ours (then an answerer that comes later never sees ours). When the answerer's
      * connectivity checks reach us ({@code answerSoon}), it has made its answer: we look at once, and
      * often, instead of after the pause the polling had grown to.
      */
