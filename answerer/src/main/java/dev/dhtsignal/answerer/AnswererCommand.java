@@ -92,6 +92,7 @@ public final class AnswererCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         Timing.mainEntered();
+        StopSignal.install();
         Logging.configureQuiet(Logging.verboseRequested(args));
         if (!Cli.helpOrVersionRequested(args)) {
             PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM

@@ -35,6 +35,15 @@ public final class StopSignal {
     private StopSignal() {
     }
 
+    /**
+     * Puts the stop in place from the program's first moment: stopped before anything is registered
+     * (while WebRTC loads or the DHT is joined), it still keeps webrtc-java's exit lines off standard
+     * output. Registering does this too; a program calls this first thing in main.
+     */
+    public static void install() {
+        // Loading this class adds the shutdown hook (static initialiser above).
+    }
+
     /** Registers what to do if the program is stopped now; closing the result unregisters it. */
     public static Registration onStop(Runnable action) {
         ACTIONS.add(action);
@@ -72,7 +81,9 @@ public final class StopSignal {
         synchronized (TEARDOWN) {
             actions = new ArrayList<>(ACTIONS);
             if (actions.isEmpty()) {
-                return;  // an ordinary exit: nothing was under way
+                // An ordinary exit, or a stop before anything was under way: nothing to undo.
+                silenceStandardOutput();
+                return;
             }
             stopping = true;
         }
@@ -92,6 +103,15 @@ public final class StopSignal {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        silenceStandardOutput();
+    }
+
+    /**
+     * Points standard output at /dev/null once everything written to it has been flushed: the lines
+     * webrtc-java's native library prints while the JVM goes down must not reach a script reading it.
+     * Repeating it (after {@link Cli#exitKeepingStdoutClean}) does no harm.
+     */
+    private static void silenceStandardOutput() {
         System.err.flush();
         System.out.flush();
         File devNull = new File("/dev/null");

@@ -84,6 +84,7 @@ public final class OffererCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         Timing.mainEntered();
+        StopSignal.install();
         Logging.configureQuiet(Logging.verboseRequested(args));
         if (!Cli.helpOrVersionRequested(args)) {
             PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
