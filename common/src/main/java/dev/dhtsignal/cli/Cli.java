@@ -35,29 +35,42 @@ public final class Cli {
     }
 
     /**
-     * Ends the process with {@code code}, keeping standard output to the lines we printed. webrtc-java's
-     * native library writes "VM attach current thread failed" to standard output from a static destructor
-     * as the JVM exits; a script reading our transcript must not see that. So, after flushing, file
-     * descriptor 1 is closed and /dev/null opened at once, which takes the lowest free descriptor, 1.
-     * Nothing else runs then (every thread of ours has finished), so no other file can take it first.
+     * Ends the process with {@code code}, keeping standard output to the lines we printed
+     * ({@link #silenceStandardOutput}).
      */
     public static void exitKeepingStdoutClean(int code) {
+        silenceStandardOutput();
+        System.exit(code);
+    }
+
+    /** Held so that the stream, and with it descriptor 1, stays open until the process ends. */
+    private static java.io.OutputStream nullSink;
+    private static boolean silenced;
+
+    /**
+     * Points standard output at /dev/null once everything written to it has been flushed, for a program
+     * about to end: webrtc-java's native library writes "VM attach current thread failed" to standard output
+     * from a static destructor as the JVM exits, and a script reading our transcript must not see that.
+     * Descriptor 1 is closed and /dev/null opened at once, which takes the lowest free descriptor, 1; nothing
+     * else opens files then (the program's own work is over). Later calls do nothing.
+     */
+    static synchronized void silenceStandardOutput() {
+        System.err.flush();
         System.out.flush();
+        if (silenced) {
+            return;
+        }
+        silenced = true;
         java.io.File devNull = new java.io.File("/dev/null");
         if (devNull.exists()) {
             System.out.close();
             try {
                 nullSink = new java.io.FileOutputStream(devNull);
             } catch (java.io.IOException e) {
-                // Standard output stays closed; the native line then goes nowhere, which is fine too.
+                // Standard output stays closed; the native lines then go nowhere, which is fine too.
             }
         }
-        System.exit(code);
     }
-
-    /** Held so that the stream, and with it descriptor 1, stays open until the process ends. */
-    @SuppressWarnings("unused")
-    private static java.io.OutputStream nullSink;
 
     /** A bad-option error raised from inside a command, reported like picocli's own. */
     public static CommandLine.ParameterException usage(Object command, String message) {

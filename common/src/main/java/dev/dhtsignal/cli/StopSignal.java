@@ -1,9 +1,5 @@
 package dev.dhtsignal.cli;
 
-import java.io.File;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,9 +20,6 @@ public final class StopSignal {
     /** Held while the program tears its runtime down, and while a stop begins: never both at once. */
     private static final Object TEARDOWN = new Object();
     private static volatile boolean stopping;
-    /** Keeps /dev/null open, and with it the descriptor that replaced standard output. */
-    @SuppressWarnings("unused")
-    private static OutputStream nullSink;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(StopSignal::stop, "stopping"));
@@ -82,7 +75,7 @@ public final class StopSignal {
             actions = new ArrayList<>(ACTIONS);
             if (actions.isEmpty()) {
                 // An ordinary exit, or a stop before anything was under way: nothing to undo.
-                silenceStandardOutput();
+                Cli.silenceStandardOutput();
                 return;
             }
             stopping = true;
@@ -103,27 +96,7 @@ public final class StopSignal {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        silenceStandardOutput();
-    }
-
-    /**
-     * Points standard output at /dev/null once everything written to it has been flushed: the lines
-     * webrtc-java's native library prints while the JVM goes down must not reach a script reading it.
-     * Repeating it (after {@link Cli#exitKeepingStdoutClean}) does no harm.
-     */
-    private static void silenceStandardOutput() {
-        System.err.flush();
-        System.out.flush();
-        File devNull = new File("/dev/null");
-        if (devNull.exists()) {
-            // Closing descriptor 1 and opening /dev/null at once gives /dev/null descriptor 1 (the lowest free).
-            System.out.close();
-            try {
-                nullSink = new FileOutputStream(devNull);
-            } catch (IOException e) {
-                // Standard output stays closed; native lines then go nowhere, which is fine too.
-            }
-        }
+        Cli.silenceStandardOutput();
     }
 
     /** An action registered for the current step. */
