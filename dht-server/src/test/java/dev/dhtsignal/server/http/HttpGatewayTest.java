@@ -38,8 +38,10 @@ class HttpGatewayTest {
 
     private void start(int rate, int burst, int maxWaits, int maxWaitsPerClient, List<String> origins) throws Exception {
         node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
-        gateway = HttpGateway.start(node, new GatewayOptions(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                origins, rate, burst, maxWaits, maxWaitsPerClient, Duration.ofSeconds(30), 8100, Duration.ofSeconds(5)));
+        GatewayLimits limits = GatewayLimits.defaults().withRates(rate, burst, rate * 4, burst * 4)
+                .withWaits(maxWaits, maxWaitsPerClient, maxWaits);
+        gateway = HttpGateway.start(node, GatewayOptions.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                origins, 8100, Duration.ofSeconds(5)).withLimits(limits));
     }
 
     private void start() throws Exception {
@@ -213,7 +215,7 @@ class HttpGatewayTest {
             }
             return second.get().statusCode() == 429;
         });
-        assertTrue(second.get().body().contains("already holds 1 waits"), second.get().body());
+        assertTrue(second.get().body().contains("127.0.0.1 already holds 1 waits"), second.get().body());
         putText("/dht/name/w", "done");
         assertEquals(200, first.get().get(30, TimeUnit.SECONDS).statusCode());
         // The finished wait was given back.
