@@ -162,6 +162,10 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
         }
         // CORS headers first: every answer to an allowed page carries them, refusals too.
         origins.decorate(ex.requestHeaders(), ex.responseHeaders());
+        if (request.protocolVersion().majorVersion() != 1) {
+            ex.error(505, "the gateway speaks HTTP/1.1 (and 1.0), not " + request.protocolVersion().text());
+            return;
+        }
         String overRate = rates.admit(ex.client());
         if (overRate != null) {
             ex.responseHeaders().set("Retry-After", "1");

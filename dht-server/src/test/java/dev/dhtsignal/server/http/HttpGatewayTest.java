@@ -44,6 +44,12 @@ class HttpGatewayTest {
                 origins, 8100, Duration.ofSeconds(5)).withLimits(limits));
     }
 
+    private void start(java.util.function.UnaryOperator<GatewayOptions> tune) throws Exception {
+        node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
+        gateway = HttpGateway.start(node, tune.apply(GatewayOptions.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                List.of(), 8100, Duration.ofSeconds(5))));
+    }
+
     private void start() throws Exception {
         start(0, 0, 16, 8, List.of());
     }
@@ -253,5 +259,30 @@ class HttpGatewayTest {
             assertEquals(200, r.statusCode(), module);
             assertFalse(r.body().contains("http://") || r.body().contains("https://"), module + " loads nothing from elsewhere");
         }
+    }
+
+    @Test
+    void behindATrustedProxyTheForwardedAddressIsTheClientAndNobodyElsesHeaderCounts() throws Exception {
+        start(o -> o.withTrustedProxies(List.of(InetAddress.getLoopbackAddress()))
+                .withLimits(GatewayLimits.defaults().withRates(1, 2, 100, 100)));
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 3; i++) {
+            last = send(request("/dht/name/p").header("X-Forwarded-For", "192.0.2.1, 198.51.100.7"));
+        }
+        assertEquals(429, last.statusCode());
+        assertTrue(last.body().contains("from 198.51.100.7"), last.body());
+        // Another client behind the same proxy has its own allowance.
+        assertEquals(404, send(request("/dht/name/p").header("X-Forwarded-For", "203.0.113.9")).statusCode());
+    }
+
+    @Test
+    void withoutATrustedProxyForwardedForIsIgnored() throws Exception {
+        start(o -> o.withLimits(GatewayLimits.defaults().withRates(1, 2, 100, 100)));
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 3; i++) {
+            last = send(request("/dht/name/p").header("X-Forwarded-For", "198.51.100." + i));
+        }
+        assertEquals(429, last.statusCode(), "a client cannot pick a new address per request");
+        assertTrue(last.body().contains("from 127.0.0.1"), last.body());
     }
 }
