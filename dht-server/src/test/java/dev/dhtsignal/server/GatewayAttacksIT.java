@@ -169,8 +169,8 @@ class GatewayAttacksIT {
             c.close();
         }
         Await.until("a new long-poll from the reloaded page to be held", Duration.ofSeconds(10), () -> {
-            try {
-                RawHttp.Answer a = connect("127.0.0.5", port).exchange(RawHttp.get(port, "/dht/name/reload", "Prefer: wait=1\r\n"), ANSWER);
+            try (RawHttp probe = new RawHttp("127.0.0.5", port)) {
+                RawHttp.Answer a = probe.exchange(RawHttp.get(port, "/dht/name/reload", "Prefer: wait=1\r\n"), ANSWER);
                 return a.status() == 404;  // held for its second, then no value
             } catch (IOException e) {
                 throw new IllegalStateException(e);

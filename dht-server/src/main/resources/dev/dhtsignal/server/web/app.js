@@ -146,7 +146,8 @@ async function connect(event) {
         },
       },
     });
-    window.dhtPeer = { pc: link.pc };  // for the browser tests, which report the candidates in use
+    // For the browser tests, which report the candidates in use and play a hostile peer on `peer`.
+    window.dhtPeer = { pc: link.pc, peer: link.peer };
     setConnectedControls(true);
     if (!link.speaksPeer) {
       $('file-input').disabled = true;
