@@ -7,8 +7,8 @@
 #   host-rebinding     a PUT naming Host and Origin attacker.example:P (a DNS-rebinding page)
 #   prefix-waits       8 addresses of one /24 x 32 long-polls each
 #   reload-lockout     a page holds its long-polls, closes them all (a reload), and asks again
-#   cors-refusals      100 GETs at once and one over-long address from an allowed origin (server with
-#                      --http-allow-origin https://peers.example)
+#   cors-refusals      100 GETs one after another and one over-long address from an allowed origin
+#                      (server with --http-allow-origin https://peers.example --http-rate 1)
 #   malformed          requests the decoder refuses, and the names %FF, %FE, %ED%A0%80
 #   keepalive-latency  200 GETs one after another on one kept-alive connection (server with --http-rate 0)
 # Usage: scripts/attack-gateway.sh [ATTACK...] (default: all). DHT_SERVER_JAR=path attacks another build.
@@ -36,7 +36,7 @@ echo "| attack | attacker achieved | honest client saw |"
 echo "| --- | --- | --- |"
 for name in "${attacks[@]}"; do
   extra=()
-  [ "$name" = cors-refusals ] && extra=(--http-allow-origin https://peers.example)
+  [ "$name" = cors-refusals ] && extra=(--http-allow-origin https://peers.example --http-rate 1)
   [ "$name" = keepalive-latency ] && extra=(--http-rate 0)
   start_server --http 0 "${extra[@]}"
   await_http_port

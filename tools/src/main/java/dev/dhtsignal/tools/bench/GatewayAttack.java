@@ -216,7 +216,7 @@ public final class GatewayAttack implements Callable<Integer> {
         }
         HttpConnection.Answer tooLong = connect("127.0.0.6").exchange(HttpConnection.get(port, "/dht/name/" + "x".repeat(3000), origin),
                 HONEST_LIMIT);
-        return new String[] {"refusals to an allowed page: 100 GETs at once, one 3000-character address",
+        return new String[] {"refusals to an allowed page: 100 GETs in a row at 1/s allowed, one 3000-character address",
                 refused + " answered 429, 1 answered " + tooLong.status(),
                 "the page can read: " + withCors + " of " + refused + " 429s, "
                         + (tooLong.header("Access-Control-Allow-Origin") != null ? "the " : "not the ") + tooLong.status()};
