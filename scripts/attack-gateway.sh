@@ -5,7 +5,7 @@
 # achieved, what the honest client saw.
 #   slowloris          300 connections from 10 /24s (127.1.N.1), half of them sending half a request
 #   host-rebinding     a PUT naming Host and Origin attacker.example:P (a DNS-rebinding page)
-#   prefix-waits       8 addresses of one /24 x 32 long-polls each
+#   prefix-waits       16 addresses of one /24 x 32 long-polls each (the 8 x 32 took every wait)
 #   reload-lockout     a page holds its long-polls, closes them all (a reload), and asks again
 #   cors-refusals      100 GETs one after another and one over-long address from an allowed origin
 #                      (server with --http-allow-origin https://peers.example --http-rate 1)

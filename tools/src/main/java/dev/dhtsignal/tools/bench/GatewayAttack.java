@@ -139,7 +139,7 @@ public final class GatewayAttack implements Callable<Integer> {
     private String[] prefixWaits() throws Exception {
         List<HttpConnection> polls = new ArrayList<>();
         int refusedConnections = 0;
-        for (int a = 1; a <= 8; a++) {
+        for (int a = 1; a <= 16; a++) {
             for (int i = 0; i < 32; i++) {
                 try {
                     HttpConnection c = connect("127.2.0." + a);
@@ -163,8 +163,8 @@ public final class GatewayAttack implements Callable<Integer> {
                 refused++;
             }
         }
-        return new String[] {"long-polls from one /24: 8 addresses x 32",
-                held + " of 256 held, " + (refused + refusedConnections) + " refused",
+        return new String[] {"long-polls from one /24: 16 addresses x 32",
+                held + " of 512 held, " + (refused + refusedConnections) + " refused",
                 "long-poll wait=1 from another network: " + honestGet("/dht/name/other", "Prefer: wait=1\r\n")};
     }
 
