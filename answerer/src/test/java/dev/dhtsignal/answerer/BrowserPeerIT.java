@@ -439,8 +439,22 @@ class BrowserPeerIT {
         shown.put("transcript", "closed the connection: the other peer sent a line of more than 1048576 characters");
         victim.put("signal", "victim-saw");
         hostile.remove("screenshot");
-        List<JsonNode> events = drive(List.of(hostile, victim), List.of());
-        assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("shown-transcript")
-                && e.path("state").asText().equals("closed")), "the victim page closed that session: " + events);
+        // A second pair: one message over 64 KiB.
+        ObjectNode hostile2 = page("hostile-offerer-2", "offer", "plain");
+        ObjectNode victim2 = page("victim-answerer-2", "answer", "plain");
+        for (ObjectNode p : List.of(hostile2, victim2)) {
+            p.put("offerKey", "hostile-offer-2");
+            p.put("answerKey", "hostile-answer-2");
+            p.put("hideLocalIps", false);
+            p.put("browser", "two");
+        }
+        hostile2.putArray("hostile").add(JSON.writeValueAsString(Map.of("type", "line", "text", "y".repeat(70_000))));
+        victim2.putObject("expectShown").put("transcript", "closed the connection: the other peer sent a message of 70025 bytes, more than 65536");
+        hostile2.remove("screenshot");
+        List<JsonNode> events = drive(List.of(hostile, victim, hostile2, victim2), List.of());
+        for (int victimPage : List.of(1, 3)) {
+            assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == victimPage && e.path("event").asText().equals("shown-transcript")
+                    && e.path("state").asText().equals("closed")), "victim page " + victimPage + " closed that session: " + events);
+        }
     }
 }

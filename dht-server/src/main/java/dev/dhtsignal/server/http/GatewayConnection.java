@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
         void closeConnection(InetSocketAddress peer);
 
         /** Answers {@code request} through an exchange whose answers go to {@code sender}. */
-        Exchange exchange(FullHttpRequest request, InetSocketAddress peer, java.util.function.Consumer<FullHttpResponse> sender);
+        Exchange exchange(FullHttpRequest request, InetSocketAddress peer, Consumer<FullHttpResponse> sender);
 
         void handle(Exchange exchange, FullHttpRequest request);
     }
