@@ -71,6 +71,12 @@ class GatewayProcessIT {
                 assertTrue(second.stderr().contains("cannot serve HTTP on 127.0.0.1:" + taken), second.transcript());
             }
         }
+        try (ProgramProcess proxy = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1", "--http", "0",
+                "--http-trust-proxy", "proxy.example")) {
+            assertEquals(1, proxy.awaitExit(START), proxy.transcript());
+            assertTrue(proxy.stderr().contains("dht-server: cannot serve HTTP on 127.0.0.1:0: --http-trust-proxy takes an IP address, "
+                    + "got 'proxy.example'"), proxy.transcript());
+        }
         try (ProgramProcess bad = ProgramProcess.start("dht-server", "--http", "70000")) {
             assertEquals(2, bad.awaitExit(START), bad.transcript());
             assertTrue(bad.stderr().startsWith("dht-server: --http must be in 0..65535"), bad.transcript());
