@@ -4,7 +4,14 @@
 // A scenario: {"url", "chromium", "timeoutMs", "pages": [page, ...]} where a page is
 // {"role": "offer"|"answer", "mode": "plain"|"session"|"secret", "code", "secret", "offerKey", "answerKey",
 //  "timeoutSeconds", "hideLocalIps": bool, "browser": name, "send": text, "expect": text, "sendFile": path,
-//  "expectFile": {"name", "sha256"}, "screenshot": path}.
+//  "expectFile": {"name", "sha256"}, "screenshot": path,
+//  "hostile": [message, ...], "hostileLongLine": parts, "awaitSignal": name,
+//  "expectShown": {"chat", "transfer", "transcript"}, "signal": name}.
+// hostile: raw text messages this page sends on its `peer` channel once connected (a hostile peer with a
+// real page's connection); then, after another page gave "awaitSignal", a line of `hostileLongLine`
+// parts of 65 000 characters (each message under 64 KiB). expectShown: text this page must show exactly
+// (a chat line from the other side, a transfer label containing it, a transcript line containing it),
+// after which it gives "signal".
 // All pages run at once, each in a Chromium of its own (as two people's browsers are) unless they name
 // the same "browser". Prints one JSON line per event; exits 0 when every page did all it was told.
 import { chromium } from 'playwright-core';
@@ -101,6 +108,36 @@ async function run(spec, index) {
     const connected = await describe(page);
     if (connected.state !== 'connected') throw new Error(`did not connect: ${connected.error}`);
     report({ page: index, event: 'connected', transcript: connected.transcript, path: await candidatePath(page) });
+    if (spec.hostile) {
+      await page.evaluate((messages) => messages.forEach((m) => window.dhtPeer.peer.send(m)), spec.hostile);
+      report({ page: index, event: 'hostile-sent', count: spec.hostile.length });
+    }
+    if (spec.awaitSignal) {
+      await Promise.race([signal(spec.awaitSignal),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no '${spec.awaitSignal}' from the other page`)), limit))]);
+    }
+    if (spec.hostileLongLine) {
+      await page.evaluate((parts) => {
+        const part = 'x'.repeat(65000);
+        for (let i = 0; i < parts; i++) window.dhtPeer.peer.send(JSON.stringify({ type: 'line', text: part, more: i < parts - 1 }));
+      }, spec.hostileLongLine);
+      report({ page: index, event: 'hostile-long-line-sent', characters: 65000 * spec.hostileLongLine });
+    }
+    if (spec.expectShown) {
+      const want = spec.expectShown;
+      await page.waitForFunction((w) => {
+        const texts = (sel) => [...document.querySelectorAll(sel)].map((li) => li.textContent);
+        return (!w.chat || texts('#chat-log li.them').includes(w.chat))
+          && (!w.transfer || texts('#transfers li').some((t) => t.includes(w.transfer)));
+      }, want, { timeout: limit });
+      report({ page: index, event: 'shown', chat: want.chat, transfer: want.transfer });
+      if (spec.signal) signal(spec.signal, true);
+      if (want.transcript) {
+        await page.waitForFunction((t) => [...document.querySelectorAll('#transcript li')].some((li) => li.textContent.includes(t)),
+          want.transcript, { timeout: limit });
+        report({ page: index, event: 'shown-transcript', transcript: want.transcript, state: (await describe(page)).state });
+      }
+    }
     if (spec.send) {
       await page.fill('#chat-input', spec.send);
       await page.click('#chat-send');
@@ -139,6 +176,18 @@ async function run(spec, index) {
     report({ page: index, event: 'failed', error: e.message, seen: await describe(page), console: consoleLines.slice(-20) });
     return { page, context, ok: false };
   }
+}
+
+// Signals between pages: one page waits until another has seen what it was to see.
+const signals = new Map();
+function signal(name, give = false) {
+  if (!signals.has(name)) {
+    let resolve;
+    const p = new Promise((r) => { resolve = r; });
+    signals.set(name, { p, resolve });
+  }
+  if (give) signals.get(name).resolve();
+  return signals.get(name).p;
 }
 
 const browsers = [];

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -408,6 +409,52 @@ class BrowserPeerIT {
                 assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == page && e.path("event").asText().equals(wanted)),
                         "page " + page + " has no '" + wanted + "' event: " + events);
             }
+        }
+    }
+
+    /**
+     * A hostile peer, played by a real page through its own connection: its text reaches the other page's
+     * screen with controls, bidi and format characters replaced by U+FFFD (ZWJ kept), and a line beyond
+     * 1 MiB closes that session with the reason.
+     */
+    @Test
+    void aHostilePeersTextIsShownSafelyAndItsOverlongLineClosesTheSession() throws Exception {
+        ObjectNode hostile = page("hostile-offerer", "offer", "plain");
+        ObjectNode victim = page("victim-answerer", "answer", "plain");
+        for (ObjectNode p : List.of(hostile, victim)) {
+            p.put("offerKey", "hostile-offer");
+            p.put("answerKey", "hostile-answer");
+            p.put("hideLocalIps", false);
+            p.put("browser", "one");
+        }
+        ArrayNode messages = hostile.putArray("hostile");
+        messages.add(JSON.writeValueAsString(Map.of("type", "line",
+                "text", "evil\u202etxt.exe bell\u0007 sep\u2028 soft\u00ad bom\ufeff tab\tok \ud83d\udc69\u200d\ud83d\udcbb <b>bold</b>")));
+        messages.add(JSON.writeValueAsString(Map.of("type", "file", "id", 1, "name", "invoice\u202efdp.exe", "size", 3)));
+        hostile.put("awaitSignal", "victim-saw");
+        hostile.put("hostileLongLine", 17);  // 1 105 000 characters
+        ObjectNode shown = victim.putObject("expectShown");
+        shown.put("chat", "evil\ufffdtxt.exe bell\ufffd sep\ufffd soft\ufffd bom\ufffd tab\tok \ud83d\udc69\u200d\ud83d\udcbb <b>bold</b>");
+        shown.put("transfer", "invoice\ufffdfdp.exe");
+        shown.put("transcript", "closed the connection: the other peer sent a line of more than 1048576 characters");
+        victim.put("signal", "victim-saw");
+        hostile.remove("screenshot");
+        // A second pair: one message over 64 KiB.
+        ObjectNode hostile2 = page("hostile-offerer-2", "offer", "plain");
+        ObjectNode victim2 = page("victim-answerer-2", "answer", "plain");
+        for (ObjectNode p : List.of(hostile2, victim2)) {
+            p.put("offerKey", "hostile-offer-2");
+            p.put("answerKey", "hostile-answer-2");
+            p.put("hideLocalIps", false);
+            p.put("browser", "two");
+        }
+        hostile2.putArray("hostile").add(JSON.writeValueAsString(Map.of("type", "line", "text", "y".repeat(70_000))));
+        victim2.putObject("expectShown").put("transcript", "closed the connection: the other peer sent a message of 70025 bytes, more than 65536");
+        hostile2.remove("screenshot");
+        List<JsonNode> events = drive(List.of(hostile, victim, hostile2, victim2), List.of());
+        for (int victimPage : List.of(1, 3)) {
+            assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == victimPage && e.path("event").asText().equals("shown-transcript")
+                    && e.path("state").asText().equals("closed")), "victim page " + victimPage + " closed that session: " + events);
         }
     }
 }

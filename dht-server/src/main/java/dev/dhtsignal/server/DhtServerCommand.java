@@ -142,13 +142,24 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "A web origin (https://example.org, or *) whose pages may also use the gateway; repeatable. Default: only the page it serves.")
     List<String> httpAllowedOrigins = new ArrayList<>();
 
+    @Option(names = "--http-host", paramLabel = "NAME",
+            description = "A host name the gateway is reached by (its DNS name, behind a reverse proxy); repeatable. IP "
+                    + "addresses and localhost are always served; requests naming another host get 421.")
+    List<String> httpHosts = new ArrayList<>();
+
+    @Option(names = "--http-trust-proxy", paramLabel = "ADDRESS",
+            description = "The IP address of a reverse proxy in front of the gateway, whose X-Forwarded-For then names "
+                    + "the client for the limits; repeatable. Never trusted by default.")
+    List<String> httpTrustedProxies = new ArrayList<>();
+
     @Option(names = "--http-rate", paramLabel = "N",
             description = "HTTP requests per second from one client address; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int httpRate = 20;
 
     @Option(names = "--http-max-waits", paramLabel = "N",
-            description = "Long-polls held open at once, from all clients together (default: ${DEFAULT-VALUE}).")
-    int httpMaxWaits = 256;
+            description = "Long-polls held open at once, from all clients together; one address may hold an eighth "
+                    + "(at most 32), one network a quarter (default: ${DEFAULT-VALUE}).")
+    int httpMaxWaits = 1024;
 
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail to standard error.")
     boolean verbose;
@@ -272,8 +283,8 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         AutoCloseable gateway = null;
         if (httpPort != null) {
             try {
-                gateway = GatewayLauncher.start(node, httpBind, httpPort, httpAllowedOrigins, httpRate, httpMaxWaits,
-                        config.storage().maxValueBytes(), rpcTimeout);
+                gateway = GatewayLauncher.start(node, httpBind, httpPort, httpAllowedOrigins, httpHosts, httpTrustedProxies,
+                        httpRate, httpMaxWaits, config.storage().maxValueBytes(), rpcTimeout);
             } catch (IllegalArgumentException | IOException e) {
                 node.close();
                 if (data != null) {

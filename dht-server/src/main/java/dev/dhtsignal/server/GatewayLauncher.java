@@ -1,12 +1,15 @@
 package dev.dhtsignal.server;
 
 import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.server.http.GatewayLimits;
 import dev.dhtsignal.server.http.GatewayOptions;
 import dev.dhtsignal.server.http.HttpGateway;
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,10 +20,19 @@ final class GatewayLauncher {
     private GatewayLauncher() {
     }
 
-    static AutoCloseable start(DhtNode node, String bind, int port, List<String> allowedOrigins, int rate, int maxWaits,
-                               int maxValueBytes, Duration dhtTimeout) throws IOException {
+    static AutoCloseable start(DhtNode node, String bind, int port, List<String> allowedOrigins, List<String> hostNames,
+                               List<String> trustedProxies, int rate, int maxWaits, int maxValueBytes, Duration dhtTimeout)
+            throws IOException {
+        List<InetAddress> proxies = new ArrayList<>();
+        for (String proxy : trustedProxies) {
+            InetAddress a = NetUtil.createInetAddressFromIpAddressString(proxy);
+            if (a == null) {
+                throw new IllegalArgumentException("--http-trust-proxy takes an IP address, got '" + proxy + "'");
+            }
+            proxies.add(a);
+        }
         GatewayOptions options = new GatewayOptions(new InetSocketAddress(InetAddress.getByName(bind), port),
-                allowedOrigins, rate, rate * 3, maxWaits, GatewayOptions.DEFAULT_MAX_WAITS_PER_CLIENT,
+                allowedOrigins, hostNames, proxies, GatewayLimits.forRate(rate, maxWaits),
                 GatewayOptions.DEFAULT_LONGEST_WAIT, maxValueBytes, dhtTimeout.multipliedBy(3));
         return HttpGateway.start(node, options);
     }

@@ -52,7 +52,7 @@ class GatewayProcessIT {
             DhtServerProcessIT.readyPort(server);
             String loaded = Files.readString(classes);
             assertTrue(loaded.contains("dev.dhtsignal.server.DhtServerCommand"), "the log lists our classes");
-            assertFalse(loaded.contains("com.sun.net.httpserver"), "the JDK's HTTP server was loaded");
+            assertFalse(loaded.contains("io.netty."), "the HTTP server library was loaded");
             assertFalse(loaded.contains("dev.dhtsignal.server.http."), "a gateway class was loaded");
             assertFalse(loaded.contains("dev.dhtsignal.server.GatewayLauncher"), "the gateway launcher was loaded");
         }
@@ -70,6 +70,12 @@ class GatewayProcessIT {
                 assertEquals(1, second.awaitExit(START), second.transcript());
                 assertTrue(second.stderr().contains("cannot serve HTTP on 127.0.0.1:" + taken), second.transcript());
             }
+        }
+        try (ProgramProcess proxy = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1", "--http", "0",
+                "--http-trust-proxy", "proxy.example")) {
+            assertEquals(1, proxy.awaitExit(START), proxy.transcript());
+            assertTrue(proxy.stderr().contains("dht-server: cannot serve HTTP on 127.0.0.1:0: --http-trust-proxy takes an IP address, "
+                    + "got 'proxy.example'"), proxy.transcript());
         }
         try (ProgramProcess bad = ProgramProcess.start("dht-server", "--http", "70000")) {
             assertEquals(2, bad.awaitExit(START), bad.transcript());

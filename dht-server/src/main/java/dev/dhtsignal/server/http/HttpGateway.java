@@ -1,53 +1,81 @@
 package dev.dhtsignal.server.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.dhtsignal.dht.DhtNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP gateway of a DHT node, for browsers (which cannot send UDP): the web page, and the node's own
- * put and get as a small HTTP API ({@link ValueResource}). Built on the JDK's own HTTP server, which adds
- * no dependency and starts in milliseconds. Nothing but this node's DHT operations is reachable through
- * it: no proxying, no files outside the page.
+ * put and get as a small HTTP API ({@link ValueResource}). Nothing but this node's DHT operations is
+ * reachable through it: no proxying, no files outside the page.
+ *
+ * <p>Built on Netty's non-blocking HTTP/1.1 server: reading a request costs no thread while its bytes are
+ * slow to come, a long-poll holds none while it waits, and a client's close is seen while its request is
+ * pending. Every request passes, in order: the decoder's limits, the request rate of its address and
+ * network, the {@link HostPolicy Host check}, the {@link OriginPolicy origin check}, then the page or the API.
  */
-public final class HttpGateway implements AutoCloseable {
+public final class HttpGateway implements AutoCloseable, GatewayConnection.Requests {
     private static final Logger log = LoggerFactory.getLogger(HttpGateway.class);
-    private static final int MAX_PATH_LENGTH = 2048;
+    static final int MAX_TARGET_LENGTH = 2048;
+    /** Netty's own limit on the request line, above ours, so that most over-long addresses still have their headers read. */
+    private static final int MAX_REQUEST_LINE = 8192;
+    private static final int MAX_HEADER_BYTES = 16384;
+    /** Enough threads for a 2-core machine's sockets: no handler blocks, DHT work happens on the node's threads. */
+    private static final int IO_THREADS = 2;
 
-    private final HttpServer server;
-    private final ExecutorService handlers;
+    private final GatewayOptions options;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup io;
     private final ScheduledExecutorService timer;
     private final ValueWatches watches;
     private final ValueResource values;
     private final StaticPage page = new StaticPage();
     private final OriginPolicy origins;
+    private final HostPolicy hosts;
     private final ClientRates rates;
+    private final ClientQuota connections;
+    private Channel listener;
 
-    private HttpGateway(HttpServer server, DhtNode node, GatewayOptions options) {
-        this.server = server;
-        AtomicInteger n = new AtomicInteger();
-        this.handlers = Executors.newFixedThreadPool(4, r -> daemon(r, "http-" + n.incrementAndGet()));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "http-watch"));
+    private HttpGateway(DhtNode node, GatewayOptions options) {
+        this.options = options;
+        this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("http-accept", true));
+        this.io = new NioEventLoopGroup(IO_THREADS, new DefaultThreadFactory("http", true));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "http-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        GatewayLimits limits = options.limits();
         this.watches = new ValueWatches(node, timer, options.dhtTimeout());
-        this.values = new ValueResource(node, options, watches);
+        this.values = new ValueResource(node, options, watches,
+                new ClientQuota("waits", limits.maxWaits(), limits.maxWaitsPerClient(), limits.maxWaitsPerPrefix()));
         this.origins = new OriginPolicy(options.allowedOrigins());
-        this.rates = new ClientRates(options.requestsPerSecond(), options.burst());
-        server.setExecutor(handlers);
-        server.createContext("/", this::handle);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        this.hosts = new HostPolicy(options.hostNames());
+        this.rates = new ClientRates(limits, System::nanoTime);
+        this.connections = new ClientQuota("connections", limits.maxConnections(), limits.maxConnectionsPerClient(),
+                limits.maxConnectionsPerPrefix());
     }
 
     /**
@@ -56,58 +84,157 @@ public final class HttpGateway implements AutoCloseable {
      * @throws IOException when the address cannot be bound (taken port, unknown address)
      */
     public static HttpGateway start(DhtNode node, GatewayOptions options) throws IOException {
-        HttpServer server = HttpServer.create(options.bind(), 64);
-        HttpGateway gateway = new HttpGateway(server, node, options);
-        server.start();
+        HttpGateway gateway = new HttpGateway(node, options);
+        try {
+            gateway.listen();
+        } catch (IOException | RuntimeException e) {
+            gateway.close();
+            throw e;
+        }
         log.info("HTTP gateway on {}", gateway.address());
         return gateway;
     }
 
-    public InetSocketAddress address() {
-        return server.getAddress();
+    private void listen() throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptor, io)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                // Without it each answer on a kept-alive connection waits for the client's delayed ACK (~40 ms).
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADER_BYTES, 8192),
+                                new RequestAggregator(options.maxValueBytes()),
+                                new GatewayConnection(HttpGateway.this, options.limits().requestTimeout()));
+                    }
+                });
+        try {
+            listener = bootstrap.bind(options.bind()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding", e);
+        } catch (Exception e) {
+            // Netty rethrows the bind's own exception unchecked-style; keep its message.
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try {
-            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            if (!rates.admit(ex.getRemoteAddress().getAddress())) {
-                ex.getResponseHeaders().set("Retry-After", "1");
-                Reply.error(ex, 429, "too many requests from " + ex.getRemoteAddress().getAddress().getHostAddress()
-                        + "; slow down");
-                return;
-            }
-            String path = ex.getRequestURI().getRawPath();
-            if (path == null || path.length() > MAX_PATH_LENGTH || ex.getRequestURI().getRawQuery() != null
-                    && ex.getRequestURI().getRawQuery().length() > MAX_PATH_LENGTH) {
-                Reply.error(ex, 414, "the address is longer than " + MAX_PATH_LENGTH + " characters");
-                return;
-            }
-            if (!origins.permits(ex.getRequestHeaders())) {
-                Reply.error(ex, 403, "pages from " + ex.getRequestHeaders().getFirst("Origin")
-                        + " may not use this gateway (see dht-server --http-allow-origin)");
-                return;
-            }
-            origins.decorate(ex.getRequestHeaders(), ex.getResponseHeaders());
-            if (ex.getRequestMethod().equals("OPTIONS")) {
-                origins.preflight(ex.getRequestHeaders(), ex.getResponseHeaders());
-                ex.getResponseHeaders().set("Allow", OriginPolicy.ALLOWED_METHODS);
-                Reply.body(ex, 204, ValueResource.TEXT, new byte[0]);
-            } else if (path.startsWith(ValueResource.PREFIX)) {
-                values.handle(ex, path);
-            } else {
-                page.handle(ex, path);
-            }
-        } catch (RuntimeException e) {
-            log.warn("HTTP request {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
-            Reply.error(ex, 500, "the gateway failed on this request: " + e.getMessage());
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    // ---------------------------------------------------------------------------------- connections
+
+    @Override
+    public String openConnection(InetSocketAddress peer) {
+        ClientAddress client = ClientAddress.of(peer.getAddress());
+        ClientQuota.Refusal r = connections.take(client, options.trustedProxies().contains(client.address()));
+        return r == null ? null : r.reason();
+    }
+
+    @Override
+    public void closeConnection(InetSocketAddress peer) {
+        connections.release(ClientAddress.of(peer.getAddress()));
+    }
+
+    @Override
+    public Exchange exchange(FullHttpRequest request, InetSocketAddress peer, Consumer<FullHttpResponse> sender) {
+        ClientAddress client = ClientAddress.of(peer.getAddress(), request.headers().getAll(ClientAddress.FORWARDED_FOR),
+                options.trustedProxies());
+        return new Exchange(request, client, sender);
+    }
+
+    // -------------------------------------------------------------------------------------- requests
+
+    @Override
+    public void handle(Exchange ex, FullHttpRequest request) {
+        ex.responseHeaders().set("X-Content-Type-Options", "nosniff");
+        if (!request.decoderResult().isSuccess()) {
+            origins.decorateUnread(ex.responseHeaders());
+            origins.decorate(ex.requestHeaders(), ex.responseHeaders());
+            malformed(ex, request.decoderResult().cause());
+            return;
         }
+        // CORS headers first: every answer to an allowed page carries them, refusals too.
+        origins.decorate(ex.requestHeaders(), ex.responseHeaders());
+        if (request.protocolVersion().majorVersion() != 1) {
+            ex.error(505, "the gateway speaks HTTP/1.1 (and 1.0), not " + request.protocolVersion().text());
+            return;
+        }
+        String overRate = rates.admit(ex.client());
+        if (overRate != null) {
+            ex.responseHeaders().set("Retry-After", "1");
+            ex.error(429, overRate);
+            return;
+        }
+        String wrongHost = hosts.refusal(ex.requestHeaders().get("Host"));
+        if (wrongHost != null) {
+            ex.error(421, wrongHost);
+            return;
+        }
+        if (!origins.permits(ex.requestHeaders())) {
+            ex.error(403, "pages from " + ex.requestHeaders().get("Origin")
+                    + " may not use this gateway (see dht-server --http-allow-origin)");
+            return;
+        }
+        if (ex.target().length() > MAX_TARGET_LENGTH) {
+            ex.error(414, "the address is longer than " + MAX_TARGET_LENGTH + " characters");
+            return;
+        }
+        String path;
+        try {
+            URI uri = new URI(ex.target());
+            path = uri.getRawPath();
+            if (uri.isOpaque() || path == null || !path.startsWith("/")) {
+                ex.error(400, "the request target is not a path: '" + shorten(ex.target()) + "'");
+                return;
+            }
+        } catch (URISyntaxException e) {
+            ex.error(400, "the request target is not a valid address: " + e.getReason() + " at index " + e.getIndex());
+            return;
+        }
+        if (ex.method().equals("OPTIONS")) {
+            origins.preflight(ex.requestHeaders(), ex.responseHeaders());
+            ex.responseHeaders().set("Allow", OriginPolicy.ALLOWED_METHODS);
+            ex.body(204, Exchange.TEXT, new byte[0]);
+        } else if (path.startsWith(ValueResource.PREFIX)) {
+            values.handle(ex, path);
+        } else {
+            page.handle(ex, path);
+        }
+    }
+
+    /** A request the decoder could not read whole: a line of reason, never a stack trace or an HTML page. */
+    private static void malformed(Exchange ex, Throwable cause) {
+        if (cause instanceof RequestAggregator.BodyTooLarge) {
+            ex.error(413, cause.getMessage());
+        } else if (cause instanceof TooLongHttpLineException) {
+            ex.error(414, "the request line is longer than " + MAX_REQUEST_LINE + " bytes");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            ex.error(431, "the request headers are longer than " + MAX_HEADER_BYTES + " bytes");
+        } else {
+            String why = cause == null || cause.getMessage() == null ? "it is not HTTP/1.1" : cause.getMessage();
+            ex.error(400, "the request is malformed: " + shorten(why));
+        }
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        if (listener != null) {
+            listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
         watches.closeAll();
         timer.shutdownNow();
-        handlers.shutdownNow();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

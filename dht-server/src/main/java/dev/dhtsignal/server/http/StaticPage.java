@@ -1,9 +1,9 @@
 package dev.dhtsignal.server.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -26,29 +26,38 @@ final class StaticPage {
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
             + "img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    void handle(HttpExchange ex, String path) throws IOException {
-        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().set("Allow", "GET, HEAD");
-            Reply.error(ex, 405, "the page is read-only");
+    /** The files, read from the jar once each (a handful of small files), so that no request waits on the jar. */
+    private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+
+    void handle(Exchange ex, String path) {
+        if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
+            ex.responseHeaders().set("Allow", "GET, HEAD");
+            ex.error(405, "the page is read-only");
             return;
         }
         String name = path.equals("/") ? "index.html" : path.substring(1);
         if (!NAME.matcher(name).matches()) {
-            Reply.error(ex, 404, "no such page: " + (path.length() > 80 ? path.substring(0, 80) + "..." : path));
+            ex.error(404, "no such page: " + (path.length() > 80 ? path.substring(0, 80) + "..." : path));
             return;
         }
-        byte[] body;
-        try (InputStream in = StaticPage.class.getResourceAsStream(ROOT + name)) {
-            if (in == null) {
-                Reply.error(ex, 404, "no such page: " + path);
-                return;
-            }
-            body = in.readAllBytes();
+        byte[] body = files.computeIfAbsent(name, StaticPage::read);
+        if (body.length == 0) {
+            ex.error(404, "no such page: " + path);
+            return;
         }
-        ex.getResponseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        Reply.body(ex, 200, TYPES.get(name.substring(name.lastIndexOf('.') + 1)), body);
+        ex.responseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        ex.responseHeaders().set("X-Content-Type-Options", "nosniff");
+        ex.responseHeaders().set("Referrer-Policy", "no-referrer");
+        ex.responseHeaders().set("Cache-Control", "no-cache");
+        ex.body(200, TYPES.get(name.substring(name.lastIndexOf('.') + 1)), body);
+    }
+
+    /** The file's bytes; none when the jar has no such file (no page file is empty). */
+    private static byte[] read(String name) {
+        try (InputStream in = StaticPage.class.getResourceAsStream(ROOT + name)) {
+            return in == null ? new byte[0] : in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the page file " + name + " from the jar", e);
+        }
     }
 }

@@ -1,14 +1,10 @@
 package dev.dhtsignal.server.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.dhtsignal.dht.DhtException;
 import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.ValueTooLargeException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -18,11 +14,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -50,41 +44,36 @@ final class ValueResource {
     private final DhtNode node;
     private final GatewayOptions options;
     private final ValueWatches watches;
-    private final Map<InetAddress, Integer> waitsByClient = new HashMap<>();
-    private int waits;
+    private final ClientQuota waits;
 
-    ValueResource(DhtNode node, GatewayOptions options, ValueWatches watches) {
+    ValueResource(DhtNode node, GatewayOptions options, ValueWatches watches, ClientQuota waits) {
         this.node = node;
         this.options = options;
         this.watches = watches;
+        this.waits = waits;
     }
 
-    void handle(HttpExchange ex, String path) throws IOException {
+    void handle(Exchange ex, String path) {
         NodeId key;
         try {
             key = parseKey(path.substring(PREFIX.length()));
         } catch (IllegalArgumentException e) {
-            Reply.error(ex, 400, e.getMessage());
+            ex.error(400, e.getMessage());
             return;
         }
-        switch (ex.getRequestMethod()) {
+        switch (ex.method()) {
             case "GET", "HEAD" -> get(ex, key);
             case "PUT" -> put(ex, key);
             default -> {
-                ex.getResponseHeaders().set("Allow", "GET, HEAD, PUT, OPTIONS");
-                Reply.error(ex, 405, ex.getRequestMethod() + " is not supported on a value; use GET or PUT");
+                ex.responseHeaders().set("Allow", "GET, HEAD, PUT, OPTIONS");
+                ex.error(405, ex.method() + " is not supported on a value; use GET or PUT");
             }
         }
     }
 
     static NodeId parseKey(String raw) {
         if (raw.startsWith("name/")) {
-            String name;
-            try {
-                name = URLDecoder.decode(raw.substring("name/".length()).replace("+", "%2B"), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the key name is not valid percent-encoding");
-            }
+            String name = decodeName(raw.substring("name/".length()));
             if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
                 throw new IllegalArgumentException("a key name has 1.." + MAX_NAME_LENGTH + " characters");
             }
@@ -97,57 +86,89 @@ final class ValueResource {
         return NodeId.fromHex(raw.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * A percent-encoded name, strictly: escapes give bytes (ISO-8859-1 maps each to one char and back), and
+     * the bytes must be UTF-8 as written, with no malformed, overlong or surrogate sequences. A lenient
+     * decoder turns every such sequence into U+FFFD, so {@code %FF}, {@code %FE} and {@code %ED%A0%80} would
+     * all name one key. A {@code +} is a plus, as the peers' names have none to escape.
+     */
+    static String decodeName(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw new IllegalArgumentException("a key name is sent percent-encoded; it has a raw character "
+                        + String.format("U+%04X", (int) c) + " at " + i);
+            }
+        }
+        String latin1;
+        try {
+            latin1 = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.ISO_8859_1);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the key name is not valid percent-encoding (a % is followed by two hex digits)");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("the key name's percent-encoded bytes are not UTF-8");
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------- GET
 
-    private void get(HttpExchange ex, NodeId key) {
-        List<String> unchanged = entityTags(ex.getRequestHeaders().getFirst("If-None-Match"));
-        Duration wait = requestedWait(ex.getRequestHeaders().getFirst("Prefer"));
+    private void get(Exchange ex, NodeId key) {
+        List<String> unchanged = entityTags(ex.requestHeaders().get("If-None-Match"));
+        Duration wait = requestedWait(ex.requestHeaders().get("Prefer"));
         if (wait == null) {
             read(key).whenComplete((value, error) -> answerGet(ex, key, value, error, unchanged));
             return;
         }
-        InetAddress client = ex.getRemoteAddress().getAddress();
-        String refusal = admitWait(client);
+        ClientAddress client = ex.client();
+        ClientQuota.Refusal refusal = waits.take(client, false);
         if (refusal != null) {
-            ex.getResponseHeaders().set("Retry-After", "1");
-            Reply.error(ex, refusal.startsWith("this client") ? 429 : 503, refusal);
+            ex.responseHeaders().set("Retry-After", "1");
+            ex.error(refusal.over() == ClientQuota.Over.TOTAL ? 503 : 429, refusal.reason());
             return;
         }
-        ex.getResponseHeaders().set("Preference-Applied", "wait=" + wait.toSeconds());
+        ex.responseHeaders().set("Preference-Applied", "wait=" + wait.toSeconds());
         // Settled once the value differs from what the client holds: another tag, or there at all.
         Predicate<Optional<DhtValue>> changed = unchanged.isEmpty()
                 ? Optional::isPresent
                 : v -> v.isEmpty() || !matches(unchanged, v.get());
-        watches.await(key, changed, wait).whenComplete((value, error) -> {
-            releaseWait(client);
+        CompletableFuture<Optional<DhtValue>> watch = watches.await(key, changed, wait);
+        watch.whenComplete((value, error) -> {
+            waits.release(client);
             answerGet(ex, key, value, error, unchanged);
         });
+        // A client that closes its connection (a page that reloads) gives its place back at once.
+        ex.onClientGone(() -> watch.cancel(false));
     }
 
     private CompletableFuture<Optional<DhtValue>> read(NodeId key) {
         return node.getDigest(key).orTimeout(options.dhtTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void answerGet(HttpExchange ex, NodeId key, Optional<DhtValue> value, Throwable error, List<String> unchanged) {
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
+    private void answerGet(Exchange ex, NodeId key, Optional<DhtValue> value, Throwable error, List<String> unchanged) {
+        ex.responseHeaders().set("Cache-Control", "no-store");
         if (error != null) {
             dhtFailure(ex, "reading key " + key.shortHex(), error);
             return;
         }
         if (value.isEmpty()) {
-            Reply.error(ex, 404, "no value under key " + key);
+            ex.error(404, "no value under key " + key);
             return;
         }
         DhtValue v = value.get();
-        ex.getResponseHeaders().set("ETag", entityTag(v));
+        ex.responseHeaders().set("ETag", entityTag(v));
         if (matches(unchanged, v)) {
-            Reply.body(ex, 304, TEXT, new byte[0]);
+            ex.body(304, TEXT, new byte[0]);
             return;
         }
         switch (v.kind()) {
-            case TEXT -> Reply.body(ex, 200, TEXT, v.asText().getBytes(StandardCharsets.UTF_8));
-            case BYTES -> Reply.body(ex, 200, BINARY, v.asBytes());
-            default -> Reply.body(ex, 200, MSGPACK, v.encoded());  // numbers and booleans, as the node holds them
+            case TEXT -> ex.body(200, TEXT, v.asText().getBytes(StandardCharsets.UTF_8));
+            case BYTES -> ex.body(200, BINARY, v.asBytes());
+            default -> ex.body(200, MSGPACK, v.encoded());  // numbers and booleans, as the node holds them
         }
     }
 
@@ -164,52 +185,18 @@ final class ValueResource {
         return Duration.ofSeconds(Math.min(seconds, options.longestWait().toSeconds()));
     }
 
-    private synchronized String admitWait(InetAddress client) {
-        int mine = waitsByClient.getOrDefault(client, 0);
-        if (mine >= options.maxWaitsPerClient()) {
-            return "this client already holds " + mine + " waits (at most " + options.maxWaitsPerClient() + ")";
-        }
-        if (waits >= options.maxWaits()) {
-            return "the gateway holds " + waits + " waits, its most; try again shortly";
-        }
-        waitsByClient.put(client, mine + 1);
-        waits++;
-        return null;
-    }
-
-    private synchronized void releaseWait(InetAddress client) {
-        waits--;
-        waitsByClient.computeIfPresent(client, (c, n) -> n <= 1 ? null : n - 1);
-    }
-
     // ---------------------------------------------------------------------------------------------- PUT
 
-    private void put(HttpExchange ex, NodeId key) throws IOException {
-        String contentType = ex.getRequestHeaders().getFirst("Content-Type");
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        // The payload alone must fit; the node then checks the encoded size (payload plus a 1..5 byte header).
-        int limit = options.maxValueBytes();
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.trim()) > limit) {
-                    Reply.error(ex, 413, "a value has at most " + limit + " bytes, this one " + declared.trim());
-                    return;
-                }
-            } catch (NumberFormatException e) {
-                Reply.error(ex, 400, "Content-Length is not a number");
-                return;
-            }
-        }
-        byte[] body = readAtMost(ex.getRequestBody(), limit);
-        if (body == null) {
-            Reply.error(ex, 413, "a value has at most " + limit + " bytes");
-            return;
-        }
+    private void put(Exchange ex, NodeId key) {
+        String contentType = ex.requestHeaders().get("Content-Type");
+        // The body was read whole, at most the node's limit (a larger one was refused with 413 unread); the node
+        // then checks the encoded size (payload plus a 1..5 byte header).
+        byte[] body = ex.body();
         DhtValue value;
         String media = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (media.equals("text/plain")) {
             if (contentType.toLowerCase(Locale.ROOT).contains("charset") && !contentType.toLowerCase(Locale.ROOT).contains("utf-8")) {
-                Reply.error(ex, 415, "text values are UTF-8; send charset=utf-8");
+                ex.error(415, "text values are UTF-8; send charset=utf-8");
                 return;
             }
             try {
@@ -217,18 +204,18 @@ final class ValueResource {
                         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(ByteBuffer.wrap(body)).toString());
             } catch (CharacterCodingException e) {
-                Reply.error(ex, 400, "the text is not valid UTF-8");
+                ex.error(400, "the text is not valid UTF-8");
                 return;
             }
         } else if (media.equals("application/octet-stream")) {
             value = DhtValue.bytes(body);
         } else {
-            Reply.error(ex, 415, "put text/plain; charset=utf-8 (a string value) or application/octet-stream (a binary value), not '"
+            ex.error(415, "put text/plain; charset=utf-8 (a string value) or application/octet-stream (a binary value), not '"
                     + (contentType == null ? "nothing" : contentType) + "'");
             return;
         }
-        List<String> ifMatch = entityTags(ex.getRequestHeaders().getFirst("If-Match"));
-        List<String> ifNoneMatch = entityTags(ex.getRequestHeaders().getFirst("If-None-Match"));
+        List<String> ifMatch = entityTags(ex.requestHeaders().get("If-Match"));
+        List<String> ifNoneMatch = entityTags(ex.requestHeaders().get("If-None-Match"));
         CompletableFuture<Boolean> preconditions = ifMatch.isEmpty() && ifNoneMatch.isEmpty()
                 ? CompletableFuture.completedFuture(true)
                 : read(key).thenApply(current -> holds(ifMatch, ifNoneMatch, current));
@@ -241,11 +228,11 @@ final class ValueResource {
             if (error != null) {
                 dhtFailure(ex, "storing key " + key.shortHex(), error);
             } else if (outcome == null) {
-                Reply.error(ex, 412, "the value under key " + key.shortHex() + " is not the one the precondition names");
+                ex.error(412, "the value under key " + key.shortHex() + " is not the one the precondition names");
             } else {
-                ex.getResponseHeaders().set("ETag", entityTag(value));
-                ex.getResponseHeaders().set("Dht-Copies", String.valueOf(outcome.copies()));
-                Reply.body(ex, 204, TEXT, new byte[0]);
+                ex.responseHeaders().set("ETag", entityTag(value));
+                ex.responseHeaders().set("Dht-Copies", String.valueOf(outcome.copies()));
+                ex.body(204, TEXT, new byte[0]);
             }
         });
     }
@@ -257,24 +244,18 @@ final class ValueResource {
         return ifNoneMatch.isEmpty() || current.isEmpty() || !(ifNoneMatch.contains("*") || matches(ifNoneMatch, current.get()));
     }
 
-    /** Reads the body, or returns null when it has more than {@code limit} bytes. */
-    private static byte[] readAtMost(InputStream in, int limit) throws IOException {
-        byte[] buf = in.readNBytes(limit + 1);
-        return buf.length > limit ? null : buf;
-    }
-
     // ------------------------------------------------------------------------------------------ shared
 
-    private static void dhtFailure(HttpExchange ex, String what, Throwable error) {
+    private static void dhtFailure(Exchange ex, String what, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ValueTooLargeException) {
-            Reply.error(ex, 413, cause.getMessage());
+            ex.error(413, cause.getMessage());
         } else if (cause instanceof TimeoutException) {
-            Reply.error(ex, 504, "the DHT did not answer in time while " + what);
+            ex.error(504, "the DHT did not answer in time while " + what);
         } else if (cause instanceof DhtException) {
-            Reply.error(ex, 502, "the DHT failed while " + what + ": " + cause.getMessage());
+            ex.error(502, "the DHT failed while " + what + ": " + cause.getMessage());
         } else {
-            Reply.error(ex, 503, "the gateway could not finish " + what + ": " + cause.getMessage());
+            ex.error(503, "the gateway could not finish " + what + ": " + cause.getMessage());
         }
     }
 

@@ -4,6 +4,7 @@ import { Gateway } from './gateway.js';
 import { PlainFormat, SealedFormat, newSessionCode, normalizeCode, sharedSecret } from './formats.js';
 import { Offerer, Answerer } from './signaling.js';
 import { Conversation } from './conversation.js';
+import { displayable } from './peertext.js';
 
 const $ = (id) => document.getElementById(id);
 const gateway = new Gateway();
@@ -15,15 +16,17 @@ function setState(state, text) {
   $('status').textContent = text;
 }
 
+// Everything shown passes through displayable(): lines, greetings, file names and reasons come from the
+// other peer, and transcript lines quote values read from the DHT.
 function showError(message) {
   const e = $('error');
-  e.textContent = message;
+  e.textContent = displayable(message);
   e.hidden = !message;
 }
 
 function transcript(line, warn = false) {
   const li = document.createElement('li');
-  li.textContent = line;
+  li.textContent = displayable(line);
   if (warn) li.className = 'warn';
   $('transcript').append(li);
 }
@@ -31,7 +34,7 @@ function transcript(line, warn = false) {
 function chatLine(text, who) {
   const li = document.createElement('li');
   li.className = who;
-  li.textContent = text;
+  li.textContent = displayable(text);
   $('chat-log').append(li);
   li.scrollIntoView({ block: 'nearest' });
 }
@@ -143,7 +146,8 @@ async function connect(event) {
         },
       },
     });
-    window.dhtPeer = { pc: link.pc };  // for the browser tests, which report the candidates in use
+    // For the browser tests, which report the candidates in use and play a hostile peer on `peer`.
+    window.dhtPeer = { pc: link.pc, peer: link.peer };
     setConnectedControls(true);
     if (!link.speaksPeer) {
       $('file-input').disabled = true;
@@ -221,14 +225,14 @@ function showTransfer(t) {
     transferRows.set(id, row);
   }
   row.li.dataset.state = t.state;
-  row.label.textContent = describeTransfer(t);
+  row.label.textContent = displayable(describeTransfer(t));
   row.bar.value = t.size === 0 ? 100 : Math.floor((t.done / t.size) * 100);
-  row.bar.setAttribute('aria-label', `${t.name} progress`);
+  row.bar.setAttribute('aria-label', displayable(`${t.name} progress`));
   if (t.url && !row.link) {
     row.link = document.createElement('a');
     row.link.href = t.url;
     row.link.download = t.name;
-    row.link.textContent = `Save ${t.name}`;
+    row.link.textContent = displayable(`Save ${t.name}`);
     row.li.append(' ', row.link);
   }
 }

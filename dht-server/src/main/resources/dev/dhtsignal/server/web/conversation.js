@@ -3,9 +3,22 @@
 // otherwise (the original Python peers).
 
 import { hex } from './formats.js';
+import { displayable } from './peertext.js';
 
 const PEER_CHANNEL_ID = 1000;
 const MAX_JSON_BYTES = 64 * 1024;
+// What one peer may make this page hold (docs/file-transfer.md, "Limits"): a peer beyond them is a
+// broken or hostile one, and its session is closed with the reason; other sessions are not touched.
+/** A chat line, assembled from its parts, in UTF-16 code units (JavaScript's and Java's string length). */
+export const MAX_LINE = 1024 * 1024;
+/** A single text message on `peer` (a control message or a part of a line), in bytes of UTF-8. */
+export const MAX_CONTROL_MESSAGE = 64 * 1024;
+/** Messages kept from before the conversation takes over (the greetings' time), in bytes or UTF-16 units. */
+const MAX_EARLY = MAX_LINE + MAX_CONTROL_MESSAGE;
+/** Replies about our outgoing file not yet read (one at a time is the protocol; a few in flight at most). */
+const MAX_PENDING_REPLIES = 8;
+/** Reasons and names shown from a peer are cut to this many characters. */
+const MAX_SHOWN = 500;
 const CHUNK_BYTES = 64 * 1024;
 const MAX_RECEIVED_CHUNK = 256 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -21,13 +34,23 @@ export function createPeerChannel(pc) {
   // The other side may speak on it before the greetings are through (channels are not ordered with
   // each other); keep what comes until the conversation takes over.
   channel.early = [];
-  channel.onmessage = (e) => channel.early.push(e.data);
+  channel.earlySize = 0;
+  channel.onmessage = (e) => {
+    channel.earlySize += typeof e.data === 'string' ? e.data.length : e.data.byteLength;
+    if (channel.earlySize > MAX_EARLY) {
+      channel.overflow = `the other peer sent more than ${MAX_EARLY} bytes before the greetings were through`;
+      channel.early = [];
+      channel.onmessage = null;
+      return;
+    }
+    channel.early.push(e.data);
+  };
   return channel;
 }
 
 /** The safe part of a file name, or null when the doc's rules refuse it. */
 export function safeName(name) {
-  const base = String(name).split(/[/\\]/).pop().replace(/[\u0000-\u001f\u007f]/g, '');
+  const base = displayable(String(name).split(/[/\\]/).pop()).replace(/\t/g, '\ufffd');
   if (base === '' || base === '.' || base === '..' || base.startsWith('.') || DEVICE.test(base)) return null;
   if (new TextEncoder().encode(base).length > 255) return null;
   return base;
@@ -46,6 +69,11 @@ function splitLine(text) {
   }
   parts.push(rest);
   return parts;
+}
+
+/** A reason or name from the other peer, as text and cut to a length a person reads. */
+function shown(value) {
+  return value === undefined || value === null ? '' : String(value).slice(0, MAX_SHOWN);
 }
 
 async function sha256Hex(blob) {
@@ -78,8 +106,13 @@ export class Conversation {
       (peer.early || []).forEach((data) => this.onPeerMessage(data));
       peer.early = [];
       peer.bufferedAmountLowThreshold = LOW_WATER;
+      if (peer.overflow) queueMicrotask(() => this.refusePeer(peer.overflow));
     } else {
-      chat.addEventListener('message', (e) => this.h.onLine(String(e.data)));
+      chat.addEventListener('message', (e) => {
+        const line = String(e.data);
+        if (line.length > MAX_LINE) this.refusePeer(`the other peer sent a line of ${line.length} characters, more than ${MAX_LINE}`);
+        else this.h.onLine(line);
+      });
     }
     for (const c of [chat, peer]) {
       c.addEventListener('close', () => this.onClosed());
@@ -87,6 +120,13 @@ export class Conversation {
     pc.addEventListener('connectionstatechange', () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.onClosed();
     });
+  }
+
+  /** A peer over one of the limits: says why and closes this session (its connection), nothing else. */
+  refusePeer(reason) {
+    if (this.closed) return;
+    this.h.onNotice(`closed the connection: ${reason}`);
+    this.close();
   }
 
   onClosed() {
@@ -120,9 +160,18 @@ export class Conversation {
   }
 
   onPeerMessage(data) {
+    if (this.closed) return;
     if (typeof data !== 'string') {
       this.onChunk(new Uint8Array(data));
       return;
+    }
+    // 3 bytes of UTF-8 at most per UTF-16 unit: only a long message needs counting.
+    if (data.length * 3 > MAX_CONTROL_MESSAGE) {
+      const bytes = new TextEncoder().encode(data).length;
+      if (bytes > MAX_CONTROL_MESSAGE) {
+        this.refusePeer(`the other peer sent a message of ${bytes} bytes, more than ${MAX_CONTROL_MESSAGE}`);
+        return;
+      }
     }
     let m;
     try {
@@ -132,8 +181,14 @@ export class Conversation {
       return;
     }
     switch (m.type) {
-      case 'line':
-        this.partial += String(m.text ?? '');
+      case 'line': {
+        const part = String(m.text ?? '');
+        if (this.partial.length + part.length > MAX_LINE) {
+          this.partial = '';
+          this.refusePeer(`the other peer sent a line of more than ${MAX_LINE} characters`);
+          return;
+        }
+        this.partial += part;
         if (!m.more) {
           const line = this.partial;
           this.partial = '';
@@ -142,11 +197,12 @@ export class Conversation {
           this.h.onLine(line);
         }
         break;
+      }
       case 'ack':
         this.linesAcked = Math.max(this.linesAcked, Number(m.lines) || 0);
         break;
       case 'end':
-        this.h.onNotice(`the other peer has nothing more to send (${m.lines} line(s) in all)`);
+        this.h.onNotice(`the other peer has nothing more to send (${Number(m.lines)} line(s) in all)`);
         break;
       case 'file':
         this.onFileOffered(m);
@@ -155,7 +211,7 @@ export class Conversation {
         this.onFileEnd(m);
         break;
       case 'file-cancel':
-        if (this.incoming && this.incoming.id === m.id) this.failIncoming(`the sender cancelled: ${m.reason || 'no reason given'}`, false);
+        if (this.incoming && this.incoming.id === m.id) this.failIncoming(`the sender cancelled: ${shown(m.reason) || 'no reason given'}`, false);
         break;
       case 'file-accept':
       case 'file-refuse':
@@ -188,7 +244,7 @@ export class Conversation {
       this.h.onNotice(`refused a file: ${reason}`);
     };
     if (this.incoming) return refuse('another file from you is still arriving');
-    if (name === null) return refuse(`the name '${String(m.name).slice(0, 100)}' is not a safe file name`);
+    if (name === null) return refuse(`the name '${shown(m.name).slice(0, 100)}' is not a safe file name`);
     if (!Number.isSafeInteger(size) || size < 0) return refuse('the size is not a whole number of bytes');
     if (size > MAX_RECEIVED_FILE) return refuse(`${name} has ${size} bytes; this page keeps at most ${MAX_RECEIVED_FILE} in memory`);
     const transfer = { direction: 'in', id, name, size, done: 0, state: 'receiving', reason: null, url: null };
@@ -267,6 +323,10 @@ export class Conversation {
     const sending = {
       id,
       reply: (m) => {
+        if (replies.length >= MAX_PENDING_REPLIES) {
+          this.refusePeer(`the other peer sent more than ${MAX_PENDING_REPLIES} replies about one file`);
+          return;
+        }
         replies.push(m);
         if (wake) wake();
       },
@@ -282,7 +342,7 @@ export class Conversation {
       this.sendJson({ type: 'file', id, name: file.name, size: file.size });
       const first = await nextReply();
       if (first.type !== 'file-accept') {
-        settled = { state: 'refused', reason: first.reason || 'refused' };
+        settled = { state: 'refused', reason: shown(first.reason) || 'refused' };
         return transfer;
       }
       transfer.state = 'sending';
@@ -300,7 +360,7 @@ export class Conversation {
       transfer.state = 'sent';
       this.h.onProgress(transfer);
       const last = await nextReply();
-      settled = last.type === 'file-ok' ? { state: 'done', reason: null } : { state: 'failed', reason: last.reason || 'failed' };
+      settled = last.type === 'file-ok' ? { state: 'done', reason: null } : { state: 'failed', reason: shown(last.reason) || 'failed' };
       return transfer;
     } catch (e) {
       settled = { state: 'failed', reason: e.message };

@@ -4,7 +4,7 @@
 
 import { CLOCK_SKEW_MS, Reading, isCleared, randomHex } from './formats.js';
 import { GatewayError, sleep } from './gateway.js';
-import { createPeerChannel } from './conversation.js';
+import { MAX_CONTROL_MESSAGE, createPeerChannel } from './conversation.js';
 
 export const DEFAULTS = {
   slots: 4,
@@ -135,6 +135,14 @@ function channelOpen(channel) {
     });
 }
 
+/** A greeting is one message: text, at most a control message's size (docs/file-transfer.md, "Limits"). */
+function checkGreeting(greeting) {
+  if (typeof greeting !== 'string') throw new Error('the other peer greeted with binary data, not text');
+  if (greeting.length > MAX_CONTROL_MESSAGE) {
+    throw new Error(`the other peer's greeting has ${greeting.length} characters, more than ${MAX_CONTROL_MESSAGE}; not connecting`);
+  }
+}
+
 function nextMessage(channel) {
   return new Promise((resolve) => {
     channel.addEventListener('message', (e) => resolve(e.data), { once: true });
@@ -232,6 +240,7 @@ export class Offerer extends Exchange {
       this.log(`Data channel '${options.label}' is open`);
       channel.send(greeting);
       const reply = await within(firstMessage, options.connectTimeoutMs, "the answerer's greeting", signal);
+      checkGreeting(reply);
       this.log(`Received message from Peer B: ${reply}`);
       // The answerer speaks the `peer` protocol when its answer names our offer (docs/file-transfer.md).
       return { pc, channel, peer, speaksPeer: Boolean(answer.offer_id) };
@@ -350,6 +359,7 @@ export class Answerer extends Exchange {
       await within(channelOpen(channel), options.connectTimeoutMs, 'the data channel to open', signal);
       this.log('WebRTC connection established.');
       const hello = await within(firstMessage, options.connectTimeoutMs, "the offerer's greeting", signal);
+      checkGreeting(hello);
       this.log(`Received message on '${channel.label}': ${hello}`);
       this.log(`Data channel '${channel.label}' is open`);
       channel.send(greeting);

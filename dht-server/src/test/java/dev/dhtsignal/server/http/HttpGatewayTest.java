@@ -38,8 +38,16 @@ class HttpGatewayTest {
 
     private void start(int rate, int burst, int maxWaits, int maxWaitsPerClient, List<String> origins) throws Exception {
         node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
-        gateway = HttpGateway.start(node, new GatewayOptions(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                origins, rate, burst, maxWaits, maxWaitsPerClient, Duration.ofSeconds(30), 8100, Duration.ofSeconds(5)));
+        GatewayLimits limits = GatewayLimits.defaults().withRates(rate, burst, rate * 4, burst * 4)
+                .withWaits(maxWaits, maxWaitsPerClient, maxWaits);
+        gateway = HttpGateway.start(node, GatewayOptions.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                origins, 8100, Duration.ofSeconds(5)).withLimits(limits));
+    }
+
+    private void start(java.util.function.UnaryOperator<GatewayOptions> tune) throws Exception {
+        node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
+        gateway = HttpGateway.start(node, tune.apply(GatewayOptions.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                List.of(), 8100, Duration.ofSeconds(5))));
     }
 
     private void start() throws Exception {
@@ -213,7 +221,7 @@ class HttpGatewayTest {
             }
             return second.get().statusCode() == 429;
         });
-        assertTrue(second.get().body().contains("already holds 1 waits"), second.get().body());
+        assertTrue(second.get().body().contains("127.0.0.1 already holds 1 waits"), second.get().body());
         putText("/dht/name/w", "done");
         assertEquals(200, first.get().get(30, TimeUnit.SECONDS).statusCode());
         // The finished wait was given back.
@@ -251,5 +259,30 @@ class HttpGatewayTest {
             assertEquals(200, r.statusCode(), module);
             assertFalse(r.body().contains("http://") || r.body().contains("https://"), module + " loads nothing from elsewhere");
         }
+    }
+
+    @Test
+    void behindATrustedProxyTheForwardedAddressIsTheClientAndNobodyElsesHeaderCounts() throws Exception {
+        start(o -> o.withTrustedProxies(List.of(InetAddress.getLoopbackAddress()))
+                .withLimits(GatewayLimits.defaults().withRates(1, 2, 100, 100)));
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 3; i++) {
+            last = send(request("/dht/name/p").header("X-Forwarded-For", "192.0.2.1, 198.51.100.7"));
+        }
+        assertEquals(429, last.statusCode());
+        assertTrue(last.body().contains("from 198.51.100.7"), last.body());
+        // Another client behind the same proxy has its own allowance.
+        assertEquals(404, send(request("/dht/name/p").header("X-Forwarded-For", "203.0.113.9")).statusCode());
+    }
+
+    @Test
+    void withoutATrustedProxyForwardedForIsIgnored() throws Exception {
+        start(o -> o.withLimits(GatewayLimits.defaults().withRates(1, 2, 100, 100)));
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 3; i++) {
+            last = send(request("/dht/name/p").header("X-Forwarded-For", "198.51.100." + i));
+        }
+        assertEquals(429, last.statusCode(), "a client cannot pick a new address per request");
+        assertTrue(last.body().contains("from 127.0.0.1"), last.body());
     }
 }
