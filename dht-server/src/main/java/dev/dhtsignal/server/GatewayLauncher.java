@@ -1,6 +1,6 @@
 package dev.dhtsignal.server;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.server.http.GatewayOptions;
 import dev.dhtsignal.server.http.HttpGateway;
 import java.io.IOException;
@@ -17,7 +17,7 @@ final class GatewayLauncher {
     private GatewayLauncher() {
     }
 
-    static AutoCloseable start(DhtNode node, String bind, int port, List<String> allowedOrigins, int rate, int maxWaits,
+    static AutoCloseable start(KademliaNode node, String bind, int port, List<String> allowedOrigins, int rate, int maxWaits,
                                int maxValueBytes, Duration dhtTimeout) throws IOException {
         GatewayOptions options = new GatewayOptions(new InetSocketAddress(InetAddress.getByName(bind), port),
                 allowedOrigins, rate, rate * 3, maxWaits, GatewayOptions.DEFAULT_MAX_WAITS_PER_CLIENT,

@@ -2,7 +2,7 @@ package dev.dhtsignal.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -31,7 +31,7 @@ public final class HttpGateway implements AutoCloseable {
     private final OriginPolicy origins;
     private final ClientRates rates;
 
-    private HttpGateway(HttpServer server, DhtNode node, GatewayOptions options) {
+    private HttpGateway(HttpServer server, KademliaNode node, GatewayOptions options) {
         this.server = server;
         AtomicInteger n = new AtomicInteger();
         this.handlers = Executors.newFixedThreadPool(4, r -> daemon(r, "http-" + n.incrementAndGet()));
@@ -55,7 +55,7 @@ public final class HttpGateway implements AutoCloseable {
      *
      * @throws IOException when the address cannot be bound (taken port, unknown address)
      */
-    public static HttpGateway start(DhtNode node, GatewayOptions options) throws IOException {
+    public static HttpGateway start(KademliaNode node, GatewayOptions options) throws IOException {
         HttpServer server = HttpServer.create(options.bind(), 64);
         HttpGateway gateway = new HttpGateway(server, node, options);
         server.start();

@@ -2,7 +2,7 @@ package dev.dhtsignal.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import dev.dhtsignal.dht.DhtException;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.ValueTooLargeException;
@@ -47,13 +47,13 @@ final class ValueResource {
     static final String BINARY = "application/octet-stream";
     static final String MSGPACK = "application/msgpack";
 
-    private final DhtNode node;
+    private final KademliaNode node;
     private final GatewayOptions options;
     private final ValueWatches watches;
     private final Map<InetAddress, Integer> waitsByClient = new HashMap<>();
     private int waits;
 
-    ValueResource(DhtNode node, GatewayOptions options, ValueWatches watches) {
+    ValueResource(KademliaNode node, GatewayOptions options, ValueWatches watches) {
         this.node = node;
         this.options = options;
         this.watches = watches;
@@ -234,7 +234,7 @@ final class ValueResource {
                 : read(key).thenApply(current -> holds(ifMatch, ifNoneMatch, current));
         preconditions.thenCompose(ok -> {
             if (!ok) {
-                return CompletableFuture.completedFuture((dev.dhtsignal.dht.PutOutcome) null);
+                return CompletableFuture.completedFuture((dev.dhtsignal.dht.kademlia.PutOutcome) null);
             }
             return node.putDigest(key, value).orTimeout(options.dhtTimeout().multipliedBy(3).toMillis(), TimeUnit.MILLISECONDS);
         }).whenComplete((outcome, error) -> {
