@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
@@ -43,7 +43,7 @@ class ServerLimitsTest {
         resources.add(rtc);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         resources.add(timer::shutdownNow);
-        DhtNode dht = DhtNode.start(DhtConfig.builder().threadName("limits-dht").build());
+        KademliaNode dht = KademliaNode.start(KademliaConfig.builder().threadName("limits-dht").build());
         resources.add(dht);
         Rendezvous keys = Rendezvous.plain("limits-offer", "limits-answer", 4);
         List<String> served = new CopyOnWriteArrayList<>();
@@ -77,18 +77,18 @@ class ServerLimitsTest {
         assertEquals(2, served.stream().filter(l -> l.endsWith("Answer SDP stored in DHT.")).count(), served.toString());
     }
 
-    private SignalingOptions options(DhtNode dht, Rendezvous keys, String greeting, Duration timeout) {
+    private SignalingOptions options(KademliaNode dht, Rendezvous keys, String greeting, Duration timeout) {
         return new SignalingOptions(dht.localAddress(), keys, "chat", greeting, List.of(), timeout,
                 Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
     }
 
-    private DhtNode join(SignalingOptions options) {
-        DhtNode node = DhtAccess.join(options, "limits-client");
+    private KademliaNode join(SignalingOptions options) {
+        KademliaNode node = DhtAccess.join(options, "limits-client");
         resources.add(node);
         return node;
     }
 
-    private Offerer offerer(RtcFactory rtc, ScheduledExecutorService timer, DhtNode dht, Rendezvous keys, Duration timeout,
+    private Offerer offerer(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Rendezvous keys, Duration timeout,
                             List<String> lines) {
         SignalingOptions options = options(dht, keys, "Hello from Peer A!", timeout);
         return new Offerer(options, join(options), rtc, timer, lines::add, Clock.systemUTC());

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.pake.KademliaNameplates;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
@@ -41,7 +41,7 @@ class ShortCodeIT {
     private String dht;
     private int port;
     private final List<ProgramProcess> started = new ArrayList<>();
-    private DhtNode intruder;
+    private KademliaNode intruder;
 
     @BeforeEach
     void startServer() throws Exception {
@@ -118,7 +118,7 @@ class ShortCodeIT {
 
     @Test
     void aManInTheMiddleWhoKnowsAllButTheWordsMakesBothSidesFail() throws Exception {
-        intruder = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        intruder = KademliaNode.start(KademliaConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .clientOnly(true).threadName("intruder").build());
         intruder.bootstrap(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).get(30, TimeUnit.SECONDS);
         KademliaNameplates board = new KademliaNameplates(intruder, "webrtc-offer", "webrtc-answer", dht);

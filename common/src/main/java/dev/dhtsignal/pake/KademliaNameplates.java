@@ -1,6 +1,6 @@
 package dev.dhtsignal.pake;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import java.util.ArrayList;
@@ -13,12 +13,12 @@ import java.util.concurrent.CompletableFuture;
  * {@code "<answer key name>/pake/v1/7"}, as MessagePack bins. The names are public; so are these keys.
  */
 public final class KademliaNameplates implements NameplateBoard {
-    private final DhtNode node;
+    private final KademliaNode node;
     private final String offerName;
     private final String answerName;
     private final String where;
 
-    public KademliaNameplates(DhtNode node, String offerName, String answerName, String where) {
+    public KademliaNameplates(KademliaNode node, String offerName, String answerName, String where) {
         this.node = node;
         this.offerName = offerName;
         this.answerName = answerName;

@@ -1,6 +1,6 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
@@ -37,7 +37,7 @@ public final class Answerer {
     private final SignalingOptions options;
     private final Rendezvous rendezvous;
     private final SignalFormat format;
-    private final DhtNode dht;
+    private final KademliaNode dht;
     private final RtcFactory rtc;
     private final ValueWaiter waiter;
     private final Clock clock;
@@ -63,7 +63,7 @@ public final class Answerer {
         }
     }
 
-    public Answerer(SignalingOptions options, DhtNode dht, RtcFactory rtc, ScheduledExecutorService timer, Clock clock) {
+    public Answerer(SignalingOptions options, KademliaNode dht, RtcFactory rtc, ScheduledExecutorService timer, Clock clock) {
         this.options = options;
         this.rendezvous = options.rendezvous();
         this.format = rendezvous.format();

@@ -1,8 +1,8 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.BootstrapResult;
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.BootstrapResult;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -25,19 +25,19 @@ public final class DhtAccess {
      *
      * @throws SignalingException naming the address when the DHT node does not answer
      */
-    public static DhtNode join(SignalingOptions options, String threadName) {
+    public static KademliaNode join(SignalingOptions options, String threadName) {
         InetAddress any = options.dht().getAddress() instanceof Inet6Address
                 ? anyAddress("::") : anyAddress("0.0.0.0");
-        DhtConfig config = DhtConfig.builder()
+        KademliaConfig config = KademliaConfig.builder()
                 .bindAddress(new InetSocketAddress(any, 0))
                 .clientOnly(true)
                 .rpcTimeout(options.dhtTimeout())
                 .rpcTimeoutFloor(min(options.dhtTimeout(), Duration.ofMillis(250)))
                 .threadName(threadName)
                 .build();
-        DhtNode node;
+        KademliaNode node;
         try {
-            node = DhtNode.start(config);
+            node = KademliaNode.start(config);
         } catch (IOException e) {
             throw new SignalingException("cannot open a UDP socket to reach the DHT: " + e.getMessage(), e);
         }

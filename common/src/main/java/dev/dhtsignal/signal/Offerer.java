@@ -1,6 +1,6 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.rtc.ChannelMessage;
@@ -37,7 +37,7 @@ public final class Offerer {
     private final SignalingOptions options;
     private final Rendezvous rendezvous;
     private final SignalFormat format;
-    private final DhtNode dht;
+    private final KademliaNode dht;
     private final RtcFactory rtc;
     private final ValueWaiter waiter;
     private final Transcript out;
@@ -49,7 +49,7 @@ public final class Offerer {
     /** The connection made, so that a program stopped right after connecting still closes it. */
     private volatile Connection connected;
 
-    public Offerer(SignalingOptions options, DhtNode dht, RtcFactory rtc, ScheduledExecutorService timer,
+    public Offerer(SignalingOptions options, KademliaNode dht, RtcFactory rtc, ScheduledExecutorService timer,
                    Transcript out, Clock clock) {
         this.options = options;
         this.rendezvous = options.rendezvous();

@@ -1,6 +1,6 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.rtc.RtcFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -13,13 +13,13 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class PeerRuntime implements AutoCloseable {
     private final RtcFactory rtc;
-    private final DhtNode dht;
+    private final KademliaNode dht;
     private final ScheduledExecutorService timer;
     private final long webrtcReadyMillis;
     private final long dhtJoinedMillis;
     private final PreparedOffer preparedOffer;
 
-    private PeerRuntime(RtcFactory rtc, DhtNode dht, ScheduledExecutorService timer, long webrtcReadyMillis,
+    private PeerRuntime(RtcFactory rtc, KademliaNode dht, ScheduledExecutorService timer, long webrtcReadyMillis,
             long dhtJoinedMillis, PreparedOffer preparedOffer) {
         this.rtc = rtc;
         this.dht = dht;
@@ -64,11 +64,11 @@ public final class PeerRuntime implements AutoCloseable {
     }
 
     private static PeerRuntime start(SignalingOptions options, String name, boolean offering) {
-        CompletableFuture<DhtNode> dht = new CompletableFuture<>();
+        CompletableFuture<KademliaNode> dht = new CompletableFuture<>();
         long[] joinedMillis = new long[1]; // written before dht completes, read after
         Thread joining = new Thread(() -> {
             try {
-                DhtNode node = DhtAccess.join(options, name + "-dht");
+                KademliaNode node = DhtAccess.join(options, name + "-dht");
                 joinedMillis[0] = System.currentTimeMillis();
                 dht.complete(node);
             } catch (RuntimeException e) {
@@ -94,7 +94,7 @@ public final class PeerRuntime implements AutoCloseable {
         try {
             rtc = new RtcFactory();
         } catch (RuntimeException e) {
-            dht.thenAccept(DhtNode::close);
+            dht.thenAccept(KademliaNode::close);
             throw new SignalingException("WebRTC could not start: " + e.getMessage(), e);
         }
         long webrtcMillis = System.currentTimeMillis();
@@ -108,7 +108,7 @@ public final class PeerRuntime implements AutoCloseable {
         }
         try {
             prepared.join();
-            DhtNode node = dht.join();
+            KademliaNode node = dht.join();
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, name + "-poll");
                 t.setDaemon(true);
@@ -117,7 +117,7 @@ public final class PeerRuntime implements AutoCloseable {
             return new PeerRuntime(rtc, node, timer, webrtcMillis, joinedMillis[0], offer);
         } catch (java.util.concurrent.CompletionException e) {
             rtc.close();
-            dht.thenAccept(DhtNode::close);
+            dht.thenAccept(KademliaNode::close);
             throw e.getCause() instanceof SignalingException s ? s : new SignalingException(e.getCause().getMessage(), e.getCause());
         }
     }
@@ -126,7 +126,7 @@ public final class PeerRuntime implements AutoCloseable {
         return rtc;
     }
 
-    public DhtNode dht() {
+    public KademliaNode dht() {
         return dht;
     }
 

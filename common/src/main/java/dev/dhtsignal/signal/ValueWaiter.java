@@ -1,6 +1,6 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import java.time.Duration;
@@ -34,7 +34,7 @@ public final class ValueWaiter {
     private static final Logger log = LoggerFactory.getLogger(ValueWaiter.class);
     static final Duration FIRST_INTERVAL = Duration.ofMillis(25);
 
-    private final DhtNode node;
+    private final KademliaNode node;
     private final ScheduledExecutorService timer;
     private final Duration maxInterval;
     private final String where;
@@ -43,7 +43,7 @@ public final class ValueWaiter {
     /**
      * @param where how to name the DHT in messages, e.g. "the DHT at 127.0.0.1:8468"
      */
-    public ValueWaiter(DhtNode node, ScheduledExecutorService timer, Duration maxInterval, String where) {
+    public ValueWaiter(KademliaNode node, ScheduledExecutorService timer, Duration maxInterval, String where) {
         this.node = node;
         this.timer = timer;
         this.maxInterval = maxInterval;

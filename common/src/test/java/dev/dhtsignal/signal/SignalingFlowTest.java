@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
@@ -37,10 +37,10 @@ class SignalingFlowTest {
 
     private static RtcFactory rtc;
     private static ScheduledExecutorService timer;
-    private DhtNode server;
+    private KademliaNode server;
     /** Every value stored on the server, in order: what an eavesdropper on the DHT records. */
     private final List<Map.Entry<NodeId, DhtValue>> recorded = new CopyOnWriteArrayList<>();
-    private final List<DhtNode> clients = new CopyOnWriteArrayList<>();
+    private final List<KademliaNode> clients = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startWebRtc() {
@@ -56,8 +56,8 @@ class SignalingFlowTest {
 
     @BeforeEach
     void startDht() throws Exception {
-        DhtConfig config = DhtConfig.builder().threadName("flow-dht").build();
-        server = DhtNode.start(config, new MemoryValueStore(config.storage()) {
+        KademliaConfig config = KademliaConfig.builder().threadName("flow-dht").build();
+        server = KademliaNode.start(config, new MemoryValueStore(config.storage()) {
             @Override
             public CompletableFuture<PutResult> store(NodeId key, DhtValue value, SourcePrefix source, Instant now) {
                 recorded.add(Map.entry(key, value));
@@ -68,7 +68,7 @@ class SignalingFlowTest {
 
     @AfterEach
     void stopDht() {
-        clients.forEach(DhtNode::close);
+        clients.forEach(KademliaNode::close);
         server.close();
     }
 
@@ -77,8 +77,8 @@ class SignalingFlowTest {
                 Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
     }
 
-    private DhtNode join(SignalingOptions options) {
-        DhtNode node = DhtAccess.join(options, "flow-client");
+    private KademliaNode join(SignalingOptions options) {
+        KademliaNode node = DhtAccess.join(options, "flow-client");
         clients.add(node);
         return node;
     }

@@ -3,11 +3,11 @@ package dev.dhtsignal.signal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.TestNetwork;
+import dev.dhtsignal.dht.kademlia.TestNetwork;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.SessionDescription;
@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
 class SignalingUnderAttackTest {
     private static RtcFactory rtc;
     private static ScheduledExecutorService timer;
-    private DhtNode server;
-    private final List<DhtNode> nodes = new CopyOnWriteArrayList<>();
+    private KademliaNode server;
+    private final List<KademliaNode> nodes = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startWebRtc() {
@@ -52,26 +52,26 @@ class SignalingUnderAttackTest {
 
     @BeforeEach
     void startDht() throws Exception {
-        server = DhtNode.start(DhtConfig.builder().threadName("attack-dht").build());
+        server = KademliaNode.start(KademliaConfig.builder().threadName("attack-dht").build());
         nodes.add(server);
     }
 
     @AfterEach
     void stopDht() {
-        nodes.forEach(DhtNode::close);
+        nodes.forEach(KademliaNode::close);
     }
 
     private SignalingOptions options(Rendezvous rendezvous, String greeting) {
         return options(server, rendezvous, greeting);
     }
 
-    private SignalingOptions options(DhtNode via, Rendezvous rendezvous, String greeting) {
+    private SignalingOptions options(KademliaNode via, Rendezvous rendezvous, String greeting) {
         return new SignalingOptions(via.localAddress(), rendezvous, "chat", greeting, List.of(), Duration.ofSeconds(30),
                 Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
     }
 
-    private DhtNode join(SignalingOptions options) {
-        DhtNode node = DhtAccess.join(options, "attack-client");
+    private KademliaNode join(SignalingOptions options) {
+        KademliaNode node = DhtAccess.join(options, "attack-client");
         nodes.add(node);
         return node;
     }
@@ -135,8 +135,8 @@ class SignalingUnderAttackTest {
         // Three nodes that accept every store and answer every lookup with the same junk: the most common
         // value under every key, so a lookup that trusts the majority sees only junk.
         for (int i = 0; i < 3; i++) {
-            DhtConfig config = honest.baseConfig().threadName("junk-dht").build();
-            DhtNode sybil = DhtNode.start(config, new MemoryValueStore(config.storage()) {
+            KademliaConfig config = honest.baseConfig().threadName("junk-dht").build();
+            KademliaNode sybil = KademliaNode.start(config, new MemoryValueStore(config.storage()) {
                 @Override
                 public Optional<DhtValue> get(NodeId key, Instant now) {
                     return Optional.of(DhtValue.bytes("WDS2junk junk junk junk junk junk junk junk".getBytes(

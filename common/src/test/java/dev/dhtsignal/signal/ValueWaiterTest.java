@@ -3,8 +3,8 @@ package dev.dhtsignal.signal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.testing.Await;
@@ -24,14 +24,14 @@ class ValueWaiterTest {
     /** Pauses at least this long are never taken in {@link #toldTheValueIsComingItLooksAtOnce}. */
     private static final long STALLED_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
 
-    private DhtNode server;
-    private DhtNode client;
+    private KademliaNode server;
+    private KademliaNode client;
     private ScheduledThreadPoolExecutor timer;
 
     @BeforeEach
     void start() throws Exception {
-        server = DhtNode.start(DhtConfig.builder().bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).threadName("waiter-server").build());
-        client = DhtNode.start(DhtConfig.builder().bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).threadName("waiter-client").clientOnly(true).build());
+        server = KademliaNode.start(KademliaConfig.builder().bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).threadName("waiter-server").build());
+        client = KademliaNode.start(KademliaConfig.builder().bindAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).threadName("waiter-client").clientOnly(true).build());
         Await.result("joining", client.bootstrap(List.of(server.localAddress())));
         // A timer on which the poll stalls once its pause has grown long: a later look happens only if
         // the waiter is told to hurry.

@@ -1,7 +1,7 @@
 package dev.dhtsignal.server;
 
 import dev.dhtsignal.dht.Contact;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.storage.FileValueStore;
 import dev.dhtsignal.dht.storage.NodeState;
@@ -91,7 +91,7 @@ final class DataDirectory {
     }
 
     /** Saves the node's contacts if they changed since the last save. */
-    synchronized void saveContactsOf(DhtNode node) {
+    synchronized void saveContactsOf(KademliaNode node) {
         List<Contact> now = node.contacts();
         if (now.size() > SAVED_CONTACTS) {
             now = now.subList(0, SAVED_CONTACTS);

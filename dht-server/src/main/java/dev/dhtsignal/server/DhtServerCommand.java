@@ -5,9 +5,9 @@ import dev.dhtsignal.cli.Durations;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.VersionProvider;
-import dev.dhtsignal.dht.BootstrapResult;
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.BootstrapResult;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.FatalErrors;
 import dev.dhtsignal.dht.RateLimits;
@@ -50,7 +50,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     String network;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-    int port = DhtConfig.DEFAULT_PORT;
+    int port = KademliaConfig.DEFAULT_PORT;
 
     @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind = "0.0.0.0";
@@ -227,9 +227,9 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             }
         }
         List<InetSocketAddress> givenAddresses = List.copyOf(bootstrap);
-        DhtConfig config;
+        KademliaConfig config;
         try {
-            config = DhtConfig.builder()
+            config = KademliaConfig.builder()
                     .bindAddress(new InetSocketAddress(InetAddress.getByName(bind), port))
                     .k(ksize)
                     .alpha(alpha)
@@ -262,9 +262,9 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                 }
             }
         }
-        DhtNode node;
+        KademliaNode node;
         try {
-            node = data == null ? DhtNode.start(config) : DhtNode.start(config, data.store());
+            node = data == null ? KademliaNode.start(config) : KademliaNode.start(config, data.store());
         } catch (BindException e) {
             if (data != null) {
                 data.store().close();

@@ -1,6 +1,6 @@
 package dev.dhtsignal.server;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.server.http.GatewayLimits;
 import dev.dhtsignal.server.http.GatewayOptions;
 import dev.dhtsignal.server.http.HttpGateway;
@@ -20,7 +20,7 @@ final class GatewayLauncher {
     private GatewayLauncher() {
     }
 
-    static AutoCloseable start(DhtNode node, String bind, int port, List<String> allowedOrigins, List<String> hostNames,
+    static AutoCloseable start(KademliaNode node, String bind, int port, List<String> allowedOrigins, List<String> hostNames,
                                List<String> trustedProxies, int rate, int maxWaits, int maxValueBytes, Duration dhtTimeout)
             throws IOException {
         List<InetAddress> proxies = new ArrayList<>();

@@ -1,7 +1,7 @@
 package dev.dhtsignal.server;
 
-import dev.dhtsignal.dht.NodeStats;
-import dev.dhtsignal.dht.wire.DropReason;
+import dev.dhtsignal.dht.kademlia.NodeStats;
+import dev.dhtsignal.dht.kademlia.wire.DropReason;
 import java.util.function.Supplier;
 
 /** Formats the periodic {@code --stats} line: state now, and request rate since the previous line. */

@@ -3,8 +3,8 @@ package dev.dhtsignal.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.testing.Await;
@@ -32,10 +32,10 @@ class DataDirProcessIT {
         return ProgramProcess.start("dht-server", args.toArray(String[]::new));
     }
 
-    private static DhtNode client(InetSocketAddress server) {
-        DhtNode node;
+    private static KademliaNode client(InetSocketAddress server) {
+        KademliaNode node;
         try {
-            node = DhtNode.start(DhtConfig.builder().clientOnly(true).build());
+            node = KademliaNode.start(KademliaConfig.builder().clientOnly(true).build());
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }
@@ -49,7 +49,7 @@ class DataDirProcessIT {
         InetSocketAddress first;
         try (ProgramProcess server = server(dir)) {
             first = new InetSocketAddress("127.0.0.1", DhtServerProcessIT.readyPort(server));
-            try (DhtNode client = client(first)) {
+            try (KademliaNode client = client(first)) {
                 idBefore = Await.result("ping", client.ping(first));
                 List<CompletableFuture<?>> puts = new ArrayList<>();
                 for (int i = 0; i < 200; i++) {
@@ -65,7 +65,7 @@ class DataDirProcessIT {
 
         try (ProgramProcess restarted = server(dir)) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", DhtServerProcessIT.readyPort(restarted));
-            try (DhtNode client = client(address)) {
+            try (KademliaNode client = client(address)) {
                 assertEquals(idBefore, Await.result("ping after restart", client.ping(address)), "same node id");
                 for (int i = 0; i < 200; i++) {
                     assertEquals(Optional.of(DhtValue.text("value " + i)), Await.result("get", client.get("kept-" + i)),
@@ -116,7 +116,7 @@ class DataDirProcessIT {
     void aDamagedValuesFileIsReportedAndSetAsideNotLoadedAsGarbage() throws Exception {
         try (ProgramProcess server = server(dir)) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", DhtServerProcessIT.readyPort(server));
-            try (DhtNode client = client(address)) {
+            try (KademliaNode client = client(address)) {
                 for (int i = 0; i < 20; i++) {
                     Await.result("put", client.put("k" + i, DhtValue.integer(i)));
                 }

@@ -4,16 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.testing.Await;
 import dev.dhtsignal.testing.ProgramProcess;
 import dev.dhtsignal.dht.FatalErrors;
-import dev.dhtsignal.dht.wire.MessageId;
-import dev.dhtsignal.dht.wire.RpcRequest;
-import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.kademlia.wire.MessageId;
+import dev.dhtsignal.dht.kademlia.wire.RpcRequest;
+import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -43,7 +43,7 @@ class DhtServerProcessIT {
     void answersOverUdpOnceItPrintsItsReadyLineAndStopsCleanlyOnSigterm() throws Exception {
         try (ProgramProcess server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1")) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), readyPort(server));
-            try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+            try (KademliaNode client = KademliaNode.start(KademliaConfig.builder().clientOnly(true).build())) {
                 NodeId serverId = Await.result("ping", client.ping(address));
                 Await.result("bootstrap", client.bootstrap(List.of(address)));
                 Await.result("put", client.put("webrtc-offer", DhtValue.text("{\"sdp\":\"v=0\",\"type\":\"offer\"}")));
@@ -93,11 +93,11 @@ class DhtServerProcessIT {
                 // Logged before the ready line, but standard error is read on its own thread: wait for it.
                 second.awaitStderr("the silent bootstrap warning", START, "no answer from bootstrap node(s) 127.0.0.1:9");
                 // A value put through the second is found through the first.
-                try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+                try (KademliaNode client = KademliaNode.start(KademliaConfig.builder().clientOnly(true).build())) {
                     Await.result("bootstrap", client.bootstrap(List.of(new InetSocketAddress("127.0.0.1", secondPort))));
                     Await.result("put", client.put("shared", DhtValue.integer(7)));
                 }
-                try (DhtNode client = DhtNode.start(DhtConfig.builder().clientOnly(true).build())) {
+                try (KademliaNode client = KademliaNode.start(KademliaConfig.builder().clientOnly(true).build())) {
                     Await.result("bootstrap", client.bootstrap(List.of(new InetSocketAddress("127.0.0.1", firstPort))));
                     assertEquals(Optional.of(DhtValue.integer(7)), Await.result("get", client.get("shared")));
                 }

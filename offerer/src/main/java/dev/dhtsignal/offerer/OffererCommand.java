@@ -10,7 +10,7 @@ import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.pake.KademliaNameplates;
 import dev.dhtsignal.pake.MainlineNameplates;
@@ -257,7 +257,7 @@ public final class OffererCommand implements Callable<Integer> {
      * here on loopback. A node listening on loopback only (dht-server --bind 127.0.0.1) cannot be reached
      * there: ask it at that address, in the background, and say so when it does not answer.
      */
-    private static void checkTheHintsAddress(DhtNode dht, InetSocketAddress local, java.util.function.Consumer<String> note) {
+    private static void checkTheHintsAddress(KademliaNode dht, InetSocketAddress local, java.util.function.Consumer<String> note) {
         ReachableAddress.instead(local).ifPresent(there -> dht.ping(there).whenComplete((id, failure) -> {
             if (failure != null && !dht.isClosed()) {
                 note.accept("offerer: the DHT node at " + Endpoints.format(local) + " does not answer at "

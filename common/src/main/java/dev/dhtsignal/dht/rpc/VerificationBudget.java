@@ -1,9 +1,5 @@
 package dev.dhtsignal.dht.rpc;
 
-import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.wire.MessageId;
-import dev.dhtsignal.dht.wire.RpcRequest;
-import dev.dhtsignal.dht.wire.WireCodec;
 import java.util.function.LongSupplier;
 
 /**
@@ -14,17 +10,19 @@ import java.util.function.LongSupplier;
  * Thread-safe.
  */
 public final class VerificationBudget {
-    /** Size of a ping datagram: header, ["ping", [id]]. */
-    static final int PING_BYTES = WireCodec.encodeRequest(MessageId.of(new byte[MessageId.LENGTH]),
-            new RpcRequest.Ping(NodeId.of(new byte[NodeId.LENGTH]))).length;
-
     private final TokenBucket pings;
+    /** The size of one verification ping on the network's wire. */
+    private final int pingBytes;
     private final boolean limited;
     private final UnverifiedBudget bytes;
     private final LongSupplier nanoTime;
 
-    /** @param pingsPerSecond most verification pings per second (and at once); 0: no limit */
-    public VerificationBudget(int pingsPerSecond, UnverifiedBudget bytes, LongSupplier nanoTime) {
+    /**
+     * @param pingsPerSecond most verification pings per second (and at once); 0: no limit
+     * @param pingBytes the size of a verification ping datagram on the network's wire
+     */
+    public VerificationBudget(int pingsPerSecond, int pingBytes, UnverifiedBudget bytes, LongSupplier nanoTime) {
+        this.pingBytes = pingBytes;
         this.limited = pingsPerSecond > 0;
         this.pings = new TokenBucket(pingsPerSecond, pingsPerSecond, nanoTime.getAsLong());
         this.bytes = bytes;
@@ -32,7 +30,7 @@ public final class VerificationBudget {
     }
 
     public static VerificationBudget unlimited() {
-        return new VerificationBudget(0, new UnverifiedBudget(0, 0, System::nanoTime), System::nanoTime);
+        return new VerificationBudget(0, 0, new UnverifiedBudget(0, 0, System::nanoTime), System::nanoTime);
     }
 
     /** Takes one ping from the budget; false when there is none left to take. */
@@ -42,6 +40,6 @@ public final class VerificationBudget {
                 return false;
             }
         }
-        return bytes.trySpend(PING_BYTES);
+        return bytes.trySpend(pingBytes);
     }
 }

@@ -1,6 +1,6 @@
 package dev.dhtsignal.server.http;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -58,7 +58,7 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
     private final ClientQuota connections;
     private Channel listener;
 
-    private HttpGateway(DhtNode node, GatewayOptions options) {
+    private HttpGateway(KademliaNode node, GatewayOptions options) {
         this.options = options;
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("http-accept", true));
         this.io = new NioEventLoopGroup(IO_THREADS, new DefaultThreadFactory("http", true));
@@ -83,7 +83,7 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
      *
      * @throws IOException when the address cannot be bound (taken port, unknown address)
      */
-    public static HttpGateway start(DhtNode node, GatewayOptions options) throws IOException {
+    public static HttpGateway start(KademliaNode node, GatewayOptions options) throws IOException {
         HttpGateway gateway = new HttpGateway(node, options);
         try {
             gateway.listen();

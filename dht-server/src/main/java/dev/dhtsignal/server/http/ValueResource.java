@@ -1,7 +1,7 @@
 package dev.dhtsignal.server.http;
 
 import dev.dhtsignal.dht.DhtException;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.ValueTooLargeException;
@@ -41,12 +41,12 @@ final class ValueResource {
     static final String BINARY = "application/octet-stream";
     static final String MSGPACK = "application/msgpack";
 
-    private final DhtNode node;
+    private final KademliaNode node;
     private final GatewayOptions options;
     private final ValueWatches watches;
     private final ClientQuota waits;
 
-    ValueResource(DhtNode node, GatewayOptions options, ValueWatches watches, ClientQuota waits) {
+    ValueResource(KademliaNode node, GatewayOptions options, ValueWatches watches, ClientQuota waits) {
         this.node = node;
         this.options = options;
         this.watches = watches;
@@ -221,7 +221,7 @@ final class ValueResource {
                 : read(key).thenApply(current -> holds(ifMatch, ifNoneMatch, current));
         preconditions.thenCompose(ok -> {
             if (!ok) {
-                return CompletableFuture.completedFuture((dev.dhtsignal.dht.PutOutcome) null);
+                return CompletableFuture.completedFuture((dev.dhtsignal.dht.kademlia.PutOutcome) null);
             }
             return node.putDigest(key, value).orTimeout(options.dhtTimeout().multipliedBy(3).toMillis(), TimeUnit.MILLISECONDS);
         }).whenComplete((outcome, error) -> {

@@ -1,6 +1,6 @@
 package dev.dhtsignal.server.http;
 
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import java.time.Duration;
@@ -28,12 +28,12 @@ final class ValueWatches {
                           CompletableFuture<Optional<DhtValue>> result) {
     }
 
-    private final DhtNode node;
+    private final KademliaNode node;
     private final ScheduledExecutorService timer;
     private final Duration dhtTimeout;
     private final Map<NodeId, List<Waiter>> waiting = new HashMap<>();
 
-    ValueWatches(DhtNode node, ScheduledExecutorService timer, Duration dhtTimeout) {
+    ValueWatches(KademliaNode node, ScheduledExecutorService timer, Duration dhtTimeout) {
         this.node = node;
         this.timer = timer;
         this.dhtTimeout = dhtTimeout;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.testing.Await;
@@ -33,11 +33,11 @@ class HttpGatewayTest {
      * test of two long-polls at once into one after the other.
      */
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private DhtNode node;
+    private KademliaNode node;
     private HttpGateway gateway;
 
     private void start(int rate, int burst, int maxWaits, int maxWaitsPerClient, List<String> origins) throws Exception {
-        node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
+        node = KademliaNode.start(KademliaConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
         GatewayLimits limits = GatewayLimits.defaults().withRates(rate, burst, rate * 4, burst * 4)
                 .withWaits(maxWaits, maxWaitsPerClient, maxWaits);
         gateway = HttpGateway.start(node, GatewayOptions.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -45,7 +45,7 @@ class HttpGatewayTest {
     }
 
     private void start(java.util.function.UnaryOperator<GatewayOptions> tune) throws Exception {
-        node = DhtNode.start(DhtConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
+        node = KademliaNode.start(KademliaConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build());
         gateway = HttpGateway.start(node, tune.apply(GatewayOptions.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(), 8100, Duration.ofSeconds(5))));
     }

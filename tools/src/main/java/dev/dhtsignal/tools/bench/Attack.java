@@ -2,17 +2,17 @@ package dev.dhtsignal.tools.bench;
 
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.Logging;
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.wire.Datagram;
-import dev.dhtsignal.dht.wire.MalformedDatagramException;
-import dev.dhtsignal.dht.wire.MessageId;
-import dev.dhtsignal.dht.wire.RpcRequest;
-import dev.dhtsignal.dht.wire.RpcResponse;
-import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.kademlia.wire.Datagram;
+import dev.dhtsignal.dht.kademlia.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.kademlia.wire.MessageId;
+import dev.dhtsignal.dht.kademlia.wire.RpcRequest;
+import dev.dhtsignal.dht.kademlia.wire.RpcResponse;
+import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -277,7 +277,7 @@ public final class Attack implements Callable<Integer> {
 
     /** Puts {@code honest} values (and one at the Sybils' key), then gets each, one at a time. */
     private HonestResult honestClient(InetSocketAddress node, Random random) throws Exception {
-        DhtConfig config = DhtConfig.builder()
+        KademliaConfig config = KademliaConfig.builder()
                 .bindAddress(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 1, 0, 1}), 0))
                 .clientOnly(true).threadName("honest").build();
         LongSamples puts = new LongSamples();
@@ -286,7 +286,7 @@ public final class Attack implements Callable<Integer> {
         int putOk = 0;
         int getOk = 0;
         int targetedOk = 0;
-        try (DhtNode client = DhtNode.start(config)) {
+        try (KademliaNode client = KademliaNode.start(config)) {
             client.bootstrap(List.of(node)).get(30, TimeUnit.SECONDS);
             String run = Long.toHexString(random.nextLong());
             List<String> keys = new ArrayList<>();

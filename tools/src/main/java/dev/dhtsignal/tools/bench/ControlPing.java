@@ -1,13 +1,13 @@
 package dev.dhtsignal.tools.bench;
 
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.wire.Datagram;
-import dev.dhtsignal.dht.wire.MalformedDatagramException;
-import dev.dhtsignal.dht.wire.MessageId;
-import dev.dhtsignal.dht.wire.RpcKind;
-import dev.dhtsignal.dht.wire.RpcRequest;
-import dev.dhtsignal.dht.wire.RpcResponse;
-import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.kademlia.wire.Datagram;
+import dev.dhtsignal.dht.kademlia.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.kademlia.wire.MessageId;
+import dev.dhtsignal.dht.kademlia.wire.RpcKind;
+import dev.dhtsignal.dht.kademlia.wire.RpcRequest;
+import dev.dhtsignal.dht.kademlia.wire.RpcResponse;
+import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

@@ -1,9 +1,9 @@
 package dev.dhtsignal.tools.bench;
 
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.wire.MessageId;
-import dev.dhtsignal.dht.wire.RpcKind;
-import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.kademlia.wire.MessageId;
+import dev.dhtsignal.dht.kademlia.wire.RpcKind;
+import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,18 +3,18 @@ package dev.dhtsignal.tools.bench;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.DurationConverter;
 import dev.dhtsignal.cli.Logging;
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.wire.Datagram;
-import dev.dhtsignal.dht.wire.MalformedDatagramException;
-import dev.dhtsignal.dht.wire.MessageId;
-import dev.dhtsignal.dht.wire.RpcKind;
-import dev.dhtsignal.dht.wire.RpcRequest;
-import dev.dhtsignal.dht.wire.RpcResponse;
-import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.kademlia.wire.Datagram;
+import dev.dhtsignal.dht.kademlia.wire.MalformedDatagramException;
+import dev.dhtsignal.dht.kademlia.wire.MessageId;
+import dev.dhtsignal.dht.kademlia.wire.RpcKind;
+import dev.dhtsignal.dht.kademlia.wire.RpcRequest;
+import dev.dhtsignal.dht.kademlia.wire.RpcResponse;
+import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -52,7 +52,7 @@ import picocli.CommandLine.Parameters;
  * requests around at that depth.
  *
  * <p>The generator is one thread on one non-blocking UDP socket, speaking the wire format through our
- * codec (random message ids; replies matched by id), not a {@link DhtNode}: a node's own machinery
+ * codec (random message ids; replies matched by id), not a {@link KademliaNode}: a node's own machinery
  * (futures, timers, lookups) would cost more than the node under test spends answering. On a small
  * machine the generator still takes a core of its own; its CPU use is reported next to the rates.
  *
@@ -173,7 +173,7 @@ public final class FindValueLoad implements Callable<Integer> {
         long seedValue = seed != null ? seed : new SecureRandom().nextLong();
         random = new Random(seedValue);
         self = NodeId.random(random);
-        List<DhtNode> peerNodes = new ArrayList<>();
+        List<KademliaNode> peerNodes = new ArrayList<>();
         try {
             channel = DatagramChannel.open();
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
@@ -222,7 +222,7 @@ public final class FindValueLoad implements Callable<Integer> {
             System.out.print(table);
             return 0;
         } finally {
-            for (DhtNode p : peerNodes) {
+            for (KademliaNode p : peerNodes) {
                 p.close();
             }
             if (selector != null) {
@@ -393,13 +393,13 @@ public final class FindValueLoad implements Callable<Integer> {
      * Starts the peers and has each join the node, so that the node's routing table holds them; returns
      * how many contacts the node then hands out for a random key (what absent keys are answered with).
      */
-    private int joinPeers(InetSocketAddress node, List<DhtNode> started) throws Exception {
+    private int joinPeers(InetSocketAddress node, List<KademliaNode> started) throws Exception {
         if (peers == 0) {
             return 0;
         }
         List<CompletableFuture<?>> joins = new ArrayList<>();
         for (int i = 0; i < peers; i++) {
-            DhtNode peer = DhtNode.start(DhtConfig.builder()
+            KademliaNode peer = KademliaNode.start(KademliaConfig.builder()
                     .bindAddress(new InetSocketAddress(node.getAddress().isLoopbackAddress() ? node.getAddress()
                             : InetAddress.getByName("0.0.0.0"), 0))
                     .nodeId(NodeId.random(random))

@@ -4,7 +4,7 @@ import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.wire.WireCodec;
+import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;

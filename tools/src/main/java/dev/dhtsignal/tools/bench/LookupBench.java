@@ -3,12 +3,12 @@ package dev.dhtsignal.tools.bench;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.DurationConverter;
 import dev.dhtsignal.cli.Logging;
-import dev.dhtsignal.dht.BootstrapResult;
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.BootstrapResult;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.dht.NodeStats;
+import dev.dhtsignal.dht.kademlia.NodeStats;
 import dev.dhtsignal.dht.lookup.LookupResult;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,7 +28,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lookup-bench}: builds networks of real {@link DhtNode}s in this JVM on loopback (each node joins
+ * {@code lookup-bench}: builds networks of real {@link KademliaNode}s in this JVM on loopback (each node joins
  * through a random earlier one, ids from a seeded random source), stores some keys, then runs
  * {@code find_value} lookups from random nodes, one at a time, and reports hops, RPCs and time per
  * network size: for keys that are there and for keys that are not (a lookup for an absent key runs until
@@ -120,11 +120,11 @@ public final class LookupBench implements Callable<Integer> {
 
     private List<Measured> measure(int size) throws Exception {
         Random random = new Random(seed + size);
-        List<DhtNode> nodes = new ArrayList<>(size);
+        List<KademliaNode> nodes = new ArrayList<>(size);
         try {
             long joinStart = System.nanoTime();
             for (int i = 0; i < size; i++) {
-                DhtNode node = DhtNode.start(DhtConfig.builder()
+                KademliaNode node = KademliaNode.start(KademliaConfig.builder()
                         .bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                         .nodeId(NodeId.random(random))
                         .random(new Random(random.nextLong()))
@@ -134,7 +134,7 @@ public final class LookupBench implements Callable<Integer> {
                         .build());
                 nodes.add(node);
                 if (i > 0) {
-                    DhtNode via = nodes.get(random.nextInt(i));
+                    KademliaNode via = nodes.get(random.nextInt(i));
                     BootstrapResult joined = await("node " + i + " joining", node.bootstrap(List.of(via.localAddress())));
                     if (joined.reached().isEmpty()) {
                         throw new IllegalStateException("node " + i + " could not reach " + via.localAddress());
@@ -149,7 +149,7 @@ public final class LookupBench implements Callable<Integer> {
             List<NodeId> stored = new ArrayList<>();
             for (int i = 0; i < keys; i++) {
                 String key = "lookup-bench-" + i;
-                DhtNode from = nodes.get(random.nextInt(size));
+                KademliaNode from = nodes.get(random.nextInt(size));
                 try {
                     await("put " + key, from.put(key, DhtValue.text("value of " + key)));
                     stored.add(NodeId.digestOf(key));
@@ -166,14 +166,14 @@ public final class LookupBench implements Callable<Integer> {
                     () -> NodeId.random(random));
             return List.of(present, absent);
         } finally {
-            for (DhtNode n : nodes) {
+            for (KademliaNode n : nodes) {
                 n.close();
             }
         }
     }
 
     private Measured lookups(int size, double joinSeconds, double meanContacts, int storedKeys, String kind,
-                             List<DhtNode> nodes, Random random, Supplier<NodeId> nextKey) throws Exception {
+                             List<KademliaNode> nodes, Random random, Supplier<NodeId> nextKey) throws Exception {
         LongSamples hops = new LongSamples();
         LongSamples rpcs = new LongSamples();
         LongSamples micros = new LongSamples();
@@ -182,7 +182,7 @@ public final class LookupBench implements Callable<Integer> {
         long datagramsBefore = sum(nodes, NodeStats::datagramsReceived);
         long timeoutsBefore = sum(nodes, NodeStats::rpcTimeouts);
         for (int i = 0; i < lookups; i++) {
-            DhtNode from = nodes.get(random.nextInt(size));
+            KademliaNode from = nodes.get(random.nextInt(size));
             try {
                 LookupResult r = await("lookup " + i, from.findValue(nextKey.get()));
                 hops.add(r.hops());
@@ -201,7 +201,7 @@ public final class LookupBench implements Callable<Integer> {
                 failed, hops, rpcs, micros, datagrams / lookups, timeouts);
     }
 
-    private static long sum(List<DhtNode> nodes, ToLongFunction<NodeStats> counter) {
+    private static long sum(List<KademliaNode> nodes, ToLongFunction<NodeStats> counter) {
         return nodes.stream().mapToLong(n -> counter.applyAsLong(n.stats())).sum();
     }
 

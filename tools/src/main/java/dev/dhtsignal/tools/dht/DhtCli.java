@@ -3,11 +3,11 @@ package dev.dhtsignal.tools.dht;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.DurationConverter;
 import dev.dhtsignal.cli.Logging;
-import dev.dhtsignal.dht.DhtConfig;
-import dev.dhtsignal.dht.DhtNode;
+import dev.dhtsignal.dht.kademlia.KademliaConfig;
+import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.Endpoints;
-import dev.dhtsignal.dht.PutOutcome;
+import dev.dhtsignal.dht.kademlia.PutOutcome;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -54,12 +54,12 @@ public final class DhtCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = Endpoints.parseAndResolve(dht);
-        DhtConfig config = DhtConfig.builder()
+        KademliaConfig config = KademliaConfig.builder()
                 .bindAddress(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0))
                 .clientOnly(true)
                 .threadName("dht-cli")
                 .build();
-        try (DhtNode node = DhtNode.start(config)) {
+        try (KademliaNode node = KademliaNode.start(config)) {
             if (node.bootstrap(List.of(address)).get(timeout.toMillis(), TimeUnit.MILLISECONDS).reached().isEmpty()) {
                 System.err.println("dht-cli: no answer from " + dht);
                 return 1;
