@@ -9,9 +9,11 @@ import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.DhtAccess;
 import dev.dhtsignal.signal.Offerer;
-import dev.dhtsignal.signal.Rendezvous;
+import dev.dhtsignal.rtc.IceTransport;
+import dev.dhtsignal.signal.board.KademliaNetwork;
+import dev.dhtsignal.signal.board.Network;
+import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
 import dev.dhtsignal.testing.Await;
@@ -45,10 +47,9 @@ class ServerLimitsTest {
         resources.add(timer::shutdownNow);
         KademliaNode dht = KademliaNode.start(KademliaConfig.builder().threadName("limits-dht").build());
         resources.add(dht);
-        Rendezvous keys = Rendezvous.plain("limits-offer", "limits-answer", 4);
         List<String> served = new CopyOnWriteArrayList<>();
-        SignalingOptions answering = options(dht, keys, "Hello from Peer B!", Duration.ofSeconds(30));
-        Answerer answerer = new Answerer(answering, join(answering), rtc, timer, Clock.systemUTC());
+        Answerer answerer = new Answerer(options("Hello from Peer B!", Duration.ofSeconds(30)), join(dht), rtc, timer,
+                Clock.systemUTC());
         Server server = new Server(answerer, served::add, new OfferAdmission(1, 100, Clock.systemUTC()));
         Thread serving = new Thread(() -> server.run(new ByteArrayInputStream(new byte[0])), "limits-server");
         serving.start();
@@ -58,12 +59,12 @@ class ServerLimitsTest {
         });
 
         List<String> first = new CopyOnWriteArrayList<>();
-        Connection firstConnection = offerer(rtc, timer, dht, keys, Duration.ofSeconds(30), first).connect();
+        Connection firstConnection = offerer(rtc, timer, dht, Duration.ofSeconds(30), first).connect();
         assertEquals(Transcripts.OFFERER, first);
 
         // The one session allowed is open: the next offer is skipped, so its offerer hears nothing.
         List<String> second = new CopyOnWriteArrayList<>();
-        Offerer skipped = offerer(rtc, timer, dht, keys, Duration.ofSeconds(3), second);
+        Offerer skipped = offerer(rtc, timer, dht, Duration.ofSeconds(3), second);
         SignalingException e = assertThrows(SignalingException.class, skipped::connect);
         assertTrue(e.getMessage().contains("no answer appeared"), e.getMessage());
         skipped.awaitClearing();
@@ -71,26 +72,27 @@ class ServerLimitsTest {
         firstConnection.close();
         Await.until("the first session to end", Await.DEADLINE, () -> served.stream().anyMatch(l -> l.endsWith("Channel closed") || l.endsWith("Connection lost")));
         List<String> third = new CopyOnWriteArrayList<>();
-        Connection thirdConnection = offerer(rtc, timer, dht, keys, Duration.ofSeconds(30), third).connect();
+        Connection thirdConnection = offerer(rtc, timer, dht, Duration.ofSeconds(30), third).connect();
         assertEquals(Transcripts.OFFERER, third);
         thirdConnection.close();
         assertEquals(2, served.stream().filter(l -> l.endsWith("Answer SDP stored in DHT.")).count(), served.toString());
     }
 
-    private SignalingOptions options(KademliaNode dht, Rendezvous keys, String greeting, Duration timeout) {
-        return new SignalingOptions(dht.localAddress(), keys, "chat", greeting, List.of(), timeout,
-                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+    private static SignalingOptions options(String greeting, Duration timeout) {
+        return new SignalingOptions(4, "chat", greeting, List.of(), IceTransport.ALL, timeout, Duration.ofSeconds(20),
+                new Network.Pace(timeout, Duration.ofMillis(25), Duration.ofMillis(200), Duration.ofSeconds(10)));
     }
 
-    private KademliaNode join(SignalingOptions options) {
-        KademliaNode node = DhtAccess.join(options, "limits-client");
-        resources.add(node);
-        return node;
+    /** A plain session's board through a client of its own that joins {@code dht}, as a peer program has. */
+    private SignalBoard join(KademliaNode dht) {
+        KademliaNetwork network = KademliaNetwork.join(new KademliaNetwork.Settings(dht.localAddress(), Duration.ofSeconds(2),
+                Duration.ofMillis(200), "limits-offer", "limits-answer"), "limits-client");
+        resources.add(network);
+        return network.board(null);
     }
 
-    private Offerer offerer(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Rendezvous keys, Duration timeout,
+    private Offerer offerer(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Duration timeout,
                             List<String> lines) {
-        SignalingOptions options = options(dht, keys, "Hello from Peer A!", timeout);
-        return new Offerer(options, join(options), rtc, timer, lines::add, Clock.systemUTC());
+        return new Offerer(options("Hello from Peer A!", timeout), join(dht), true, rtc, timer, lines::add, Clock.systemUTC());
     }
 }
