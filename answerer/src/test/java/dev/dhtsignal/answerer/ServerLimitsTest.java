@@ -49,7 +49,7 @@ class ServerLimitsTest {
         List<String> served = new CopyOnWriteArrayList<>();
         SignalingOptions answering = options(dht, keys, "Hello from Peer B!", Duration.ofSeconds(30));
         Answerer answerer = new Answerer(answering, join(answering), rtc, timer, Clock.systemUTC());
-        Server server = new Server(answerer, served::add, new OfferAdmission(1, 100, Clock.systemUTC()));
+        Server server = new Server(answerer, served::add, new OfferAdmission(1, 100, Clock.systemUTC()), Duration.ofMinutes(10));
         Thread serving = new Thread(() -> server.run(new ByteArrayInputStream(new byte[0])), "limits-server");
         serving.start();
         resources.add(() -> {
