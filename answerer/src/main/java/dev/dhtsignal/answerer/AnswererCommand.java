@@ -189,7 +189,7 @@ public final class AnswererCommand implements Callable<Integer> {
             Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
             try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
                 if (serve) {
-                    new Server(answerer, transcript, admission, idleTimeout).run(System.in);
+                    new Server(answerer, transcript, admission, idleTimeout, maxPeers).run(System.in);
                     return 0;
                 }
                 transcript.line("Waiting for Offer SDP in DHT...");

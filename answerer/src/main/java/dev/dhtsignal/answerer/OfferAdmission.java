@@ -19,10 +19,11 @@ import java.util.function.Supplier;
  * can post offers that look live (in plain mode, anyone at all), and each answered offer costs a WebRTC
  * peer and a thread until it ends, so:
  * <ul>
- *   <li>at most {@code maxPeers} sessions at once, and at most {@code maxPerMinute} new ones in any minute;
- *       past these an offer is skipped, not answered;</li>
- *   <li>room for newcomers: when every seat is taken, a new offer still gets in if a connected session has
- *       been idle (no message either way) for {@code roomAfter}: the one idle longest is closed for it. So
+ *   <li>at most {@code maxPerMinute} new sessions in any minute; past that an offer is skipped, not answered;</li>
+ *   <li>at most {@code maxPeers} sessions at once, with room for newcomers: when every seat is taken, a new
+ *       offer still gets in if a connected session has been idle (no message either way) for
+ *       {@code roomAfter}: the one idle longest is closed for it. Until one has, the offer is "full": its
+ *       caller may hold it and ask again (see {@link Server}), and skips it only when it gives up. So
  *       offerers that connect and say nothing cannot keep everyone else out for good;</li>
  *   <li>a share per source: at most {@code maxPerAddress} connected sessions from one address (the remote
  *       end of the connection's selected ICE path); a session past that is closed as soon as it connects.
@@ -93,10 +94,11 @@ final class OfferAdmission {
     }
 
     /**
-     * What became of one offer: taken on (with a seat) or skipped, perhaps with a line to report; and a
-     * session to close to make room for it, if one had to give way.
+     * What became of one offer: taken on (with a seat, and perhaps a session to close to make room for it);
+     * full (every seat taken, none idle long enough yet: ask again later, or {@link #skip}); or skipped,
+     * perhaps with a line to report.
      */
-    record Decision(Seat seat, String report, Seat makeRoomFrom) {
+    record Decision(Seat seat, Seat makeRoomFrom, boolean full, String report) {
         boolean admitted() {
             return seat != null;
         }
@@ -108,35 +110,45 @@ final class OfferAdmission {
         while (!admitted.isEmpty() && !admitted.peekFirst().isAfter(now.minus(WINDOW))) {
             admitted.removeFirst();
         }
-        String reason = null;
-        Seat giveWay = null;
         if (admitted.size() >= maxPerMinute) {
-            reason = admitted.size() + " offer(s) answered in the last minute (--max-offers-per-minute " + maxPerMinute + ")";
-        } else if (open.size() >= maxPeers) {
+            return new Decision(null, null, false, skip(admitted.size() + " offer(s) answered in the last minute "
+                    + "(--max-offers-per-minute " + maxPerMinute + ")"));
+        }
+        Seat giveWay = null;
+        if (open.size() >= maxPeers) {
             giveWay = idleLongest().filter(s -> s.idle().compareTo(roomAfter) >= 0).orElse(null);
             if (giveWay == null) {
-                reason = open.size() + " session(s) open (--max-peers " + maxPeers + "), none idle for "
-                        + Durations.format(roomAfter) + " (--make-room-after)";
+                return new Decision(null, null, true, null);
             }
+            open.remove(giveWay);  // its seat is the newcomer's now; its ended() changes nothing
         }
-        if (reason == null) {
-            if (giveWay != null) {
-                open.remove(giveWay);  // its seat is the newcomer's now; its ended() changes nothing
-            }
-            admitted.addLast(now);
-            Seat seat = new Seat();
-            open.add(seat);
-            return new Decision(seat, null, giveWay);
-        }
+        admitted.addLast(now);
+        Seat seat = new Seat();
+        open.add(seat);
+        return new Decision(seat, giveWay, false, null);
+    }
+
+    /** Why an offer that found every seat taken is skipped in the end, for {@link #skip}. */
+    synchronized String fullReason() {
+        return open.size() + " session(s) open (--max-peers " + maxPeers + "), none idle for "
+                + Durations.format(roomAfter) + " (--make-room-after)";
+    }
+
+    /**
+     * Counts an offer skipped for {@code reason}; returns a line to report (one a minute at most, with the
+     * count since the last), or null.
+     */
+    synchronized String skip(String reason) {
+        Instant now = clock.instant();
         skipped++;
         if (lastReport != null && now.isBefore(lastReport.plus(WINDOW))) {
-            return new Decision(null, null, null);
+            return null;
         }
         String report = "skipped " + skipped + " offer(s) without answering" + (lastReport == null ? "" : " since the last report")
                 + ": " + reason;
         lastReport = now;
         skipped = 0;
-        return new Decision(null, report, null);
+        return report;
     }
 
     private Optional<Seat> idleLongest() {

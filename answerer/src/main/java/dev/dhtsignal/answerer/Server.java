@@ -19,6 +19,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,13 +40,19 @@ import java.util.regex.Pattern;
  * process is stopped, which closes every open session at once.
  *
  * <p>Offers beyond the {@link OfferAdmission} limits are skipped: taken off the list of offers to
- * answer, never answered, and reported on standard error once a minute at most. A connected session is
+ * answer, never answered, and reported on standard error once a minute at most. An offer that finds
+ * every seat taken is held (up to {@code maxHeld}, for up to a minute) until a seat frees up or one is
+ * made by closing a session idle past {@code --make-room-after}. A connected session is
  * closed, with its reason told to both sides, when it has been idle for {@code idleTimeout}, when a new
  * offer needs its seat (see {@link OfferAdmission}), or when its address has its share already.
  */
 final class Server {
     /** How long one wait for an offer lasts before the next begins; waiting itself never ends. */
     private static final Duration WAIT_ROUND = Duration.ofHours(1);
+    /** While offers are held for a seat, how often they are tried again. */
+    private static final Duration RETRY = Duration.ofMillis(500);
+    /** Longest an offer is held for a seat (less if it expires first): about as long as an offerer waits. */
+    private static final Duration HOLD_LIMIT = Duration.ofSeconds(60);
     /** An offer id as our offerers make them: its first 8 characters, lowercase hex, are the session's tag. */
     private static final Pattern TAG = Pattern.compile("[0-9a-f]{8}");
     /** Reading the selected path is a local call; this only guards against a stalled native thread. */
@@ -55,6 +63,9 @@ final class Server {
     private final Transcript out;
     private final OfferAdmission admission;
     private final Duration idleTimeout;
+    private final int maxHeld;
+    /** Offers that found every seat taken, oldest first, waiting for one to free up or to be made. */
+    private final Deque<Held> held = new ArrayDeque<>();
     /** Connected sessions: what the idle check, the broadcast and the stop go through. */
     private final Set<Served> open = ConcurrentHashMap.newKeySet();
     /** Tags of the sessions being answered or open: no two at once. */
@@ -72,11 +83,20 @@ final class Server {
         return t;
     });
 
-    Server(Answerer answerer, Transcript out, OfferAdmission admission, Duration idleTimeout) {
+    /**
+     * @param maxHeld offers held at most while every seat is taken (beyond, they are skipped at once); a
+     *                held offer costs no WebRTC peer, only its description in memory
+     */
+    Server(Answerer answerer, Transcript out, OfferAdmission admission, Duration idleTimeout, int maxHeld) {
         this.answerer = answerer;
         this.out = out;
         this.admission = admission;
         this.idleTimeout = idleTimeout;
+        this.maxHeld = maxHeld;
+    }
+
+    /** An offer waiting for a seat, since when (System.nanoTime). */
+    private record Held(Answerer.PendingOffer offer, long since) {
     }
 
     /** One connected session, and why we closed it, if we did. */
@@ -132,33 +152,71 @@ final class Server {
         out.line("Waiting for Offer SDP in DHT...");
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                Answerer.PendingOffer offer;
                 try {
-                    offer = answerer.nextOffer(WAIT_ROUND);
+                    consider(answerer.nextOffer(held.isEmpty() ? WAIT_ROUND : RETRY));
                 } catch (SignalingException e) {
-                    continue;  // a quiet hour; keep waiting
+                    // No new offer in this round; keep waiting
                 }
-                OfferAdmission.Decision decision = admission.admit();
-                if (decision.report() != null) {
-                    System.err.println("answerer: " + decision.report());
-                }
-                if (!decision.admitted()) {
-                    continue;
-                }
-                if (decision.makeRoomFrom() != null) {
-                    makeRoom(decision.makeRoomFrom());
-                }
-                sessions.execute(() -> {
-                    try {
-                        serve(offer, decision.seat());
-                    } finally {
-                        admission.ended(decision.seat());
-                    }
-                });
+                retryHeld();
             }
         } finally {
             idleCheck.shutdownNow();
         }
+    }
+
+    /** A new offer: answered if a seat is free or can be made, held if not yet, else skipped. */
+    private void consider(Answerer.PendingOffer offer) {
+        OfferAdmission.Decision decision = admission.admit();
+        if (decision.admitted()) {
+            start(offer, decision);
+        } else if (decision.full() && held.size() < maxHeld) {
+            held.addLast(new Held(offer, System.nanoTime()));
+        } else {
+            report(decision.full() ? admission.skip(admission.fullReason()) : decision.report());
+        }
+    }
+
+    /** Held offers, oldest first, get the seats that freed up; those held too long (or expired) are skipped. */
+    private void retryHeld() {
+        while (!held.isEmpty()) {
+            Held next = held.peekFirst();
+            boolean expired = next.offer().offer().message().notLiveBecause(java.time.Instant.now()) != null;
+            if (expired || System.nanoTime() - next.since() > HOLD_LIMIT.toNanos()) {
+                held.removeFirst();
+                report(admission.skip(admission.fullReason()));
+                continue;
+            }
+            OfferAdmission.Decision decision = admission.admit();
+            if (decision.full()) {
+                return;  // still no seat: the others wait too
+            }
+            held.removeFirst();
+            if (decision.admitted()) {
+                start(next.offer(), decision);
+            } else {
+                report(decision.report());
+            }
+        }
+    }
+
+    private static void report(String line) {
+        if (line != null) {
+            System.err.println("answerer: " + line);
+        }
+    }
+
+    /** Answers {@code offer} on a thread of its own, in the seat the decision gave it. */
+    private void start(Answerer.PendingOffer offer, OfferAdmission.Decision decision) {
+        if (decision.makeRoomFrom() != null) {
+            makeRoom(decision.makeRoomFrom());
+        }
+        sessions.execute(() -> {
+            try {
+                serve(offer, decision.seat());
+            } finally {
+                admission.ended(decision.seat());
+            }
+        });
     }
 
     private void serve(Answerer.PendingOffer offer, OfferAdmission.Seat seat) {

@@ -36,13 +36,16 @@ class OfferAdmissionTest {
     }
 
     @Test
-    void offersPastTheOpenSessionsAreSkippedUntilOneEnds() {
+    void offersPastTheOpenSessionsFindItFullUntilOneEnds() {
         OfferAdmission admission = new OfferAdmission(2, 100, clock);
         OfferAdmission.Seat first = admission.admit().seat();
         assertNotNull(admission.admit().seat());
-        OfferAdmission.Decision skipped = admission.admit();
-        assertFalse(skipped.admitted());
-        assertTrue(skipped.report().contains("--max-peers 2"), skipped.report());
+        OfferAdmission.Decision full = admission.admit();
+        assertFalse(full.admitted());
+        assertTrue(full.full(), "the caller may hold it and ask again");
+        assertNull(full.report(), "not skipped (nor counted) until the caller gives up on it");
+        String report = admission.skip(admission.fullReason());
+        assertTrue(report.contains("skipped 1 offer(s)") && report.contains("--max-peers 2"), report);
         admission.ended(first);
         assertTrue(admission.admit().admitted());
     }
@@ -59,9 +62,9 @@ class OfferAdmissionTest {
 
         idleA.set(Duration.ofSeconds(29));
         idleB.set(Duration.ofSeconds(12));
-        OfferAdmission.Decision skipped = admission.admit();
-        assertFalse(skipped.admitted(), "nobody idle for 30 s yet");
-        assertTrue(skipped.report().contains("none idle for 30s (--make-room-after)"), skipped.report());
+        OfferAdmission.Decision full = admission.admit();
+        assertTrue(full.full() && !full.admitted(), "nobody idle for 30 s yet");
+        assertTrue(admission.fullReason().contains("none idle for 30s (--make-room-after)"), admission.fullReason());
 
         idleA.set(Duration.ofSeconds(31));
         idleB.set(Duration.ofSeconds(45));
@@ -77,7 +80,7 @@ class OfferAdmissionTest {
     void aSessionNotYetConnectedIsNeverClosedToMakeRoom() {
         OfferAdmission admission = new OfferAdmission(1, 100, 1, Duration.ZERO, clock);
         assertTrue(admission.admit().admitted());
-        assertFalse(admission.admit().admitted(), "the first is still connecting: it has no idle time yet");
+        assertTrue(admission.admit().full(), "the first is still connecting: it has no idle time yet");
     }
 
     @Test
@@ -116,17 +119,16 @@ class OfferAdmissionTest {
 
     @Test
     void skipsAreReportedInOneLineAMinuteWithTheirCount() {
-        OfferAdmission admission = new OfferAdmission(1, 100, clock);
+        OfferAdmission admission = new OfferAdmission(100, 1, clock);
         assertTrue(admission.admit().admitted());
         assertNotNull(admission.admit().report(), "the first skip is reported at once");
         for (int i = 0; i < 50; i++) {
             clock.advance(Duration.ofSeconds(1));
-            assertNull(admission.admit().report(), "skips within the minute are only counted");
+            assertNull(admission.skip("held too long"), "skips within the minute are only counted");
         }
         clock.advance(Duration.ofSeconds(10));
-        OfferAdmission.Decision later = admission.admit();
-        assertFalse(later.admitted());
-        assertTrue(later.report().startsWith("skipped 51 offer(s) without answering since the last report"), later.report());
+        assertEquals("skipped 51 offer(s) without answering since the last report: held too long",
+                admission.skip("held too long"));
     }
 
     @Test
