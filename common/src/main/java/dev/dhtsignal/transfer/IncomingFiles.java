@@ -46,7 +46,6 @@ public final class IncomingFiles {
     private long lastProgressNanos;
     private ScheduledFuture<?> stallCheck;
     private long offers;
-    private long quietlyRefused;
     private long droppedChunks;
 
     private IncomingFiles(Path directory, boolean overwrite, ReceiveLimits limits,
@@ -86,12 +85,11 @@ public final class IncomingFiles {
         String refusal = refusal(m);
         if (refusal != null) {
             replies.accept(PeerMessage.about(PeerMessage.FILE_REFUSE, id, refusal));
-            long reportedAtMost = directory == null ? REPORTED_WHEN_NOT_RECEIVING : limits.maxFiles();
-            if (offers <= reportedAtMost) {
-                report.accept("Refused file '" + PeerText.shown(m.name()) + "': " + refusal);
-            } else if (++quietlyRefused == 1) {
-                report.accept("Refusing every further file without a line each: " + reportedAtMost
-                        + " were offered" + (directory == null ? "" : " (--max-files)"));
+            // Each refusal gets a line up to the last that may (the first past --max-files); then one says so.
+            long lastReported = directory == null ? REPORTED_WHEN_NOT_RECEIVING : limits.maxFiles() + 1L;
+            if (offers <= lastReported) {
+                report.accept("Refused file '" + PeerText.shown(m.name()) + "': " + refusal
+                        + (offers == lastReported ? "; further offers are refused without a line each" : ""));
             }
             return;
         }
