@@ -227,7 +227,7 @@ huge_offer() {
   local sender=$last
   local what
   if await "$work/send.err" 'huge.bin: the receiver refused it' 60; then
-    what="refused: $(grep -o 'refused it: .*' "$work/send.err")"
+    what="refused: $(sed -n 's/.*refused it: //p' "$work/send.err")"
   else
     sleep 10
     what="accepted: $(du -sm "$work/huge-in" | cut -f1) MiB written 10 s later (it would go on until the disk is full)"

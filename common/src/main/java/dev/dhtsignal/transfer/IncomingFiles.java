@@ -106,7 +106,8 @@ public final class IncomingFiles {
         }
         currentReplies = replies;
         lastProgressNanos = System.nanoTime();
-        long every = Math.max(10, limits.stallTimeout().toMillis() / 4);
+        // Checked every second (more often for short limits): a stalled file goes within a second of its limit.
+        long every = Math.max(10, Math.min(1_000, limits.stallTimeout().toMillis() / 4));
         stallCheck = STALLS.scheduleWithFixedDelay(this::checkStalled, every, every, TimeUnit.MILLISECONDS);
         replies.accept(PeerMessage.about(PeerMessage.FILE_ACCEPT, id, null));
     }

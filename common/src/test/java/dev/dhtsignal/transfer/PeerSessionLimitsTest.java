@@ -104,6 +104,26 @@ class PeerSessionLimitsTest {
     }
 
     @Test
+    void aPeerThatSendsMoreThan16MiBBeforeTheGreetingsAreDoneIsClosed() {
+        RtcPeer offerer = factory.createPeer(RtcConfig.defaults());
+        RtcPeer answerer = factory.createPeer(RtcConfig.defaults());
+        peers.add(offerer);
+        peers.add(answerer);
+        PeerSession attacker = PeerSession.open(offerer);
+        PeerSession victim = PeerSession.open(answerer);  // never begun: what arrives is kept for begin()
+        SessionDescription offer = Await.result("offer", offerer.createOffer());
+        Await.result("offerer applying the answer", offerer.acceptAnswer(Await.result("answer", answerer.acceptOffer(offer))));
+        Await.result("the attacker's channel open", attacker.channel().opened());
+        attacker.begin(line -> { }, IncomingFiles.refusing(line -> { }));
+        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocateDirect(FileSender.CHUNK_BYTES);
+        for (int i = 0; i < 17 * 16; i++) {  // 17 MiB
+            attacker.sendChunk(chunk.clear());
+        }
+        Await.result("the victim's channel closed", victim.channel().closed());
+        assertEquals("sent more than 16 MiB before the greetings were done", victim.closedByUs().orElseThrow().text());
+    }
+
+    @Test
     void aSessionClosedForAReasonOfOurOwnTellsTheOtherSide() {
         Pair pair = connect();
         pair.victim().close(new PeerSession.Closing("no message either way for 10m (--idle-timeout)", false),
