@@ -53,11 +53,8 @@ public final class PeerSession {
     private static final Duration DRAIN_CHECK = Duration.ofMillis(250);
     private static final long ACK_DELAY_MILLIS = 20;
 
-    /**
-     * Longest line put together from {@code "more":true} parts, in UTF-16 chars as Java counts a String
-     * length (1 MiB of chars: 1 to 2 MiB of memory). The page keeps to the same number.
-     */
-    public static final int MAX_LINE_CHARS = 1 << 20;
+    /** Longest line put together from {@code "more":true} parts, in UTF-16 chars (see {@link LineAssembler}). */
+    public static final int MAX_LINE_CHARS = LineAssembler.MAX_LINE_CHARS;
     /** Longest text message (a control message or a line part), in bytes of UTF-8; senders keep to 64 KiB. */
     public static final int MAX_CONTROL_BYTES = 64 * 1024;
     /** Most bytes kept for {@link #begin}; only the moment between connecting and the greetings fills it. */
@@ -110,7 +107,7 @@ public final class PeerSession {
     private final AtomicBoolean ackScheduled = new AtomicBoolean();
     private volatile Consumer<PeerMessage> fileReplies = m -> log.warn("a reply about file {} that we never offered", m.id());
     /** Parts of a long line received so far; touched only by the channel's message thread. */
-    private StringBuilder partial = new StringBuilder();
+    private final LineAssembler partial = new LineAssembler();
     private final AtomicLong ignored = new AtomicLong();
 
     private PeerSession(RtcDataChannel channel, CompletableFuture<?> connectionEnded) {
@@ -170,7 +167,6 @@ public final class PeerSession {
                 return;
             }
             ourClosing = why;
-            partial = new StringBuilder();
         }
         log.debug("closing the session: {}", why.text());
         CLOSER.execute(() -> {
@@ -388,20 +384,15 @@ public final class PeerSession {
     }
 
     private void onLine(PeerMessage m) {
-        String text = m.text() == null ? "" : m.text();
-        if ((long) partial.length() + text.length() > MAX_LINE_CHARS) {
-            refuse("sent a line over 1 MiB");
+        String line;
+        try {
+            line = partial.add(m.text() == null ? "" : m.text(), m.more());
+        } catch (LineAssembler.TooLong e) {
+            refuse("sent " + e.getMessage());
             return;
         }
-        partial.append(text);
-        if (m.more()) {
-            return;
-        }
-        String line = partial.toString();
-        if (partial.capacity() > LineSplitter.MAX_PART_CHARS * 2) {
-            partial = new StringBuilder();  // a long line's megabytes are not kept for the short ones after it
-        } else {
-            partial.setLength(0);
+        if (line == null) {
+            return;  // more parts to come
         }
         received.accept(line);
         linesReceived.incrementAndGet();
