@@ -72,8 +72,8 @@ public final class AnswererCommand implements Callable<Integer> {
     boolean serve;
 
     @Option(names = "--max-peers", paramLabel = "N", defaultValue = "16",
-            description = "With --serve: at most N sessions at once; offers beyond are skipped, not answered "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "With --serve: at most N sessions at once; an offer beyond waits up to a minute for a "
+                    + "seat (see --make-room-after), then is skipped, not answered (default: ${DEFAULT-VALUE}).")
     int maxPeers;
 
     @Option(names = "--max-offers-per-minute", paramLabel = "N", defaultValue = "30",
