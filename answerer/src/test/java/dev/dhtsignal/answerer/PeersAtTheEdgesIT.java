@@ -276,6 +276,8 @@ class PeersAtTheEdgesIT {
         assertTrue(usage.contains("each line typed goes to every open session"), usage);
         assertTrue(usage.contains("Ctrl-D (end of input) ends our side of every open and later session"), usage);
         assertTrue(usage.contains("Stop with Ctrl-C or SIGTERM"), usage);
+        assertTrue(usage.contains("with 1% of it (at most 1 GiB) left free") && usage.contains("(default: 10m)"), usage);
+        assertFalse(help.transcript().contains("WARN"), "every description formats\n" + help.transcript());
 
         ProgramProcess zero = ProgramProcess.start("offerer", "--poll-interval", "0");
         started.add(zero);

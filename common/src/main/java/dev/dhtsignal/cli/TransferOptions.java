@@ -25,7 +25,7 @@ public final class TransferOptions {
 
     @Option(names = "--max-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "none",
             description = "With --receive: refuse files larger than SIZE (like 4GiB or 500MB). Default: none, only "
-                    + "the free space: a file must fit on the disk with 1% of it (at most 1 GiB) left free.")
+                    + "the free space: a file must fit on the disk with 1%% of it (at most 1 GiB) left free.")
     long maxSize;
 
     @Option(names = "--max-files", paramLabel = "N", defaultValue = "10000",
