@@ -8,6 +8,7 @@ import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.transfer.PeerSession;
+import dev.dhtsignal.transfer.PeerText;
 import dev.dhtsignal.dht.NodeId;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,9 +144,9 @@ public final class Answerer {
             RtcDataChannel channel = Waits.await(peer.incomingDataChannel(), options.connectTimeout(),
                     "the offerer to open its data channel");
             Inbox inbox = Inbox.of(channel);
-            ChannelMessage greeting = inbox.next(options.connectTimeout(), "the offerer's greeting on '" + channel.label() + "'");
-            out.line("Received message on '" + channel.label() + "': " + greeting.text());
-            out.line("Data channel '" + channel.label() + "' is open");
+            ChannelMessage greeting = inbox.next(options.connectTimeout(), "the offerer's greeting on '" + PeerText.shown(channel.label()) + "'");
+            out.line("Received message on '" + PeerText.shown(channel.label()) + "': " + PeerText.shown(greeting.text()));
+            out.line("Data channel '" + PeerText.shown(channel.label()) + "' is open");
             channel.send(options.greeting());
             log.debug("answered offer {} in slot {}", pending.tag(), pending.slot());
             Connection connection = new Connection(peer, channel, inbox, session);

@@ -6,6 +6,7 @@ import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.transfer.PeerSession;
+import dev.dhtsignal.transfer.PeerText;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -96,7 +97,7 @@ public final class BoardExchange {
             out.line("Data channel '" + options.label() + "' is open");
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
-            out.line("Received message from Peer B: " + greeting.text());
+            out.line("Received message from Peer B: " + PeerText.shown(greeting.text()));
             if (options.secret().isReusable()) {
                 // Used: cleared in the background, so that the next answerer with the same code does not take it.
                 clear();
@@ -162,9 +163,9 @@ public final class BoardExchange {
             RtcDataChannel channel = Waits.await(peer.incomingDataChannel(), options.connectTimeout(),
                     "the offerer to open its data channel");
             Inbox inbox = Inbox.of(channel);
-            ChannelMessage greeting = inbox.next(options.connectTimeout(), "the offerer's greeting on '" + channel.label() + "'");
-            out.line("Received message on '" + channel.label() + "': " + greeting.text());
-            out.line("Data channel '" + channel.label() + "' is open");
+            ChannelMessage greeting = inbox.next(options.connectTimeout(), "the offerer's greeting on '" + PeerText.shown(channel.label()) + "'");
+            out.line("Received message on '" + PeerText.shown(channel.label()) + "': " + PeerText.shown(greeting.text()));
+            out.line("Data channel '" + PeerText.shown(channel.label()) + "' is open");
             channel.send(options.greeting());
             return new Connection(peer, channel, inbox, session);
         } catch (RuntimeException e) {

@@ -9,6 +9,7 @@ import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.transfer.PeerSession;
+import dev.dhtsignal.transfer.PeerText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -150,7 +151,7 @@ public final class Offerer {
             out.line("Data channel '" + options.label() + "' is open");
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
-            out.line("Received message from Peer B: " + greeting.text());
+            out.line("Received message from Peer B: " + PeerText.shown(greeting.text()));
             Connection connection = new Connection(peer, channel, inbox, session);
             connected = connection;
             return connection;
