@@ -2,6 +2,7 @@ package dev.dhtsignal.answerer;
 
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
+import dev.dhtsignal.cli.DurationConverter;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
@@ -30,6 +31,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,14 +71,31 @@ public final class AnswererCommand implements Callable<Integer> {
     boolean serve;
 
     @Option(names = "--max-peers", paramLabel = "N", defaultValue = "16",
-            description = "With --serve: at most N sessions at once; offers beyond are skipped, not answered "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "With --serve: at most N sessions at once; an offer beyond waits up to a minute for a "
+                    + "seat (see --make-room-after), then is skipped, not answered (default: ${DEFAULT-VALUE}).")
     int maxPeers;
 
     @Option(names = "--max-offers-per-minute", paramLabel = "N", defaultValue = "30",
             description = "With --serve: answer at most N new offers in any minute; offers beyond are skipped, "
                     + "not answered, and counted in one line a minute on standard error (default: ${DEFAULT-VALUE}).")
     int maxOffersPerMinute;
+
+    @Option(names = "--max-peers-per-address", paramLabel = "N",
+            description = "With --serve: at most N connected sessions from one address (the offerer's end of the "
+                    + "connection; a TURN relay's when relayed); one more is closed once connected "
+                    + "(default: a quarter of --max-peers, at least 1).")
+    Integer maxPeersPerAddress;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10m",
+            description = "With --serve: close a session after this long without a message either way, telling "
+                    + "its offerer why (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--make-room-after", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s",
+            description = "With --serve: when --max-peers sessions are open, a new offer still gets in by closing "
+                    + "the session idle longest, if it has been idle this long (default: ${DEFAULT-VALUE}).")
+    Duration makeRoomAfter;
 
     @Option(names = "--report-timing", hidden = true,
             description = "Print how long start-up and the signaling round took, for the benchmarks.")
@@ -131,9 +150,14 @@ public final class AnswererCommand implements Callable<Integer> {
         }
         OfferAdmission admission;
         try {
-            admission = new OfferAdmission(maxPeers, maxOffersPerMinute, Clock.systemUTC());
+            admission = new OfferAdmission(maxPeers, maxOffersPerMinute, maxPeersPerAddress != null ? maxPeersPerAddress
+                    : OfferAdmission.defaultPerAddress(maxPeers), makeRoomAfter, Clock.systemUTC());
+            if (idleTimeout.isZero() || idleTimeout.isNegative()) {
+                throw new IllegalArgumentException("--idle-timeout must be longer than 0s");
+            }
         } catch (IllegalArgumentException e) {
-            throw Cli.usage(this, "--max-peers and --max-offers-per-minute: " + e.getMessage());
+            throw Cli.usage(this, "--max-peers, --max-offers-per-minute, --max-peers-per-address, --idle-timeout: "
+                    + e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
         if (!shortCode) {
@@ -155,7 +179,7 @@ public final class AnswererCommand implements Callable<Integer> {
                 Answerer answerer = new Answerer(options, runtime.network().board(secret), runtime.rtc(), runtime.timer(),
                         Clock.systemUTC());
                 try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
-                    new Server(answerer, transcript, admission).run(System.in);
+                    new Server(answerer, transcript, admission, idleTimeout, maxPeers).run(System.in);
                     return 0;
                 }
             }

@@ -65,9 +65,15 @@ class PeersAtTheEdgesIT {
 
     /** A peer meeting its partner under keys named after {@code pair}. */
     private ProgramProcess peer(List<String> wrapper, String program, String pair, String... args) throws IOException {
+        return peer(wrapper, Map.of(), program, pair, args);
+    }
+
+    /** The same with environment variables, e.g. JAVA_TOOL_OPTIONS for a smaller heap. */
+    private ProgramProcess peer(List<String> wrapper, Map<String, String> env, String program, String pair, String... args)
+            throws IOException {
         List<String> all = new ArrayList<>(List.of("--dht", dht, "--offer-key", pair + "-offer", "--answer-key", pair + "-answer"));
         all.addAll(List.of(args));
-        ProgramProcess p = ProgramProcess.startWrapped(wrapper, program, Map.of(), all.toArray(String[]::new));
+        ProgramProcess p = ProgramProcess.startWrapped(wrapper, program, env, all.toArray(String[]::new));
         started.add(p);
         return p;
     }
@@ -270,6 +276,8 @@ class PeersAtTheEdgesIT {
         assertTrue(usage.contains("each line typed goes to every open session"), usage);
         assertTrue(usage.contains("Ctrl-D (end of input) ends our side of every open and later session"), usage);
         assertTrue(usage.contains("Stop with Ctrl-C or SIGTERM"), usage);
+        assertTrue(usage.contains("with 1% of it (at most 1 GiB) left free") && usage.contains("(default: 10m)"), usage);
+        assertFalse(help.transcript().contains("WARN"), "every description formats\n" + help.transcript());
 
         ProgramProcess zero = ProgramProcess.start("offerer", "--poll-interval", "0");
         started.add(zero);
@@ -288,6 +296,180 @@ class PeersAtTheEdgesIT {
         assertEquals(1, waiting.awaitExit(RUN_LIMIT), waiting.transcript());
         assertTrue(waiting.stdoutLines().stream().anyMatch(l -> l.startsWith("answerer: waiting for an offer: 1s of 3s")),
                 waiting.transcript());
+    }
+
+    @Test
+    void aLineOver1MiBClosesThatSessionOnlyAndTheServerWithASmallHeapKeepsServing() throws Exception {
+        // With -Xmx96m a 150 MB line used to end the whole server with an OutOfMemoryError.
+        ProgramProcess serving = peer(List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xmx96m"), "answerer", "longline", "--serve");
+        serving.awaitLine("Waiting for Offer SDP in DHT...", RUN_LIMIT);
+        ProgramProcess honest = peer("offerer", "longline");
+        honest.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        ProgramProcess attacker = peer("offerer", "longline");
+        attacker.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        try (OutputStream in = attacker.stdin()) {
+            byte[] block = "x".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 150; i++) {
+                in.write(block);
+            }
+            in.write('\n');
+        }
+        assertEquals(1, attacker.awaitExit(RUN_LIMIT), attacker.transcript());
+        assertTrue(attacker.stderr().contains("offerer: the answerer closed the connection: you sent a line over 1 MiB"),
+                attacker.transcript());
+        serving.awaitStderr("the session closed", RUN_LIMIT, "closed: the offerer sent a line over 1 MiB");
+        assertTrue(Pattern.compile("(?m)^answerer: \\[session [0-9a-f]{8}] closed: the offerer sent a line over 1 MiB$")
+                .matcher(serving.stderr()).find(), serving.transcript());
+
+        // The other session goes on, and a new offerer is answered.
+        OutputStream in = honest.stdin();
+        in.write("still here\n".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        serving.awaitLine("the honest offerer's line", RUN_LIMIT, l -> l.endsWith("Received message on 'chat': still here"));
+        ProgramProcess late = peer("offerer", "longline", "--once");
+        assertEquals(0, late.awaitExit(RUN_LIMIT), late.transcript());
+        assertTrue(serving.isAlive(), serving.transcript());
+        assertFalse(serving.stderr().contains("OutOfMemoryError"), serving.transcript());
+        assertFalse(serving.stdoutLines().stream().anyMatch(l -> l.contains("xxxxxxxx")), "the long line was never printed");
+    }
+
+    @Test
+    void silentOfferersCannotKeepANewOneOutAndAreClosedWhenIdleWithTheReasonOnBothSides() throws Exception {
+        // All come from this machine's one address: its share must fit them all here.
+        ProgramProcess serving = peer("answerer", "silent", "--serve", "--max-peers", "2", "--max-peers-per-address", "2",
+                "--make-room-after", "3s", "--idle-timeout", "20s");
+        serving.awaitLine("Waiting for Offer SDP in DHT...", RUN_LIMIT);
+        ProgramProcess first = peer("offerer", "silent");
+        first.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        ProgramProcess second = peer("offerer", "silent");
+        second.awaitLine("Received message from Peer B: Hello from Peer B!", RUN_LIMIT);
+        // Both seats are taken by offerers that say nothing. A third gets in all the same, in the seat of the
+        // one idle longest, once that has been idle for --make-room-after.
+        ProgramProcess newcomer = peer("offerer", "silent", "--once");
+        assertEquals(0, newcomer.awaitExit(RUN_LIMIT), newcomer.transcript() + serving.transcript());
+        // One of the two gave way (the one idle longest; both said nothing, so either may be it).
+        Pattern room = Pattern.compile("(?m)^offerer: the answerer closed the connection: the answerer needed room for a new "
+                + "offerer, and this session was idle longest \\(\\d+s\\)$");
+        Pattern idle = Pattern.compile("(?m)^offerer: the answerer closed the connection: no message either way for 20s "
+                + "\\(the answerer's --idle-timeout\\)$");
+        assertEquals(1, first.awaitExit(RUN_LIMIT), first.transcript());
+        assertEquals(1, second.awaitExit(RUN_LIMIT), second.transcript());
+        String both = first.transcript() + second.transcript() + serving.transcript();
+        boolean firstGaveWay = room.matcher(first.stderr()).find();
+        assertTrue(firstGaveWay || room.matcher(second.stderr()).find(), both);
+        assertTrue(serving.stderr().contains("closed: to make room for a new offerer"), both);
+        assertFalse(serving.stderr().contains("--max-peers-per-address"), both);
+        // The other said nothing either: after --idle-timeout it was closed, and both sides say why.
+        assertTrue(idle.matcher((firstGaveWay ? second : first).stderr()).find(), both);
+        assertTrue(Pattern.compile("(?m)^answerer: \\[session [0-9a-f]{8}] closed: no message either way for 20s "
+                + "\\(--idle-timeout\\)$").matcher(serving.stderr()).find(), serving.transcript());
+        assertTrue(serving.isAlive());
+    }
+
+    @Test
+    void textFromTheOtherPeerIsPrintedWithItsControlsReplaced() throws Exception {
+        ProgramProcess answerer = peer("answerer", "escapes");
+        answerer.closeStdin();
+        String greeting = "Hi\u001b]0;retitled\u0007 \u202Eevil";
+        ProgramProcess offerer = peer("offerer", "escapes", "--message", greeting);
+        try (OutputStream in = offerer.stdin()) {
+            in.write(("\u001b[1A\u001b[2KReceived file 'payroll.xlsx' (48213 bytes, SHA-256 verified)\n"
+                    + "\u001b]52;c;cm0gLXJmIH4=\u0007clipboard\n" + "invoice\u202Efdp.exe\n").getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        String r = "\uFFFD";
+        List<String> out = answerer.stdoutLines();
+        assertTrue(out.contains("Received message on 'chat': Hi" + r + "]0;retitled" + r + " " + r + "evil"), answerer.transcript());
+        assertTrue(out.contains("Received message on 'chat': " + r + "[1A" + r
+                + "[2KReceived file 'payroll.xlsx' (48213 bytes, SHA-256 verified)"), answerer.transcript());
+        assertTrue(out.contains("Received message on 'chat': " + r + "]52;c;cm0gLXJmIH4=" + r + "clipboard"), answerer.transcript());
+        assertTrue(out.contains("Received message on 'chat': invoice" + r + "fdp.exe"), answerer.transcript());
+        String all = String.join("\n", out);
+        assertTrue(all.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x202E), all);
+    }
+
+    @Test
+    void aFileLargerThanTheFreeSpaceIsRefusedNamingTheFreeSpace() throws Exception {
+        Path huge = temp.resolve("huge.bin");
+        try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(1L << 40);  // 1 TiB, sparse: it costs nothing to make and is announced at its full size
+        }
+        Path inbox = Files.createDirectory(temp.resolve("space"));
+        long free = Files.getFileStore(inbox).getUsableSpace();
+        org.junit.jupiter.api.Assumptions.assumeTrue(free < (1L << 40), "this disk has 1 TiB free");
+        ProgramProcess receiver = peer("answerer", "space", "--receive", inbox.toString());
+        ProgramProcess sender = peer("offerer", "space", "--send", huge.toString());
+        assertEquals(1, sender.awaitExit(RUN_LIMIT), sender.transcript());
+        assertEquals(0, receiver.awaitExit(RUN_LIMIT), receiver.transcript());
+        assertTrue(Pattern.compile("(?m)^offerer: huge\\.bin: the receiver refused it: it is 1\\.0 TiB and only [0-9.]+ [KMGT]iB "
+                + "are free on the receiving disk \\([0-9.]+ [KMGT]?i?B of it is kept free\\)$").matcher(sender.stderr()).find(),
+                sender.transcript());
+        assertTrue(receiver.stdoutLines().stream().anyMatch(l -> l.startsWith("Refused file 'huge.bin': it is 1.0 TiB and only ")),
+                receiver.transcript());
+        try (Stream<Path> left = Files.list(inbox)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
+    void namesThatLieAreReceivedAsWhatTheyAreAndOffersPastMaxFilesAreRefused() throws Exception {
+        Path outbox = Files.createDirectory(temp.resolve("names"));
+        List<String> sent = new ArrayList<>();
+        for (String name : List.of("invoice\u202Efdp.exe", "etc\u2215passwd", "é".repeat(123) + ".pdf")) {
+            Files.writeString(outbox.resolve(name), name);
+            sent.add(outbox.resolve(name).toString());
+        }
+        for (int i = 1; i <= 40; i++) {
+            Files.writeString(outbox.resolve("tiny" + i + ".txt"), "tiny " + i);
+            sent.add(outbox.resolve("tiny" + i + ".txt").toString());
+        }
+        Path inbox = Files.createDirectory(temp.resolve("kept"));
+        ProgramProcess receiver = peer("answerer", "names", "--receive", inbox.toString(), "--max-files", "23");
+        List<String> senderArgs = new ArrayList<>(List.of("--send"));
+        senderArgs.addAll(sent);
+        ProgramProcess sender = peer("offerer", "names", senderArgs.toArray(String[]::new));
+        assertEquals(1, sender.awaitExit(RUN_LIMIT), sender.transcript());
+        assertEquals(0, receiver.awaitExit(RUN_LIMIT), receiver.transcript());
+        String shortened = "é".repeat(115) + ".pdf";  // 250 bytes did not leave room for ".NAME.part-..."; 234 do
+        assertEquals("invoice\u202Efdp.exe", Files.readString(inbox.resolve("invoicefdp.exe")));
+        assertEquals("etc\u2215passwd", Files.readString(inbox.resolve("etc_passwd")));
+        assertEquals("é".repeat(123) + ".pdf", Files.readString(inbox.resolve(shortened)));
+        try (Stream<Path> left = Files.list(inbox)) {
+            assertEquals(23, left.count(), "the first 23 offers, no more, and no temporary parts");
+        }
+        assertTrue(sender.stderr().contains("offerer: tiny21.txt: the receiver refused it: this receiver takes at most 23 files "
+                + "per connection (--max-files)"), sender.transcript());
+        assertTrue(receiver.stdoutLines().contains("Refused file 'tiny21.txt': this receiver takes at most 23 files per "
+                + "connection (--max-files); further offers are refused without a line each"), receiver.transcript());
+        assertEquals(0, receiver.stdoutLines().stream().filter(l -> l.startsWith("Refused file 'tiny22.txt'")).count());
+        assertTrue(receiver.stdoutLines().stream().noneMatch(l -> l.contains("\u202E")), receiver.transcript());
+    }
+
+    @Test
+    void aSenderThatStopsSendingHasItsFileDroppedAfterTheStallTimeout() throws Exception {
+        Path big = temp.resolve("stalled.bin");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(4L * 1024 * 1024 * 1024);
+        }
+        Path inbox = Files.createDirectory(temp.resolve("stall"));
+        ProgramProcess receiver = peer("answerer", "stall", "--receive", inbox.toString(), "--stall-timeout", "3s");
+        ProgramProcess sender = peer("offerer", "stall", "--send", big.toString());
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (!partArrived(inbox, "stalled.bin")) {
+            assertTrue(System.nanoTime() < deadline, "no part of the file arrived\n" + receiver.transcript() + sender.transcript());
+            Thread.sleep(20);
+        }
+        sender.stop();  // SIGSTOP: the connection stays up (for a while) and nothing more comes
+        try {
+            receiver.awaitLine("the file dropped", RUN_LIMIT, l -> l.startsWith("File 'stalled.bin' not kept: nothing of it "
+                    + "arrived for 3 s (the receiver's --stall-timeout) after "));
+            try (Stream<Path> left = Files.list(inbox)) {
+                assertEquals(List.of(), left.toList(), "the temporary part is deleted");
+            }
+        } finally {
+            sender.resume();
+        }
     }
 
     private static boolean partArrived(Path dir) throws IOException {

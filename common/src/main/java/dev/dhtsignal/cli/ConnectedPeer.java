@@ -6,6 +6,7 @@ import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.transfer.FileSender;
 import dev.dhtsignal.transfer.IncomingFiles;
 import dev.dhtsignal.transfer.PeerSession;
+import dev.dhtsignal.transfer.PeerText;
 import dev.dhtsignal.transfer.TransferProgress;
 import java.io.BufferedReader;
 import java.util.ArrayList;
@@ -49,9 +50,11 @@ public final class ConnectedPeer {
         BiFunction<String, Long, TransferProgress> progress = (name, size) ->
                 new TransferProgress(System.err, Terminal.stderr(), name, size, System::nanoTime);
         IncomingFiles incoming = files.receive() != null
-                ? IncomingFiles.into(files.receive(), files.force(), progress, out::line)
+                ? IncomingFiles.into(files.receive(), files.force(), files.limits(), progress, out::line)
                 : IncomingFiles.refusing(out::line);
-        Conversation conversation = Conversation.start(connection, line -> out.line(receivedPrefix + line), incoming);
+        // What the other side sends is shown with its controls replaced: it must not drive our terminal.
+        Conversation conversation = Conversation.start(connection, line -> out.line(receivedPrefix + PeerText.shown(line)),
+                incoming);
         CompletableFuture<List<String>> sending = CompletableFuture.completedFuture(List.of());
         FileSender[] sender = new FileSender[1];
         try (StopSignal.Registration ignored = StopSignal.onStop(() -> leave(connection, incoming, sender[0]))) {
@@ -91,8 +94,10 @@ public final class ConnectedPeer {
             }
             Conversation.End end = conversation.await();
             List<String> problems = new ArrayList<>();
+            String closing = closing(conversation);
             if (end != Conversation.End.FINISHED) {
-                incoming.abort(end == Conversation.End.PEER_LEFT ? "the " + other + " left" : "the connection was lost");
+                incoming.abort(closing != null ? "the connection was closed"
+                        : end == Conversation.End.PEER_LEFT ? "the " + other + " left" : "the connection was lost");
             }
             problems.addAll(sending.join());
             problems.addAll(incoming.failures());
@@ -101,11 +106,13 @@ public final class ConnectedPeer {
                 return 1;  // the stop's own messages say what happened
             }
             connection.close();
-            switch (end) {
-                case PEER_LEFT -> System.err.println(program + ": " + (conversation.session().isPresent()
+            if (closing != null) {
+                System.err.println(program + ": " + closing);
+            } else if (end == Conversation.End.PEER_LEFT) {
+                System.err.println(program + ": " + (conversation.session().isPresent()
                         ? "the " + other + " left" : "the " + other + " closed the chat"));
-                case CONNECTION_LOST -> System.err.println(program + ": the connection to the " + other + " was lost");
-                default -> { }
+            } else if (end == Conversation.End.CONNECTION_LOST) {
+                System.err.println(program + ": the connection to the " + other + " was lost");
             }
             if (undelivered > 0) {
                 problems.add(undelivered + (undelivered == 1 ? " line was" : " lines were") + " not delivered");
@@ -113,8 +120,18 @@ public final class ConnectedPeer {
             for (String problem : problems) {
                 System.err.println(program + ": " + problem);
             }
-            return problems.isEmpty() && end != Conversation.End.CONNECTION_LOST ? 0 : 1;
+            return problems.isEmpty() && closing == null && end != Conversation.End.CONNECTION_LOST ? 0 : 1;
         }
+    }
+
+    /**
+     * Why one side closed the conversation on purpose (a limit broken, a {@code close} from the other side),
+     * as a line to print; null when neither did.
+     */
+    private String closing(Conversation conversation) {
+        return conversation.session().map(s -> s.closedByUs().map(c -> "closed: " + c.toldAbout(other))
+                .orElseGet(() -> s.closedByPeer().map(r -> "the " + other + " closed the connection: "
+                        + PeerText.shown(r)).orElse(null))).orElse(null);
     }
 
     /** On Ctrl-C or SIGTERM: the other side learns at once that we left; a file coming in is deleted. */

@@ -1,7 +1,9 @@
 package dev.dhtsignal.cli;
 
+import dev.dhtsignal.transfer.ReceiveLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -21,6 +23,20 @@ public final class TransferOptions {
     @Option(names = "--force", description = "With --receive: overwrite files that exist (refused otherwise).")
     boolean force;
 
+    @Option(names = "--max-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "none",
+            description = "With --receive: refuse files larger than SIZE (like 4GiB or 500MB). Default: none, only "
+                    + "the free space: a file must fit on the disk with 1%% of it (at most 1 GiB) left free.")
+    long maxSize;
+
+    @Option(names = "--max-files", paramLabel = "N", defaultValue = "10000",
+            description = "With --receive: refuse offers past the first N of one connection (default: ${DEFAULT-VALUE}).")
+    int maxFiles;
+
+    @Option(names = "--stall-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "60s",
+            description = "With --receive: drop a file (its temporary part is deleted) when none of its bytes came "
+                    + "for this long (default: ${DEFAULT-VALUE}).")
+    Duration stallTimeout;
+
     public List<Path> send() {
         return send;
     }
@@ -32,6 +48,11 @@ public final class TransferOptions {
 
     public boolean force() {
         return force;
+    }
+
+    /** What one connection may send us; checked by {@link #check}. */
+    public ReceiveLimits limits() {
+        return new ReceiveLimits(maxSize, maxFiles, stallTimeout);
     }
 
     /** Sending or receiving files: standard input is not chat then. */
@@ -57,5 +78,6 @@ public final class TransferOptions {
         if (force && receive == null) {
             throw new IllegalArgumentException("--force goes with --receive");
         }
+        limits();  // throws, naming the option, when a limit is out of range
     }
 }

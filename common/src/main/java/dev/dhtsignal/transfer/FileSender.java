@@ -90,10 +90,10 @@ public final class FileSender {
             session.send(PeerMessage.file(id, name, size));
             PeerMessage answer = awaitReply(id, "an answer to our offer");
             if (answer.type().equals(PeerMessage.FILE_REFUSE)) {
-                throw new TransferFailed("the receiver refused it: " + answer.reason());
+                throw new TransferFailed("the receiver refused it: " + PeerText.shown(answer.reason()));
             }
             if (!answer.type().equals(PeerMessage.FILE_ACCEPT)) {
-                throw new TransferFailed("the receiver answered " + answer.type() + ": " + answer.reason());
+                throw new TransferFailed("the receiver answered " + PeerText.shown(answer.type()) + ": " + PeerText.shown(answer.reason()));
             }
             TransferProgress shown = progress.apply(name, size);
             sending = shown;
@@ -108,7 +108,7 @@ public final class FileSender {
                 return;
             }
             shown.finish("Sent", "not kept by the receiver");
-            throw new TransferFailed("the receiver did not keep it: " + verdict.reason());
+            throw new TransferFailed("the receiver did not keep it: " + PeerText.shown(verdict.reason()));
         } catch (IOException e) {
             throw new TransferFailed("reading it failed: " + e.getMessage());
         } catch (IllegalStateException e) {
@@ -152,7 +152,7 @@ public final class FileSender {
             PeerMessage early = replies.poll();
             if (early != null) {
                 // Only a failure comes before the end: the receiver could not write, or got too much.
-                throw new TransferFailed("the receiver stopped it: " + early.reason());
+                throw new TransferFailed("the receiver stopped it: " + PeerText.shown(early.reason()));
             }
         }
         return HexFormat.of().formatHex(sha256.digest());

@@ -44,12 +44,16 @@ final class IncomingFile {
         }
     }
 
-    /** Creates the temporary file, {@code .NAME.part-RANDOM} in the target's directory. */
+    /**
+     * Creates the temporary file, {@code .NAME.part-RANDOM} in the target's directory, RANDOM being 13
+     * characters: 20 bytes more than the name, which {@link SafeFileName#MAX_BYTES} leaves room for.
+     */
     static IncomingFile open(long id, Path target, long size, boolean replace, TransferProgress progress)
             throws IOException {
         // Not Files.createTempFile: its owner-only permissions would stay with the file after the rename.
-        Path temporary = target.resolveSibling("." + target.getFileName() + ".part-"
-                + Long.toUnsignedString(RANDOM.nextLong(), 36));
+        String random = Long.toUnsignedString(RANDOM.nextLong(), 36);
+        Path temporary = target.resolveSibling("." + target.getFileName() + ".part-" + "0".repeat(13 - random.length())
+                + random);
         FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
         return new IncomingFile(id, target, temporary, size, replace, out, progress);
     }

@@ -22,6 +22,8 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
     public static final String FILE_CANCEL = "file-cancel";
     public static final String FILE_OK = "file-ok";
     public static final String FILE_FAILED = "file-failed";
+    /** "I am closing this session, and why": the last message before the channel closes. */
+    public static final String CLOSE = "close";
 
     public static PeerMessage line(String text, boolean more) {
         return new PeerMessage(LINE, text, more, null, null, null, null, null, null);
@@ -37,6 +39,10 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
 
     public static PeerMessage file(long id, String name, long size) {
         return new PeerMessage(FILE, null, false, null, id, name, size, null, null);
+    }
+
+    public static PeerMessage close(String reason) {
+        return new PeerMessage(CLOSE, null, false, null, null, null, null, null, reason);
     }
 
     public static PeerMessage fileEnd(long id, String sha256) {

@@ -7,7 +7,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * both sides are finished: both ended, every announced line received and every line of ours
  * acknowledged. Incoming file messages go to an {@link IncomingFiles}, replies about our own files to
  * whoever listens with {@link #onFileReply}.
+ *
+ * <p>What the other side may make us hold is bounded: a line assembled from parts at most
+ * {@link #MAX_LINE_CHARS}, one text message at most {@link #MAX_CONTROL_BYTES}, messages kept before
+ * {@link #begin} at most {@link #MAX_EARLY_BYTES}. Past a bound the session is closed ({@link #close}):
+ * the other side gets a {@code close} message saying why, and then the channel closes.
  */
 public final class PeerSession {
     /** The channel's label and its negotiated id: both sides create it themselves. */
@@ -46,6 +53,21 @@ public final class PeerSession {
     private static final Duration DRAIN_CHECK = Duration.ofMillis(250);
     private static final long ACK_DELAY_MILLIS = 20;
 
+    /** Longest line put together from {@code "more":true} parts, in UTF-16 chars (see {@link LineAssembler}). */
+    public static final int MAX_LINE_CHARS = LineAssembler.MAX_LINE_CHARS;
+    /** Longest text message (a control message or a line part), in bytes of UTF-8; senders keep to 64 KiB. */
+    public static final int MAX_CONTROL_BYTES = 64 * 1024;
+    /** Most bytes kept for {@link #begin}; only the moment between connecting and the greetings fills it. */
+    static final long MAX_EARLY_BYTES = 16L * 1024 * 1024;
+    /** How long closing the channel after a {@code close} message may take. */
+    private static final Duration CLOSE_LIMIT = Duration.ofSeconds(5);
+    /** Closes channels after a {@code close} (never on the channel's own message thread, which the close waits on). */
+    private static final ExecutorService CLOSER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "peer-close");
+        t.setDaemon(true);
+        return t;
+    });
+
     /** Sends the delayed acknowledgements of every session; one daemon thread for the process. */
     private static final ScheduledExecutorService ACKS = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "peer-acks");
@@ -64,6 +86,13 @@ public final class PeerSession {
     private IncomingFiles incoming;
     private boolean begun;
     private final List<ChannelMessage> early = new ArrayList<>();
+    private long earlyBytes;
+
+    /** Why we closed the session, once we have; then nothing more that arrives is looked at. */
+    private volatile Closing ourClosing;
+    /** The reason the other side gave in its {@code close} message, as it sent it (show with {@link PeerText}). */
+    private volatile String theirClosing;
+    private volatile long lastActivityNanos = System.nanoTime();
 
     private final Object sendLock = new Object();
     private long queuedSinceCheck; // guarded by sendLock
@@ -78,7 +107,7 @@ public final class PeerSession {
     private final AtomicBoolean ackScheduled = new AtomicBoolean();
     private volatile Consumer<PeerMessage> fileReplies = m -> log.warn("a reply about file {} that we never offered", m.id());
     /** Parts of a long line received so far; touched only by the channel's message thread. */
-    private final StringBuilder partial = new StringBuilder();
+    private final LineAssembler partial = new LineAssembler();
     private final AtomicLong ignored = new AtomicLong();
 
     private PeerSession(RtcDataChannel channel, CompletableFuture<?> connectionEnded) {
@@ -108,6 +137,63 @@ public final class PeerSession {
         begun = true;
         early.forEach(this::handle);
         early.clear();
+        earlyBytes = 0;
+    }
+
+    /**
+     * Why we closed a session on purpose.
+     *
+     * @param text       what to say locally: what the other side did ("sent a line over 1 MiB"), or our reason
+     * @param theirDoing whether {@code text} says what the other side did, to be put after its name
+     */
+    public record Closing(String text, boolean theirDoing) {
+        /** The reason as one line for our side, e.g. "the offerer sent a line over 1 MiB". */
+        public String toldAbout(String other) {
+            return theirDoing ? "the " + other + " " + text : text;
+        }
+    }
+
+    /**
+     * Closes the session on purpose: tells the other side why ({@code {"type":"close","reason":...}}),
+     * then closes the channel, which ends the conversation. Later messages from the other side are dropped
+     * unread. The first reason counts.
+     *
+     * @param why         what our side says about it (see {@link #closedByUs})
+     * @param theirReason what the other side is told, e.g. "your line was over 1 MiB (the limit)"
+     */
+    public void close(Closing why, String theirReason) {
+        synchronized (this) {
+            if (ourClosing != null) {
+                return;
+            }
+            ourClosing = why;
+        }
+        log.debug("closing the session: {}", why.text());
+        CLOSER.execute(() -> {
+            trySend(PeerMessage.close(theirReason));
+            // Queued data goes out before the channel closes, so the reason arrives first.
+            channel.closeGracefully(CLOSE_LIMIT);
+        });
+    }
+
+    /** Why we closed the session, when we did. */
+    public Optional<Closing> closedByUs() {
+        return Optional.ofNullable(ourClosing);
+    }
+
+    /** The reason the other side gave when it closed the session, as it sent it; show it with {@link PeerText}. */
+    public Optional<String> closedByPeer() {
+        return Optional.ofNullable(theirClosing);
+    }
+
+    /** How long since the last message either way (received, or sent by us). */
+    public Duration idle() {
+        return Duration.ofNanos(System.nanoTime() - lastActivityNanos);
+    }
+
+    /** The other side broke a limit: close, telling it which. */
+    private void refuse(String what) {
+        close(new Closing(what, true), "you " + what);
     }
 
     public RtcDataChannel channel() {
@@ -175,6 +261,7 @@ public final class PeerSession {
     /** Sends a control message, waiting while the send buffer is full. */
     public void send(PeerMessage message) {
         String json = message.toJson();
+        lastActivityNanos = System.nanoTime();
         synchronized (sendLock) {
             makeRoom();
             channel.send(json);
@@ -184,6 +271,7 @@ public final class PeerSession {
 
     /** Sends one chunk of the file we are sending, waiting while the send buffer is full. */
     public void sendChunk(ByteBuffer data) {
+        lastActivityNanos = System.nanoTime();
         synchronized (sendLock) {
             makeRoom();
             int length = data.remaining();
@@ -230,9 +318,16 @@ public final class PeerSession {
 
     /** On the channel's message thread. */
     private void onMessage(ChannelMessage message) {
+        lastActivityNanos = System.nanoTime();
         synchronized (this) {
             if (!begun) {
-                early.add(message);
+                earlyBytes += message.data().length;
+                if (earlyBytes > MAX_EARLY_BYTES) {
+                    early.clear();
+                    refuse("sent more than " + MAX_EARLY_BYTES / (1024 * 1024) + " MiB before the greetings were done");
+                } else if (ourClosing == null) {
+                    early.add(message);
+                }
                 return;
             }
         }
@@ -240,18 +335,29 @@ public final class PeerSession {
     }
 
     private void handle(ChannelMessage message) {
+        if (ourClosing != null) {
+            return;  // closed by us: whatever still comes is not looked at
+        }
         if (message.binary()) {
-            incoming.onChunk(message.data(), this);
+            incoming.onChunk(message.data(), this::trySend);
             // Written and hashed, and not kept: the channel may reuse the array for the next chunk.
             channel.recycle(message.data());
+            return;
+        }
+        if (message.data().length > MAX_CONTROL_BYTES) {
+            refuse("sent a message over " + MAX_CONTROL_BYTES / 1024 + " KiB");
             return;
         }
         PeerMessage m;
         try {
             m = PeerMessage.parse(message.text());
         } catch (IllegalArgumentException e) {
-            log.warn("ignored a message on '{}' that is {} ({} so far)", channel.label(), e.getMessage(),
-                    ignored.incrementAndGet());
+            long count = ignored.incrementAndGet();
+            // A warning for the first and then at 10, 100, 1000...: a flood of junk is no flood of lines.
+            if (Long.toString(count).matches("10*")) {
+                log.warn("ignored a message on '{}' that is {} ({} so far)", channel.label(), PeerText.shown(e.getMessage()),
+                        count);
+            }
             return;
         }
         switch (m.type()) {
@@ -267,22 +373,27 @@ public final class PeerSession {
                 peerEnded.complete(null);
                 checkFinished();
             }
-            case PeerMessage.FILE -> incoming.onOffer(m, this);
-            case PeerMessage.FILE_END -> incoming.onEnd(m, this);
-            case PeerMessage.FILE_CANCEL -> incoming.onCancel(m, this);
+            case PeerMessage.FILE -> incoming.onOffer(m, this::trySend);
+            case PeerMessage.FILE_END -> incoming.onEnd(m, this::trySend);
+            case PeerMessage.FILE_CANCEL -> incoming.onCancel(m);
+            case PeerMessage.CLOSE -> theirClosing = m.reason() == null ? "" : m.reason();
             case PeerMessage.FILE_ACCEPT, PeerMessage.FILE_REFUSE, PeerMessage.FILE_OK, PeerMessage.FILE_FAILED ->
                     fileReplies.accept(m);
-            default -> log.debug("ignored a '{}' message (a later version's, perhaps)", m.type());
+            default -> log.debug("ignored a '{}' message (a later version's, perhaps)", PeerText.shown(m.type()));
         }
     }
 
     private void onLine(PeerMessage m) {
-        partial.append(m.text() == null ? "" : m.text());
-        if (m.more()) {
+        String line;
+        try {
+            line = partial.add(m.text() == null ? "" : m.text(), m.more());
+        } catch (LineAssembler.TooLong e) {
+            refuse("sent " + e.getMessage());
             return;
         }
-        String line = partial.toString();
-        partial.setLength(0);
+        if (line == null) {
+            return;  // more parts to come
+        }
         received.accept(line);
         linesReceived.incrementAndGet();
         if (ackScheduled.compareAndSet(false, true)) {

@@ -221,6 +221,16 @@ public final class ProgramProcess implements AutoCloseable {
         signal("KILL");
     }
 
+    /** SIGSTOP: the program stops where it is, its connections still up, as a stalled sender looks from outside. */
+    public void stop() {
+        signal("STOP");
+    }
+
+    /** SIGCONT, after {@link #stop}. */
+    public void resume() {
+        signal("CONT");
+    }
+
     /** SIGINT, as Ctrl-C does (start the program {@link #TAKES_SIGINT} for it to take effect). */
     public void interrupt() {
         signal("INT");

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  * main of its own, which the scripts call with {@code java -cp tools.jar <class>}).
  */
 @Command(name = "tools", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Benchmarks, fuzzing and a DHT client for the scripts in scripts/.",
+        description = "Benchmarks, fuzzing, attacks and a DHT client for the scripts in scripts/.",
         subcommands = {
             dev.dhtsignal.tools.dht.DhtCli.class,
             dev.dhtsignal.tools.bench.FindValueLoad.class,
@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             dev.dhtsignal.tools.bench.StoreFootprint.class,
             dev.dhtsignal.tools.peer.ChannelBench.class,
             dev.dhtsignal.tools.peer.DhtTap.class,
+            dev.dhtsignal.tools.peer.PeerAttack.class,
             dev.dhtsignal.tools.peer.ProfileSummary.class
         })
 public final class Tools implements Runnable {

@@ -1,0 +1,170 @@
+package dev.dhtsignal.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dhtsignal.testing.Await;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The receiving side of files, driven message by message as the channel would drive it, into a real
+ * directory: what is refused, what is dropped, and that what is kept is whole.
+ */
+class IncomingFilesTest {
+    @TempDir
+    Path directory;
+    private final List<String> reported = new CopyOnWriteArrayList<>();
+    private final List<PeerMessage> replies = new CopyOnWriteArrayList<>();
+
+    private IncomingFiles receiver(ReceiveLimits limits) {
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        return IncomingFiles.into(directory, false, limits,
+                (name, size) -> new TransferProgress(quiet, false, name, size, System::nanoTime), reported::add);
+    }
+
+    private PeerMessage lastReply() {
+        return replies.get(replies.size() - 1);
+    }
+
+    @Test
+    void aFileLargerThanTheFreeSpaceIsRefusedNamingTheFreeSpace() throws IOException {
+        IncomingFiles files = receiver(ReceiveLimits.DEFAULTS);
+        long free = Files.getFileStore(directory).getUsableSpace();
+        long announced = Math.max(1L << 40, free * 2);  // 1 TiB, or twice the free space on a disk larger than that
+        files.onOffer(PeerMessage.file(1, "huge.bin", announced), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        String reason = lastReply().reason();
+        assertTrue(reason.startsWith("it is " + TransferProgress.bytes(announced) + " and only "), reason);
+        assertTrue(reason.contains(" are free on the receiving disk ("), reason);
+        assertTrue(reported.get(0).startsWith("Refused file 'huge.bin': it is "), reported.toString());
+        assertEquals(List.of(), list(), "nothing was created");
+    }
+
+    @Test
+    void aFileOverMaxSizeIsRefusedAndOneUnderIsAccepted() {
+        IncomingFiles files = receiver(new ReceiveLimits(1000, 10, Duration.ofMinutes(1)));
+        files.onOffer(PeerMessage.file(1, "big.bin", 1001), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        assertEquals("it is 1001 B, more than this receiver's --max-size of 1000 B", lastReply().reason());
+        files.onOffer(PeerMessage.file(2, "small.bin", 1000), replies::add);
+        assertEquals(PeerMessage.FILE_ACCEPT, lastReply().type());
+        files.abort("the test ended");
+    }
+
+    @Test
+    void offersPastMaxFilesAreRefusedAndReportedOnceNotOneLineEach() throws Exception {
+        IncomingFiles files = receiver(new ReceiveLimits(Long.MAX_VALUE, 3, Duration.ofMinutes(1)));
+        for (int i = 1; i <= 3; i++) {
+            receive(files, i, "f" + i + ".txt", ("file " + i).getBytes(StandardCharsets.UTF_8));
+            assertEquals(PeerMessage.FILE_OK, lastReply().type(), replies.toString());
+        }
+        for (int i = 4; i <= 200; i++) {
+            files.onOffer(PeerMessage.file(i, "f" + i + ".txt", 1), replies::add);
+            assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+            assertEquals("this receiver takes at most 3 files per connection (--max-files)", lastReply().reason());
+        }
+        assertEquals(List.of("f1.txt", "f2.txt", "f3.txt"), list());
+        assertEquals("Refused file 'f4.txt': this receiver takes at most 3 files per connection (--max-files); "
+                + "further offers are refused without a line each", reported.get(3));
+        assertEquals(3 + 1, reported.size(), "three received, then one line for all the refusals: " + reported);
+    }
+
+    @Test
+    void aFileWhoseBytesStopComingIsDroppedAfterTheStallTimeoutItsPartDeleted() throws IOException {
+        IncomingFiles files = receiver(new ReceiveLimits(Long.MAX_VALUE, 10, Duration.ofMillis(300)));
+        files.onOffer(PeerMessage.file(7, "slow.bin", 1000), replies::add);
+        files.onChunk(new byte[100], replies::add);
+        assertEquals(1, list().size(), "its temporary part exists while it comes");
+        Await.until("the stalled file to be dropped", Await.DEADLINE,
+                () -> lastReply().type().equals(PeerMessage.FILE_FAILED));
+        assertEquals(7L, lastReply().id());
+        assertTrue(lastReply().reason().startsWith("nothing of it arrived for 300 ms (the receiver's --stall-timeout) after 100 B"),
+                lastReply().reason());
+        assertTrue(reported.get(0).startsWith("File 'slow.bin' not kept: nothing of it arrived for 300 ms"), reported.toString());
+        assertEquals(List.of(), list(), "the temporary part is deleted");
+        files.onChunk(new byte[100], replies::add);  // the sender waking up later changes nothing
+        assertEquals(List.of(), list());
+        assertEquals(List.of("slow.bin: " + lastReply().reason()), files.failures());
+    }
+
+    @Test
+    void aFileThatKeepsComingIsNotDroppedHoweverLongItTakes() throws Exception {
+        IncomingFiles files = receiver(new ReceiveLimits(Long.MAX_VALUE, 10, Duration.ofSeconds(1)));
+        byte[] content = new byte[20];
+        files.onOffer(PeerMessage.file(1, "steady.bin", content.length), replies::add);
+        for (int i = 0; i < content.length; i++) {
+            Thread.sleep(100);  // 2 s in all, well past the stall limit, never a stall
+            files.onChunk(new byte[] {content[i]}, replies::add);
+        }
+        files.onEnd(PeerMessage.fileEnd(1, sha256(content)), replies::add);
+        assertEquals(PeerMessage.FILE_OK, lastReply().type(), replies.toString());
+    }
+
+    @Test
+    void aNameOf250BytesIsReceivedUnderItsShortenedNameWithItsExtension() throws Exception {
+        IncomingFiles files = receiver(ReceiveLimits.DEFAULTS);
+        String name = "é".repeat(123) + ".pdf";  // 250 bytes of UTF-8
+        byte[] content = "a report".getBytes(StandardCharsets.UTF_8);
+        receive(files, 1, name, content);
+        assertEquals(PeerMessage.FILE_OK, lastReply().type(), replies + " " + reported);
+        String kept = "é".repeat(115) + ".pdf";  // 234 bytes: the most whole characters within 235
+        assertEquals(List.of(kept), list());
+        assertArrayEquals(content, Files.readAllBytes(directory.resolve(kept)));
+    }
+
+    @Test
+    void aBidiOverrideAndALookAlikeSlashAreNotPartOfTheNameKept() throws Exception {
+        IncomingFiles files = receiver(ReceiveLimits.DEFAULTS);
+        receive(files, 1, "invoice\u202Efdp.exe", new byte[] {1});
+        receive(files, 2, "etc\u2215passwd", new byte[] {2});
+        assertEquals(List.of("etc_passwd", "invoicefdp.exe"), list());
+        assertTrue(reported.contains("Received file 'invoicefdp.exe' (1 bytes, SHA-256 verified) as "
+                + directory.resolve("invoicefdp.exe")), reported.toString());
+    }
+
+    @Test
+    void whatTheSenderSaysIsShownWithItsControlsReplaced() {
+        IncomingFiles files = receiver(ReceiveLimits.DEFAULTS);
+        files.onOffer(PeerMessage.file(1, "a.txt", 10), replies::add);
+        files.onCancel(new PeerMessage(PeerMessage.FILE_CANCEL, null, false, null, 1L, null, null, null,
+                "gone\u001b]0;title\u0007\nReceived file 'x'"));
+        assertEquals(1, reported.size(), reported.toString());
+        assertTrue(reported.get(0).endsWith("(gone\uFFFD]0;title\uFFFD\uFFFDReceived file 'x')"), reported.get(0));
+        IncomingFiles notReceiving = IncomingFiles.refusing(reported::add);
+        notReceiving.onOffer(PeerMessage.file(2, "\u001b[2Jx\u202E.txt", 1), replies::add);
+        assertTrue(reported.get(1).startsWith("Refused file '\uFFFD[2Jx\uFFFD.txt': not receiving files"), reported.get(1));
+    }
+
+    private void receive(IncomingFiles files, long id, String name, byte[] content) throws Exception {
+        files.onOffer(PeerMessage.file(id, name, content.length), replies::add);
+        assertEquals(PeerMessage.FILE_ACCEPT, lastReply().type(), lastReply().toString());
+        files.onChunk(content, replies::add);
+        files.onEnd(PeerMessage.fileEnd(id, sha256(content)), replies::add);
+    }
+
+    private static String sha256(byte[] content) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    private List<String> list() {
+        try (Stream<Path> all = Files.list(directory)) {
+            return all.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
