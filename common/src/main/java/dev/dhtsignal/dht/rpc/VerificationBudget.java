@@ -14,17 +14,24 @@ import java.util.function.LongSupplier;
  * Thread-safe.
  */
 public final class VerificationBudget {
-    /** Size of a ping datagram: header, ["ping", [id]]. */
+    /** Size of a ping datagram of the original network: header, ["ping", [id]]. */
     static final int PING_BYTES = WireCodec.encodeRequest(MessageId.of(new byte[MessageId.LENGTH]),
             new RpcRequest.Ping(NodeId.of(new byte[NodeId.LENGTH]))).length;
 
     private final TokenBucket pings;
+    private final int pingBytes;
     private final boolean limited;
     private final UnverifiedBudget bytes;
     private final LongSupplier nanoTime;
 
     /** @param pingsPerSecond most verification pings per second (and at once); 0: no limit */
     public VerificationBudget(int pingsPerSecond, UnverifiedBudget bytes, LongSupplier nanoTime) {
+        this(pingsPerSecond, PING_BYTES, bytes, nanoTime);
+    }
+
+    /** @param pingBytes the size of one ping datagram on this network's wire, paid from {@code bytes} */
+    public VerificationBudget(int pingsPerSecond, int pingBytes, UnverifiedBudget bytes, LongSupplier nanoTime) {
+        this.pingBytes = pingBytes;
         this.limited = pingsPerSecond > 0;
         this.pings = new TokenBucket(pingsPerSecond, pingsPerSecond, nanoTime.getAsLong());
         this.bytes = bytes;
@@ -42,6 +49,6 @@ public final class VerificationBudget {
                 return false;
             }
         }
-        return bytes.trySpend(PING_BYTES);
+        return bytes.trySpend(pingBytes);
     }
 }
