@@ -1,6 +1,8 @@
 package dev.dhtsignal.dht.mainline;
 
 import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.net.AddressScope;
+import dev.dhtsignal.dht.routing.RoutingTable;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Random;
@@ -22,6 +24,14 @@ import java.util.zip.CRC32C;
  */
 public final class Bep42 {
     private static final int MASK_V4 = 0x030f3fff;
+
+    /**
+     * Who a routing table admits: from a public address, only a node whose id is valid for it. Loopback
+     * and private addresses are exempt, as BEP 42 says for local networks (a node there cannot know the
+     * address others see; tests run many nodes on 127.0.0.1).
+     */
+    public static final RoutingTable.IdRule ROUTING_RULE = (id, address) ->
+            AddressScope.of(address) != AddressScope.PUBLIC || isValid(id, address);
 
     private Bep42() {
     }

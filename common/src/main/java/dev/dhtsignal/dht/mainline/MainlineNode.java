@@ -5,7 +5,6 @@ import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.lookup.IterativeLookup;
 import dev.dhtsignal.dht.lookup.LookupReply;
 import dev.dhtsignal.dht.lookup.LookupResult;
-import dev.dhtsignal.dht.net.AddressScope;
 import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
@@ -118,8 +117,7 @@ public final class MainlineNode implements AutoCloseable {
      * around a target. Loopback and private addresses are exempt, as BEP 42 says (local networks, tests).
      */
     private RoutingTable routingTable(NodeId self) {
-        return new RoutingTable(self, config.k(), false, (id, address) ->
-                AddressScope.of(address) != AddressScope.PUBLIC || Bep42.isValid(id, address));
+        return new RoutingTable(self, config.k(), false, Bep42.ROUTING_RULE);
     }
 
     /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */
