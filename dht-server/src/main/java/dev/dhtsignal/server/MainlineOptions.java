@@ -17,12 +17,17 @@ final class MainlineOptions {
                     + "way (default: ${DEFAULT-VALUE}).")
     int maxPeers = MainlineConfig.DEFAULT_MAX_PEERS;
 
+    @Option(names = "--strict-node-ids",
+            description = "Mainline: admit nodes on loopback and private addresses to the routing table only with "
+                    + "their BEP 42 ids too, as public addresses always must be: for trying the rule on one host.")
+    boolean strictNodeIds;
+
     /** @throws IllegalArgumentException for a limit that is not positive */
     MainlineConfig applyTo(MainlineConfig config) {
         if (maxItems < 1 || maxPeers < 1) {
             throw new IllegalArgumentException("--max-items and --max-peers must be at least 1");
         }
         return config.withItems(SourceQuotas.sharesOf(maxItems), config.itemLifetime())
-                .withPeers(SourceQuotas.sharesOf(maxPeers));
+                .withPeers(SourceQuotas.sharesOf(maxPeers)).withStrictNodeIds(strictNodeIds);
     }
 }

@@ -26,10 +26,13 @@ import java.util.Optional;
  * @param peers          BEP 5 announced peers stored for others: how many, and each source's share
  * @param rateLimits     queries served per second, verification pings, and the byte budget of replies to
  *                       senders not verified
+ * @param strictNodeIds  require BEP 42 ids from loopback and private addresses too (public ones always
+ *                       must have them): for trying the rule on one host
  */
 public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<NodeId> nodeId, int k, int alpha,
                              Duration rpcTimeout, Duration lookupLimit, SourceQuotas items, Duration itemLifetime,
-                             SourceQuotas peers, RateLimits rateLimits, String threadName, Clock clock) {
+                             SourceQuotas peers, RateLimits rateLimits, boolean strictNodeIds, String threadName,
+                             Clock clock) {
     public static final int MAINLINE_K = 8;
     /** BEP 44 items held by default (each of at most 1000 bytes of value). */
     public static final int DEFAULT_MAX_ITEMS = 50_000;
@@ -50,7 +53,7 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     public static MainlineConfig server(InetSocketAddress bind) {
         return new MainlineConfig(bind, false, Optional.empty(), MAINLINE_K, 3, Duration.ofSeconds(2),
                 Duration.ofSeconds(30), SourceQuotas.sharesOf(DEFAULT_MAX_ITEMS), Duration.ofHours(2),
-                SourceQuotas.sharesOf(DEFAULT_MAX_PEERS), RateLimits.defaults(), "mainline", Clock.systemUTC());
+                SourceQuotas.sharesOf(DEFAULT_MAX_PEERS), RateLimits.defaults(), false, "mainline", Clock.systemUTC());
     }
 
     /** A read-only node (BEP 43) for a short-lived peer. */
@@ -60,41 +63,46 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
 
     public MainlineConfig withReadOnly(boolean ro) {
         return new MainlineConfig(bind, ro, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime, peers,
-                rateLimits, threadName, clock);
+                rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withNodeId(NodeId id) {
         return new MainlineConfig(bind, readOnly, Optional.of(id), k, alpha, rpcTimeout, lookupLimit, items,
-                itemLifetime, peers, rateLimits, threadName, clock);
+                itemLifetime, peers, rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withRpcTimeout(Duration timeout) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, timeout, lookupLimit, items, itemLifetime, peers,
-                rateLimits, threadName, clock);
+                rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withRateLimits(RateLimits limits) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, limits, threadName, clock);
+                peers, limits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withThreadName(String name) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, rateLimits, name, clock);
+                peers, rateLimits, strictNodeIds, name, clock);
     }
 
     public MainlineConfig withItems(SourceQuotas quotas, Duration lifetime) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, quotas, lifetime, peers,
-                rateLimits, threadName, clock);
+                rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withPeers(SourceQuotas quotas) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                quotas, rateLimits, threadName, clock);
+                quotas, rateLimits, strictNodeIds, threadName, clock);
+    }
+
+    public MainlineConfig withStrictNodeIds(boolean strict) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, rateLimits, strict, threadName, clock);
     }
 
     public MainlineConfig withClock(Clock c) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, rateLimits, threadName, c);
+                peers, rateLimits, strictNodeIds, threadName, c);
     }
 }

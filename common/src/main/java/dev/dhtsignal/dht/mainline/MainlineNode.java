@@ -117,7 +117,8 @@ public final class MainlineNode implements AutoCloseable {
      * around a target. Loopback and private addresses are exempt, as BEP 42 says (local networks, tests).
      */
     private RoutingTable routingTable(NodeId self) {
-        return new RoutingTable(self, config.k(), false, Bep42.ROUTING_RULE);
+        return new RoutingTable(self, config.k(), false,
+                config.strictNodeIds() ? Bep42.STRICT_ROUTING_RULE : Bep42.ROUTING_RULE);
     }
 
     /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */

@@ -110,4 +110,16 @@ class Bep42AdmissionTest {
             assertEquals(RoutingTable.Outcome.ADDED, table.seen(c, NOW), local);
         }
     }
+
+    @Test
+    void theStrictRuleTreatsLoopbackAsAPublicAddressForTriesOnOneHost() throws Exception {
+        RoutingTable table = new RoutingTable(target.randomWithSharedPrefix(20, random), MainlineConfig.MAINLINE_K, false,
+                Bep42.STRICT_ROUTING_RULE);
+        InetAddress sybil = ip("127.0.0.2");
+        assertEquals(RoutingTable.Outcome.ID_NOT_ALLOWED,
+                table.seen(new Contact(target.randomWithSharedPrefix(120, random), new InetSocketAddress(sybil, 1)), NOW));
+        InetAddress honest = ip("127.0.1.7");
+        assertEquals(RoutingTable.Outcome.ADDED,
+                table.seen(new Contact(Bep42.idFor(honest, random), new InetSocketAddress(honest, 1)), NOW));
+    }
 }
