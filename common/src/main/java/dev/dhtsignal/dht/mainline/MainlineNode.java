@@ -65,6 +65,7 @@ public final class MainlineNode implements AutoCloseable {
     private final RttEstimator rtt;
     private final Quarantine quarantine;
     private final QueryServer server;
+    private final ItemLookups items;
     private final SecureRandom random = new SecureRandom();
     /**
      * Queries waiting for replies, by transaction id. The ids are random, not counted up: a reply is
@@ -109,6 +110,7 @@ public final class MainlineNode implements AutoCloseable {
         this.quarantine = new Quarantine(Duration.ofMinutes(5), 10_000);
         this.routing = routingTable(config.nodeId().orElseGet(() -> NodeId.random(random)));
         this.server = new QueryServer(config, () -> routing, transport);
+        this.items = new ItemLookups(this);
     }
 
     /**
@@ -339,54 +341,7 @@ public final class MainlineNode implements AutoCloseable {
      * of the closest nodes.
      */
     public CompletableFuture<GetResult> get(NodeId target, byte[] salt) {
-        Map<Contact, byte[]> tokensByContact = new ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicReference<MutableItem> best = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<ImmutableItem> immutable = new java.util.concurrent.atomic.AtomicReference<>();
-        IterativeLookup.Querier querier = c -> query(c.address(), c.id(), "get", Map.of("target", target.toBytes()))
-                .thenApply(r -> {
-                    Dict v = r.values();
-                    try {
-                        v.optBytes("token").ifPresent(t -> tokensByContact.put(c, t));
-                        if (v.has("v")) {
-                            readItem(target, salt, v).ifPresent(item -> {
-                                if (item instanceof MutableItem m) {
-                                    best.accumulateAndGet(m, (x, y) -> x == null || y.seq() > x.seq() ? y : x);
-                                } else {
-                                    immutable.compareAndSet(null, (ImmutableItem) item);
-                                }
-                            });
-                        }
-                    } catch (KrpcFormatException e) {
-                        log.debug("get reply from {} unreadable: {}", c, e.getMessage());
-                    }
-                    return closer(r, target);
-                });
-        return lookup(target, querier).thenApply(result -> {
-            Map<Contact, byte[]> ofClosest = new HashMap<>();
-            for (Contact c : result.closest()) {
-                byte[] t = tokensByContact.get(c);
-                if (t != null) {
-                    ofClosest.put(c, t);
-                }
-            }
-            return new GetResult(Optional.ofNullable(best.get()), Optional.ofNullable(immutable.get()),
-                    result.closest(), ofClosest, result.rpcs(), result.elapsed());
-        });
-    }
-
-    /** An item from a get reply, if it is genuine for this target: signed by its key, or hashing to it. */
-    private static Optional<Object> readItem(NodeId target, byte[] salt, Dict r) throws KrpcFormatException {
-        Object v = r.raw("v");
-        if (Bencoding.encodeValue(v).length > MutableItem.MAX_VALUE_BYTES) {
-            return Optional.empty();
-        }
-        if (r.has("k")) {
-            MutableItem m = new MutableItem(r.bytes("k", Ed25519.PUBLIC_KEY_LENGTH), salt, r.integer("seq"), v,
-                    r.bytes("sig", Ed25519.SIGNATURE_LENGTH));
-            return m.target().equals(target) && m.verify() ? Optional.of(m) : Optional.empty();
-        }
-        ImmutableItem i = new ImmutableItem(v);
-        return i.target().equals(target) ? Optional.of(i) : Optional.empty();
+        return items.get(target, salt);
     }
 
     /**
@@ -394,61 +349,14 @@ public final class MainlineNode implements AutoCloseable {
      * tokens). {@code cas}: only replace the item whose seq is this.
      */
     public CompletableFuture<PutResult> put(MutableItem item, Optional<Long> cas) {
-        Map<String, Object> a = new HashMap<>();
-        a.put("k", item.publicKey());
-        a.put("seq", item.seq());
-        a.put("sig", item.signature());
-        a.put("v", item.value());
-        if (item.salt().length > 0) {
-            a.put("salt", item.salt());
-        }
-        cas.ifPresent(c -> a.put("cas", c));
-        return putAt(item.target(), item.salt(), a);
+        return items.put(item, cas);
     }
 
     public CompletableFuture<PutResult> put(ImmutableItem item) {
-        return putAt(item.target(), new byte[0], Map.of("v", item.value()));
+        return items.put(item);
     }
 
-    private CompletableFuture<PutResult> putAt(NodeId target, byte[] salt, Map<String, Object> arguments) {
-        return get(target, salt).thenCompose(found -> {
-            List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
-            AtomicInteger stored = new AtomicInteger();
-            List<CompletableFuture<?>> sends = new ArrayList<>();
-            for (Contact c : found.closest()) {
-                byte[] token = found.tokens().get(c);
-                if (token == null) {
-                    continue;
-                }
-                Map<String, Object> a = new HashMap<>(arguments);
-                a.put("token", token);
-                sends.add(putOnce(c, a).handle((r, e) -> {
-                    if (e == null) {
-                        stored.incrementAndGet();
-                    } else {
-                        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-                        refusals.add(c.endpoint() + ": " + cause.getMessage());
-                    }
-                    return null;
-                }));
-            }
-            int tried = sends.size();
-            return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-                    .thenApply(done -> new PutResult(stored.get(), tried, refusals));
-        });
-    }
-
-    /** One put, sent again once if it timed out: a lost datagram should not cost a replica. */
-    private CompletableFuture<KrpcMessage.Response> putOnce(Contact c, Map<String, Object> arguments) {
-        return query(c.address(), c.id(), "put", arguments).handle((r, e) -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-            return cause instanceof TimeoutException
-                    ? query(c.address(), c.id(), "put", arguments)
-                    : e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<KrpcMessage.Response>failedFuture(cause);
-        }).thenCompose(f -> f);
-    }
-
-    private CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
+    CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
         List<Contact> seeds = routing.closest(target, config.k());
         if (seeds.isEmpty() && !bootstrapAddresses.isEmpty()) {
             // Every contact failed: join again through the bootstrap addresses, then look up.
@@ -460,7 +368,7 @@ public final class MainlineNode implements AutoCloseable {
                 config.lookupLimit());
     }
 
-    private LookupReply closer(KrpcMessage.Response r, NodeId target) {
+    LookupReply closer(KrpcMessage.Response r, NodeId target) {
         try {
             byte[] nodes = r.values().optBytes("nodes").orElse(new byte[0]);
             List<Contact> contacts = new ArrayList<>();
