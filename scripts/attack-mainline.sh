@@ -36,7 +36,9 @@ run_attack() {
   shift 2
   local extra=()
   [ -n "$extra_server" ] && read -r -a extra <<<"$extra_server"
-  start_server --network mainline --stats 5 "${extra[@]}" "${server_args[@]}"
+  # 127.0.0.1:9 (nothing listens there) as the address to join through: without one the server would try
+  # the public BitTorrent routers.
+  start_server --network mainline --stats 5 "${extra[@]}" "${server_args[@]}" 127.0.0.1:9
   echo "== $name against 127.0.0.1:$port (server pid $server_pid${extra_server:+, $extra_server})" >&2
   local line
   if [ "$1" = --libtorrent ]; then
