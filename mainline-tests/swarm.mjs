@@ -93,7 +93,7 @@ const handlers = {
     const infoHash = Buffer.from(req.infoHash, 'hex')
     const found = []
     const onPeer = (peer, ih, from) => {
-      if (ih.equals(infoHash) && from) found.push({ peer: `${peer.host}:${peer.port}`, from: `${from.host}:${from.port}` })
+      if (ih.equals(infoHash) && from) found.push({ peer: `${peer.host}:${peer.port}`, from: `${from.host || from.address}:${from.port}` })
     }
     dht.on('peer', onPeer)
     return new Promise((resolve) => dht.lookup(infoHash, (err) => {
