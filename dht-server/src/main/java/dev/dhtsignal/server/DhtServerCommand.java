@@ -47,7 +47,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "kademlia: the original's network; mainline: a node of the BitTorrent DHT, joining through "
                     + "the HOST:PORT arguments or else the BitTorrent routers (default: ${DEFAULT-VALUE}). Mainline "
                     + "uses --port, --bind, --rpc-timeout, --rate-*, --verify-pings, --unverified-*, --max-items, "
-                    + "--max-peers, --stats; k is 8 there.")
+                    + "--max-peers, --strict-node-ids, --stats; k is 8 there.")
     String network;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")

@@ -26,6 +26,8 @@ final class Answer {
     private final List<byte[]> peers;
     private final Map<String, Object> item;
     private final Optional<InetSocketAddress> yourAddress;
+    /** The whole answer, encoded once. */
+    private byte[] whole;
 
     private Answer(byte[] transactionId, KrpcMessage.Error error, Map<String, Object> always, List<Contact> nodes,
                    boolean hasNodes, List<byte[]> peers, Map<String, Object> item,
@@ -65,7 +67,10 @@ final class Answer {
 
     /** The whole answer. */
     byte[] encode() {
-        return encode(nodes.size(), peers.size(), true);
+        if (whole == null) {
+            whole = encode(nodes.size(), peers.size(), true);
+        }
+        return whole;
     }
 
     /**

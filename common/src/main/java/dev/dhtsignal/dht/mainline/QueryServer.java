@@ -1,5 +1,6 @@
 package dev.dhtsignal.dht.mainline;
 
+import dev.dhtsignal.dht.Contact;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
 import dev.dhtsignal.dht.net.UdpTransport;
@@ -110,7 +111,7 @@ final class QueryServer {
                 droppedForBudget.incrementAndGet();
                 return;
             }
-            if (out.length < answer.encode().length) {
+            if (out.length < answer.encode().length) {  // encoded once, in encodeWithin
                 cutToBudget.incrementAndGet();
             }
         }
@@ -154,7 +155,7 @@ final class QueryServer {
         };
     }
 
-    private List<dev.dhtsignal.dht.Contact> closest(NodeId target, InetSocketAddress requester) {
+    private List<Contact> closest(NodeId target, InetSocketAddress requester) {
         return routing.get().closest(target, k, requester);
     }
 
