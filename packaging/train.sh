@@ -174,34 +174,36 @@ merge_class_lists() {
   ' "$@" | grep -v -E '^@cp (picocli|dev/dhtsignal)/|^@lambda-proxy .*Lpicocli/' >"$out"
 }
 
-# dump_archive PROGRAM LIST: writes lib/app/PROGRAM.jsa from LIST; prints the dump's log on failure.
+# dump_with_launcher PROGRAM LIST ARCHIVE LOG: the program's own launcher writes the archive, so that it
+# is made with exactly the options and class path (the launcher's readlink -f of itself) it is used
+# with: -Xshare:dump in JDK_JAVA_OPTIONS makes the JVM write the archive and exit instead of running the
+# program. Also what the package's postinst runs where the archive must be made on the machine itself.
+dump_with_launcher() {
+  local program=$1 list=$2 archive=$3 log=$4
+  JDK_JAVA_OPTIONS="-Xshare:dump -XX:SharedClassListFile=\"$list\" -XX:SharedArchiveFile=\"$archive\" -Xlog:cds=warning:file=\"$log\"" \
+    "$IMAGE/bin/$program" --version >/dev/null 2>>"$log.err"
+}
+
+# dump_archive PROGRAM LIST: writes lib/app/PROGRAM.jsa from LIST; says why on failure.
 dump_archive() {
-  local program=$1 list=$2 archive=$IMAGE/lib/app/$1.jsa log=$training/$1-dump.log options
-  local jar
-  # The class path exactly as the launcher gives it (readlink -f): the archive records it.
-  jar=$(readlink -f "$IMAGE/lib/app/$program.jar")
-  options=$(program_java_options "$program")
-  # shellcheck disable=SC2086  # the launcher's options, a word list
-  if ! "$IMAGE/lib/runtime/bin/java" $options -Xshare:dump -Xlog:cds=warning:file="$log" \
-    -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$archive" -cp "$jar" >>"$log" 2>&1; then
+  local program=$1 list=$2 archive=$IMAGE/lib/app/$1.jsa log=$training/$1-dump.log old
+  rm -f "$log" "$log.err"
+  if ! dump_with_launcher "$program" "$list" "$archive" "$log"; then
     rm -f "$archive"
     warn "$program: writing the archive failed; it runs without one:"
-    tail -n 5 "$log" | sed 's/^/    /' >&2
+    tail -n 5 "$log" "$log.err" | sed 's/^/    /' >&2
     return 1
   fi
-  local old
   old=$(grep -c 'Old class has been linked' "$log" || true)
   if [ "$old" -gt 0 ]; then
     # Something else in the list linked an old class: without any resolved entries, nothing does.
     grep -v '^@cp ' "$list" >"$list.no-cp"
-    : >"$log"
-    # shellcheck disable=SC2086
-    "$IMAGE/lib/runtime/bin/java" $options -Xshare:dump -Xlog:cds=warning:file="$log" \
-      -XX:SharedClassListFile="$list.no-cp" -XX:SharedArchiveFile="$archive" -cp "$jar" >>"$log" 2>&1 || {
+    rm -f "$log" "$archive"
+    if ! dump_with_launcher "$program" "$list.no-cp" "$archive" "$log"; then
       rm -f "$archive"
       warn "$program: writing the archive failed; it runs without one"
       return 1
-    }
+    fi
     old=$(grep -c 'Old class has been linked' "$log" || true)
     [ "$old" -eq 0 ] || warn "$program: $old old classes (picocli's) are not in its archive"
   fi
