@@ -106,7 +106,7 @@ VERSION=$(manifest_attribute offerer/target/offerer.jar Implementation-Version)
 inputs_stamp() {
   {
     echo "$JDK $(sed -n 's/^JAVA_RUNTIME_VERSION=//p' "$JDK/release")"
-    stat -c '%n %s %Y' "${jars[@]}"
+    cksum "${jars[@]}" # their contents: `mvn package` writes the same jars again with a new time
     cat scripts/package.sh packaging/*.sh packaging/*.in packaging/*.java
   } | cksum
 }
