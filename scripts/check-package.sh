@@ -12,8 +12,8 @@
 #   - against it, as an unprivileged user with a cache directory of its own: a plain round (the original's
 #     transcript), a file, a short code; afterwards nothing of theirs outside that cache directory and
 #     the directory they received into;
-#   - a damaged archive, another program's archive and an archive older than its jar are ignored (on a
-#     copy of the installed tree): the program still runs, prints only its own lines;
+#   - a damaged archive, another program's archive and an archive older than its jar are refused by the
+#     JVM and ignored: the program still runs and prints only its own lines;
 #   - bash completion completes the options; the zsh files parse (when zsh is there);
 #   - dpkg -r removes every file of the package (data and the user stay), dpkg -P the rest: the file
 #     list of /usr, /lib, /etc, /opt and /var/lib and the user and group databases are as before.
@@ -261,38 +261,45 @@ written=$(find /tmp /var/tmp /dev/shm \( -path "$peer_home" -o -path "$work/rece
 ok "the peers wrote nothing outside their cache directory ($(cd "$peer_home" && find . -type f | paste -sd' '))"
 
 # ---- archives that do not fit are ignored --------------------------------------------------------------
-copy=$work/copy
-cp -a "$home" "$copy"
-archive=$copy/lib/app/offerer.jsa
+# In place (an archive made by postinst is valid only there), put back afterwards.
+archive=$home/lib/app/offerer.jsa
+jar=$home/lib/app/offerer.jar
+cp -p "$archive" "$work/offerer.jsa.good"
+touch -r "$jar" "$work/offerer.jar.time"
+restore_archive() {
+  cp -p "$work/offerer.jsa.good" "$archive"
+  touch -r "$work/offerer.jar.time" "$jar"
+}
 expect_runs_without_archive() {
   local what=$1 out
-  if JDK_JAVA_OPTIONS=-Xshare:on "$copy/bin/offerer" --version >/dev/null 2>&1; then
+  if JDK_JAVA_OPTIONS=-Xshare:on offerer --version >/dev/null 2>&1; then
     fail "the JVM maps $what (it should refuse it)"
   fi
-  out=$("$copy/bin/offerer" --version 2>"$work/copy.err") || fail "offerer with $what failed: $(cat "$work/copy.err")"
-  [ "$out" = "offerer $jar_version" ] && [ ! -s "$work/copy.err" ] ||
-    fail "offerer with $what printed '$out' / '$(cat "$work/copy.err")'"
+  out=$(offerer --version 2>"$work/ignored.err") || fail "offerer with $what failed: $(cat "$work/ignored.err")"
+  [ "$out" = "offerer $jar_version" ] && [ ! -s "$work/ignored.err" ] ||
+    fail "offerer with $what printed '$out' / '$(cat "$work/ignored.err")'"
 }
-cp -p "$archive" "$work/offerer.jsa.good"
 size=$(stat -c %s "$archive")
 for offset in 64 4096 $((size / 3)) $((size / 2)) $((size * 2 / 3)); do
-  cp -p "$work/offerer.jsa.good" "$archive"
+  restore_archive
   printf '\x5a' | dd of="$archive" bs=1 seek="$offset" conv=notrunc status=none
   cmp -s "$archive" "$work/offerer.jsa.good" || expect_runs_without_archive "an archive damaged at byte $offset"
 done
 # A whole round with a damaged archive, too.
 run damaged-answerer "${as_peer[@]}" answerer --dht "$dht" --once --timeout 30s
 damaged_answerer=$run_pid
-run damaged-offerer env XDG_CACHE_HOME="$work/root-cache" "$copy/bin/offerer" --dht "$dht" --once --timeout 30s
+run damaged-offerer "${as_peer[@]}" offerer --dht "$dht" --once --timeout 30s
 finish damaged-offerer "$run_pid"
 finish damaged-answerer "$damaged_answerer"
 grep -q '^Received message from Peer B: Hello from Peer B!$' "$work/damaged-offerer.out" ||
   fail "the round with a damaged archive did not greet"
-cp -p "$copy/lib/app/answerer.jsa" "$archive"
+cp -p "$home/lib/app/answerer.jsa" "$archive"
 expect_runs_without_archive "the answerer's archive"
-cp -p "$work/offerer.jsa.good" "$archive"
-touch "$copy/lib/app/offerer.jar"
+restore_archive
+touch "$jar"
 expect_runs_without_archive "an archive older than its jar"
+restore_archive
+JDK_JAVA_OPTIONS=-Xshare:on offerer --version >/dev/null 2>&1 || fail "offerer's archive, put back, is refused"
 ok "damaged (5 places, and a round with one), foreign and stale archives are refused by the JVM and ignored: offerer runs and prints only its own lines"
 
 # SIGTERM to the node's JVM (below timeout, and strace), as systemctl stop sends it.
