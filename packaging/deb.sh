@@ -37,6 +37,9 @@ zsh_completion() {
   local program=$1 bash_script=$2
   echo "#compdef $program"
   echo "# $program's completion: picocli's bash completion script, through zsh's bashcompinit."
+  # The script aliases bash's compopt to complete, but zsh reads this whole file before running it, so
+  # its functions would call a compopt that does not exist; its options mean nothing to zsh anyway.
+  echo "compopt() { return 0; }"
   cat "$bash_script"
   echo
   echo "_bash_complete -o default -F _complete_$program"

@@ -14,7 +14,7 @@
 #     the directory they received into;
 #   - a damaged archive, another program's archive and an archive older than its jar are refused by the
 #     JVM and ignored: the program still runs and prints only its own lines;
-#   - bash completion completes the options; the zsh files parse (when zsh is there);
+#   - bash completion completes options, and so does zsh (when it is there);
 #   - dpkg -r removes every file of the package (data and the user stay), dpkg -P the rest: the file
 #     list of /usr, /lib, /etc, /opt and /var/lib and the user and group databases are as before.
 #
@@ -358,12 +358,32 @@ completes offerer --ses --session || fail "bash completion of 'offerer --ses' do
 completes answerer --rec --receive || fail "bash completion of 'answerer --rec' does not offer --receive"
 completes dht-server --data --data-dir || fail "bash completion of 'dht-server --data' does not offer --data-dir"
 if command -v zsh >/dev/null; then
-  for program in offerer answerer dht-server; do
-    zsh -n "/usr/share/zsh/vendor-completions/_$program" || fail "/usr/share/zsh/vendor-completions/_$program does not parse"
-  done
-  ok "bash completion completes options of the three commands; the zsh completion files parse"
+  # zsh completes only in its line editor: an interactive zsh in a pseudo-terminal (zpty), given the
+  # words and a Tab, must then show the completed option.
+  cat >"$work/complete.zsh" <<'EOF'
+zmodload zsh/zpty zsh/datetime
+zpty z 'zsh -f -i'
+zpty -w z 'fpath=(/usr/share/zsh/vendor-completions $fpath); autoload -U compinit; compinit -u'
+zpty -w -n z "$1"$'\t'
+local seen="" chunk deadline=$((EPOCHSECONDS + 20))
+while (( EPOCHSECONDS < deadline )); do
+  if zpty -r -t z chunk; then
+    seen+=$chunk
+    [[ $seen == *"$2"* ]] && { zpty -d z; exit 0; }
+  else
+    sleep 0.1
+  fi
+done
+zpty -d z
+print -r -- "zsh showed: ${seen//[^[:print:]]/}" >&2
+exit 1
+EOF
+  timeout 60 zsh -f "$work/complete.zsh" 'offerer --ses' 'offerer --session' || fail "zsh does not complete 'offerer --ses'"
+  timeout 60 zsh -f "$work/complete.zsh" 'answerer --rec' 'answerer --receive' || fail "zsh does not complete 'answerer --rec'"
+  timeout 60 zsh -f "$work/complete.zsh" 'dht-server --data' 'dht-server --data-dir' || fail "zsh does not complete 'dht-server --data'"
+  ok "bash and zsh complete options of the three commands"
 else
-  ok "bash completion completes options of the three commands (no zsh here to parse its files)"
+  ok "bash completes options of the three commands (no zsh here to try its completion)"
 fi
 
 # ---- removal -----------------------------------------------------------------------------------------
