@@ -102,15 +102,22 @@ stop_training() {
   wait 2>/dev/null || true
 }
 
+# run_training: all the training runs; sets training_failed to the programs whose runs failed.
 run_training() {
   training_failed=""
   training_pids=()
   (umask 077 && mkdir -p "$training/cache" "$training/received" "$training/data")
+  trap stop_training EXIT
   # The peers extract webrtc-java's native library into the user's cache: here a cache of the training's
   # own, so that the first-run path is trained too and the user's cache is left alone.
+  local user_cache=${XDG_CACHE_HOME-unset}
   export XDG_CACHE_HOME=$training/cache
-  trap stop_training EXIT
+  train_all
+  if [ "$user_cache" = unset ]; then unset XDG_CACHE_HOME; else XDG_CACHE_HOME=$user_cache; fi
+  trap - EXIT
+}
 
+train_all() {
   train_start dht-server dht-server --port 0 --bind 127.0.0.1 --http 0 --data-dir "$training/data"
   local server=$trained_pid line
   if ! line=$(train_wait_line dht-server "DHT Server running on port "); then
@@ -154,8 +161,6 @@ run_training() {
     pid=$trained_pid
     train_wait "$program-help" "$pid"
   done
-  trap - EXIT
-  unset XDG_CACHE_HOME
 }
 
 # merge_class_lists OUT LIST...: one class list from several runs: each class once (without the ids,
