@@ -15,7 +15,9 @@
 #   jar        java -jar PROGRAM.jar (the jars of this build, or JARS_DIR)
 #   launcher   the launchers of the app image (target/package/webrtc-dht-signaling/bin/, built by
 #              scripts/package.sh --app-image if missing or out of date), as the package installs them
-#   fast-java  scripts/fast-java -jar PROGRAM.jar (its archive is made by one run per program first)
+#   fast-java  scripts/fast-java -jar PROGRAM.jar (its archives are written by a first round, not counted;
+#              dht-server's never is: fast-java writes it when the program ends by itself, and a start
+#              here ends with SIGTERM)
 #   NAME=DIR   the launchers in DIR/bin, e.g. another app image to compare with
 #
 # and measures, from the offerer's launch:
@@ -700,15 +702,6 @@ main() {
     esac
   done
   bench_init
-  for runner in "${runners[@]}"; do
-    if [ "$runner" = fast-java ]; then
-      # scripts/fast-java makes each jar's archive on its first run.
-      local program
-      for program in offerer answerer dht-server; do
-        scripts/fast-java -jar "$jars/$program.jar" --version >/dev/null 2>&1 || true
-      done
-    fi
-  done
   start_server
   local started=$SECONDS
   local load_before
@@ -717,6 +710,15 @@ main() {
     "dht-server on 127.0.0.1:$server_port (--rate-per-source 0); jars from ${JARS_DIR:-this build}; peak RSS from" \
     "$rss_source; load average $load_before" >&2
   local mode n failures=0
+  for runner in "${runners[@]}"; do
+    if [ "$runner" = fast-java ]; then
+      # scripts/fast-java writes each jar's archive from its first run: one round and one start, not counted.
+      echo "== fast-java: a first round and a first dht-server start to write their archives" >&2
+      RUNNER=fast-java CASE=warm-up run_round plain 0 || true
+      RUNNER=fast-java server_start 0 || true
+      rm -f "$work"/fast-java-warm-up-*.tsv "$work/fast-java-start.tsv"
+    fi
+  done
   for CASE in $cases; do
     case "$CASE" in together | waiting | start) ;; *) fail "BENCH_CASES: unknown case '$CASE' (together, waiting, start)" ;; esac
     if [ "$CASE" = start ]; then
