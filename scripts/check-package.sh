@@ -19,7 +19,8 @@
 #     list of /usr, /lib, /etc, /opt and /var/lib and the user and group databases are as before.
 #
 # Whatever happens, the package is purged at the end (also on Ctrl-C); a copy left installed by a run
-# that was killed is purged first, saying so.
+# that was killed is purged first, saying so. Checks on one machine run one after another (a lock in
+# /run/lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 command -v dpkg >/dev/null || { echo "check-package: skipped: no dpkg here" >&2; exit 0; }
+
+# One check at a time on a machine (two would install and purge the same package under each other).
+exec 9>/run/lock/webrtc-dht-signaling-check-package.lock
+flock -w 900 9 || fail "another check-package has run for 15 minutes (lock /run/lock/webrtc-dht-signaling-check-package.lock)"
 
 deb=${1:-}
 if [ -z "$deb" ]; then
