@@ -83,6 +83,24 @@ const handlers = {
   publicKey (req) {
     return { ok: true, k: signingKey(req.seed).k.toString('hex') }
   },
+  announce (req, dht) {
+    return new Promise((resolve) => dht.announce(Buffer.from(req.infoHash, 'hex'), req.port, (err) => resolve(err
+      ? { ok: false, error: err.message }
+      : { ok: true })))
+  },
+  // The peers a get_peers lookup finds, each with the node that handed it out ("from").
+  lookupPeers (req, dht) {
+    const infoHash = Buffer.from(req.infoHash, 'hex')
+    const found = []
+    const onPeer = (peer, ih, from) => {
+      if (ih.equals(infoHash) && from) found.push({ peer: `${peer.host}:${peer.port}`, from: `${from.host || from.address}:${from.port}` })
+    }
+    dht.on('peer', onPeer)
+    return new Promise((resolve) => dht.lookup(infoHash, (err) => {
+      dht.removeListener('peer', onPeer)
+      resolve(err ? { ok: false, error: err.message } : { ok: true, peers: found })
+    }))
+  },
   table (req, dht) {
     return { ok: true, nodes: dht.toJSON().nodes.map((n) => `${n.host}:${n.port}`) }
   }

@@ -2,11 +2,23 @@
 # scripts/bench-connect.sh [ROUNDS]  (default 10)
 #
 # How long does it take two peers to meet through the DHT, from launch? Starts a dht-server on a free
-# loopback port, then, ROUNDS times per case and mode, runs an answerer and an offerer (`--once
+# loopback port, then, ROUNDS times per case, mode and runner, runs an answerer and an offerer (`--once
 # --report-timing`) in one of two cases:
 #
 #   together   both launched at the same moment (the answerer a few ms first);
 #   waiting    the offerer launched once the answerer already waits (has printed "Waiting for Offer SDP").
+#
+# and how long a dht-server takes to print its ready line (case "start", ROUNDS starts per runner). The
+# runners, side by side in the same run (their rounds alternate, so that the machine's load weighs on
+# each alike):
+#
+#   jar        java -jar PROGRAM.jar (the jars of this build, or JARS_DIR)
+#   launcher   the launchers of the app image (target/package/webrtc-dht-signaling/bin/, built by
+#              scripts/package.sh --app-image if missing or out of date), as the package installs them
+#   fast-java  scripts/fast-java -jar PROGRAM.jar (its archives are written by a first round, not counted;
+#              dht-server's never is: fast-java writes it when the program ends by itself, and a start
+#              here ends with SIGTERM)
+#   NAME=DIR   the launchers in DIR/bin, e.g. another app image to compare with
 #
 # and measures, from the offerer's launch:
 #
@@ -36,11 +48,13 @@
 #
 # Environment:
 #   BENCH_MODES="plain sealed short"   modes to run
-#   BENCH_CASES="together waiting"  cases to run
+#   BENCH_CASES="together waiting start"  cases to run
+#   BENCH_RUNNERS="jar launcher"    runners, as above
 #   JARS_DIR=DIR                 take dht-server.jar, offerer.jar, answerer.jar, tools.jar from DIR (e.g. an
 #                                older build, to compare) instead of building them here
-#   PEER_JAVA_OPTS="..."         extra JVM options for both peers, e.g. -XX:TieredStopAtLevel=1
-#   PEER_JAVA="..."              the java command for the peers (default: java), e.g. scripts/peer-java
+#   PEER_JAVA_OPTS="..."         extra JVM options for both peers, e.g. -XX:TieredStopAtLevel=1 (for the
+#                                launchers through JDK_JAVA_OPTIONS)
+#   PEER_JAVA="..."              the java command of runner jar (default: java)
 #   TRACE=1                      afterwards, one more round per mode with -v on both peers and their DHT
 #                                traffic relayed through a DhtTap that logs each RPC, printed as one merged
 #                                timeline: what a round spends its time on
@@ -152,6 +166,34 @@ start_server() {
 launch() {
   local prefix=$1
   shift
+  # shellcheck disable=SC2086  # PEER_JAVA and PEER_JAVA_OPTS are lists of words
+  launch_command "$prefix" ${PEER_JAVA:-java} ${PEER_JAVA_OPTS:-} "$@"
+}
+
+# launch_program PREFIX PROGRAM ARGS...: like launch, for offerer or answerer as RUNNER runs them (java -jar
+# when RUNNER is unset).
+launch_program() {
+  local prefix=$1 program=$2
+  shift 2
+  case ${RUNNER:-jar} in
+    jar) launch "$prefix" -jar "$jars/$program.jar" "$@" ;;
+    fast-java)
+      # shellcheck disable=SC2086
+      launch_command "$prefix" scripts/fast-java ${PEER_JAVA_OPTS:-} -jar "$jars/$program.jar" "$@" ;;
+    *)
+      if [ -n "${PEER_JAVA_OPTS:-}" ]; then
+        JDK_JAVA_OPTIONS=$PEER_JAVA_OPTS launch_command "$prefix" "$(runner_dir "$RUNNER")/bin/$program" "$@"
+      else
+        launch_command "$prefix" "$(runner_dir "$RUNNER")/bin/$program" "$@"
+      fi
+      ;;
+  esac
+}
+
+# launch_command PREFIX COMMAND...: what launch does, for any command.
+launch_command() {
+  local prefix=$1
+  shift
   local measure=()
   if command -v /usr/bin/time >/dev/null; then
     measure=(/usr/bin/time -v -o "$prefix.time")
@@ -170,14 +212,25 @@ launch() {
     stdout="$prefix.fifo"
   fi
   now_ms >"$prefix.launch"
-  # shellcheck disable=SC2086  # PEER_JAVA and PEER_JAVA_OPTS are lists of words
-  timeout -k 5 "$ROUND_LIMIT_S" "${measure[@]}" ${PEER_JAVA:-java} ${PEER_JAVA_OPTS:-} "$@" \
-    </dev/null >"$stdout" 2>"$prefix.err" &
+  timeout -k 5 "$ROUND_LIMIT_S" "${measure[@]}" "$@" </dev/null >"$stdout" 2>"$prefix.err" &
   launched=$!
   pids+=("$launched")
   if [ ${#measure[@]} -eq 0 ]; then
     watch_peak_rss "$launched" "$prefix.time" &
   fi
+}
+
+# The app image a runner's launchers are in: launcher is this build's, NAME=DIR is DIR.
+runner_dir() {
+  case $1 in
+    launcher) echo "${LAUNCHER_IMAGE:-target/package/webrtc-dht-signaling}" ;;
+    *=*) echo "${1#*=}" ;;
+  esac
+}
+
+# A runner's name in tables and file names (NAME of NAME=DIR).
+runner_name() {
+  echo "${1%%=*}"
 }
 
 # Copies lines from stdin to stdout, each prefixed with the time it arrived as HH:MM:SS.mmm (the format of
@@ -308,7 +361,8 @@ mode_name() {
 run_round() {
   local mode=$1 n=$2
   shift 2
-  local dir="$work/${CASE:+$CASE-}$mode-$n"
+  local tag=${RUNNER:+$(runner_name "$RUNNER")-}${CASE:+$CASE-}
+  local dir="$work/$tag$mode-$n"
   mkdir -p "$dir"
   local args=(--dht "127.0.0.1:${peer_dht_port:-$server_port}" --once --report-timing --timeout 30s --connect-timeout 20s "$@")
   if [ "$mode" = sealed ]; then
@@ -320,7 +374,7 @@ run_round() {
   [ "$restore_stamp" = 0 ] && stamp_stdout=epoch
   local start
   start=$(now_ms)
-  launch "$dir/answerer" -jar "$jars/answerer.jar" "${args[@]}"
+  launch_program "$dir/answerer" answerer "${args[@]}"
   local answerer=$launched
   if [ "${CASE:-together}" = waiting ]; then
     # The answerer's JVM is up, WebRTC loaded, the DHT joined and the first polls under way.
@@ -332,7 +386,7 @@ run_round() {
       sleep 0.02
     done
   fi
-  launch "$dir/offerer" -jar "$jars/offerer.jar" "${args[@]}"
+  launch_program "$dir/offerer" offerer "${args[@]}"
   local offerer=$launched
   stamp_stdout=$restore_stamp
   local rc_offerer=0 rc_answerer=0
@@ -350,7 +404,7 @@ run_round() {
     local kept
     kept="$(mktemp -d "${TMPDIR:-/tmp}/bench-failed-XXXXXX")"
     cp -r "$dir" "$kept/"
-    echo "   $mode round $n FAILED after $wall ms: offerer exit $rc_offerer, answerer exit $rc_answerer" \
+    echo "   ${RUNNER:+$(runner_name "$RUNNER") }$mode round $n FAILED after $wall ms: offerer exit $rc_offerer, answerer exit $rc_answerer" \
       "(124 = killed at ${ROUND_LIMIT_S} s); logs kept in $kept" >&2
     local who
     for who in offerer answerer; do
@@ -400,10 +454,10 @@ run_round() {
   a_cpu=$(cpu_ms "$dir/answerer")
   local IFS=$'\t'
   echo "$n	$o_round	$both_up	$a_round	$o_ready	$a_ready	$wall	$o_rss	$a_rss	$reply	${phases[*]}	$o_cpu	$a_cpu" \
-    >>"$work/${CASE:+$CASE-}$mode.tsv"
+    >>"$work/$tag$mode.tsv"
   unset IFS
-  printf '   %-8s %-6s round %3s: launch-to-reply %5s ms  offerer round-ms=%4s  ready-ms=%s/%s  CPU-ms=%s/%s  RSS=%s/%s MiB\n' \
-    "${CASE:-}" "$mode" "$n" "$reply" "$o_round" "$o_ready" "$a_ready" "$o_cpu" "$a_cpu" "$o_rss" "$a_rss" >&2
+  printf '   %-9s%-8s %-6s round %3s: launch-to-reply %5s ms  offerer round-ms=%4s  ready-ms=%s/%s  CPU-ms=%s/%s  RSS=%s/%s MiB\n' \
+    "${RUNNER:+$(runner_name "$RUNNER")}" "${CASE:-}" "$mode" "$n" "$reply" "$o_round" "$o_ready" "$a_ready" "$o_cpu" "$a_cpu" "$o_rss" "$a_rss" >&2
 }
 
 # stats FILE COLUMN: "median p90 min max" of a numeric column (1-based) of a TSV file. p90 is the
@@ -428,15 +482,16 @@ load_average() {
 # bench-connect itself
 # ----------------------------------------------------------------------------------------------------
 
+# print_mode_table RUNNER CASE MODE
 print_mode_table() {
-  local case=$1 mode=$2 file="$work/$1-$2.tsv"
+  local runner=$1 case=$2 mode=$3 file="$work/$1-$2-$3.tsv"
   local ok=0
   [ -f "$file" ] && ok=$(wc -l <"$file")
   echo
   if [ "$case" = together ]; then
-    echo "### $(mode_name "$mode"), answerer and offerer launched together: $ok of $rounds rounds succeeded"
+    echo "### $runner: $(mode_name "$mode"), answerer and offerer launched together: $ok of $rounds rounds succeeded"
   else
-    echo "### $(mode_name "$mode"), offerer launched while the answerer waits: $ok of $rounds rounds succeeded"
+    echo "### $runner: $(mode_name "$mode"), offerer launched while the answerer waits: $ok of $rounds rounds succeeded"
   fi
   echo
   if [ "$ok" -eq 0 ]; then
@@ -529,39 +584,179 @@ print_trace() {
   echo '```'
 }
 
+# server_start N: one start of a dht-server as RUNNER runs it; appends "N ready-ms" to
+# $work/RUNNER-start.tsv (ms from launch to its ready line on standard output).
+server_start() {
+  local n=$1 name t0 t1="" line status=0 server_command
+  name=$(runner_name "$RUNNER")
+  case $RUNNER in
+    # shellcheck disable=SC2206  # PEER_JAVA is a list of words
+    jar) server_command=(${PEER_JAVA:-java} -jar "$jars/dht-server.jar") ;;
+    fast-java) server_command=(scripts/fast-java -jar "$jars/dht-server.jar") ;;
+    *) server_command=("$(runner_dir "$RUNNER")/bin/dht-server") ;;
+  esac
+  t0=${EPOCHREALTIME/[.,]/}
+  coproc START { exec timeout -k 5 "$ROUND_LIMIT_S" "${server_command[@]}" --port 0 --bind 127.0.0.1 2>"$work/$name-start-$n.err"; }
+  local pid=$START_PID
+  pids+=("$pid")
+  while IFS= read -r line <&"${START[0]}"; do
+    case $line in "DHT Server running on port "*)
+      t1=${EPOCHREALTIME/[.,]/}
+      break
+      ;;
+    esac
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || status=$?
+  forget_pid "$pid"
+  if [ -z "$t1" ]; then
+    echo "   $name dht-server start $n FAILED (exit $status): $(tail -n 2 "$work/$name-start-$n.err")" >&2
+    return 1
+  fi
+  local ready=$(((t1 - t0) / 1000))
+  echo "$n	$ready" >>"$work/$name-start.tsv"
+  printf '   %-9sstart    round %3s: ready line after %5s ms\n' "$name" "$n" "$ready" >&2
+}
+
+# The java and options a runner uses, for the report.
+runner_java() {
+  case $1 in
+    jar) echo "\`${PEER_JAVA:-java} -jar\`: $(${PEER_JAVA:-java} -version 2>&1 | head -n 1)${PEER_JAVA_OPTS:+, with $PEER_JAVA_OPTS}" ;;
+    fast-java) echo "scripts/fast-java: $(${JAVA:-java} -version 2>&1 | head -n 1)" ;;
+    *)
+      local dir options
+      dir=$(runner_dir "$1")
+      # The JVM options in the launcher's first exec line (with the archive).
+      options=$(grep -m 1 -o 'java" -XX:SharedArchiveFile.*' "$dir/bin/offerer" | sed -e 's/^java" //' -e 's/ *\\$//' \
+        -e 's/"$archive"/offerer.jsa/')
+      echo "launchers in $dir/bin: $("$dir/lib/runtime/bin/java" -version 2>&1 | head -n 1); offerer: $options"
+      ;;
+  esac
+}
+
+# The runners' medians side by side, with the goals. median_of FILE COLUMN: "median (p90)" or n/a.
+median_of() {
+  local median p90 _
+  [ -f "$1" ] || { echo "n/a"; return; }
+  read -r median p90 _ <<<"$(stats "$1" "$2")"
+  if [ "$median" = n/a ]; then echo "n/a"; else echo "$median ($p90)"; fi
+}
+
+print_summary() {
+  local runners=("$@") runner header="| case | mode |" rule="|---|---|"
+  for runner in "${runners[@]}"; do
+    header+=" $(runner_name "$runner") |"
+    rule+="---:|"
+  done
+  echo
+  echo "### Side by side: medians in ms (p90), from the launch of the offerer (of the dht-server for its ready line)"
+  echo
+  echo "$header goal |"
+  echo "$rule---:|"
+  local case mode row goal
+  for case in $cases; do
+    if [ "$case" = start ]; then
+      row="| dht-server ready line | |"
+      for runner in "${runners[@]}"; do
+        row+=" $(median_of "$work/$(runner_name "$runner")-start.tsv" 2) |"
+      done
+      echo "$row 300 |"
+      continue
+    fi
+    for mode in $modes; do
+      case $case-$mode in
+        together-plain) goal=700 ;;
+        waiting-plain) goal=500 ;;
+        *) goal="plain + 200" ;;
+      esac
+      row="| $case | $mode |"
+      for runner in "${runners[@]}"; do
+        row+=" $(median_of "$work/$(runner_name "$runner")-$case-$mode.tsv" 10) |"
+      done
+      echo "$row $goal |"
+      for column in "24|CPU-ms, offerer" "25|CPU-ms, answerer" "8|peak RSS MiB, offerer" "9|peak RSS MiB, answerer"; do
+        row="| | ${column#*|} |"
+        for runner in "${runners[@]}"; do
+          row+=" $(median_of "$work/$(runner_name "$runner")-$case-$mode.tsv" "${column%%|*}") |"
+        done
+        if [[ $column == *RSS* ]]; then echo "$row no higher than jar |"; else echo "$row |"; fi
+      done
+    done
+  done
+}
+
 main() {
   rounds=${1:-10}
   [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || fail "ROUNDS must be a positive number, not '$rounds'"
-  local modes=${BENCH_MODES:-plain sealed short}
-  local cases=${BENCH_CASES:-together waiting}
+  modes=${BENCH_MODES:-plain sealed short}
+  cases=${BENCH_CASES:-together waiting start}
+  local runners
+  read -r -a runners <<<"${BENCH_RUNNERS:-jar launcher}"
+  local runner
+  for runner in "${runners[@]}"; do
+    case $runner in
+      jar | fast-java) ;;
+      launcher) scripts/package.sh --app-image ;;
+      *=*) [ -x "${runner#*=}/bin/offerer" ] || fail "BENCH_RUNNERS: no launchers in ${runner#*=}/bin" ;;
+      *) fail "BENCH_RUNNERS: unknown runner '$runner' (jar, launcher, fast-java, NAME=DIR)" ;;
+    esac
+  done
   bench_init
   start_server
   local started=$SECONDS
   local load_before
   load_before=$(load_average)
-  echo "== bench-connect: $rounds rounds per case ($cases) and mode ($modes) against dht-server on" \
-    "127.0.0.1:$server_port (--rate-per-source 0); jars from ${JARS_DIR:-this build}; peak RSS from $rss_source;" \
-    "load average $load_before" >&2
+  echo "== bench-connect: $rounds rounds per case ($cases), mode ($modes) and runner (${runners[*]}) against" \
+    "dht-server on 127.0.0.1:$server_port (--rate-per-source 0); jars from ${JARS_DIR:-this build}; peak RSS from" \
+    "$rss_source; load average $load_before" >&2
   local mode n failures=0
+  for runner in "${runners[@]}"; do
+    if [ "$runner" = fast-java ]; then
+      # scripts/fast-java writes each jar's archive from its first run: one round and one start, not counted.
+      echo "== fast-java: a first round and a first dht-server start to write their archives" >&2
+      RUNNER=fast-java CASE=warm-up run_round plain 0 || true
+      RUNNER=fast-java server_start 0 || true
+      rm -f "$work"/fast-java-warm-up-*.tsv "$work/fast-java-start.tsv"
+    fi
+  done
   for CASE in $cases; do
-    case "$CASE" in together | waiting) ;; *) fail "BENCH_CASES: unknown case '$CASE' (together, waiting)" ;; esac
+    case "$CASE" in together | waiting | start) ;; *) fail "BENCH_CASES: unknown case '$CASE' (together, waiting, start)" ;; esac
+    if [ "$CASE" = start ]; then
+      for n in $(seq 1 "$rounds"); do
+        for RUNNER in "${runners[@]}"; do
+          server_start "$n" || failures=$((failures + 1))
+        done
+      done
+      continue
+    fi
     for mode in $modes; do
       case "$mode" in plain | sealed | short) ;; *) fail "BENCH_MODES: unknown mode '$mode' (plain, sealed, short)" ;; esac
       for n in $(seq 1 "$rounds"); do
-        run_round "$mode" "$n" || failures=$((failures + 1))
+        for RUNNER in "${runners[@]}"; do
+          run_round "$mode" "$n" || failures=$((failures + 1))
+        done
       done
     done
   done
+  RUNNER=""
 
   echo
-  echo "## bench-connect: $rounds rounds per case and mode, $(nproc) cores, load average $load_before before," \
-    "$(load_average) after"
+  echo "## bench-connect: $rounds rounds per case, mode and runner, $(nproc) cores, load average $load_before" \
+    "before, $(load_average) after"
   echo
-  echo "Jars from ${JARS_DIR:-this build}; java: $(${PEER_JAVA:-java} -version 2>&1 | head -n 1)${PEER_JAVA_OPTS:+ with $PEER_JAVA_OPTS}."
-  echo "dht-server on loopback with --rate-per-source 0; peers with --once --report-timing; peak RSS from $rss_source."
+  for runner in "${runners[@]}"; do
+    echo "- $(runner_name "$runner"): $(runner_java "$runner")"
+  done
+  echo
+  echo "Jars from ${JARS_DIR:-this build}. dht-server (java -jar) on loopback with --rate-per-source 0; peers with" \
+    "--once --report-timing; peak RSS from $rss_source."
+  print_summary "${runners[@]}"
   for CASE in $cases; do
+    [ "$CASE" = start ] && continue
     for mode in $modes; do
-      print_mode_table "$CASE" "$mode"
+      for runner in "${runners[@]}"; do
+        print_mode_table "$(runner_name "$runner")" "$CASE" "$mode"
+      done
     done
   done
   CASE=""

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, then runs the three programs on this
-# machine (a dht-server, an answerer, an offerer), shows what each printed, and stops what it started.
+# machine (a dht-server, an answerer, an offerer) as the package installs them (the launchers of the app
+# image, scripts/package.sh --app-image), shows what each printed, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "== building (mvn package)" >&2
 scripts/build.sh
+echo "== building the app image (scripts/package.sh --app-image; kept when up to date)" >&2
+scripts/package.sh --app-image
+bin=target/package/webrtc-dht-signaling/bin
 
 port="${DEMO_PORT:-8468}"
 work="$(mktemp -d)"
@@ -18,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== starting dht-server on UDP port $port" >&2
-java -jar dht-server/target/dht-server.jar --port "$port" >"$work/server.out" 2>"$work/server.err" &
+"$bin/dht-server" --port "$port" >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 for _ in $(seq 1 100); do
   grep -q "DHT Server running" "$work/server.out" 2>/dev/null && break
@@ -29,10 +33,10 @@ for _ in $(seq 1 100); do
 done
 grep -q "DHT Server running" "$work/server.out" || { echo "dht-server printed no ready line within 10 s" >&2; exit 1; }
 
-echo "== starting answerer and offerer" >&2
-java -jar answerer/target/answerer.jar --dht "127.0.0.1:$port" </dev/null >"$work/answerer.out" 2>"$work/answerer.err" &
+echo "== starting answerer and offerer ($bin/)" >&2
+"$bin/answerer" --dht "127.0.0.1:$port" </dev/null >"$work/answerer.out" 2>"$work/answerer.err" &
 answerer=$!
-java -jar offerer/target/offerer.jar --dht "127.0.0.1:$port" </dev/null >"$work/offerer.out" 2>"$work/offerer.err" &
+"$bin/offerer" --dht "127.0.0.1:$port" </dev/null >"$work/offerer.out" 2>"$work/offerer.err" &
 offerer=$!
 status=0
 wait "$offerer" || status=$?
@@ -40,7 +44,7 @@ wait "$answerer" || status=$?
 
 for name in server offerer answerer; do
   echo
-  echo "\$ java -jar $( [ $name = server ] && echo dht-server || echo $name ).jar"
+  echo "\$ $( [ $name = server ] && echo dht-server || echo $name )"
   cat "$work/$name.out"
 done
 if [ "$status" -ne 0 ]; then

@@ -46,7 +46,8 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     @Option(names = "--network", paramLabel = "NAME", defaultValue = "kademlia",
             description = "kademlia: the original's network; mainline: a node of the BitTorrent DHT, joining through "
                     + "the HOST:PORT arguments or else the BitTorrent routers (default: ${DEFAULT-VALUE}). Mainline "
-                    + "uses --port, --bind, --rpc-timeout, --rate-*, --stats; k is 8 there.")
+                    + "uses --port, --bind, --rpc-timeout, --rate-*, --verify-pings, --unverified-*, --max-items, "
+                    + "--max-peers, --strict-node-ids, --stats; k is 8 there.")
     String network;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -118,6 +119,9 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                     + "it always holds): one host of the LAN, or this host, cannot then take a key's neighbourhood; "
                     + "several nodes on one such address are then not all used.")
     boolean oneContactPerIp;
+
+    @picocli.CommandLine.Mixin
+    MainlineOptions mainline = new MainlineOptions();
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep stored values, the node id and known contacts in DIR across restarts (crash-safe).")
@@ -211,7 +215,8 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             try {
                 bindAddress = new InetSocketAddress(InetAddress.getByName(bind), port);
                 return MainlineServer.run(bindAddress, bootstrapAddresses, rpcTimeout,
-                        RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal), statsSeconds, out);
+                        RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal).withVerifyPingsPerSecond(verifyPings)
+                                .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve), mainline, statsSeconds, out);
             } catch (IllegalArgumentException | java.net.UnknownHostException e) {
                 throw Cli.usage(this, e.getMessage());
             }

@@ -31,13 +31,19 @@ final class MainlineServer {
     }
 
     /** Runs until SIGINT/SIGTERM; returns the exit code. */
+    /** @throws IllegalArgumentException for a bootstrap address or a limit that is not valid */
     static int run(InetSocketAddress bind, List<String> bootstrapGiven, Duration rpcTimeout, RateLimits limits,
-                   Integer statsSeconds, PrintStream out) throws InterruptedException {
+                   MainlineOptions options, Integer statsSeconds, PrintStream out) throws InterruptedException {
+        MainlineConfig config = options.applyTo(MainlineConfig.server(bind).withRpcTimeout(rpcTimeout)
+                .withRateLimits(limits).withThreadName("mainline"));
         List<InetSocketAddress> bootstrap = Routers.resolve(bootstrapGiven, w -> log.warn("{}", w));
+        log.info("storage: at most {} items (one address {}, one network {}) and {} announced peers (one address {}, "
+                        + "one network {})", config.items().maxEntries(), config.items().perAddress(),
+                config.items().perPrefix(), config.peers().maxEntries(), config.peers().perAddress(),
+                config.peers().perPrefix());
         MainlineNode node;
         try {
-            node = MainlineNode.start(MainlineConfig.server(bind).withRpcTimeout(rpcTimeout).withRateLimits(limits)
-                    .withThreadName("mainline"));
+            node = MainlineNode.start(config);
         } catch (BindException e) {
             System.err.println("dht-server: " + e.getMessage() + " (is another dht-server running on this port?)");
             return 1;
@@ -82,8 +88,10 @@ final class MainlineServer {
     }
 
     static String statsLine(MainlineStats s) {
-        return String.format(java.util.Locale.ROOT, "mainline: contacts=%d items=%d received=%d served=%d malformed=%d "
-                        + "rate-limited=%d unexpected=%d", s.contacts(), s.items(), s.received(), s.queriesServed(),
-                s.malformed(), s.rateLimited(), s.unexpected());
+        return String.format(java.util.Locale.ROOT, "mainline: contacts=%d items=%d peers=%d received=%d served=%d "
+                        + "malformed=%d rate-limited=%d over-quota=%d evicted=%d unverified-cut=%d unverified-dropped=%d "
+                        + "unexpected=%d", s.contacts(), s.items(), s.peers(), s.received(), s.queriesServed(),
+                s.malformed(), s.rateLimited(), s.overQuota(), s.evicted(), s.cutToBudget(), s.droppedForBudget(),
+                s.unexpected());
     }
 }

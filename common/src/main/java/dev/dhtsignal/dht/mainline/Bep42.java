@@ -1,6 +1,8 @@
 package dev.dhtsignal.dht.mainline;
 
 import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.net.AddressScope;
+import dev.dhtsignal.dht.routing.RoutingTable;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Random;
@@ -22,6 +24,21 @@ import java.util.zip.CRC32C;
  */
 public final class Bep42 {
     private static final int MASK_V4 = 0x030f3fff;
+
+    /**
+     * Who a routing table admits: from a public address, only a node whose id is valid for it. Loopback
+     * and private addresses are exempt, as BEP 42 says for local networks (a node there cannot know the
+     * address others see; tests run many nodes on 127.0.0.1).
+     */
+    public static final RoutingTable.IdRule ROUTING_RULE = (id, address) ->
+            AddressScope.of(address) != AddressScope.PUBLIC || isValid(id, address);
+
+    /**
+     * The rule applied to every IPv4 address, loopback and private ones too: what a public address meets,
+     * for trying the rule on one host ({@code dht-server --strict-node-ids}).
+     */
+    public static final RoutingTable.IdRule STRICT_ROUTING_RULE = (id, address) ->
+            !(address instanceof Inet4Address) || matches(id, address);
 
     private Bep42() {
     }
@@ -47,9 +64,11 @@ public final class Bep42 {
 
     /** Whether {@code id} is acceptable for a node at {@code ip}: it matches, or the address is exempt. */
     public static boolean isValid(NodeId id, InetAddress ip) {
-        if (!(ip instanceof Inet4Address) || isExempt(ip)) {
-            return true;
-        }
+        return !(ip instanceof Inet4Address) || isExempt(ip) || matches(id, ip);
+    }
+
+    /** Whether {@code id} is the one BEP 42 derives from the IPv4 address {@code ip}, exempt or not. */
+    private static boolean matches(NodeId id, InetAddress ip) {
         byte[] b = id.toBytes();
         int crc = prefix(ip, b[19] & 0x7);
         return (b[0] & 0xff) == (crc >>> 24 & 0xff)

@@ -2,6 +2,7 @@ package dev.dhtsignal.dht.mainline;
 
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.storage.SourceQuotas;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,14 +21,26 @@ import java.util.Optional;
  * @param alpha          parallel requests of a lookup
  * @param rpcTimeout     longest wait for a reply; measured round trips shorten it
  * @param lookupLimit    longest a whole lookup may take
- * @param maxItems       BEP 44 items stored for others
+ * @param items          BEP 44 items stored for others: how many, and each address's and network's share
  * @param itemLifetime   how long a stored item lives without being written again
- * @param rateLimits     queries served per second
+ * @param peers          BEP 5 announced peers stored for others: how many, and each source's share
+ * @param rateLimits     queries served per second, verification pings, and the byte budget of replies to
+ *                       senders not verified
+ * @param strictNodeIds  require BEP 42 ids from loopback and private addresses too (public ones always
+ *                       must have them): for trying the rule on one host
  */
 public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<NodeId> nodeId, int k, int alpha,
-                             Duration rpcTimeout, Duration lookupLimit, int maxItems, Duration itemLifetime,
-                             RateLimits rateLimits, String threadName, Clock clock) {
+                             Duration rpcTimeout, Duration lookupLimit, SourceQuotas items, Duration itemLifetime,
+                             SourceQuotas peers, RateLimits rateLimits, boolean strictNodeIds, String threadName,
+                             Clock clock) {
     public static final int MAINLINE_K = 8;
+    /** BEP 44 items held by default (each of at most 1000 bytes of value). */
+    public static final int DEFAULT_MAX_ITEMS = 50_000;
+    /**
+     * Announced peers held by default, over all torrents: a node hears announces only for the torrents
+     * whose info-hashes are near its id, so few torrents of the whole network land on one node.
+     */
+    public static final int DEFAULT_MAX_PEERS = 20_000;
 
     public MainlineConfig {
         Objects.requireNonNull(bind, "bind");
@@ -39,8 +52,8 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     /** A full node on {@code bind} with the Mainline network's usual settings. */
     public static MainlineConfig server(InetSocketAddress bind) {
         return new MainlineConfig(bind, false, Optional.empty(), MAINLINE_K, 3, Duration.ofSeconds(2),
-                Duration.ofSeconds(30), 50_000, Duration.ofHours(2), RateLimits.defaults(),
-                "mainline", Clock.systemUTC());
+                Duration.ofSeconds(30), SourceQuotas.sharesOf(DEFAULT_MAX_ITEMS), Duration.ofHours(2),
+                SourceQuotas.sharesOf(DEFAULT_MAX_PEERS), RateLimits.defaults(), false, "mainline", Clock.systemUTC());
     }
 
     /** A read-only node (BEP 43) for a short-lived peer. */
@@ -49,32 +62,47 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     }
 
     public MainlineConfig withReadOnly(boolean ro) {
-        return new MainlineConfig(bind, ro, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock);
+        return new MainlineConfig(bind, ro, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime, peers,
+                rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withNodeId(NodeId id) {
-        return new MainlineConfig(bind, readOnly, Optional.of(id), k, alpha, rpcTimeout, lookupLimit, maxItems,
-                itemLifetime, rateLimits, threadName, clock);
+        return new MainlineConfig(bind, readOnly, Optional.of(id), k, alpha, rpcTimeout, lookupLimit, items,
+                itemLifetime, peers, rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withRpcTimeout(Duration timeout) {
-        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, timeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock);
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, timeout, lookupLimit, items, itemLifetime, peers,
+                rateLimits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withRateLimits(RateLimits limits) {
-        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                limits, threadName, clock);
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, limits, strictNodeIds, threadName, clock);
     }
 
     public MainlineConfig withThreadName(String name) {
-        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, name, clock);
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, rateLimits, strictNodeIds, name, clock);
     }
 
-    public MainlineConfig withItems(int max, Duration lifetime) {
-        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, max, lifetime,
-                rateLimits, threadName, clock);
+    public MainlineConfig withItems(SourceQuotas quotas, Duration lifetime) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, quotas, lifetime, peers,
+                rateLimits, strictNodeIds, threadName, clock);
+    }
+
+    public MainlineConfig withPeers(SourceQuotas quotas) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                quotas, rateLimits, strictNodeIds, threadName, clock);
+    }
+
+    public MainlineConfig withStrictNodeIds(boolean strict) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, rateLimits, strict, threadName, clock);
+    }
+
+    public MainlineConfig withClock(Clock c) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, rateLimits, strictNodeIds, threadName, c);
     }
 }

@@ -8,7 +8,6 @@ import dev.dhtsignal.dht.lookup.LookupResult;
 import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
-import dev.dhtsignal.dht.rpc.RateLimiter;
 import dev.dhtsignal.dht.rpc.RttEstimator;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -38,14 +37,16 @@ import org.slf4j.LoggerFactory;
 /**
  * A node of the BitTorrent Mainline DHT (BEP 5) that stores and finds BEP 44 items. It runs on the same
  * Kademlia core as the original network's node: {@link RoutingTable} (k = 8 here), {@link IterativeLookup},
- * {@link RttEstimator}, {@link RateLimiter}, {@link Quarantine} and {@link UdpTransport}; only the wire
- * (KRPC in bencode) and the vocabulary of queries are its own.
+ * {@link RttEstimator}, {@link dev.dhtsignal.dht.rpc.RateLimiter}, {@link Quarantine} and
+ * {@link UdpTransport}; only the wire (KRPC in bencode) and the vocabulary of queries are its own.
  *
- * <p>Served queries: {@code ping}, {@code find_node}, {@code get_peers} (nodes and a token: it stores no
- * peers), {@code get} and {@code put}; {@code announce_peer} is refused with error 204. The contact policy
- * is the core's: a node enters the routing table only after it answered a query of ours; a querier we do
- * not know is answered, then verified with a ping, unless it said it is read-only (BEP 43). A read-only
- * node ({@link MainlineConfig#readOnly}) drops every query and marks its own, so it never becomes a contact.
+ * <p>Queries are served by {@link QueryServer} ({@code ping}, {@code find_node}, {@code get_peers},
+ * {@code announce_peer}, {@code get}, {@code put}, within rate limits, storage quotas and a byte budget for
+ * senders not verified). The contact policy is the core's: a node enters the routing table only after it
+ * answered a query of ours, and from a public address only with an id BEP 42 allows there; a querier we
+ * do not know is answered, then verified with a ping (within the verification budget), unless it said it
+ * is read-only (BEP 43). A read-only node ({@link MainlineConfig#readOnly}) drops every query and marks
+ * its own, so it never becomes a contact.
  *
  * <p>Replies complete futures on the receiver thread; nothing here blocks.
  */
@@ -62,13 +63,16 @@ public final class MainlineNode implements AutoCloseable {
     private final UdpTransport transport;
     private final ScheduledExecutorService timer;
     private final RttEstimator rtt;
-    private final RateLimiter limiter;
     private final Quarantine quarantine;
-    private final WriteTokens tokens;
-    private final ItemStore store;
+    private final QueryServer server;
+    private final ItemLookups items;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * Queries waiting for replies, by transaction id. The ids are random, not counted up: a reply is
+     * matched by its id and its source address, and an id one can predict lets anyone who can forge that
+     * address slip in a reply of its own (contacts of its choosing, a missing item).
+     */
     private final Map<Integer, Call> pending = new ConcurrentHashMap<>();
-    private final AtomicInteger nextTransaction = new AtomicInteger(new SecureRandom().nextInt());
     private final AtomicInteger verifying = new AtomicInteger();
     private final Map<InetAddress, Integer> addressVotes = new HashMap<>();
     private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -76,9 +80,7 @@ public final class MainlineNode implements AutoCloseable {
     private volatile boolean closed;
 
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong served = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
-    private final AtomicLong rateLimited = new AtomicLong();
     private final AtomicLong ignoredReadOnly = new AtomicLong();
     private final AtomicLong unexpected = new AtomicLong();
 
@@ -105,11 +107,20 @@ public final class MainlineNode implements AutoCloseable {
             return t;
         });
         this.rtt = new RttEstimator(min(Duration.ofMillis(250), config.rpcTimeout()), config.rpcTimeout());
-        this.limiter = new RateLimiter(config.rateLimits());
         this.quarantine = new Quarantine(Duration.ofMinutes(5), 10_000);
-        this.tokens = new WriteTokens(config.clock());
-        this.store = new ItemStore(config.maxItems(), config.itemLifetime());
-        this.routing = new RoutingTable(config.nodeId().orElseGet(() -> NodeId.random(random)), config.k());
+        this.routing = routingTable(config.nodeId().orElseGet(() -> NodeId.random(random)));
+        this.server = new QueryServer(config, () -> routing, transport);
+        this.items = new ItemLookups(this);
+    }
+
+    /**
+     * A routing table that admits, from public addresses, only nodes whose ids BEP 42 allows for their
+     * address: without it, eight addresses with ids of their choosing took all eight closest places
+     * around a target. Loopback and private addresses are exempt, as BEP 42 says (local networks, tests).
+     */
+    private RoutingTable routingTable(NodeId self) {
+        return new RoutingTable(self, config.k(), false,
+                config.strictNodeIds() ? Bep42.STRICT_ROUTING_RULE : Bep42.ROUTING_RULE);
     }
 
     /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */
@@ -139,8 +150,10 @@ public final class MainlineNode implements AutoCloseable {
     }
 
     public MainlineStats stats() {
-        return new MainlineStats(routing.size(), store.size(), received.get(), served.get(), malformed.get(),
-                rateLimited.get(), ignoredReadOnly.get(), unexpected.get(), transport.handlerFailures());
+        return new MainlineStats(routing.size(), server.items(), server.peers(), received.get(), server.served(),
+                malformed.get() + server.malformed(), server.rateLimited(), server.overQuota(), server.evicted(),
+                server.cutToBudget(), server.droppedForBudget(), ignoredReadOnly.get(), unexpected.get(),
+                transport.handlerFailures());
     }
 
     // ---------------------------------------------------------------- receiving
@@ -156,7 +169,7 @@ public final class MainlineNode implements AutoCloseable {
             return;
         }
         if (message instanceof KrpcMessage.Query q) {
-            onQuery(q, source);
+            onQuery(q, length, source);
         } else {
             onReply(message, source);
         }
@@ -200,30 +213,17 @@ public final class MainlineNode implements AutoCloseable {
         call.result.complete(r);
     }
 
-    private void onQuery(KrpcMessage.Query q, InetSocketAddress source) {
+    private void onQuery(KrpcMessage.Query q, int length, InetSocketAddress source) {
         if (config.readOnly()) {
             ignoredReadOnly.incrementAndGet();
             return;
         }
-        if (!limiter.admit(source.getAddress())) {
-            rateLimited.incrementAndGet();
-            return;
-        }
-        KrpcMessage reply;
-        NodeId sender;
-        try {
-            sender = q.arguments().id("id");
-            reply = answer(q, source);
-        } catch (KrpcFormatException | IllegalArgumentException e) {
-            // IllegalArgumentException: a well-formed message whose content a record refuses (sizes, ids).
-            malformed.incrementAndGet();
-            reply = new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.PROTOCOL, String.valueOf(e.getMessage()));
-            sender = null;
-        }
-        served.incrementAndGet();
-        transport.send(KrpcCodec.encode(reply), source);
-        if (sender != null && !q.readOnly() && !q.method().equals("ping")) {
-            verify(new Contact(sender, source));
+        if (server.serve(q, length, source) && !q.readOnly() && !q.method().equals("ping")) {
+            try {
+                verify(new Contact(q.arguments().id("id"), source));
+            } catch (KrpcFormatException e) {
+                malformed.incrementAndGet();  // the codec checks the id already; kept for the compiler
+            }
         }
     }
 
@@ -233,100 +233,20 @@ public final class MainlineNode implements AutoCloseable {
      */
     private void verify(Contact contact) {
         Instant now = config.clock().instant();
-        if (contact.id().equals(id()) || routing.knows(contact) || quarantine.contains(contact.address(), now)) {
+        if (contact.id().equals(id()) || routing.knows(contact) || quarantine.contains(contact.address(), now)
+                || routing.wouldRefuse(contact)) {
             return;
         }
         if (verifying.incrementAndGet() > MAX_VERIFYING) {
             verifying.decrementAndGet();
             return;
         }
+        if (!server.mayVerify()) {
+            // Out of budget: the sender may be forged, and the ping would go to its victim.
+            verifying.decrementAndGet();
+            return;
+        }
         ping(contact.address()).whenComplete((r, e) -> verifying.decrementAndGet());
-    }
-
-    private KrpcMessage answer(KrpcMessage.Query q, InetSocketAddress source) throws KrpcFormatException {
-        Dict a = q.arguments();
-        Map<String, Object> r = new HashMap<>();
-        r.put("id", id().toBytes());
-        switch (q.method()) {
-            case "ping" -> {
-            }
-            case "find_node" -> r.put("nodes", closestNodes(a.id("target"), source));
-            case "get_peers" -> {
-                r.put("nodes", closestNodes(a.id("info_hash"), source));
-                r.put("token", tokens.issue(source.getAddress()));
-            }
-            case "announce_peer" -> {
-                return new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.METHOD_UNKNOWN,
-                        "announce_peer is not served here (BEP 44 items only)");
-            }
-            case "get" -> {
-                NodeId target = a.id("target");
-                r.put("nodes", closestNodes(target, source));
-                r.put("token", tokens.issue(source.getAddress()));
-                Optional<Long> newerThan = a.optInteger("seq");
-                store.get(target, config.clock().instant()).ifPresent(item -> {
-                    if (item instanceof MutableItem m) {
-                        r.put("seq", m.seq());
-                        if (newerThan.isEmpty() || m.seq() > newerThan.get()) {
-                            r.put("k", m.publicKey());
-                            r.put("sig", m.signature());
-                            r.put("v", m.value());
-                        }
-                    } else if (item instanceof ImmutableItem i) {
-                        r.put("v", i.value());
-                    }
-                });
-            }
-            case "put" -> {
-                KrpcMessage.Error refused = put(q, a, source);
-                if (refused != null) {
-                    return refused;
-                }
-            }
-            default -> {
-                return new KrpcMessage.Error(q.transactionId(), KrpcMessage.Error.METHOD_UNKNOWN,
-                        "method unknown: " + q.method());
-            }
-        }
-        return new KrpcMessage.Response(q.transactionId(), new Dict(r), Optional.of(source));
-    }
-
-    /** Stores a put's item; returns the error to answer with, or null when stored. */
-    private KrpcMessage.Error put(KrpcMessage.Query q, Dict a, InetSocketAddress source) throws KrpcFormatException {
-        byte[] t = q.transactionId();
-        Object v = a.raw("v");
-        if (v == null) {
-            throw new KrpcFormatException("put without \"v\"");
-        }
-        if (Bencoding.encodeValue(v).length > MutableItem.MAX_VALUE_BYTES) {
-            return new KrpcMessage.Error(t, KrpcMessage.Error.VALUE_TOO_BIG, "v is over 1000 bytes");
-        }
-        if (!tokens.isValid(a.bytes("token"), source.getAddress())) {
-            return new KrpcMessage.Error(t, KrpcMessage.Error.PROTOCOL, "bad or expired write token");
-        }
-        Instant now = config.clock().instant();
-        if (!a.has("k")) {
-            store.putImmutable(new ImmutableItem(v), now);
-            return null;
-        }
-        byte[] salt = a.optBytes("salt").orElse(new byte[0]);
-        if (salt.length > MutableItem.MAX_SALT_BYTES) {
-            return new KrpcMessage.Error(t, KrpcMessage.Error.SALT_TOO_BIG, "salt is over 64 bytes");
-        }
-        MutableItem item = new MutableItem(a.bytes("k", Ed25519.PUBLIC_KEY_LENGTH), salt, a.integer("seq"), v,
-                a.bytes("sig", Ed25519.SIGNATURE_LENGTH));
-        if (!item.verify()) {
-            return new KrpcMessage.Error(t, KrpcMessage.Error.SIGNATURE_INVALID, "invalid signature");
-        }
-        return switch (store.putMutable(item, a.optInteger("cas"), now)) {
-            case STORED -> null;
-            case CAS_MISMATCH -> new KrpcMessage.Error(t, KrpcMessage.Error.CAS_MISMATCH, "CAS mismatch, re-read and try again");
-            case SEQ_TOO_LOW -> new KrpcMessage.Error(t, KrpcMessage.Error.SEQ_TOO_LOW, "sequence number less than current");
-        };
-    }
-
-    private byte[] closestNodes(NodeId target, InetSocketAddress requester) {
-        return CompactAddress.encodeNodes(routing.closest(target, config.k(), requester));
     }
 
     // ---------------------------------------------------------------- querying
@@ -343,13 +263,16 @@ public final class MainlineNode implements AutoCloseable {
         }
         Map<String, Object> a = new HashMap<>(arguments);
         a.put("id", id().toBytes());
-        int tx = nextTransaction.incrementAndGet();
         Call call = new Call(to, expectedId);
-        pending.put(tx, call);
+        int tx = random.nextInt();
+        while (pending.putIfAbsent(tx, call) != null) {
+            tx = random.nextInt();
+        }
+        int sent = tx;
         try {
-            call.timeout = timer.schedule(() -> timedOut(tx, call), rtt.timeoutNanos(), TimeUnit.NANOSECONDS);
+            call.timeout = timer.schedule(() -> timedOut(sent, call), rtt.timeoutNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            pending.remove(tx);
+            pending.remove(sent);
             return CompletableFuture.failedFuture(new IllegalStateException("the node is closing", e));
         }
         byte[] t = ByteBuffer.allocate(4).putInt(tx).array();
@@ -418,54 +341,7 @@ public final class MainlineNode implements AutoCloseable {
      * of the closest nodes.
      */
     public CompletableFuture<GetResult> get(NodeId target, byte[] salt) {
-        Map<Contact, byte[]> tokensByContact = new ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicReference<MutableItem> best = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<ImmutableItem> immutable = new java.util.concurrent.atomic.AtomicReference<>();
-        IterativeLookup.Querier querier = c -> query(c.address(), c.id(), "get", Map.of("target", target.toBytes()))
-                .thenApply(r -> {
-                    Dict v = r.values();
-                    try {
-                        v.optBytes("token").ifPresent(t -> tokensByContact.put(c, t));
-                        if (v.has("v")) {
-                            readItem(target, salt, v).ifPresent(item -> {
-                                if (item instanceof MutableItem m) {
-                                    best.accumulateAndGet(m, (x, y) -> x == null || y.seq() > x.seq() ? y : x);
-                                } else {
-                                    immutable.compareAndSet(null, (ImmutableItem) item);
-                                }
-                            });
-                        }
-                    } catch (KrpcFormatException e) {
-                        log.debug("get reply from {} unreadable: {}", c, e.getMessage());
-                    }
-                    return closer(r, target);
-                });
-        return lookup(target, querier).thenApply(result -> {
-            Map<Contact, byte[]> ofClosest = new HashMap<>();
-            for (Contact c : result.closest()) {
-                byte[] t = tokensByContact.get(c);
-                if (t != null) {
-                    ofClosest.put(c, t);
-                }
-            }
-            return new GetResult(Optional.ofNullable(best.get()), Optional.ofNullable(immutable.get()),
-                    result.closest(), ofClosest, result.rpcs(), result.elapsed());
-        });
-    }
-
-    /** An item from a get reply, if it is genuine for this target: signed by its key, or hashing to it. */
-    private static Optional<Object> readItem(NodeId target, byte[] salt, Dict r) throws KrpcFormatException {
-        Object v = r.raw("v");
-        if (Bencoding.encodeValue(v).length > MutableItem.MAX_VALUE_BYTES) {
-            return Optional.empty();
-        }
-        if (r.has("k")) {
-            MutableItem m = new MutableItem(r.bytes("k", Ed25519.PUBLIC_KEY_LENGTH), salt, r.integer("seq"), v,
-                    r.bytes("sig", Ed25519.SIGNATURE_LENGTH));
-            return m.target().equals(target) && m.verify() ? Optional.of(m) : Optional.empty();
-        }
-        ImmutableItem i = new ImmutableItem(v);
-        return i.target().equals(target) ? Optional.of(i) : Optional.empty();
+        return items.get(target, salt);
     }
 
     /**
@@ -473,61 +349,14 @@ public final class MainlineNode implements AutoCloseable {
      * tokens). {@code cas}: only replace the item whose seq is this.
      */
     public CompletableFuture<PutResult> put(MutableItem item, Optional<Long> cas) {
-        Map<String, Object> a = new HashMap<>();
-        a.put("k", item.publicKey());
-        a.put("seq", item.seq());
-        a.put("sig", item.signature());
-        a.put("v", item.value());
-        if (item.salt().length > 0) {
-            a.put("salt", item.salt());
-        }
-        cas.ifPresent(c -> a.put("cas", c));
-        return putAt(item.target(), item.salt(), a);
+        return items.put(item, cas);
     }
 
     public CompletableFuture<PutResult> put(ImmutableItem item) {
-        return putAt(item.target(), new byte[0], Map.of("v", item.value()));
+        return items.put(item);
     }
 
-    private CompletableFuture<PutResult> putAt(NodeId target, byte[] salt, Map<String, Object> arguments) {
-        return get(target, salt).thenCompose(found -> {
-            List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
-            AtomicInteger stored = new AtomicInteger();
-            List<CompletableFuture<?>> sends = new ArrayList<>();
-            for (Contact c : found.closest()) {
-                byte[] token = found.tokens().get(c);
-                if (token == null) {
-                    continue;
-                }
-                Map<String, Object> a = new HashMap<>(arguments);
-                a.put("token", token);
-                sends.add(putOnce(c, a).handle((r, e) -> {
-                    if (e == null) {
-                        stored.incrementAndGet();
-                    } else {
-                        Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-                        refusals.add(c.endpoint() + ": " + cause.getMessage());
-                    }
-                    return null;
-                }));
-            }
-            int tried = sends.size();
-            return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-                    .thenApply(done -> new PutResult(stored.get(), tried, refusals));
-        });
-    }
-
-    /** One put, sent again once if it timed out: a lost datagram should not cost a replica. */
-    private CompletableFuture<KrpcMessage.Response> putOnce(Contact c, Map<String, Object> arguments) {
-        return query(c.address(), c.id(), "put", arguments).handle((r, e) -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
-            return cause instanceof TimeoutException
-                    ? query(c.address(), c.id(), "put", arguments)
-                    : e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<KrpcMessage.Response>failedFuture(cause);
-        }).thenCompose(f -> f);
-    }
-
-    private CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
+    CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
         List<Contact> seeds = routing.closest(target, config.k());
         if (seeds.isEmpty() && !bootstrapAddresses.isEmpty()) {
             // Every contact failed: join again through the bootstrap addresses, then look up.
@@ -539,7 +368,7 @@ public final class MainlineNode implements AutoCloseable {
                 config.lookupLimit());
     }
 
-    private LookupReply closer(KrpcMessage.Response r, NodeId target) {
+    LookupReply closer(KrpcMessage.Response r, NodeId target) {
         try {
             byte[] nodes = r.values().optBytes("nodes").orElse(new byte[0]);
             List<Contact> contacts = new ArrayList<>();
@@ -575,7 +404,7 @@ public final class MainlineNode implements AutoCloseable {
             addressVotes.clear();
             NodeId fresh = Bep42.idFor(address, random);
             RoutingTable old = routing;
-            RoutingTable table = new RoutingTable(fresh, config.k());
+            RoutingTable table = routingTable(fresh);
             Instant now = config.clock().instant();
             for (Contact c : old.all()) {
                 table.seen(c, now);
@@ -589,7 +418,7 @@ public final class MainlineNode implements AutoCloseable {
     private void maintain() {
         try {
             Instant now = config.clock().instant();
-            store.expire(now);
+            server.expire(now);
             quarantine.expire(now);
             if (routing.size() == 0 && !bootstrapAddresses.isEmpty()) {
                 bootstrap(List.copyOf(bootstrapAddresses));

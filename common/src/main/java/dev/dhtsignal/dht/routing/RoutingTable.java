@@ -41,7 +41,21 @@ public final class RoutingTable {
         /** Its address:port is known with another id that still answers; not trusted, ignored. */
         ID_CONFLICT,
         /** Another contact already has its public IP address (or IPv6 /64); ignored. */
-        IP_TAKEN
+        IP_TAKEN,
+        /** Its id is not one a node at its address may have (the table's {@link IdRule}); ignored. */
+        ID_NOT_ALLOWED
+    }
+
+    /**
+     * Which ids a node at an address may have, checked before a contact is admitted: on the Mainline DHT,
+     * BEP 42 ties the id to the public IP address, so that nobody picks ids next to a key they want to
+     * surround. A network without such a rule allows every id.
+     */
+    @FunctionalInterface
+    public interface IdRule {
+        IdRule ANY = (id, address) -> true;
+
+        boolean allows(NodeId id, java.net.InetAddress address);
     }
 
     /** Failed RPCs in a row after which a contact is removed. */
@@ -65,6 +79,7 @@ public final class RoutingTable {
     private final Map<IpPrefix, Contact> byIp = new HashMap<>();
 
     private final boolean oneContactPerIpEverywhere;
+    private final IdRule idRule;
 
     public RoutingTable(NodeId self, int k) {
         this(self, k, false);
@@ -75,9 +90,15 @@ public final class RoutingTable {
      *                                  (else only on public ones)
      */
     public RoutingTable(NodeId self, int k, boolean oneContactPerIpEverywhere) {
+        this(self, k, oneContactPerIpEverywhere, IdRule.ANY);
+    }
+
+    /** @param idRule which ids a contact at a given address may have; others are never admitted */
+    public RoutingTable(NodeId self, int k, boolean oneContactPerIpEverywhere, IdRule idRule) {
         this.self = self;
         this.k = k;
         this.oneContactPerIpEverywhere = oneContactPerIpEverywhere;
+        this.idRule = idRule;
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new KBucket(k);
         }
@@ -120,13 +141,17 @@ public final class RoutingTable {
 
     /**
      * Whether {@code contact}, not in the table yet, would be refused were it to answer: its address:port
-     * is held by another id, or its IP address by another contact. Spares verifying such a sender.
+     * is held by another id, or its IP address by another contact, or its id breaks the table's
+     * {@link IdRule}. Spares verifying such a sender.
      */
     public synchronized boolean wouldRefuse(Contact contact) {
         return !bucketFor(contact.id()).knows(contact) && refusal(contact) != null;
     }
 
     private Outcome refusal(Contact contact) {
+        if (!idRule.allows(contact.id(), contact.address().getAddress())) {
+            return Outcome.ID_NOT_ALLOWED;
+        }
         Contact atAddress = holder(byAddress, contact.address());
         if (atAddress != null && !atAddress.id().equals(contact.id())) {
             return Outcome.ID_CONFLICT;

@@ -153,4 +153,29 @@ class BittorrentDhtInteropTest {
         }
         assertTrue(ourServersKnown > 0, "bittorrent-dht lists our full nodes as contacts: " + table);
     }
+
+    /**
+     * bittorrent-dht announces a torrent whose info-hash lies next to one of our full nodes; our node,
+     * among the closest, stores the announce (it used to refuse it with error 204 after handing out the
+     * write token) and hands the peer to another bittorrent-dht node that looks the torrent up.
+     */
+    @Test
+    @Order(3)
+    void bittorrentDhtAnnouncesToOurNodesAndFindsThePeerThroughThem() throws Exception {
+        MainlineNode server = ours.stream().filter(n -> !n.readOnly()).findFirst().orElseThrow();
+        String infoHash = server.id().randomWithSharedPrefix(40, new java.util.Random(11)).toHex();
+        JsonNode announced = swarm.request(BittorrentDhtSwarm.op("announce").put("node", 3).put("infoHash", infoHash)
+                .put("port", 51413));
+        assertTrue(announced.path("ok").asBoolean(), announced.toString());
+        assertTrue(server.stats().peers() > 0, "our node closest to the torrent stored the announce: " + server.stats());
+
+        JsonNode found = swarm.request(BittorrentDhtSwarm.op("lookupPeers").put("node", 7).put("infoHash", infoHash));
+        assertTrue(found.path("ok").asBoolean(), found.toString());
+        boolean fromOurs = false;
+        for (JsonNode p : found.path("peers")) {
+            assertEquals("127.0.0.1:51413", p.path("peer").asText());
+            fromOurs |= p.path("from").asText().equals("127.0.0.1:" + server.localAddress().getPort());
+        }
+        assertTrue(fromOurs, "the peer came from our node too: " + found);
+    }
 }
