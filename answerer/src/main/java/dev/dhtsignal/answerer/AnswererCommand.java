@@ -3,7 +3,6 @@ package dev.dhtsignal.answerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.DurationConverter;
-import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
@@ -97,10 +96,6 @@ public final class AnswererCommand implements Callable<Integer> {
                     + "the session idle longest, if it has been idle this long (default: ${DEFAULT-VALUE}).")
     Duration makeRoomAfter;
 
-    @Option(names = "--report-timing", hidden = true,
-            description = "Print how long start-up and the signaling round took, for the benchmarks.")
-    boolean reportTiming;
-
     private final PrintStream out;
 
     AnswererCommand(PrintStream out) {
@@ -108,13 +103,7 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Timing.mainEntered();
-        StopSignal.install();
-        Logging.configureQuiet(Logging.verboseRequested(args));
-        if (!Cli.helpOrVersionRequested(args)) {
-            PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM
-        }
-        Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
+        Cli.runPeer("answerer", new AnswererCommand(System.out), args);
     }
 
     @Override
@@ -126,6 +115,7 @@ public final class AnswererCommand implements Callable<Integer> {
         ShortCode code;
         NetworkSettings network;
         SignalingOptions options;
+        SharedSecret secret;
         try {
             if (session != null && session.isEmpty()) {
                 throw new IllegalArgumentException("--session needs the code the offerer printed");
@@ -138,6 +128,7 @@ public final class AnswererCommand implements Callable<Integer> {
             }
             network = peer.network("answerer", session);
             options = peer.signaling(message, network);
+            secret = peer.sharedSecret(session);
             files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
@@ -164,7 +155,6 @@ public final class AnswererCommand implements Callable<Integer> {
             peer.warnIfPlain("answerer", session);
             peer.warnIfWeak("answerer", session);
         }
-        SharedSecret secret = peer.sharedSecret(session);
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
@@ -194,7 +184,7 @@ public final class AnswererCommand implements Callable<Integer> {
                 }
             }
             System.err.println("answerer: " + PathReport.connected(connection.peer()));
-            if (reportTiming) {
+            if (peer.reportTiming()) {
                 System.err.println(timing.report());
             }
             return chat(connection, options.label(), transcript);

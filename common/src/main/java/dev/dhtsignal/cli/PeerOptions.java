@@ -91,6 +91,15 @@ public final class PeerOptions {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail to standard error.")
     boolean verbose;
 
+    @Option(names = "--report-timing", hidden = true,
+            description = "Print how long start-up and the signaling round took, for the benchmarks.")
+    boolean reportTiming;
+
+    /** Whether the benchmarks asked for the timing line ({@code --report-timing}). */
+    public boolean reportTiming() {
+        return reportTiming;
+    }
+
     /** The longest wait for one reply of a node of the original network; measured round trips shorten it. */
     private static final Duration DHT_TIMEOUT = Duration.ofSeconds(2);
     /** How long joining the Mainline DHT may take in all. */

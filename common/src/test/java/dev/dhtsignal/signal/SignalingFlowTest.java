@@ -181,7 +181,7 @@ class SignalingFlowTest {
                 () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
 
         // A third party who can see the DHT key, but lacks the secret, stores its own answer there.
-        SealedFormat forger = new SealedFormat(SharedSecret.of(null, "not the secret"));
+        SealedFormat forger = new SealedFormat(SharedSecret.of(null, "not the secret"), new JsonContent());
         SignalMessage evil = new SignalMessage(SessionDescription.answer("v=0\r\nforged"), "00".repeat(16), Instant.now(), null);
         DhtValue forged = forger.encodeAnswer(evil, keyOf(keys, BoardName.answer(0)), new SignalFormat.ReceivedOffer(evil,
                 SharedSecret.of(null, "not the secret").sealKeys(SealedBox.newSalt())));

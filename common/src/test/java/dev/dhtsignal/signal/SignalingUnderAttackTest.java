@@ -114,7 +114,7 @@ class SignalingUnderAttackTest {
         List<DhtValue> junk = List.of(
                 DhtValue.text("junk"),
                 DhtValue.text(""),
-                new SealedFormat(SharedSecret.of(null, "not the secret")).encodeOffer(live, offerKey).value(),
+                new SealedFormat(SharedSecret.of(null, "not the secret"), new JsonContent()).encodeOffer(live, offerKey).value(),
                 keys.format().encodeOffer(expired, offerKey).value());  // a stale offer of this very session
         for (DhtValue value : junk) {
             Await.result("storing junk", server.putDigest(offerKey, value));

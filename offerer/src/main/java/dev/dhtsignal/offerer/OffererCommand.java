@@ -3,7 +3,6 @@ package dev.dhtsignal.offerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.JoinCommand;
-import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
@@ -67,10 +66,6 @@ public final class OffererCommand implements Callable<Integer> {
             + "instead of a short one, e.g. for an answerer --serve or the web page.")
     boolean longCode;
 
-    @Option(names = "--report-timing", hidden = true,
-            description = "Print how long start-up and the signaling round took, for the benchmarks.")
-    boolean reportTiming;
-
     private final PrintStream out;
 
     OffererCommand(PrintStream out) {
@@ -78,13 +73,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Timing.mainEntered();
-        StopSignal.install();
-        Logging.configureQuiet(Logging.verboseRequested(args));
-        if (!Cli.helpOrVersionRequested(args)) {
-            PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
-        }
-        Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
+        Cli.runPeer("offerer", new OffererCommand(System.out), args);
     }
 
     @Override
@@ -100,10 +89,12 @@ public final class OffererCommand implements Callable<Integer> {
         ShortCode typedShort;
         NetworkSettings network;
         SignalingOptions options;
+        SharedSecret secret;
         try {
             typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
             network = peer.network("offerer", code);
             options = peer.signaling(message, network);
+            secret = peer.sharedSecret(code);
             files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
@@ -118,7 +109,6 @@ public final class OffererCommand implements Callable<Integer> {
             peer.warnIfPlain("offerer", code);
             peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
         }
-        SharedSecret secret = peer.sharedSecret(code);
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
@@ -183,7 +173,7 @@ public final class OffererCommand implements Callable<Integer> {
 
     /** What follows connecting: the timing line if asked, then closing (--once) or the chat. */
     private int converse(Connection connection, Transcript transcript, Timing timing) {
-        if (reportTiming) {
+        if (peer.reportTiming()) {
             System.err.println(timing.report());
         }
         if (peer.once()) {
