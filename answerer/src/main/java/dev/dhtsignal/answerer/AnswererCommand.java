@@ -3,30 +3,28 @@ package dev.dhtsignal.answerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.DurationConverter;
-import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
-import dev.dhtsignal.pake.KademliaNameplates;
-import dev.dhtsignal.pake.MainlineNameplates;
+import dev.dhtsignal.pake.BoardNameplates;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.Spake2;
 import dev.dhtsignal.signal.Answerer;
-import dev.dhtsignal.signal.BoardExchange;
-import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.MainlineBoard;
-import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
+import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
+import dev.dhtsignal.signal.board.NetworkSettings;
+import dev.dhtsignal.signal.board.SignalBoard;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -98,10 +96,6 @@ public final class AnswererCommand implements Callable<Integer> {
                     + "the session idle longest, if it has been idle this long (default: ${DEFAULT-VALUE}).")
     Duration makeRoomAfter;
 
-    @Option(names = "--report-timing", hidden = true,
-            description = "Print how long start-up and the signaling round took, for the benchmarks.")
-    boolean reportTiming;
-
     private final PrintStream out;
 
     AnswererCommand(PrintStream out) {
@@ -109,28 +103,19 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Timing.mainEntered();
-        StopSignal.install();
-        Logging.configureQuiet(Logging.verboseRequested(args));
-        if (!Cli.helpOrVersionRequested(args)) {
-            PeerRuntime.preload("answerer"); // alongside picocli's parsing, which takes a while on a cold JVM
-        }
-        Cli.exitKeepingStdoutClean(Cli.execute(new AnswererCommand(System.out), args));
+        Cli.runPeer("answerer", new AnswererCommand(System.out), args);
     }
 
     @Override
     public Integer call() {
-        boolean mainline;
-        try {
-            mainline = peer.mainline();
-        } catch (IllegalArgumentException e) {
-            throw Cli.usage(this, e.getMessage());
-        }
         boolean shortCode = PeerOptions.isShortCode(session);
         if (shortCode) {
             Spake2.warmUpInBackground("answerer");  // while WebRTC loads and the DHT is joined
         }
         ShortCode code;
+        NetworkSettings network;
+        SignalingOptions options;
+        SharedSecret secret;
         try {
             if (session != null && session.isEmpty()) {
                 throw new IllegalArgumentException("--session needs the code the offerer printed");
@@ -141,15 +126,9 @@ public final class AnswererCommand implements Callable<Integer> {
                         + "--long-code makes one) or --secret: a short code such as " + session + " is good for one "
                         + "connection only");
             }
-        } catch (IllegalArgumentException e) {
-            throw Cli.usage(this, e.getMessage());
-        }
-        if (mainline) {
-            return callMainline(code);
-        }
-        SignalingOptions options;
-        try {
-            options = peer.toSignalingOptions(message, session);
+            network = peer.network("answerer", session);
+            options = peer.signaling(message, network);
+            secret = peer.sharedSecret(session);
             files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
@@ -173,54 +152,42 @@ public final class AnswererCommand implements Callable<Integer> {
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
         if (!shortCode) {
-            PeerOptions.warnIfPlain("answerer", options);
+            peer.warnIfPlain("answerer", session);
             peer.warnIfWeak("answerer", session);
         }
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.start(options, "answerer");
+            runtime = PeerRuntime.start(network, options, secret, false, "answerer");
         } catch (SignalingException e) {
             System.err.println("answerer: " + e.getMessage());
             return 1;
         }
         try {
             timing.ready(runtime);
-            Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
-            try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
-                if (serve) {
+            if (serve) {
+                Answerer answerer = new Answerer(options, runtime.network().board(secret), runtime.rtc(), runtime.timer(),
+                        Clock.systemUTC());
+                try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
                     new Server(answerer, transcript, admission, idleTimeout, maxPeers).run(System.in);
                     return 0;
                 }
-                transcript.line("Waiting for Offer SDP in DHT...");
-                Connection connection;
-                try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
-                    if (code != null) {
-                        // The key exchange first; the sealed offer is then looked for under the keys it gave.
-                        PakeHandshake handshake = new PakeHandshake(new KademliaNameplates(runtime.dht(), peer.offerKeyName(),
-                                peer.answerKeyName(), options.dhtDescription()),
-                                PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(),
-                                        options.dhtTimeout().multipliedBy(5)), Clock.systemUTC());
-                        try (StopSignal.Registration withdrawingReply = StopSignal.onStop(handshake::withdraw)) {
-                            PakeHandshake.Result agreed = handshake.join(code, peer.secret());
-                            options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.secret()));
-                            Answerer sealed = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
-                            try (StopSignal.Registration withdrawingSealed = StopSignal.onStop(sealed::withdraw)) {
-                                connection = answerFirstWorkingOffer(sealed, options, waiting.around(transcript));
-                            } finally {
-                                handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
-                            }
-                        }
-                    } else {
-                        connection = answerFirstWorkingOffer(answerer, options, waiting.around(transcript));
-                    }
-                }
-                System.err.println("answerer: " + PathReport.connected(connection.peer()));
-                if (reportTiming) {
-                    System.err.println(timing.report());
-                }
-                return chat(connection, options.label(), transcript);
             }
+            transcript.line("Waiting for Offer SDP in DHT...");
+            Connection connection;
+            try (WaitingIndicator waiting = WaitingIndicator.start("answerer: waiting for an offer", options.timeout())) {
+                Transcript shown = waiting.around(transcript);
+                if (code != null) {
+                    connection = afterKeyExchange(code, options, runtime, shown, waiting);
+                } else {
+                    connection = answer(options, runtime.network().board(secret), runtime, shown, waiting);
+                }
+            }
+            System.err.println("answerer: " + PathReport.connected(connection.peer()));
+            if (peer.reportTiming()) {
+                System.err.println(timing.report());
+            }
+            return chat(connection, options.label(), transcript);
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
                 System.err.println("answerer: " + e.getMessage());
@@ -231,88 +198,46 @@ public final class AnswererCommand implements Callable<Integer> {
         }
     }
 
-    /** What to check when no offer came: the likeliest causes first. */
-    private static String whatElse(SignalingOptions options) {
-        String code = options.rendezvous().sealed()
-                ? "check the code (or secret): it must be the one the offerer printed or was given; "
-                : "check the keys (--offer-key, DHT_KEY_OFFER) match the offerer's; ";
-        return code + "check that the offerer is running, within its --timeout, and joined the same DHT (--dht)";
-    }
-
-    /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
-    private Integer callMainline(ShortCode code) {
-        BoardOptions options;
-        java.util.List<java.net.InetSocketAddress> bootstrap;
-        try {
-            if (serve) {
-                throw new IllegalArgumentException("--serve is not available with --network mainline");
-            }
-            options = peer.toBoardOptions(message, session);
-            bootstrap = peer.mainlineBootstrap("answerer");
-        } catch (IllegalArgumentException e) {
-            throw Cli.usage(this, e.getMessage());
-        }
-        Transcript transcript = PeerOptions.transcriptOn(out);
-        Timing timing = new Timing();
-        try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "answerer")) {
-            timing.ready();
-            PakeHandshake handshake = code == null ? null : new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
-                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
-            PakeHandshake.Result agreed = null;
-            Connection connection;
-            // Stopped during the key exchange or the signaling after it: our reply is cleared from the nameplate.
-            try (StopSignal.Registration withdrawing = handshake == null ? () -> { } : StopSignal.onStop(handshake::withdraw)) {
-                if (handshake != null) {
-                    agreed = handshake.join(code, peer.secret());
-                    options = options.withSecret(agreed.secret());
-                }
-                BoardExchange exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
-                        options, runtime.rtc(), transcript, line -> System.err.println("answerer: " + line), Clock.systemUTC());
-                // Stopped after answering but before connecting: our answer is cleared.
-                try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
-                    connection = exchange.answer();
-                }
-            }
-            if (handshake != null) {
+    /** The key exchange of a short code first; the sealed offer is then looked for under the keys it gave. */
+    private Connection afterKeyExchange(ShortCode code, SignalingOptions options, PeerRuntime runtime, Transcript shown,
+                                        WaitingIndicator waiting) {
+        PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
+                PeerOptions.handshakeSettings(options), Clock.systemUTC());
+        // Stopped during the key exchange or the signaling after it: our reply is cleared from the nameplate.
+        try (StopSignal.Registration withdrawingReply = StopSignal.onStop(handshake::withdraw)) {
+            PakeHandshake.Result agreed = handshake.join(code, peer.secret());
+            try {
+                return answer(options.withSlots(1), runtime.network().board(agreed.secret()), runtime, shown, waiting);
+            } finally {
                 handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
             }
-            if (reportTiming) {
-                System.err.println(timing.report());
-            }
-            return chat(connection, options.label(), transcript);
+        }
+    }
+
+    /** Answers offers on {@code board} until one connects or the time runs out. */
+    private static Connection answer(SignalingOptions options, SignalBoard board, PeerRuntime runtime, Transcript shown,
+                                     WaitingIndicator waiting) {
+        Answerer answerer = new Answerer(options, board, runtime.rtc(), runtime.timer(), Clock.systemUTC());
+        try (StopSignal.Registration withdrawing = StopSignal.onStop(answerer::withdraw)) {
+            return answerer.connectToFirstWorkingOffer(shown, line -> waiting.note("answerer: " + line));
         } catch (SignalingException e) {
-            System.err.println("answerer: " + e.getMessage());
-            return 1;
+            if (e.getMessage() != null && e.getMessage().startsWith("no offer appeared")) {
+                throw new SignalingException(e.getMessage() + "; " + whatElse(board), e);
+            }
+            throw e;
         }
     }
 
-    /**
-     * Answers offers until one connects or the time runs out. An offer can look live and still have no one
-     * behind it (its offerer was killed); then the next offer gets its turn.
-     */
-    private static Connection answerFirstWorkingOffer(Answerer answerer, SignalingOptions options, Transcript out) {
-        long deadline = System.nanoTime() + options.timeout().toNanos();
-        while (true) {
-            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-            Answerer.PendingOffer offer;
-            try {
-                offer = answerer.nextOffer(left);
-            } catch (SignalingException e) {
-                throw new SignalingException(e.getMessage() + "; " + whatElse(options), e);
-            }
-            try {
-                return answerer.answer(offer, out);
-            } catch (SignalingException e) {
-                if (System.nanoTime() >= deadline) {
-                    throw e;
-                }
-                System.err.println("answerer: offer " + offer.tag() + " did not work out (" + e.getMessage()
-                        + "); waiting for another");
-            }
-        }
+    /** What to check when no offer came: the likeliest causes first. */
+    private static String whatElse(SignalBoard board) {
+        String code = board.sealed()
+                ? "check the code (or secret): it must be the one the offerer printed or was given; "
+                : "check the keys (--offer-key, DHT_KEY_OFFER) match the offerer's; ";
+        return code + "check that the offerer is running, within its --timeout, and joined the same DHT ("
+                + (board.where().startsWith("the Mainline") ? "--network mainline, --bootstrap" : "--dht") + ")";
     }
 
-    /** The conversation once connected, on either network: standard input out, messages in, files if asked. */
+    /** The conversation once connected: standard input out, messages in, files if asked. */
     private int chat(Connection connection, String label, Transcript transcript) {
         // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
         BufferedReader stdin = peer.once() ? null

@@ -9,9 +9,11 @@ import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.DhtAccess;
 import dev.dhtsignal.signal.Offerer;
-import dev.dhtsignal.signal.Rendezvous;
+import dev.dhtsignal.rtc.IceTransport;
+import dev.dhtsignal.signal.board.KademliaNetwork;
+import dev.dhtsignal.signal.board.Network;
+import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
 import dev.dhtsignal.testing.Await;
@@ -48,10 +50,10 @@ class ServerLimitsTest {
         resources.add(timer::shutdownNow);
         KademliaNode dht = KademliaNode.start(KademliaConfig.builder().threadName("limits-dht").build());
         resources.add(dht);
-        Rendezvous keys = Rendezvous.plain("limits-offer", "limits-answer", 4);
+        Keys keys = new Keys("limits-offer", "limits-answer");
         List<String> served = new CopyOnWriteArrayList<>();
         SignalingOptions answering = options(dht, keys, "Hello from Peer B!", Duration.ofSeconds(30));
-        Answerer answerer = new Answerer(answering, join(answering), rtc, timer, Clock.systemUTC());
+        Answerer answerer = new Answerer(answering, join(dht, keys), rtc, timer, Clock.systemUTC());
         Server server = new Server(answerer, served::add, new OfferAdmission(1, 100, Clock.systemUTC()), Duration.ofMinutes(10), 1);
         Thread serving = new Thread(() -> server.run(new ByteArrayInputStream(new byte[0])), "limits-server");
         serving.start();
@@ -88,7 +90,7 @@ class ServerLimitsTest {
         resources.add(timer::shutdownNow);
         KademliaNode dht = KademliaNode.start(KademliaConfig.builder().threadName("share-dht").build());
         resources.add(dht);
-        Rendezvous keys = Rendezvous.plain("share-offer", "share-answer", 4);
+        Keys keys = new Keys("share-offer", "share-answer");
         List<String> served = new CopyOnWriteArrayList<>();
         List<String> errors = serve(rtc, timer, dht, keys, served, new OfferAdmission(8, 100, 1, Duration.ofSeconds(30),
                 Clock.systemUTC()));
@@ -119,12 +121,12 @@ class ServerLimitsTest {
         resources.add(timer::shutdownNow);
         KademliaNode dht = KademliaNode.start(KademliaConfig.builder().threadName("forge-dht").build());
         resources.add(dht);
-        Rendezvous keys = Rendezvous.plain("forge-offer", "forge-answer", 4);
+        Keys keys = new Keys("forge-offer", "forge-answer");
         List<String> served = new CopyOnWriteArrayList<>();
         serve(rtc, timer, dht, keys, served, new OfferAdmission(4, 100, Clock.systemUTC()));
 
         SignalingOptions options = options(dht, keys, "Hi\u001b]0;retitled\u0007 from \u202Eevil", Duration.ofSeconds(30));
-        Connection connection = new Offerer(options, join(options), rtc, timer, line -> { }, Clock.systemUTC()).connect();
+        Connection connection = new Offerer(options, join(dht, keys), true, rtc, timer, line -> { }, Clock.systemUTC()).connect();
         connection.session().begin(line -> { }, IncomingFiles.refusing(line -> { }));
         connection.session().sendLine("fine\n[session 00000000] Received message on 'chat': forged\u001b[2J");
         connection.session().sendLine("\u001b]52;c;cm0gLXJmIH4=\u0007last");
@@ -144,10 +146,10 @@ class ServerLimitsTest {
     }
 
     /** Starts a server on its own thread; returns what it prints on standard error. */
-    private List<String> serve(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Rendezvous keys, List<String> served,
+    private List<String> serve(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Keys keys, List<String> served,
                                OfferAdmission admission) {
         SignalingOptions answering = options(dht, keys, "Hello from Peer B!", Duration.ofSeconds(30));
-        Answerer answerer = new Answerer(answering, join(answering), rtc, timer, Clock.systemUTC());
+        Answerer answerer = new Answerer(answering, join(dht, keys), rtc, timer, Clock.systemUTC());
         Server server = new Server(answerer, served::add, admission, Duration.ofMinutes(10), 4);
         List<String> errors = new CopyOnWriteArrayList<>();
         PrintStream err = System.err;
@@ -186,20 +188,26 @@ class ServerLimitsTest {
         }
     }
 
-    private SignalingOptions options(KademliaNode dht, Rendezvous keys, String greeting, Duration timeout) {
-        return new SignalingOptions(dht.localAddress(), keys, "chat", greeting, List.of(), timeout,
-                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+    /** The plain session's key names in one test. */
+    private record Keys(String offer, String answer) {
     }
 
-    private KademliaNode join(SignalingOptions options) {
-        KademliaNode node = DhtAccess.join(options, "limits-client");
-        resources.add(node);
-        return node;
+    private SignalingOptions options(KademliaNode dht, Keys keys, String greeting, Duration timeout) {
+        return new SignalingOptions(4, "chat", greeting, List.of(), IceTransport.ALL, timeout, Duration.ofSeconds(20),
+                new Network.Pace(timeout, Duration.ofMillis(25), Duration.ofMillis(200), Duration.ofSeconds(10)));
     }
 
-    private Offerer offerer(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Rendezvous keys, Duration timeout,
+    /** The session's board through a client of its own that joins {@code dht}, as a peer program has. */
+    private SignalBoard join(KademliaNode dht, Keys keys) {
+        KademliaNetwork network = KademliaNetwork.join(new KademliaNetwork.Settings(dht.localAddress(), Duration.ofSeconds(2),
+                Duration.ofMillis(200), keys.offer(), keys.answer()), "limits-client");
+        resources.add(network);
+        return network.board(null);
+    }
+
+    private Offerer offerer(RtcFactory rtc, ScheduledExecutorService timer, KademliaNode dht, Keys keys, Duration timeout,
                             List<String> lines) {
-        SignalingOptions options = options(dht, keys, "Hello from Peer A!", timeout);
-        return new Offerer(options, join(options), rtc, timer, lines::add, Clock.systemUTC());
+        return new Offerer(options(dht, keys, "Hello from Peer A!", timeout), join(dht, keys), true, rtc, timer, lines::add,
+                Clock.systemUTC());
     }
 }

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.dht.kademlia.KademliaConfig;
 import dev.dhtsignal.dht.kademlia.KademliaNode;
-import dev.dhtsignal.pake.KademliaNameplates;
+import dev.dhtsignal.pake.BoardNameplates;
+import dev.dhtsignal.signal.board.KademliaBoard;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
@@ -121,7 +122,7 @@ class ShortCodeIT {
         intruder = KademliaNode.start(KademliaConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .clientOnly(true).threadName("intruder").build());
         intruder.bootstrap(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).get(30, TimeUnit.SECONDS);
-        KademliaNameplates board = new KademliaNameplates(intruder, "webrtc-offer", "webrtc-answer", dht);
+        NameplateBoard board = new BoardNameplates(KademliaBoard.plain(intruder, "webrtc-offer", "webrtc-answer", dht));
         PakeHandshake mitm = new PakeHandshake(board, new PakeHandshake.Settings(Duration.ofSeconds(60),
                 Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(10)), Clock.systemUTC());
 

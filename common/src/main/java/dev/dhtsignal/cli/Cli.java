@@ -21,6 +21,21 @@ public final class Cli {
         return false;
     }
 
+    /**
+     * The whole of a peer program's {@code main}: the stop handling in place from the first line, quiet
+     * logging, WebRTC's native library loading while picocli parses (which takes a while on a cold JVM),
+     * then the command, and an exit that keeps standard output clean.
+     */
+    public static void runPeer(String program, Object command, String[] args) {
+        Timing.mainEntered();
+        StopSignal.install();
+        Logging.configureQuiet(Logging.verboseRequested(args));
+        if (!helpOrVersionRequested(args)) {
+            dev.dhtsignal.signal.PeerRuntime.preload(program);
+        }
+        exitKeepingStdoutClean(execute(command, args));
+    }
+
     /** Parses and runs; on a bad option prints one line saying what is wrong and how to get help. */
     public static int execute(Object command, String... args) {
         CommandLine cl = new CommandLine(command);

@@ -1,11 +1,19 @@
 package dev.dhtsignal.cli;
 
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.mainline.Routers;
+import dev.dhtsignal.pake.PakeHandshake;
+import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.rtc.IceServer;
 import dev.dhtsignal.rtc.IceTransport;
-import dev.dhtsignal.signal.Rendezvous;
+import dev.dhtsignal.signal.SecretStrength;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingOptions;
+import dev.dhtsignal.signal.Transcript;
+import dev.dhtsignal.signal.board.KademliaNetwork;
+import dev.dhtsignal.signal.board.MainlineNetwork;
+import dev.dhtsignal.signal.board.NetworkSettings;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,7 +80,7 @@ public final class PeerOptions {
             + "(default: ${DEFAULT-VALUE}).")
     Duration pollInterval;
 
-    @Option(names = "--slots", paramLabel = "N", defaultValue = "" + Rendezvous.DEFAULT_SLOTS,
+    @Option(names = "--slots", paramLabel = "N", defaultValue = "" + SignalingOptions.DEFAULT_SLOTS,
             description = "Offer slots per key, so several offerers can reach one 'answerer --serve' "
                     + "(both sides must agree; default: ${DEFAULT-VALUE}).")
     int slots;
@@ -83,13 +91,32 @@ public final class PeerOptions {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail to standard error.")
     boolean verbose;
 
+    @Option(names = "--report-timing", hidden = true,
+            description = "Print how long start-up and the signaling round took, for the benchmarks.")
+    boolean reportTiming;
+
+    /** Whether the benchmarks asked for the timing line ({@code --report-timing}). */
+    public boolean reportTiming() {
+        return reportTiming;
+    }
+
+    /** The longest wait for one reply of a node of the original network; measured round trips shorten it. */
+    private static final Duration DHT_TIMEOUT = Duration.ofSeconds(2);
+    /** How long joining the Mainline DHT may take in all. */
+    private static final Duration MAINLINE_JOIN_LIMIT = Duration.ofSeconds(60);
+
     public boolean once() {
         return once;
     }
 
-    /** One line on standard error when signaling is plain: the promise to say so every time. */
-    public static void warnIfPlain(String program, SignalingOptions options) {
-        if (!options.rendezvous().sealed()) {
+    /** Whether signaling is sealed: a session code or a secret was given. */
+    public boolean sealed(String sessionCode) {
+        return sessionCode != null || secret != null;
+    }
+
+    /** One line on standard error when signaling is plain: the promise to say so every time. */
+    public void warnIfPlain(String program, String sessionCode) {
+        if (!sealed(sessionCode)) {
             System.err.println(program + ": warning: plain signaling; the SDP (IP addresses, DTLS fingerprint) is "
                     + "readable by anyone on the DHT. Use --session or --secret to seal it.");
         }
@@ -97,17 +124,17 @@ public final class PeerOptions {
 
     /**
      * One line on standard error when a typed session code or secret is easy to guess (see
-     * {@link dev.dhtsignal.signal.SecretStrength}); codes the offerer generates are not typed.
+     * {@link SecretStrength}); codes the offerer generates are not typed.
      */
     public void warnIfWeak(String program, String typedSessionCode) {
-        String warning = dev.dhtsignal.signal.SecretStrength.warning(typedSessionCode, secret);
+        String warning = SecretStrength.warning(typedSessionCode, secret);
         if (warning != null) {
             System.err.println(program + ": warning: " + warning);
         }
     }
 
     /** The transcript on {@code out}: one line at a time, flushed, so scripts see each line as it happens. */
-    public static dev.dhtsignal.signal.Transcript transcriptOn(java.io.PrintStream out) {
+    public static Transcript transcriptOn(PrintStream out) {
         return line -> {
             synchronized (out) {
                 out.println(line);
@@ -123,23 +150,14 @@ public final class PeerOptions {
         }
     }
 
-    /** The sealed keys a short code's key exchange gave: one slot, since nobody else knows these keys. */
-    public Rendezvous rendezvousAfterKeyExchange(SharedSecret agreed) {
-        return Rendezvous.sealed(agreed, offerKey, answerKey, 1);
-    }
-
-    /** The configured offer and answer key names, which the nameplate keys are named after. */
-    public String offerKeyName() {
-        return offerKey;
-    }
-
-    public String answerKeyName() {
-        return answerKey;
-    }
-
     /** Whether the secret came from --secret or DHT_SECRET (the answerer's command must name it, not show it). */
     public boolean hasSecret() {
         return secret != null;
+    }
+
+    /** The {@code --secret} (or DHT_SECRET), mixed into a short code's password; null when there is none. */
+    public String secret() {
+        return secret;
     }
 
     /** Whether {@code --network mainline} was chosen. @throws IllegalArgumentException for an unknown network */
@@ -151,35 +169,50 @@ public final class PeerOptions {
         };
     }
 
-    /** The Mainline DHT's bootstrap addresses: {@code --bootstrap}, or the well-known routers. */
-    public List<InetSocketAddress> mainlineBootstrap(String program) {
+    /**
+     * The network to join, as the options name it.
+     *
+     * @param sessionCode the --session value, or null: the Mainline DHT needs one (or a secret)
+     * @throws IllegalArgumentException naming the option that is wrong
+     */
+    public NetworkSettings network(String program, String sessionCode) {
+        requirePositive("--poll-interval", pollInterval);
+        if (mainline()) {
+            if (!sealed(sessionCode)) {
+                throw new IllegalArgumentException("--network mainline needs --session (or --secret): the session code "
+                        + "keys, signs and seals the offer and answer");
+            }
+            try {
+                return new MainlineNetwork.Settings(Routers.resolve(bootstrap,
+                        w -> System.err.println(program + ": warning: " + w)), MAINLINE_JOIN_LIMIT);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--bootstrap: " + e.getMessage());
+            }
+        }
+        if (!bootstrap.isEmpty()) {
+            throw new IllegalArgumentException("--bootstrap goes with --network mainline; the original network is "
+                    + "joined through --dht");
+        }
+        InetSocketAddress address;
         try {
-            return dev.dhtsignal.dht.mainline.Routers.resolve(bootstrap, w -> System.err.println(program + ": warning: " + w));
+            address = Endpoints.parseAndResolve(dht);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--bootstrap: " + e.getMessage());
+            throw new IllegalArgumentException("--dht: " + e.getMessage());
         }
-    }
-
-    /** The command line the other side needs for the same Mainline session. */
-    public String mainlineJoinHint() {
-        StringBuilder sb = new StringBuilder(" --network mainline");
-        for (String b : bootstrap) {
-            sb.append(" --bootstrap ").append(b);
+        if (offerKey.equals(answerKey)) {
+            throw new IllegalArgumentException("--offer-key and --answer-key must differ, both are '" + offerKey + "'");
         }
-        return sb.toString();
+        return new KademliaNetwork.Settings(address, DHT_TIMEOUT, pollInterval, offerKey, answerKey);
     }
 
     /**
-     * The options of signaling over the Mainline DHT, which is always sealed: the session code (or the
-     * secret) is what keys, signs and seals the items.
+     * How the exchange runs on {@code network}.
      *
      * @throws IllegalArgumentException naming the option that is wrong
      */
-    public dev.dhtsignal.signal.BoardOptions toBoardOptions(String greeting, String sessionCode) {
-        if (!sealed(sessionCode)) {
-            throw new IllegalArgumentException("--network mainline needs --session (or --secret): the session code "
-                    + "keys, signs and seals the offer and answer");
-        }
+    public SignalingOptions signaling(String greeting, NetworkSettings network) {
+        requirePositive("--timeout", timeout);
+        requirePositive("--connect-timeout", connectTimeout);
         List<IceServer> ice = new ArrayList<>();
         for (String spec : iceServerSpecs(iceServers, System.getenv("ICE_SERVERS"))) {
             try {
@@ -188,30 +221,48 @@ public final class PeerOptions {
                 throw new IllegalArgumentException((iceServers.isEmpty() ? "ICE_SERVERS: " : "--ice-server: ") + e.getMessage());
             }
         }
-        if (label.isEmpty() || label.length() > 1000) {
-            throw new IllegalArgumentException("--label must be 1..1000 characters");
-        }
         IceTransport transport;
         try {
             transport = IceTransport.parse(iceTransport);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--ice-transport: " + e.getMessage());
         }
-        // A short code's secret comes from its key exchange, once the DHT is joined (BoardOptions.withSecret).
-        SharedSecret shared = isShortCode(sessionCode) ? null : SharedSecret.of(sessionCode, secret);
-        return new dev.dhtsignal.signal.BoardOptions(shared, label, greeting, ice, transport,
-                timeout == null ? Duration.ofSeconds(180) : timeout, connectTimeout,
-                pollInterval.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : pollInterval,
-                Duration.ofSeconds(60), Duration.ofSeconds(10));
+        if (label.isEmpty() || label.length() > 1000) {
+            throw new IllegalArgumentException("--label must be 1..1000 characters");
+        }
+        SignalingOptions options;
+        try {
+            options = new SignalingOptions(slots, label, greeting, ice, transport,
+                    timeout == null ? network.pace().defaultTimeout() : timeout, connectTimeout, network.pace());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--slots: " + e.getMessage());
+        }
+        try {
+            options.rtcConfig();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--ice-transport " + transport + ": " + e.getMessage());
+        }
+        return options;
+    }
+
+    /**
+     * The secret a long code (or --secret) gives, whose keys take a moment to derive; null for plain
+     * signaling and for a short code (its key exchange gives the secret later).
+     */
+    public SharedSecret sharedSecret(String sessionCode) {
+        if (isShortCode(sessionCode) || !sealed(sessionCode)) {
+            return null;
+        }
+        return SharedSecret.of(sessionCode, secret);
     }
 
     /**
      * Whether a {@code --session} value means a short code (its key exchange comes first): {@code ""} (make
      * a new one) or a typed one like {@code 7-guitarist-revenge}. Other values are long codes
-     * ({@code K7QX-M2PD-9RTA}), which derive the keys directly, with PBKDF2, as before.
+     * ({@code K7QX-M2PD-9RTA}), which derive the keys directly, with PBKDF2.
      */
     public static boolean isShortCode(String sessionCode) {
-        return sessionCode != null && (sessionCode.isEmpty() || dev.dhtsignal.pake.ShortCode.looksLikeOne(sessionCode));
+        return sessionCode != null && (sessionCode.isEmpty() || ShortCode.looksLikeOne(sessionCode));
     }
 
     /**
@@ -219,77 +270,38 @@ public final class PeerOptions {
      *
      * @throws IllegalArgumentException for a typo, with a "did you mean"
      */
-    public static dev.dhtsignal.pake.ShortCode typedShortCode(String sessionCode) {
+    public static ShortCode typedShortCode(String sessionCode) {
         if (sessionCode.isEmpty()) {
             return null;
         }
         try {
-            return dev.dhtsignal.pake.ShortCode.parse(sessionCode);
+            return ShortCode.parse(sessionCode);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--session " + e.getMessage());
         }
     }
 
-    /** The {@code --secret} (or DHT_SECRET), mixed into a short code's password; null when there is none. */
-    public String secret() {
-        return secret;
-    }
-
     /** How the key exchange of a short code waits: the same limits as the signaling that follows. */
-    public static dev.dhtsignal.pake.PakeHandshake.Settings handshakeSettings(java.time.Duration timeout,
-            java.time.Duration pollPause, java.time.Duration stepLimit) {
-        return new dev.dhtsignal.pake.PakeHandshake.Settings(timeout, pollPause,
-                pollPause.compareTo(java.time.Duration.ofMillis(200)) > 0 ? pollPause : java.time.Duration.ofMillis(200), stepLimit);
-    }
-
-    public boolean sealed(String sessionCode) {
-        return sessionCode != null || secret != null;
+    public static PakeHandshake.Settings handshakeSettings(SignalingOptions options) {
+        Duration pause = options.pace().longestPause();
+        return new PakeHandshake.Settings(options.timeout(), pause,
+                pause.compareTo(Duration.ofMillis(200)) > 0 ? pause : Duration.ofMillis(200), options.pace().stepLimit());
     }
 
     /**
-     * The options as the signaling layer takes them.
-     *
-     * @throws IllegalArgumentException naming the option that is wrong
+     * What the other side adds to its command to reach the same network: {@code --network mainline} and
+     * the bootstrap addresses given, or nothing (the original network's --dht is added by the caller, as
+     * an address the other machine can reach).
      */
-    public SignalingOptions toSignalingOptions(String greeting, String sessionCode) {
-        requirePositive("--timeout", timeout);
-        requirePositive("--connect-timeout", connectTimeout);
-        requirePositive("--poll-interval", pollInterval);
-        InetSocketAddress address;
-        try {
-            address = Endpoints.parseAndResolve(dht);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--dht: " + e.getMessage());
+    public String networkArguments() {
+        if (!"mainline".equals(network)) {
+            return "";
         }
-        List<IceServer> ice = new ArrayList<>();
-        for (String spec : iceServerSpecs(iceServers, System.getenv("ICE_SERVERS"))) {
-            try {
-                ice.add(IceServer.parse(spec));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException((iceServers.isEmpty() ? "ICE_SERVERS: " : "--ice-server: ") + e.getMessage());
-            }
+        StringBuilder sb = new StringBuilder(" --network mainline");
+        for (String b : bootstrap) {
+            sb.append(" --bootstrap ").append(b);
         }
-        IceTransport transport;
-        try {
-            transport = IceTransport.parse(iceTransport);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--ice-transport: " + e.getMessage());
-        }
-        // A short code meets under keys its key exchange gives (SignalingOptions.withRendezvous); until then the
-        // rendezvous is a stand-in that is never used for values.
-        Rendezvous rendezvous = isShortCode(sessionCode) ? Rendezvous.plain(offerKey, answerKey, 1)
-                : sealed(sessionCode)
-                ? Rendezvous.sealed(SharedSecret.of(sessionCode, secret), offerKey, answerKey, slots)
-                : Rendezvous.plain(offerKey, answerKey, slots);
-        SignalingOptions options = new SignalingOptions(address, rendezvous, label, greeting, ice,
-                timeout == null ? SignalingOptions.DEFAULT_TIMEOUT : timeout, connectTimeout,
-                pollInterval, SignalingOptions.DEFAULT_DHT_TIMEOUT, transport);
-        try {
-            options.rtcConfig();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--ice-transport " + transport + ": " + e.getMessage());
-        }
-        return options;
+        return sb.toString();
     }
 
     /**

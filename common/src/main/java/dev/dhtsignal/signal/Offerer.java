@@ -1,69 +1,75 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
-import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
-import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.signal.board.BoardName;
+import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.transfer.PeerSession;
-import dev.dhtsignal.transfer.PeerText;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The offering peer's side of one exchange: make an offer, publish it, wait for the answer to it,
- * connect, and swap greetings. Prints the original offerer's lines.
+ * The offering peer's side of one exchange, on any {@link SignalBoard}: take a free slot, publish an offer
+ * there, wait for the answer to it, connect, and swap greetings. Prints the original offerer's lines.
  *
  * <p>Stale values from earlier runs are never used: the offer carries a fresh id and an expiry; an
  * answer counts only if it names that id, or (the original answerer names none) if it is not the value
- * that was already under the answer key before our offer went out. Once the answer is read, both keys
- * are cleared, so the next run starts clean.
+ * that was already under the answer's name before our offer went out. Once the answer is read, a slot
+ * others may use again (plain, or a reusable secret) is cleared, so the next run starts clean.
  */
 public final class Offerer {
     private static final Logger log = LoggerFactory.getLogger(Offerer.class);
+    /** How long a stopping program waits for its offer to be cleared: within the stop's own limit (3 s). */
+    private static final Duration AT_STOP = Duration.ofMillis(2_500);
+    /** How long a program at its end waits for the used slot to be cleared. */
+    private static final Duration AT_EXIT = Duration.ofSeconds(5);
 
     private final SignalingOptions options;
-    private final Rendezvous rendezvous;
+    private final SignalBoard board;
     private final SignalFormat format;
-    private final KademliaNode dht;
     private final RtcFactory rtc;
     private final ValueWaiter waiter;
+    private final SlotChoice slots;
     private final Transcript out;
     private final Clock clock;
-    private final java.security.SecureRandom random = new java.security.SecureRandom();
-    private final List<CompletableFuture<?>> clearing = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The key of our offer while it is in the DHT and not yet answered; what a stopping program clears. */
-    private volatile NodeId outstanding;
+    private final Clearing clearing;
+    /** Our offer's name while it is on the board and not yet answered: what a stopping program clears. */
+    private volatile BoardName outstanding;
     /** The connection made, so that a program stopped right after connecting still closes it. */
     private volatile Connection connected;
 
-    public Offerer(SignalingOptions options, KademliaNode dht, RtcFactory rtc, ScheduledExecutorService timer,
-                   Transcript out, Clock clock) {
+    /**
+     * @param reusable whether the board's slots serve later exchanges too (plain, or a long code): then a
+     *                 used slot is cleared; a short code's keys are this exchange's alone
+     */
+    public Offerer(SignalingOptions options, SignalBoard board, boolean reusable, RtcFactory rtc,
+                   ScheduledExecutorService timer, Transcript out, Clock clock) {
         this.options = options;
-        this.rendezvous = options.rendezvous();
-        this.format = rendezvous.format();
-        this.dht = dht;
+        this.board = board;
+        this.format = board.format();
         this.rtc = rtc;
         this.out = out;
         this.clock = clock;
-        this.waiter = new ValueWaiter(dht, timer, options.pollInterval(), options.dhtDescription());
+        this.waiter = new ValueWaiter(board, timer, options.pace().firstPause(), options.pace().longestPause());
+        this.slots = new SlotChoice(board, options, clock);
+        this.clearing = new Clearing(board, reusable, options.pace().stepLimit());
     }
 
     /** Values seen and refused so far (forged, stale, for another offer...), each with the reason. */
-    public java.util.List<String> refusals() {
+    public List<String> refusals() {
         return waiter.refusals();
     }
 
@@ -91,36 +97,36 @@ public final class Offerer {
      */
     public Connection connect(PreparedOffer prepared) {
         PreparedOffer current = prepared;
-        NodeId ourOfferKey = null;
+        BoardName ourOffer = null;
         try {
             long deadline = System.nanoTime() + options.timeout().toNanos();
             Set<Integer> lost = new HashSet<>();
             SignalMessage answer = null;
             int slot = -1;
             while (answer == null) {
-                // The answer key of the slot we expect to take is read alongside the offer keys: one DHT
-                // lookup less before the offer goes out, when the guess is right (it nearly always is).
-                int likely = likelySlot(lost);
-                CompletableFuture<List<DhtValue>> likelyAnswers = dht.getAllDigest(rendezvous.answerKey(likely));
-                slot = freeSlot(lost, likely);
-                NodeId offerKey = rendezvous.offerKey(slot);
-                Set<DhtValue> before = clearStaleAnswers(slot,
-                        slot == likely ? likelyAnswers : dht.getAllDigest(rendezvous.answerKey(slot)));
+                // The answer of the slot we expect to take is read alongside the offers: one lookup less
+                // before the offer goes out, when the guess is right (it nearly always is).
+                int likely = slots.likely(lost);
+                CompletableFuture<List<DhtValue>> likelyAnswers = board.getAll(BoardName.answer(likely));
+                slot = slots.free(lost, likely);
+                BoardName offerName = BoardName.offer(slot);
+                Set<DhtValue> before = slots.clearStaleAnswers(slot,
+                        slot == likely ? likelyAnswers : board.getAll(BoardName.answer(slot)));
                 Instant now = clock.instant();
                 // Gathering candidates takes a moment; the DHT work above overlaps it.
                 SignalMessage offer = new SignalMessage(
                         Waits.await(current.offer(), options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
-                SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
-                Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
-                        "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
+                SignalFormat.PublishedOffer published = format.encodeOffer(offer, board.keyOf(offerName));
+                Waits.await(board.put(offerName, published.value()), options.pace().stepLimit(),
+                        "storing the offer under " + board.describe(offerName) + " on " + board.where());
                 log.debug("offer {} stored in slot {}", offer, slot);
-                if (ourOfferKey == null) {
+                if (ourOffer == null) {
                     out.line("Offer SDP stored in DHT.");
                     out.line("Waiting for Answer SDP in DHT...");
                 }
-                ourOfferKey = offerKey;
-                this.outstanding = offerKey;
+                ourOffer = offerName;
+                this.outstanding = offerName;
                 SlotOutcome outcome = awaitAnswer(slot, published, before, deadline, current.peer().checking());
                 if (outcome instanceof SlotOutcome.Answered a) {
                     answer = a.answer();
@@ -130,7 +136,7 @@ public final class Offerer {
                     // it, and its connection must not meet the one we offer next (same ICE credentials and
                     // fingerprint); it fails instead, and the answerer goes on with others.
                     log.info("another offerer's offer replaced ours under {}; offering in another slot",
-                            rendezvous.describeOffer(slot));
+                            board.describe(offerName));
                     lost.add(slot);
                     current.peer().close();
                     current = PreparedOffer.start(rtc, options);
@@ -144,48 +150,47 @@ public final class Offerer {
             Waits.await(peer.acceptAnswer(answer.description()), options.connectTimeout(), "applying the answer");
             out.line("Remote description set. WebRTC connection established.");
             outstanding = null;
-            clearSlot(ourOfferKey, rendezvous.answerKey(slot));
+            clearing.usedSlot(slot);
 
             PathReport.awaitConnecting(peer, channel.opened(), options.connectTimeout(),
                     "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
             out.line("Data channel '" + options.label() + "' is open");
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");
-            out.line("Received message from Peer B: " + PeerText.shown(greeting.text()));
+            out.line("Received message from Peer B: " + dev.dhtsignal.transfer.PeerText.shown(greeting.text()));
             Connection connection = new Connection(peer, channel, inbox, session);
             connected = connection;
             return connection;
         } catch (RuntimeException e) {
             current.peer().close();
-            if (ourOfferKey != null) {
-                clear(ourOfferKey);  // nobody should answer an offer whose offerer has given up
+            if (ourOffer != null) {
+                clearing.clear(ourOffer);  // nobody should answer an offer whose offerer has given up
             }
             throw e;
         }
     }
 
     /**
-     * Polls the slot's answer key for the answer to our offer, and our own offer key to notice when
-     * another offerer's offer has replaced ours (then an answerer that comes later never sees ours). When the answerer's
-     * connectivity checks reach us ({@code answerSoon}), it has made its answer: we look at once, and
-     * often, instead of after the pause the polling had grown to.
+     * Polls the slot's answer for the answer to our offer, and our own offer to notice when another
+     * offerer's offer has replaced ours (then an answerer that comes later never sees ours). When the
+     * answerer's connectivity checks reach us ({@code answerSoon}), it has made its answer: we look at once,
+     * and often, instead of after the pause the polling had grown to.
      */
     private SlotOutcome awaitAnswer(int slot, SignalFormat.PublishedOffer published, Set<DhtValue> before, long deadline,
                                     CompletableFuture<Void> answerSoon) {
-        NodeId answerKey = rendezvous.answerKey(slot);
-        NodeId offerKey = rendezvous.offerKey(slot);
-        ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", rendezvous.describeAnswer(slot),
-                List.of(answerKey, offerKey), i -> i == 0 ? rendezvous.describeAnswer(slot) : rendezvous.describeOffer(slot));
-        AtomicBoolean restoring = new AtomicBoolean();
+        BoardName answerName = BoardName.answer(slot);
+        BoardName offerName = BoardName.offer(slot);
+        ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", board.describe(answerName), List.of(answerName, offerName));
+        OurSlot ours = new OurSlot(board, offerName, published, clock);
         Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
         ValueWaiter.Found<SlotOutcome> found = Waits.await(waiter.await(watch, (i, value, all) -> {
             if (i == 1) {
-                return readOurSlot(offerKey, published, value, all, restoring);
+                return ours.read(value, all).map(displaced -> new SlotOutcome.Displaced());
             }
             if (before.contains(value)) {
                 return Reading.refused("it was there before our offer (a stale answer)");
             }
-            Reading<SignalMessage> answer = format.readAnswer(value, answerKey, published);
+            Reading<SignalMessage> answer = format.readAnswer(value, board.keyOf(answerName), published);
             if (answer instanceof Reading.Accepted<SignalMessage> a) {
                 String stale = staleAnswer(a.message(), published.message());
                 if (stale != null) {
@@ -193,7 +198,7 @@ public final class Offerer {
                 }
             }
             return answer.map(SlotOutcome.Answered::new);
-        }, left, options.timeout(), answerSoon), left.plus(options.dhtTimeout().multipliedBy(5)), "the answer");
+        }, left, options.timeout(), answerSoon), left.plus(options.pace().stepLimit()), "the answer");
         return found.message();
     }
 
@@ -215,173 +220,6 @@ public final class Offerer {
     }
 
     /**
-     * Reads one value found under our own offer key. We leave the slot only for a live offer of another
-     * offerer (sealed: one that opens; plain: also an original peer's offer, without expiry, that replaced
-     * ours everywhere), never for junk, {@code ""}, a stale offer or a lagging replica:
-     * anyone who can reach the DHT can store those, and moving for them would let four stores push an
-     * offerer out of every slot. When such a value has replaced ours everywhere we looked, ours is stored
-     * again, so the answerer can still find it.
-     *
-     * <p>When ours and another live offer are both there (the two stores raced and different nodes kept
-     * different ones), the offer with the smaller id keeps the slot and the other offerer moves: both
-     * decide alike without talking to each other.
-     */
-    private Reading<SlotOutcome> readOurSlot(NodeId offerKey, SignalFormat.PublishedOffer published, DhtValue value,
-                                             List<DhtValue> all, AtomicBoolean restoring) {
-        boolean oursThere = all.contains(published.value());
-        if (value.equals(published.value())) {
-            return Reading.empty();
-        }
-        String ourId = published.message().offerId();
-        Reading<SignalFormat.ReceivedOffer> reading = format.readOffer(value, offerKey);
-        String notDisplacing = null;
-        if (reading instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a) {
-            SignalMessage other = a.message().message();
-            if (ourId.equals(other.offerId())) {
-                notDisplacing = null;  // our own offer, written again
-            } else if (other.offerId() == null || other.expires() == null) {
-                // An original peer's offer (plain mode only: sealed offers always carry both). Whether it is
-                // live cannot be told; one that replaced ours everywhere was most likely just stored by a
-                // waiting original offerer, so we make way rather than overwrite it.
-                if (!oursThere) {
-                    return Reading.accepted(new SlotOutcome.Displaced());
-                }
-                notDisplacing = "it is an offer without an id or expiry (an original peer's) beside ours; keeping our slot";
-            } else if (other.notLiveBecause(clock.instant()) != null) {
-                notDisplacing = "it is another offer, but " + other.notLiveBecause(clock.instant()) + "; keeping our slot";
-            } else if (!oursThere || other.offerId().compareTo(ourId) < 0) {
-                return Reading.accepted(new SlotOutcome.Displaced());
-            } else {
-                notDisplacing = "another offerer's live offer is there beside ours; ours keeps the slot (smaller offer id)";
-            }
-        }
-        // Values are read in order and a displacing one ends the wait, so at the last value we know that none
-        // of them was a live offer of another offerer: only then is storing ours again no harm to anyone.
-        if (!oursThere && value.equals(all.get(all.size() - 1))) {
-            restore(offerKey, published, restoring);
-        }
-        if (reading instanceof Reading.Refused<SignalFormat.ReceivedOffer> r) {
-            return new Reading.Refused<>(r.reason() + "; keeping our slot", r.unopened(), false);
-        }
-        return notDisplacing == null ? Reading.empty() : Reading.refused(notDisplacing);
-    }
-
-    /** Stores our offer again where something else replaced it; one store at a time. */
-    private void restore(NodeId offerKey, SignalFormat.PublishedOffer published, AtomicBoolean restoring) {
-        if (restoring.compareAndSet(false, true)) {
-            log.info("something replaced our offer under {}; storing it again", offerKey.shortHex());
-            dht.putDigest(offerKey, published.value()).whenComplete((r, e) -> restoring.set(false));
-        }
-    }
-
-    /**
-     * A slot without a live offer in it: empty, cleared, expired, unreadable, or an offer of the original
-     * peers (which carries no expiry, so we cannot tell it is live and overwrite it as they would). Plain
-     * rendezvous take the first such slot, since the original answerer only looks at slot 0; sealed ones
-     * take a random one, so that offerers starting together rarely pick the same: {@code likely}, when it is
-     * free ({@link #likelySlot}).
-     */
-    private int freeSlot(Set<Integer> lost, int likely) {
-        List<CompletableFuture<List<DhtValue>>> reads = new ArrayList<>();
-        for (int i = 0; i < rendezvous.slots(); i++) {
-            reads.add(dht.getAllDigest(rendezvous.offerKey(i)));
-        }
-        Instant now = clock.instant();
-        List<Integer> free = new ArrayList<>();
-        for (int i = 0; i < reads.size(); i++) {
-            List<DhtValue> values = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
-                    "reading " + rendezvous.describeOffer(i) + " on " + options.dhtDescription());
-            if (lost.contains(i)) {
-                continue;
-            }
-            int slot = i;
-            boolean live = values.stream().anyMatch(v -> format.readOffer(v, rendezvous.offerKey(slot))
-                    instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a
-                    && a.message().message().expires() != null && a.message().message().notLiveBecause(now) == null);
-            if (live) {
-                log.info("{} holds a live offer of another offerer", rendezvous.describeOffer(i));
-            } else {
-                free.add(i);
-            }
-        }
-        if (free.contains(likely)) {
-            return likely;
-        }
-        if (!free.isEmpty()) {
-            return rendezvous.sealed() ? free.get(random.nextInt(free.size())) : free.get(0);
-        }
-        throw new SignalingException("all " + rendezvous.slots() + " offer slots (" + rendezvous.describeOffers()
-                + ") hold live offers of other offerers on " + options.dhtDescription()
-                + "; try again later, or use a --session of your own");
-    }
-
-    /**
-     * The slot {@link #freeSlot} will most likely take: the first one not lost for plain rendezvous, a
-     * random one of those for sealed ones.
-     */
-    private int likelySlot(Set<Integer> lost) {
-        List<Integer> candidates = new ArrayList<>();
-        for (int i = 0; i < rendezvous.slots(); i++) {
-            if (!lost.contains(i)) {
-                candidates.add(i);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return 0;  // freeSlot will say that no slot is free
-        }
-        return rendezvous.sealed() ? candidates.get(random.nextInt(candidates.size())) : candidates.get(0);
-    }
-
-    /**
-     * Clears answers left under the slot's answer key ({@code reading}: the values read there), and returns
-     * them so they are never taken as ours.
-     */
-    private Set<DhtValue> clearStaleAnswers(int slot, CompletableFuture<List<DhtValue>> reading) {
-        NodeId answerKey = rendezvous.answerKey(slot);
-        List<DhtValue> left = Waits.await(reading, options.dhtTimeout().multipliedBy(5),
-                "reading " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
-        Set<DhtValue> stale = new HashSet<>();
-        for (DhtValue v : left) {
-            if (!SignalFormat.isCleared(v)) {
-                stale.add(v);
-            }
-        }
-        if (!stale.isEmpty()) {
-            log.info("clearing a stale answer left under {}", rendezvous.describeAnswer(slot));
-            // Done before our offer goes out: a clear still under way then could land after the answer
-            // to our offer and erase it.
-            Waits.await(dht.putDigest(answerKey, SignalFormat.CLEARED), options.dhtTimeout().multipliedBy(5),
-                    "clearing a stale answer under " + rendezvous.describeAnswer(slot) + " on " + options.dhtDescription());
-        }
-        return stale;
-    }
-
-    /**
-     * Clears a used slot in the background: its answer key first, then its offer key. The slot looks free
-     * to the next offerer only once our offer is gone, and by then the answer to us is gone too, so our
-     * clearing can never land after (and erase) the answer to the next offer in the slot.
-     */
-    private void clearSlot(NodeId offerKey, NodeId answerKey) {
-        clearing.add(dht.putDigest(answerKey, SignalFormat.CLEARED)
-                .handle((r, e) -> null)
-                .thenCompose(ignored -> dht.putDigest(offerKey, SignalFormat.CLEARED))
-                .whenComplete((r, e) -> {
-                    if (e != null) {
-                        log.debug("clearing slot keys {} and {} failed: {}", answerKey.shortHex(), offerKey.shortHex(), e.getMessage());
-                    }
-                }));
-    }
-
-    /** Clears a key in the background; a failure only means the next run sees (and ignores) a stale value. */
-    private void clear(NodeId key) {
-        clearing.add(dht.putDigest(key, SignalFormat.CLEARED).whenComplete((r, e) -> {
-            if (e != null) {
-                log.debug("clearing {} failed: {}", key.shortHex(), e.getMessage());
-            }
-        }));
-    }
-
-    /**
      * For a program that is being stopped: leaves the connection made, if any, and clears our offer if it
      * is still out (nobody should answer an offer whose offerer is gone), waiting for the clearing to
      * finish at most as long as a store.
@@ -391,21 +229,69 @@ public final class Offerer {
         if (c != null) {
             c.leave();
         }
-        NodeId key = outstanding;
+        BoardName name = outstanding;
         outstanding = null;
-        if (key != null) {
-            clear(key);
+        if (name != null) {
+            clearing.clear(name);
         }
-        awaitClearing();
+        clearing.await(AT_STOP);
     }
 
-    /** Waits (bounded) for the keys to be cleared, so a program does not exit with that still under way. */
+    /**
+     * Waits for the used slot to be cleared, so a program does not exit with that still under way: at most
+     * a few seconds, since a program at its end should end (what is not cleared a later reader skips).
+     */
     public void awaitClearing() {
-        try {
-            Waits.await(CompletableFuture.allOf(clearing.toArray(CompletableFuture[]::new)),
-                    options.dhtTimeout().multipliedBy(5), "clearing the used keys");
-        } catch (SignalingException e) {
-            log.debug("{}", e.getMessage());
+        clearing.await(AT_EXIT);
+    }
+
+    /** Clearing what we left on the board, in the background; a failure only means a later reader skips it. */
+    private static final class Clearing {
+        private final SignalBoard board;
+        private final boolean reusable;
+        private final Duration stepLimit;
+        private final List<CompletableFuture<?>> under = new CopyOnWriteArrayList<>();
+
+        Clearing(SignalBoard board, boolean reusable, Duration stepLimit) {
+            this.board = board;
+            this.reusable = reusable;
+            this.stepLimit = stepLimit;
+        }
+
+        /**
+         * A used slot that others may use again: its answer first, then its offer. The slot looks free to
+         * the next offerer only once our offer is gone, and by then the answer to us is gone too, so our
+         * clearing can never land after (and erase) the answer to the next offer in the slot.
+         */
+        void usedSlot(int slot) {
+            if (!reusable) {
+                return;  // keys of this exchange alone: nobody will look there again
+            }
+            BoardName answer = BoardName.answer(slot);
+            BoardName offer = BoardName.offer(slot);
+            under.add(board.clear(answer).handle((r, e) -> null).thenCompose(ignored -> board.clear(offer))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            log.debug("clearing {} and {} failed: {}", board.describe(answer), board.describe(offer), e.getMessage());
+                        }
+                    }));
+        }
+
+        void clear(BoardName name) {
+            under.add(board.clear(name).whenComplete((r, e) -> {
+                if (e != null) {
+                    log.debug("clearing {} failed: {}", board.describe(name), e.getMessage());
+                }
+            }));
+        }
+
+        void await(Duration limit) {
+            try {
+                Waits.await(CompletableFuture.allOf(under.toArray(CompletableFuture[]::new)),
+                        limit.compareTo(stepLimit) < 0 ? limit : stepLimit, "clearing the used keys");
+            } catch (SignalingException e) {
+                log.debug("{}", e.getMessage());
+            }
         }
     }
 }

@@ -1,28 +1,30 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.rtc.RtcFactory;
+import dev.dhtsignal.signal.board.Network;
+import dev.dhtsignal.signal.board.NetworkSettings;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * What a peer program runs on: the WebRTC factory, a client node in the DHT, and a timer for polling.
- * They start in parallel (loading WebRTC's native library and joining the DHT both take a moment) and
- * close in reverse order.
+ * What a peer program runs on, whichever network: the WebRTC factory, the DHT joined, and a timer for
+ * polling. They start in parallel (loading WebRTC's native library and joining the DHT both take a
+ * moment) and close in reverse order.
  */
 public final class PeerRuntime implements AutoCloseable {
     private final RtcFactory rtc;
-    private final KademliaNode dht;
+    private final Network network;
     private final ScheduledExecutorService timer;
     private final long webrtcReadyMillis;
     private final long dhtJoinedMillis;
     private final PreparedOffer preparedOffer;
 
-    private PeerRuntime(RtcFactory rtc, KademliaNode dht, ScheduledExecutorService timer, long webrtcReadyMillis,
-            long dhtJoinedMillis, PreparedOffer preparedOffer) {
+    private PeerRuntime(RtcFactory rtc, Network network, ScheduledExecutorService timer, long webrtcReadyMillis,
+                        long dhtJoinedMillis, PreparedOffer preparedOffer) {
         this.rtc = rtc;
-        this.dht = dht;
+        this.network = network;
         this.timer = timer;
         this.webrtcReadyMillis = webrtcReadyMillis;
         this.dhtJoinedMillis = dhtJoinedMillis;
@@ -48,53 +50,44 @@ public final class PeerRuntime implements AutoCloseable {
     }
 
     /**
+     * Joins the network, loads WebRTC and derives the secret's keys, all at once.
+     *
+     * @param secret a long code's or --secret's keys, derived meanwhile (PBKDF2 takes a moment); null for none
+     * @param offering for an offerer: its connection and offer are started as soon as WebRTC is up, so that
+     *                 gathering the offer's candidates overlaps joining the DHT ({@link #preparedOffer()})
      * @throws SignalingException when the DHT cannot be joined or WebRTC cannot load, saying which
      */
-    public static PeerRuntime start(SignalingOptions options, String name) {
-        return start(options, name, false);
-    }
-
-    /**
-     * As {@link #start(SignalingOptions, String)}, for an offerer: its connection and offer are started as
-     * soon as WebRTC is up, so that gathering the offer's candidates overlaps joining the DHT
-     * ({@link #preparedOffer()}).
-     */
-    public static PeerRuntime startOffering(SignalingOptions options, String name) {
-        return start(options, name, true);
-    }
-
-    private static PeerRuntime start(SignalingOptions options, String name, boolean offering) {
-        CompletableFuture<KademliaNode> dht = new CompletableFuture<>();
-        long[] joinedMillis = new long[1]; // written before dht completes, read after
-        Thread joining = new Thread(() -> {
+    public static PeerRuntime start(NetworkSettings settings, SignalingOptions options, SharedSecret secret,
+                                    boolean offering, String name) {
+        CompletableFuture<Network> joined = new CompletableFuture<>();
+        long[] joinedMillis = new long[1]; // written before joined completes, read after
+        daemon(name + "-join", () -> {
             try {
-                KademliaNode node = DhtAccess.join(options, name + "-dht");
+                Network network = settings.join(name + "-dht");
                 joinedMillis[0] = System.currentTimeMillis();
-                dht.complete(node);
+                joined.complete(network);
             } catch (RuntimeException e) {
-                dht.completeExceptionally(e);
+                joined.completeExceptionally(e);
             }
-        }, name + "-join");
-        joining.setDaemon(true);
-        joining.start();
+        });
         // Also in parallel: the slow first steps of the round itself (key derivation, JSON class loading).
         CompletableFuture<Void> prepared = new CompletableFuture<>();
-        Thread preparing = new Thread(() -> {
+        daemon(name + "-prepare", () -> {
             try {
-                options.rendezvous().prepare();
+                if (secret != null) {
+                    secret.prepare();
+                }
                 SignalMessage.warmUp();
                 prepared.complete(null);
             } catch (RuntimeException e) {
                 prepared.completeExceptionally(e);
             }
-        }, name + "-prepare");
-        preparing.setDaemon(true);
-        preparing.start();
+        });
         RtcFactory rtc;
         try {
             rtc = new RtcFactory();
         } catch (RuntimeException e) {
-            dht.thenAccept(KademliaNode::close);
+            joined.thenAccept(Network::close);
             throw new SignalingException("WebRTC could not start: " + e.getMessage(), e);
         }
         long webrtcMillis = System.currentTimeMillis();
@@ -108,31 +101,40 @@ public final class PeerRuntime implements AutoCloseable {
         }
         try {
             prepared.join();
-            KademliaNode node = dht.join();
+            Network network = joined.join();
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, name + "-poll");
                 t.setDaemon(true);
                 return t;
             });
-            return new PeerRuntime(rtc, node, timer, webrtcMillis, joinedMillis[0], offer);
-        } catch (java.util.concurrent.CompletionException e) {
+            return new PeerRuntime(rtc, network, timer, webrtcMillis, joinedMillis[0], offer);
+        } catch (CompletionException e) {
+            if (offer != null) {
+                offer.peer().close();
+            }
             rtc.close();
-            dht.thenAccept(KademliaNode::close);
+            joined.thenAccept(Network::close);
             throw e.getCause() instanceof SignalingException s ? s : new SignalingException(e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    private static void daemon(String name, Runnable work) {
+        Thread t = new Thread(work, name);
+        t.setDaemon(true);
+        t.start();
     }
 
     public RtcFactory rtc() {
         return rtc;
     }
 
-    public KademliaNode dht() {
-        return dht;
+    public Network network() {
+        return network;
     }
 
     /**
-     * The offer started with the runtime ({@link #startOffering}); null for a runtime started otherwise, or
-     * when making it failed (the offerer then tries again and reports why).
+     * The offer started with the runtime; null for a runtime started otherwise, or when making it failed
+     * (the offerer then tries again and reports why).
      */
     public PreparedOffer preparedOffer() {
         return preparedOffer;
@@ -156,6 +158,6 @@ public final class PeerRuntime implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         rtc.close();
-        dht.close();
+        network.close();
     }
 }

@@ -2,18 +2,21 @@ package dev.dhtsignal.signal;
 
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
-import java.nio.charset.StandardCharsets;
+import dev.dhtsignal.signal.board.SignalBoard;
 
 /**
- * Sealed messages: each value is a {@link SealedBox} (MessagePack bin) that only holders of the shared
- * secret can open, and that carries the offer id, creation and expiry times inside the ciphertext. An
- * answer is sealed with keys derived from its offer's salt and must name that offer's id.
+ * Sealed messages: each value is a {@link SealedBox} (bytes) that only holders of the shared secret can
+ * open, and that carries the offer id, creation and expiry times inside the ciphertext. An answer is
+ * sealed with keys derived from its offer's salt and must name that offer's id. What is inside the box
+ * is written by a {@link SealedContent}: JSON on the original network, a compact form on Mainline.
  */
 public final class SealedFormat implements SignalFormat {
     private final SharedSecret secret;
+    private final SealedContent content;
 
-    public SealedFormat(SharedSecret secret) {
+    public SealedFormat(SharedSecret secret, SealedContent content) {
         this.secret = secret;
+        this.content = content;
     }
 
     @Override
@@ -25,15 +28,13 @@ public final class SealedFormat implements SignalFormat {
     public PublishedOffer encodeOffer(SignalMessage offer, NodeId key) {
         requireFreshnessFields(offer);
         SharedSecret.SealKeys keys = secret.sealKeys(SealedBox.newSalt());
-        byte[] box = SealedBox.seal(SealedBox.Kind.OFFER, keys, key, offer.toJson().getBytes(StandardCharsets.UTF_8));
-        return new PublishedOffer(offer, DhtValue.bytes(box), keys);
+        return new PublishedOffer(offer, DhtValue.bytes(content.seal(SealedBox.Kind.OFFER, offer, keys, key)), keys);
     }
 
     @Override
     public DhtValue encodeAnswer(SignalMessage answer, NodeId key, ReceivedOffer offer) {
         requireFreshnessFields(answer);
-        byte[] box = SealedBox.seal(SealedBox.Kind.ANSWER, offer.keys(), key, answer.toJson().getBytes(StandardCharsets.UTF_8));
-        return DhtValue.bytes(box);
+        return DhtValue.bytes(content.seal(SealedBox.Kind.ANSWER, answer, offer.keys(), key));
     }
 
     private static void requireFreshnessFields(SignalMessage m) {
@@ -44,7 +45,7 @@ public final class SealedFormat implements SignalFormat {
 
     @Override
     public Reading<ReceivedOffer> readOffer(DhtValue value, NodeId key) {
-        if (SignalFormat.isCleared(value)) {
+        if (SignalBoard.isCleared(value)) {
             return Reading.empty();
         }
         if (value.kind() != DhtValue.Kind.BYTES) {
@@ -53,7 +54,7 @@ public final class SealedFormat implements SignalFormat {
         byte[] box = value.asBytes();
         try {
             SharedSecret.SealKeys keys = secret.sealKeys(SealedBox.saltOf(box, SealedBox.Kind.OFFER));
-            SignalMessage m = parse(SealedBox.open(box, SealedBox.Kind.OFFER, keys, key), true);
+            SignalMessage m = content.open(box, SealedBox.Kind.OFFER, keys, key);
             return Reading.accepted(new ReceivedOffer(m, keys));
         } catch (SealedBox.SealException e) {
             return Reading.unopened("it " + e.getMessage());
@@ -64,7 +65,7 @@ public final class SealedFormat implements SignalFormat {
 
     @Override
     public Reading<SignalMessage> readAnswer(DhtValue value, NodeId key, PublishedOffer ours) {
-        if (SignalFormat.isCleared(value)) {
+        if (SignalBoard.isCleared(value)) {
             return Reading.empty();
         }
         if (value.kind() != DhtValue.Kind.BYTES) {
@@ -72,7 +73,7 @@ public final class SealedFormat implements SignalFormat {
         }
         try {
             byte[] box = value.asBytes();
-            SignalMessage m = parse(SealedBox.open(box, SealedBox.Kind.ANSWER, ours.keys(), key), false);
+            SignalMessage m = content.open(box, SealedBox.Kind.ANSWER, ours.keys(), key);
             if (!ours.message().offerId().equals(m.offerId())) {
                 return Reading.refused("it answers another offer (" + m.offerId() + "), not ours (a replay)");
             }
@@ -82,16 +83,5 @@ public final class SealedFormat implements SignalFormat {
         } catch (IllegalArgumentException e) {
             return Reading.refused("its content is not a sealed answer: " + e.getMessage());
         }
-    }
-
-    private static SignalMessage parse(byte[] json, boolean wantOffer) {
-        SignalMessage m = SignalMessage.fromJson(new String(json, StandardCharsets.UTF_8));
-        if (m.isOffer() != wantOffer) {
-            throw new IllegalArgumentException("it holds an " + m.description().type());
-        }
-        if (m.offerId() == null || m.created() == null || (wantOffer && m.expires() == null)) {
-            throw new IllegalArgumentException("it lacks the offer id or times");
-        }
-        return m;
     }
 }

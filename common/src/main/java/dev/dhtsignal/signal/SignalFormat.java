@@ -17,8 +17,6 @@ public interface SignalFormat {
     record ReceivedOffer(SignalMessage message, SharedSecret.SealKeys keys) {
     }
 
-    /** The value that clears a key; the original peers read an empty string as "nothing there". */
-    DhtValue CLEARED = DhtValue.text("");
 
     boolean sealed();
 
@@ -30,7 +28,4 @@ public interface SignalFormat {
 
     Reading<SignalMessage> readAnswer(DhtValue value, NodeId key, PublishedOffer ours);
 
-    static boolean isCleared(DhtValue value) {
-        return value.kind() == DhtValue.Kind.TEXT && value.asText().isEmpty();
-    }
 }

@@ -3,57 +3,42 @@ package dev.dhtsignal.signal;
 import dev.dhtsignal.rtc.IceServer;
 import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.rtc.RtcConfig;
-import java.net.InetSocketAddress;
+import dev.dhtsignal.signal.board.Network;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What the offerer and answerer are told by their options, immutable.
+ * How one offer/answer exchange runs, whichever network it is on; immutable.
  *
- * @param dht the DHT node to join
- * @param rendezvous the keys and format of the conversation
+ * @param slots offer slots of the session, so that several offerers can reach one {@code answerer --serve}
  * @param label the data channel's label ("chat")
  * @param greeting the first message sent over the channel
- * @param iceServers STUN/TURN servers; none by default (host candidates only)
+ * @param iceServers STUN/TURN servers; none: host candidates only
+ * @param iceTransport which ICE candidates may be used: all, or TURN relays only
  * @param timeout how long to wait for the other peer's offer or answer to appear
  * @param connectTimeout how long the connection and the greeting exchange may take once both descriptions are set
- * @param pollInterval the longest pause between two polls of the DHT
- * @param dhtTimeout the longest wait for any one DHT reply
- * @param iceTransport which ICE candidates may be used: all, or TURN relays only
+ * @param pace how waiting on the network paces itself (pauses between looks, the limit of one put or get)
  */
-public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, String label, String greeting,
-                               List<IceServer> iceServers, Duration timeout, Duration connectTimeout,
-                               Duration pollInterval, Duration dhtTimeout, IceTransport iceTransport) {
-    /** Defaults, the same as the programs' option defaults (see PeerOptions). */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+public record SignalingOptions(int slots, String label, String greeting, List<IceServer> iceServers,
+                               IceTransport iceTransport, Duration timeout, Duration connectTimeout, Network.Pace pace) {
+    public static final int DEFAULT_SLOTS = 4;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
-    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(100);
-    /** The longest wait for one DHT reply; the node's measured round trips shorten it. */
-    public static final Duration DEFAULT_DHT_TIMEOUT = Duration.ofSeconds(2);
 
     public SignalingOptions {
-        Objects.requireNonNull(dht, "dht");
-        Objects.requireNonNull(rendezvous, "rendezvous");
+        if (slots < 1 || slots > 64) {
+            throw new IllegalArgumentException("slots must be in 1..64, got " + slots);
+        }
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(greeting, "greeting");
         iceServers = List.copyOf(iceServers);
         Objects.requireNonNull(iceTransport, "iceTransport");
         requirePositive(timeout, "timeout");
         requirePositive(connectTimeout, "connect timeout");
-        requirePositive(pollInterval, "poll interval");
-        requirePositive(dhtTimeout, "DHT timeout");
+        Objects.requireNonNull(pace, "pace");
         if (label.isEmpty() || label.length() > 1000) {
             throw new IllegalArgumentException("the channel label must be 1..1000 characters");
         }
-    }
-
-    /** All ICE candidate types. */
-    public SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, String label, String greeting,
-                            List<IceServer> iceServers, Duration timeout, Duration connectTimeout,
-                            Duration pollInterval, Duration dhtTimeout) {
-        this(dht, rendezvous, label, greeting, iceServers, timeout, connectTimeout, pollInterval, dhtTimeout,
-                IceTransport.ALL);
     }
 
     private static void requirePositive(Duration d, String what) {
@@ -62,18 +47,12 @@ public record SignalingOptions(InetSocketAddress dht, Rendezvous rendezvous, Str
         }
     }
 
-    /** The same options meeting under other keys: after a short code's key exchange, the sealed ones it gave. */
-    public SignalingOptions withRendezvous(Rendezvous other) {
-        return new SignalingOptions(dht, other, label, greeting, iceServers, timeout, connectTimeout, pollInterval,
-                dhtTimeout, iceTransport);
+    /** The same options with another number of slots: one, after a short code's key exchange. */
+    public SignalingOptions withSlots(int n) {
+        return new SignalingOptions(n, label, greeting, iceServers, iceTransport, timeout, connectTimeout, pace);
     }
 
     public RtcConfig rtcConfig() {
         return new RtcConfig(iceServers, iceTransport, RtcConfig.DEFAULT_ICE_GATHERING_TIMEOUT);
-    }
-
-    /** "the DHT at 127.0.0.1:8468", for messages. */
-    public String dhtDescription() {
-        return "the DHT at " + dev.dhtsignal.dht.Endpoints.format(dht);
     }
 }

@@ -1,8 +1,8 @@
 package dev.dhtsignal.signal;
 
-import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
-import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.signal.board.BoardName;
+import dev.dhtsignal.signal.board.SignalBoard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,14 +13,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits for a usable value to appear under one of some DHT keys by polling: the first poll comes at
- * once, later ones after an interval that starts short and grows to a ceiling (the original polls
- * once a second, which costs every round a second), until a time limit.
+ * Waits for a usable value to appear under one of some names on a {@link SignalBoard} by polling: the
+ * first look comes at once, later ones after a pause that starts short and grows to a ceiling (the
+ * original polls once a second, which costs every round a second), until a time limit.
  *
  * <p>Every distinct value found under a key is read, not only the first: nodes that answer junk for a
  * key cannot hide the genuine value that honest nodes hold.
@@ -32,22 +31,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class ValueWaiter {
     private static final Logger log = LoggerFactory.getLogger(ValueWaiter.class);
-    static final Duration FIRST_INTERVAL = Duration.ofMillis(25);
-
-    private final KademliaNode node;
+    private final SignalBoard board;
     private final ScheduledExecutorService timer;
+    private final Duration firstInterval;
     private final Duration maxInterval;
-    private final String where;
     private final List<String> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
-     * @param where how to name the DHT in messages, e.g. "the DHT at 127.0.0.1:8468"
+     * @param firstInterval the pause after the first look; each later one is half as long again
+     * @param maxInterval the longest pause between two looks
      */
-    public ValueWaiter(KademliaNode node, ScheduledExecutorService timer, Duration maxInterval, String where) {
-        this.node = node;
+    public ValueWaiter(SignalBoard board, ScheduledExecutorService timer, Duration firstInterval, Duration maxInterval) {
+        this.board = board;
         this.timer = timer;
+        this.firstInterval = firstInterval.compareTo(maxInterval) < 0 ? firstInterval : maxInterval;
         this.maxInterval = maxInterval;
-        this.where = where;
     }
 
     /** Every value refused so far, with the reason, as logged: for tests and tools. */
@@ -63,13 +61,12 @@ public final class ValueWaiter {
      * What to watch.
      *
      * @param what what is awaited, for messages: "answer"
-     * @param where the keys in words: "key 'webrtc-answer'"
-     * @param keys the DHT keys to poll
-     * @param describeKey key i in words, for warnings about values refused there
+     * @param where the names in words: "key 'webrtc-answer'"
+     * @param names the names to look at on the board
      */
-    public record Watch(String what, String where, List<NodeId> keys, IntFunction<String> describeKey) {
+    public record Watch(String what, String where, List<BoardName> names) {
         public Watch {
-            keys = List.copyOf(keys);
+            names = List.copyOf(names);
         }
     }
 
@@ -80,15 +77,15 @@ public final class ValueWaiter {
     @FunctionalInterface
     public interface Reader<T> {
         /**
-         * @param key the index of the key in the watch
+         * @param key the index of the name in the watch
          * @param value one of the values found there
-         * @param all every distinct value found under that key in this poll, most common first
+         * @param all every distinct value found under that name in this poll, most common first
          * @return Accepted ends the wait; Empty and Refused keep it going
          */
         Reading<T> read(int key, DhtValue value, List<DhtValue> all);
     }
 
-    /** Polls the watched keys until {@code reader} accepts a value under one of them. */
+    /** Polls the watched names until {@code reader} accepts a value under one of them. */
     public <T> CompletableFuture<Found<T>> await(Watch watch, Reader<T> reader, Duration limit) {
         return await(watch, reader, limit, limit);
     }
@@ -116,14 +113,14 @@ public final class ValueWaiter {
 
     private final class Poll<T> {
         final Watch watch;
-        final List<NodeId> keys;
+        final List<BoardName> names;
         final Reader<T> reader;
         final long deadline;
         final Duration limit;
         final CompletableFuture<Found<T>> result = new CompletableFuture<>();
         final Set<DhtValue> refusedSeen = new HashSet<>();
         /** The pause before the next look; with {@link #next} and {@link #hurried}, guarded by this poll. */
-        long intervalNanos = FIRST_INTERVAL.toNanos();
+        long intervalNanos = firstInterval.toNanos();
         /** The next look, while it is scheduled. */
         ScheduledFuture<?> next;
         /** Whether the next look is to come as soon as the one under way has been read. */
@@ -134,7 +131,7 @@ public final class ValueWaiter {
 
         Poll(Watch watch, Reader<T> reader, long deadline, Duration limit) {
             this.watch = watch;
-            this.keys = watch.keys();
+            this.names = watch.names();
             this.reader = reader;
             this.deadline = deadline;
             this.limit = limit;
@@ -145,8 +142,8 @@ public final class ValueWaiter {
                 return;
             }
             List<CompletableFuture<List<DhtValue>>> gets = new ArrayList<>();
-            for (NodeId key : keys) {
-                gets.add(node.getAllDigest(key));
+            for (BoardName name : names) {
+                gets.add(board.getAll(name));
             }
             CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).handle((v, e) -> {
                 inspect(gets);
@@ -193,7 +190,7 @@ public final class ValueWaiter {
         void hurry() {
             boolean now;
             synchronized (this) {
-                intervalNanos = FIRST_INTERVAL.toNanos();
+                intervalNanos = firstInterval.toNanos();
                 now = next != null && next.cancel(false);
                 next = null;
                 hurried = !now;
@@ -214,7 +211,7 @@ public final class ValueWaiter {
                 if (refused.unopened()) {
                     unopened++;
                 }
-                String note = "ignoring the value under " + watch.describeKey().apply(key) + ": " + refused.reason();
+                String note = "ignoring the value under " + board.describe(names.get(key)) + ": " + refused.reason();
                 refusals.add(note);
                 if (refused.quiet()) {
                     log.debug(note);
@@ -227,7 +224,7 @@ public final class ValueWaiter {
 
         private String timeoutMessage() {
             StringBuilder sb = new StringBuilder("no ").append(watch.what()).append(" appeared under ")
-                    .append(watch.where()).append(" on ").append(where)
+                    .append(watch.where()).append(" on ").append(board.where())
                     .append(" within ").append(Waits.seconds(limit));
             if (unopened > 0) {
                 sb.append("; ").append(unopened).append(" value(s) were there but none opened: forged, tampered, "

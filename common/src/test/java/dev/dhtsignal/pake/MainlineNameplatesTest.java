@@ -50,7 +50,7 @@ class MainlineNameplatesTest {
         MainlineNode client = MainlineNode.start(MainlineConfig.client(loopback()).withThreadName("pake-ml-client"));
         nodes.add(client);
         client.bootstrap(List.of(nodes.get(2).localAddress())).get(30, TimeUnit.SECONDS);
-        return new PakeHandshake(new MainlineNameplates(client, Clock.systemUTC()), SETTINGS, Clock.systemUTC(),
+        return new PakeHandshake(new BoardNameplates(new dev.dhtsignal.signal.board.MainlineBoard(client, null, Clock.systemUTC())), SETTINGS, Clock.systemUTC(),
                 new SecureRandom(), n -> nameplate);
     }
 

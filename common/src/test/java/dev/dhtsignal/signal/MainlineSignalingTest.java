@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.dht.mainline.MainlineConfig;
 import dev.dhtsignal.dht.mainline.MainlineNode;
+import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.rtc.RtcFactory;
+import dev.dhtsignal.signal.board.BoardName;
+import dev.dhtsignal.signal.board.MainlineBoard;
+import dev.dhtsignal.signal.board.Network;
 import dev.dhtsignal.testing.BittorrentDhtSwarm;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,6 +20,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,17 +35,22 @@ import org.junit.jupiter.api.Test;
 class MainlineSignalingTest {
     private static BittorrentDhtSwarm swarm;
     private static RtcFactory rtc;
+    private static ScheduledExecutorService timer;
     private static final List<MainlineNode> peers = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         swarm = BittorrentDhtSwarm.start(12, List.of());
         rtc = new RtcFactory();
+        timer = Executors.newSingleThreadScheduledExecutor();
     }
 
     @AfterAll
     static void stop() {
         peers.forEach(MainlineNode::close);
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         if (rtc != null) {
             rtc.close();
         }
@@ -56,18 +67,23 @@ class MainlineSignalingTest {
         return n;
     }
 
-    private static BoardOptions options(SharedSecret secret, String greeting) {
-        return options(secret, greeting, Duration.ofSeconds(90));
+    private static SignalingOptions options(String greeting) {
+        return options(greeting, Duration.ofSeconds(90));
     }
 
-    private static BoardOptions options(SharedSecret secret, String greeting, Duration timeout) {
-        return new BoardOptions(secret, "chat", greeting, List.of(), dev.dhtsignal.rtc.IceTransport.ALL, timeout, Duration.ofSeconds(20),
-                Duration.ofMillis(300), Duration.ofSeconds(30), Duration.ofSeconds(5));
+    private static SignalingOptions options(String greeting, Duration timeout) {
+        return new SignalingOptions(1, "chat", greeting, List.of(), dev.dhtsignal.rtc.IceTransport.ALL, timeout,
+                Duration.ofSeconds(20), new Network.Pace(timeout, Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofSeconds(30)));
+    }
+
+    private static MainlineBoard board(MainlineNode node, SharedSecret secret) {
+        return new MainlineBoard(node, secret, Clock.systemUTC());
     }
 
     /** The length of the value under {@code name}, 0 when there is none or it was cleared (an empty value). */
-    private static int storedLength(MainlineBoard board, String name) throws Exception {
-        return board.get(name).get(60, TimeUnit.SECONDS).map(v -> v.length).orElse(0);
+    private static int storedLength(MainlineBoard board, BoardName name) throws Exception {
+        return board.getAll(name).get(60, TimeUnit.SECONDS).stream().mapToInt(v -> v.asBytes().length).findFirst().orElse(0);
     }
 
     @Test
@@ -78,13 +94,15 @@ class MainlineSignalingTest {
         List<String> offererLines = new CopyOnWriteArrayList<>();
         List<String> answererLines = new CopyOnWriteArrayList<>();
         List<String> progress = new CopyOnWriteArrayList<>();
-        BoardExchange offerer = new BoardExchange(new MainlineBoard(peer(1), offerSecret, Clock.systemUTC()),
-                options(offerSecret, "Hello from Peer A!"), rtc, offererLines::add, progress::add, Clock.systemUTC());
-        BoardExchange answerer = new BoardExchange(new MainlineBoard(peer(7), answerSecret, Clock.systemUTC()),
-                options(answerSecret, "Hello from Peer B!"), rtc, answererLines::add, progress::add, Clock.systemUTC());
+        Offerer offerer = new Offerer(options("Hello from Peer A!"), board(peer(1), offerSecret), true, rtc, timer,
+                offererLines::add, Clock.systemUTC());
+        Answerer answerer = new Answerer(options("Hello from Peer B!"), board(peer(7), answerSecret), rtc, timer,
+                Clock.systemUTC());
 
-        CompletableFuture<Connection> answered = CompletableFuture.supplyAsync(answerer::answer);
-        Connection offered = offerer.offer();
+        answererLines.add("Waiting for Offer SDP in DHT...");  // printed by the program, before it waits
+        CompletableFuture<Connection> answered = CompletableFuture.supplyAsync(
+                () -> answerer.connectToFirstWorkingOffer(answererLines::add, progress::add));
+        Connection offered = offerer.connect();
         Connection answeredConnection = answered.get(120, TimeUnit.SECONDS);
         offered.close();
         answeredConnection.close();
@@ -96,8 +114,8 @@ class MainlineSignalingTest {
                 "Answer SDP stored in DHT.", "WebRTC connection established.",
                 "Received message on 'chat': Hello from Peer A!", "Data channel 'chat' is open"), answererLines);
         // The code can be used again, so the used offer is cleared: a later answerer does not take it.
-        offerer.withdraw();  // waits for the clearing that began once the offerer was connected
-        assertEquals(0, storedLength(new MainlineBoard(peer(4), offerSecret, Clock.systemUTC()), "offer"));
+        offerer.awaitClearing();  // waits for the clearing that began once the offerer was connected
+        assertEquals(0, storedLength(board(peer(4), offerSecret), BoardName.offer(0)));
         for (MainlineNode p : peers) {
             assertEquals(0, p.stats().queriesServed(), "peers are read-only and serve no one");
         }
@@ -106,19 +124,19 @@ class MainlineSignalingTest {
     @Test
     void anOffererStoppedWhileWaitingClearsItsOffer() throws Exception {
         SharedSecret secret = SharedSecret.of(SessionCode.generate(), null);
-        BoardExchange offerer = new BoardExchange(new MainlineBoard(peer(3), secret, Clock.systemUTC()),
-                options(secret, "Hello from Peer A!", Duration.ofSeconds(8)), rtc, line -> { }, line -> { }, Clock.systemUTC());
-        CompletableFuture<Connection> offering = CompletableFuture.supplyAsync(offerer::offer);
-        MainlineBoard reader = new MainlineBoard(peer(8), secret, Clock.systemUTC());
+        Offerer offerer = new Offerer(options("Hello from Peer A!", Duration.ofSeconds(8)), board(peer(3), secret), true,
+                rtc, timer, line -> { }, Clock.systemUTC());
+        CompletableFuture<Connection> offering = CompletableFuture.supplyAsync(offerer::connect);
+        MainlineBoard reader = board(peer(8), secret);
         dev.dhtsignal.testing.Await.until("the offer stored", Duration.ofSeconds(60), () -> {
             try {
-                return storedLength(reader, "offer") > 0;
+                return storedLength(reader, BoardName.offer(0)) > 0;
             } catch (Exception e) {
                 return false;
             }
         });
         offerer.withdraw();  // what a stopped offerer does
-        assertEquals(0, storedLength(reader, "offer"), "no answerer finds the gone offerer's offer");
+        assertEquals(0, storedLength(reader, BoardName.offer(0)), "no answerer finds the gone offerer's offer");
         java.util.concurrent.ExecutionException noAnswer = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> offering.get(60, TimeUnit.SECONDS));
         assertTrue(noAnswer.getCause() instanceof SignalingException, noAnswer.toString());
@@ -127,19 +145,20 @@ class MainlineSignalingTest {
     @Test
     void aStrangerCanNeitherReadNorReplaceTheSessionsItems() throws Exception {
         SharedSecret secret = SharedSecret.of(SessionCode.generate(), null);
-        MainlineBoard owner = new MainlineBoard(peer(2), secret, Clock.systemUTC());
+        MainlineBoard owner = board(peer(2), secret);
         byte[] value = "sealed offer bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        owner.put("offer", value).get(60, TimeUnit.SECONDS);
+        BoardName offer = BoardName.offer(0);
+        owner.put(offer, DhtValue.bytes(value)).get(60, TimeUnit.SECONDS);
 
         // A stranger with another code looks elsewhere, and finds nothing.
-        MainlineBoard stranger = new MainlineBoard(peer(5), SharedSecret.of(SessionCode.generate(), null), Clock.systemUTC());
-        assertFalse(stranger.keyOf("offer").equals(owner.keyOf("offer")));
-        assertEquals(Optional.empty(), stranger.get("offer").get(60, TimeUnit.SECONDS));
+        MainlineBoard stranger = board(peer(5), SharedSecret.of(SessionCode.generate(), null));
+        assertFalse(stranger.keyOf(offer).equals(owner.keyOf(offer)));
+        assertEquals(List.of(), stranger.getAll(offer).get(60, TimeUnit.SECONDS));
 
         // A stranger who learned the item's key from the wire cannot sign for it: the nodes refuse the write.
         MainlineNode strangerNode = peer(9);
         dev.dhtsignal.dht.mainline.Ed25519.SigningKey own = dev.dhtsignal.dht.mainline.Ed25519.generate();
-        dev.dhtsignal.dht.mainline.MutableItem genuine = strangerNode.get(owner.keyOf("offer"),
+        dev.dhtsignal.dht.mainline.MutableItem genuine = strangerNode.get(owner.keyOf(offer),
                 java.util.Arrays.copyOf(secret.derive("mainline/offer/salt"), 16)).get(60, TimeUnit.SECONDS)
                 .mutable().orElseThrow();
         dev.dhtsignal.dht.mainline.MutableItem forged = new dev.dhtsignal.dht.mainline.MutableItem(genuine.publicKey(),
@@ -147,7 +166,6 @@ class MainlineSignalingTest {
                 own.sign(dev.dhtsignal.dht.mainline.MutableItem.signedBytes(genuine.salt(), genuine.seq() + 1,
                         "forged".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         assertEquals(0, strangerNode.put(forged, Optional.empty()).get(60, TimeUnit.SECONDS).stored());
-        assertEquals(Optional.of(java.util.HexFormat.of().formatHex(value)),
-                owner.get("offer").get(60, TimeUnit.SECONDS).map(java.util.HexFormat.of()::formatHex));
+        assertEquals(List.of(DhtValue.bytes(value)), owner.getAll(offer).get(60, TimeUnit.SECONDS));
     }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SealedFormatTest {
     private static final SharedSecret SECRET = SharedSecret.of("K7QX-M2PD-9RTA", null);
     private static final SharedSecret FORGERS = SharedSecret.of(null, "guess");
-    private final SealedFormat sealed = new SealedFormat(SECRET);
+    private final SealedFormat sealed = new SealedFormat(SECRET, new JsonContent());
     private final NodeId offerKey = SECRET.dhtKey("webrtc-offer#0");
     private final NodeId answerKey = SECRET.dhtKey("webrtc-answer#0");
     private final Instant now = Instant.parse("2026-11-24T12:00:00Z");
@@ -46,7 +46,7 @@ class SealedFormatTest {
         tampered[tampered.length - 20] ^= 0x40;
         assertUnopened(sealed.readOffer(DhtValue.bytes(tampered), offerKey));
         // A forger without the secret seals with a secret of its own.
-        SealedFormat forger = new SealedFormat(FORGERS);
+        SealedFormat forger = new SealedFormat(FORGERS, new JsonContent());
         assertUnopened(sealed.readOffer(forger.encodeOffer(offer("bb".repeat(16)), offerKey).value(), offerKey));
         SignalMessage answer = new SignalMessage(SessionDescription.answer("v=0 evil"), "aa".repeat(16), now, null);
         DhtValue forgedAnswer = forger.encodeAnswer(answer, answerKey,
@@ -82,7 +82,7 @@ class SealedFormatTest {
 
     @Test
     void forgedValuesWithFreshSaltsCostTheReaderNoPbkdf2() {
-        SealedFormat forger = new SealedFormat(FORGERS);
+        SealedFormat forger = new SealedFormat(FORGERS, new JsonContent());
         for (int i = 0; i < 50; i++) {
             assertUnopened(sealed.readOffer(forger.encodeOffer(offer("bb".repeat(16)), offerKey).value(), offerKey));
         }

@@ -52,7 +52,7 @@ class SignalMessageTest {
 
     @Test
     void emptyStringMeansNoValue() {
-        assertInstanceOf(Reading.Empty.class, plain.readOffer(SignalFormat.CLEARED, key));
+        assertInstanceOf(Reading.Empty.class, plain.readOffer(DhtValue.text(""), key));
     }
 
     @Test

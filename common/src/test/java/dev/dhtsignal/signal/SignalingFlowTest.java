@@ -10,8 +10,14 @@ import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
 import dev.dhtsignal.dht.storage.SourcePrefix;
+import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.SessionDescription;
+import dev.dhtsignal.signal.board.BoardName;
+import dev.dhtsignal.signal.board.KademliaBoard;
+import dev.dhtsignal.signal.board.KademliaNetwork;
+import dev.dhtsignal.signal.board.Network;
+import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.testing.Await;
 import dev.dhtsignal.testing.Transcripts;
 import java.time.Clock;
@@ -40,7 +46,7 @@ class SignalingFlowTest {
     private KademliaNode server;
     /** Every value stored on the server, in order: what an eavesdropper on the DHT records. */
     private final List<Map.Entry<NodeId, DhtValue>> recorded = new CopyOnWriteArrayList<>();
-    private final List<KademliaNode> clients = new CopyOnWriteArrayList<>();
+    private final List<KademliaNetwork> clients = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startWebRtc() {
@@ -68,38 +74,63 @@ class SignalingFlowTest {
 
     @AfterEach
     void stopDht() {
-        clients.forEach(KademliaNode::close);
+        clients.forEach(KademliaNetwork::close);
         server.close();
     }
 
-    private SignalingOptions options(Rendezvous rendezvous, String greeting, Duration timeout) {
-        return new SignalingOptions(server.localAddress(), rendezvous, "chat", greeting, List.of(), timeout,
-                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+    /** A session in these tests: its secret (none: plain, under the default key names) and its slots. */
+    private record Session(SharedSecret secret, int slots) {
+        static Session plain(int slots) {
+            return new Session(null, slots);
+        }
+
+        static Session sealed(SharedSecret secret, int slots) {
+            return new Session(secret, slots);
+        }
     }
 
-    private KademliaNode join(SignalingOptions options) {
-        KademliaNode node = DhtAccess.join(options, "flow-client");
-        clients.add(node);
-        return node;
+    private SignalingOptions options(Session session, String greeting, Duration timeout) {
+        return new SignalingOptions(session.slots(), "chat", greeting, List.of(), IceTransport.ALL, timeout,
+                Duration.ofSeconds(20), new Network.Pace(timeout, Duration.ofMillis(25), Duration.ofMillis(200),
+                Duration.ofSeconds(10)));
     }
 
-    private Offerer offerer(SignalingOptions options, List<String> lines) {
-        return new Offerer(options, join(options), rtc, timer, lines::add, Clock.systemUTC());
+    /** The session's board through a client of its own, as a peer program has. */
+    private SignalBoard join(Session session) {
+        KademliaNetwork network = KademliaNetwork.join(new KademliaNetwork.Settings(server.localAddress(),
+                Duration.ofSeconds(2), Duration.ofMillis(200), "webrtc-offer", "webrtc-answer"), "flow-client");
+        clients.add(network);
+        return network.board(session.secret());
     }
 
-    private Answerer answerer(SignalingOptions options, Clock clock) {
-        return new Answerer(options, join(options), rtc, timer, clock);
+    /** The session's board on the server node, for the keys and format a test plants values with. */
+    private SignalBoard board(Session session) {
+        return session.secret() == null ? KademliaBoard.plain(server, "webrtc-offer", "webrtc-answer", "the test DHT")
+                : KademliaBoard.sealed(server, session.secret(), "webrtc-offer", "webrtc-answer", "the test DHT");
+    }
+
+    private NodeId keyOf(Session session, BoardName name) {
+        return board(session).keyOf(name);
+    }
+
+    private Offerer offerer(Session session, SignalingOptions options, List<String> lines) {
+        return new Offerer(options, join(session), session.secret() == null || session.secret().isReusable(), rtc, timer,
+                lines::add, Clock.systemUTC());
+    }
+
+    private Answerer answerer(Session session, SignalingOptions options, Clock clock) {
+        return new Answerer(options, join(session), rtc, timer, clock);
     }
 
     /** Runs one full round; returns the two transcripts. */
-    private List<List<String>> round(Rendezvous rendezvous) {
-        return round(rendezvous, answerer(options(rendezvous, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC()));
+    private List<List<String>> round(Session session) {
+        return round(session, answerer(session, options(session, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC()));
     }
 
-    private List<List<String>> round(Rendezvous rendezvous, Answerer answerer) {
+    private List<List<String>> round(Session session, Answerer answerer) {
         List<String> offererLines = new CopyOnWriteArrayList<>();
         List<String> answererLines = new CopyOnWriteArrayList<>();
-        Offerer offerer = offerer(options(rendezvous, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        Offerer offerer = offerer(session, options(session, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
         CompletableFuture<Connection> answered = CompletableFuture.supplyAsync(
                 () -> answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add));
         Connection offered = offerer.connect();
@@ -113,20 +144,20 @@ class SignalingFlowTest {
 
     @Test
     void plainRoundPrintsTheOriginalLinesAndASecondRoundOnTheSameKeysWorks() {
-        Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 4);
+        Session keys = Session.plain(4);
         for (int i = 0; i < 2; i++) {
             List<List<String>> lines = round(keys);
             assertEquals(OFFERER_LINES, lines.get(0), "offerer, round " + (i + 1));
             assertEquals(ANSWERER_LINES, lines.get(1), "answerer, round " + (i + 1));
         }
         // Used keys are cleared with the empty string the original peers read as "nothing there".
-        assertEquals(Optional.of(SignalFormat.CLEARED), server.localValue(NodeId.digestOf("webrtc-offer")));
-        assertEquals(Optional.of(SignalFormat.CLEARED), server.localValue(NodeId.digestOf("webrtc-answer")));
+        assertEquals(Optional.of(DhtValue.text("")), server.localValue(NodeId.digestOf("webrtc-offer")));
+        assertEquals(Optional.of(DhtValue.text("")), server.localValue(NodeId.digestOf("webrtc-answer")));
     }
 
     @Test
     void staleOffersAndAnswersLeftByEarlierRunsAreNeverUsed() {
-        Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 1);
+        Session keys = Session.plain(1);
         Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
         SignalMessage deadOffer = new SignalMessage(SessionDescription.offer("v=0\r\nstale"), "dd".repeat(16),
                 longAgo, longAgo.plusSeconds(60));
@@ -142,24 +173,24 @@ class SignalingFlowTest {
     @Test
     void aForgedAnswerIsReportedAndNeverApplied() throws Exception {
         SharedSecret secret = SharedSecret.of("FRGD-TEST-CODE", null);
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
+        Session keys = Session.sealed(secret, 1);
         List<String> offererLines = new CopyOnWriteArrayList<>();
-        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        Offerer offerer = offerer(keys, options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
         CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
         dev.dhtsignal.testing.Await.until("the offer to be published", Duration.ofSeconds(30),
                 () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
 
         // A third party who can see the DHT key, but lacks the secret, stores its own answer there.
-        SealedFormat forger = new SealedFormat(SharedSecret.of(null, "not the secret"));
+        SealedFormat forger = new SealedFormat(SharedSecret.of(null, "not the secret"), new JsonContent());
         SignalMessage evil = new SignalMessage(SessionDescription.answer("v=0\r\nforged"), "00".repeat(16), Instant.now(), null);
-        DhtValue forged = forger.encodeAnswer(evil, keys.answerKey(0), new SignalFormat.ReceivedOffer(evil,
+        DhtValue forged = forger.encodeAnswer(evil, keyOf(keys, BoardName.answer(0)), new SignalFormat.ReceivedOffer(evil,
                 SharedSecret.of(null, "not the secret").sealKeys(SealedBox.newSalt())));
-        Await.result("storing the forgery", server.putDigest(keys.answerKey(0), forged));
+        Await.result("storing the forgery", server.putDigest(keyOf(keys, BoardName.answer(0)), forged));
         dev.dhtsignal.testing.Await.until("the offerer to report the forgery", Duration.ofSeconds(30),
                 () -> offerer.refusals().stream().anyMatch(r -> r.contains("does not open")));
 
         List<String> answererLines = new CopyOnWriteArrayList<>();
-        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        Answerer answerer = answerer(keys, options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
         Connection answering = answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add);
         // Had the forgery reached setRemoteDescription, applying the real answer would fail ("wrong state").
         Connection connection = Await.result("the offerer connecting to the real answerer", offered);
@@ -172,30 +203,30 @@ class SignalingFlowTest {
     @Test
     void theVeryBytesOfAnEarlierRoundReplayedWithinTheirLifetimeAreRefused() {
         SharedSecret secret = SharedSecret.of("RPLY-TEST-CODE", null);
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
+        Session keys = Session.sealed(secret, 1);
         // One answerer through both rounds, as 'answerer --serve' is.
-        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        Answerer answerer = answerer(keys, options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
         round(keys, answerer);
-        DhtValue offer = firstRecorded(keys.offerKey(0));
-        DhtValue answer = firstRecorded(keys.answerKey(0));
-        SignalMessage replayed = ((Reading.Accepted<SignalFormat.ReceivedOffer>) keys.format().readOffer(offer, keys.offerKey(0)))
+        DhtValue offer = firstRecorded(keyOf(keys, BoardName.offer(0)));
+        DhtValue answer = firstRecorded(keyOf(keys, BoardName.answer(0)));
+        SignalMessage replayed = ((Reading.Accepted<SignalFormat.ReceivedOffer>) board(keys).format().readOffer(offer, keyOf(keys, BoardName.offer(0))))
                 .message().message();
         assertTrue(replayed.notLiveBecause(Instant.now()) == null, "the recorded offer is still within its lifetime");
 
         // The recorded offer, stored again: the answerer that answered it does not answer it twice.
-        Await.result("replaying the offer", server.putDigest(keys.offerKey(0), offer));
+        Await.result("replaying the offer", server.putDigest(keyOf(keys, BoardName.offer(0)), offer));
         SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));
         assertTrue(e.getMessage().contains("no offer appeared"), e.getMessage());
         assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("answered already")), answerer.refusals().toString());
-        Await.result("clearing the slot", server.putDigest(keys.offerKey(0), SignalFormat.CLEARED));
+        Await.result("clearing the slot", server.putDigest(keyOf(keys, BoardName.offer(0)), DhtValue.text("")));
 
         // The recorded answer, stored again while a new offerer waits: it answers another offer, so it is not applied.
         List<String> offererLines = new CopyOnWriteArrayList<>();
-        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        Offerer offerer = offerer(keys, options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
         CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
         Await.until("the new offer to be published", Duration.ofSeconds(30),
                 () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
-        Await.result("replaying the answer", server.putDigest(keys.answerKey(0), answer));
+        Await.result("replaying the answer", server.putDigest(keyOf(keys, BoardName.answer(0)), answer));
         Await.until("the offerer to refuse the replayed answer", Duration.ofSeconds(30),
                 () -> offerer.refusals().stream().anyMatch(r -> r.contains("does not open")));
         List<String> answererLines = new CopyOnWriteArrayList<>();
@@ -215,12 +246,12 @@ class SignalingFlowTest {
     @Test
     void anOfferPastItsExpiryIsRefused() {
         SharedSecret secret = SharedSecret.of("XPRD-TEST-CODE", null);
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
-        SignalFormat.PublishedOffer recorded = keys.format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\nold"),
-                "ee".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keys.offerKey(0));
-        Await.result("storing the offer", server.putDigest(keys.offerKey(0), recorded.value()));
+        Session keys = Session.sealed(secret, 1);
+        SignalFormat.PublishedOffer recorded = board(keys).format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\nold"),
+                "ee".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keyOf(keys, BoardName.offer(0)));
+        Await.result("storing the offer", server.putDigest(keyOf(keys, BoardName.offer(0)), recorded.value()));
         Clock anHourLater = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
-        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), anHourLater);
+        Answerer answerer = answerer(keys, options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), anHourLater);
         SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));
         assertTrue(e.getMessage().contains("no offer appeared"), e.getMessage());
         assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("expired")), answerer.refusals().toString());
@@ -229,13 +260,13 @@ class SignalingFlowTest {
     @Test
     void aTamperedSealedOfferIsRefusedAndTheTimeoutSaysNoneOpened() {
         SharedSecret secret = SharedSecret.of("TMPR-TEST-CODE", null);
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 1);
-        SignalFormat.PublishedOffer offer = keys.format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\n"),
-                "ff".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keys.offerKey(0));
+        Session keys = Session.sealed(secret, 1);
+        SignalFormat.PublishedOffer offer = board(keys).format().encodeOffer(new SignalMessage(SessionDescription.offer("v=0\r\n"),
+                "ff".repeat(16), Instant.now(), Instant.now().plusSeconds(60)), keyOf(keys, BoardName.offer(0)));
         byte[] bytes = offer.value().asBytes();
         bytes[40] ^= 0x01;
-        Await.result("storing the tampered offer", server.putDigest(keys.offerKey(0), DhtValue.bytes(bytes)));
-        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), Clock.systemUTC());
+        Await.result("storing the tampered offer", server.putDigest(keyOf(keys, BoardName.offer(0)), DhtValue.bytes(bytes)));
+        Answerer answerer = answerer(keys, options(keys, "Hello from Peer B!", Duration.ofSeconds(2)), Clock.systemUTC());
         SignalingException e = assertThrows(SignalingException.class, () -> answerer.nextOffer(Duration.ofSeconds(2)));
         assertTrue(e.getMessage().contains("none opened"), e.getMessage());
         assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("does not open")), answerer.refusals().toString());
@@ -244,7 +275,7 @@ class SignalingFlowTest {
     @Test
     void aSealedRoundWorksAndTheDhtSeesOnlyCiphertext() {
         SharedSecret secret = SharedSecret.of(null, "correct horse battery staple");
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 2);
+        Session keys = Session.sealed(secret, 2);
         List<List<String>> lines = round(keys);
         assertEquals(OFFERER_LINES, lines.get(0));
         assertEquals(ANSWERER_LINES, lines.get(1));
@@ -253,21 +284,21 @@ class SignalingFlowTest {
 
     @Test
     void anOffererWhoseOfferIsReplacedByAnotherOfferersMovesToAnotherSlot() {
-        Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 2);
+        Session keys = Session.plain(2);
         List<String> offererLines = new CopyOnWriteArrayList<>();
-        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
+        Offerer offerer = offerer(keys, options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), offererLines);
         CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
         dev.dhtsignal.testing.Await.until("the offer to be published", Duration.ofSeconds(30),
                 () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
         // A second offerer that read slot 0 as free at the same moment stores its offer there last.
         SignalMessage other = new SignalMessage(SessionDescription.offer("v=0\r\nother"), "0b".repeat(16),
                 Instant.now(), Instant.now().plusSeconds(30));
-        Await.result("the other offerer's store", server.putDigest(keys.offerKey(0), DhtValue.text(other.toJson())));
+        Await.result("the other offerer's store", server.putDigest(keyOf(keys, BoardName.offer(0)), DhtValue.text(other.toJson())));
         dev.dhtsignal.testing.Await.until("our offer to reappear in slot 1", Duration.ofSeconds(30),
-                () -> server.localValue(keys.offerKey(1)).map(v -> v.asText().contains("\"offer\"")).orElse(false));
+                () -> server.localValue(keyOf(keys, BoardName.offer(1))).map(v -> v.asText().contains("\"offer\"")).orElse(false));
 
         List<String> answererLines = new CopyOnWriteArrayList<>();
-        Answerer answerer = answerer(options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        Answerer answerer = answerer(keys, options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
         // The answerer would take the other offer in slot 0 first; skip it, as if another answerer had.
         Answerer.PendingOffer first = answerer.nextOffer(Duration.ofSeconds(30));
         Answerer.PendingOffer ours = first.slot() == 1 ? first : answerer.nextOffer(Duration.ofSeconds(30));

@@ -9,7 +9,13 @@ import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.kademlia.TestNetwork;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.rtc.RtcFactory;
+import dev.dhtsignal.signal.board.BoardName;
+import dev.dhtsignal.signal.board.KademliaBoard;
+import dev.dhtsignal.signal.board.KademliaNetwork;
+import dev.dhtsignal.signal.board.Network;
+import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.rtc.SessionDescription;
 import dev.dhtsignal.testing.Await;
 import dev.dhtsignal.testing.Transcripts;
@@ -61,38 +67,43 @@ class SignalingUnderAttackTest {
         nodes.forEach(KademliaNode::close);
     }
 
-    private SignalingOptions options(Rendezvous rendezvous, String greeting) {
-        return options(server, rendezvous, greeting);
+    private static SignalingOptions options(int slots, String greeting) {
+        return new SignalingOptions(slots, "chat", greeting, List.of(), IceTransport.ALL, Duration.ofSeconds(30),
+                Duration.ofSeconds(20), new Network.Pace(Duration.ofSeconds(30), Duration.ofMillis(25),
+                Duration.ofMillis(200), Duration.ofSeconds(10)));
     }
 
-    private SignalingOptions options(KademliaNode via, Rendezvous rendezvous, String greeting) {
-        return new SignalingOptions(via.localAddress(), rendezvous, "chat", greeting, List.of(), Duration.ofSeconds(30),
-                Duration.ofSeconds(20), Duration.ofMillis(200), Duration.ofSeconds(2));
+    /** The sealed session's board through a client of its own that joins {@code via}, as a peer program has. */
+    private SignalBoard join(KademliaNode via, SharedSecret secret) {
+        KademliaNetwork network = KademliaNetwork.join(new KademliaNetwork.Settings(via.localAddress(),
+                Duration.ofSeconds(2), Duration.ofMillis(200), "webrtc-offer", "webrtc-answer"), "attack-client");
+        nodes.add(network.node());
+        return network.board(secret);
     }
 
-    private KademliaNode join(SignalingOptions options) {
-        KademliaNode node = DhtAccess.join(options, "attack-client");
-        nodes.add(node);
-        return node;
+    /** The session's board on the server node, for the keys and format a test plants values with. */
+    private SignalBoard keys(SharedSecret secret) {
+        return KademliaBoard.sealed(server, secret, "webrtc-offer", "webrtc-answer", "the test DHT");
     }
 
     @Test
     void junkClearedForgedAndStaleValuesInItsSlotDoNotMoveAnOfferer() {
         SharedSecret secret = SharedSecret.of(null, "a secret for the junk test");
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 4);
+        SignalBoard keys = keys(secret);
+        int slots = 4;
         List<String> offererLines = new CopyOnWriteArrayList<>();
-        SignalingOptions offererOptions = options(keys, "Hello from Peer A!");
-        Offerer offerer = new Offerer(offererOptions, join(offererOptions), rtc, timer, offererLines::add, Clock.systemUTC());
+        Offerer offerer = new Offerer(options(slots, "Hello from Peer A!"), join(server, secret), true, rtc, timer,
+                offererLines::add, Clock.systemUTC());
         CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
         Await.until("the offer to be published", Duration.ofSeconds(30),
                 () -> offererLines.contains("Waiting for Answer SDP in DHT..."));
         int slot = -1;
-        for (int i = 0; i < keys.slots(); i++) {
-            if (server.localValue(keys.offerKey(i)).isPresent()) {
+        for (int i = 0; i < slots; i++) {
+            if (server.localValue(keys.keyOf(BoardName.offer(i))).isPresent()) {
                 slot = i;
             }
         }
-        NodeId offerKey = keys.offerKey(slot);
+        NodeId offerKey = keys.keyOf(BoardName.offer(slot));
         Optional<DhtValue> genuine = server.localValue(offerKey);
 
         // What anyone who sees the key can store there; one store of each used to push the offerer on a slot.
@@ -102,8 +113,8 @@ class SignalingUnderAttackTest {
                 now.minusSeconds(600), now.minusSeconds(540));
         List<DhtValue> junk = List.of(
                 DhtValue.text("junk"),
-                SignalFormat.CLEARED,
-                new SealedFormat(SharedSecret.of(null, "not the secret")).encodeOffer(live, offerKey).value(),
+                DhtValue.text(""),
+                new SealedFormat(SharedSecret.of(null, "not the secret"), new JsonContent()).encodeOffer(live, offerKey).value(),
                 keys.format().encodeOffer(expired, offerKey).value());  // a stale offer of this very session
         for (DhtValue value : junk) {
             Await.result("storing junk", server.putDigest(offerKey, value));
@@ -116,8 +127,8 @@ class SignalingUnderAttackTest {
                 offerer.refusals().toString());
 
         List<String> answererLines = new CopyOnWriteArrayList<>();
-        SignalingOptions answererOptions = options(keys, "Hello from Peer B!");
-        Answerer answerer = new Answerer(answererOptions, join(answererOptions), rtc, timer, Clock.systemUTC());
+        Answerer answerer = new Answerer(options(slots, "Hello from Peer B!"), join(server, secret), rtc, timer,
+                Clock.systemUTC());
         Answerer.PendingOffer pending = answerer.nextOffer(Duration.ofSeconds(30));
         assertEquals(slot, pending.slot(), "the offer is still in the slot it took");
         Connection answering = answerer.answer(pending, answererLines::add);
@@ -147,15 +158,14 @@ class SignalingUnderAttackTest {
             Await.result("a junk node joining", sybil.bootstrap(List.of(honest.node(0).localAddress())));
         }
         SharedSecret secret = SharedSecret.of(null, "a secret for the sybil test");
-        Rendezvous keys = Rendezvous.sealed(secret, "webrtc-offer", "webrtc-answer", 2);
         List<String> offererLines = new CopyOnWriteArrayList<>();
-        SignalingOptions offererOptions = options(honest.node(0), keys, "Hello from Peer A!");
-        Offerer offerer = new Offerer(offererOptions, join(offererOptions), rtc, timer, offererLines::add, Clock.systemUTC());
+        Offerer offerer = new Offerer(options(2, "Hello from Peer A!"), join(honest.node(0), secret), true, rtc, timer,
+                offererLines::add, Clock.systemUTC());
         CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
 
         List<String> answererLines = new CopyOnWriteArrayList<>();
-        SignalingOptions answererOptions = options(honest.node(1), keys, "Hello from Peer B!");
-        Answerer answerer = new Answerer(answererOptions, join(answererOptions), rtc, timer, Clock.systemUTC());
+        Answerer answerer = new Answerer(options(2, "Hello from Peer B!"), join(honest.node(1), secret), rtc, timer,
+                Clock.systemUTC());
         Connection answering = answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), answererLines::add);
         Connection connection = Await.result("the offerer connecting", offered);
         assertEquals(Transcripts.OFFERER, offererLines);

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.dhtsignal.dht.kademlia.KademliaConfig;
 import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.DhtValue;
-import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.signal.board.BoardName;
+import dev.dhtsignal.signal.board.KademliaBoard;
+import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.testing.Await;
 import java.time.Duration;
 import java.util.List;
@@ -55,12 +57,13 @@ class ValueWaiterTest {
 
     @Test
     void toldTheValueIsComingItLooksAtOnce() {
-        NodeId awaited = NodeId.digestOf("awaited");
-        NodeId other = NodeId.digestOf("other");
-        Await.result("storing a value that is never accepted", client.putDigest(other, DhtValue.text("not it")));
+        SignalBoard board = KademliaBoard.plain(client, "webrtc-offer", "webrtc-answer", "the test DHT");
+        BoardName awaited = BoardName.offer(0);
+        BoardName other = BoardName.offer(1);
+        Await.result("storing a value that is never accepted", board.put(other, DhtValue.text("not it")));
         AtomicInteger looks = new AtomicInteger();
-        ValueWaiter waiter = new ValueWaiter(client, timer, Duration.ofHours(1), "the test DHT");
-        ValueWaiter.Watch watch = new ValueWaiter.Watch("value", "key 'awaited'", List.of(awaited, other), i -> "key " + i);
+        ValueWaiter waiter = new ValueWaiter(board, timer, Duration.ofMillis(25), Duration.ofHours(1));
+        ValueWaiter.Watch watch = new ValueWaiter.Watch("value", "key 'webrtc-offer'", List.of(awaited, other));
         CompletableFuture<Void> soon = new CompletableFuture<>();
         CompletableFuture<ValueWaiter.Found<String>> found = waiter.await(watch, (i, value, all) -> {
             if (i == 1) {
@@ -72,7 +75,7 @@ class ValueWaiterTest {
 
         // 25 ms, then half as long again each time: the pause reaches the stalling length after 8 looks.
         Await.until("the pauses between looks to grow", Duration.ofSeconds(30), () -> looks.get() >= 8);
-        Await.result("storing the awaited value", client.putDigest(awaited, DhtValue.text("it")));
+        Await.result("storing the awaited value", board.put(awaited, DhtValue.text("it")));
         assertFalse(found.isDone(), "found before anyone looked again");
 
         soon.complete(null);

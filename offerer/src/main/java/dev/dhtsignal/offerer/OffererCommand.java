@@ -2,38 +2,32 @@ package dev.dhtsignal.offerer;
 
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
-import dev.dhtsignal.cli.Logging;
+import dev.dhtsignal.cli.JoinCommand;
 import dev.dhtsignal.cli.PeerOptions;
-import dev.dhtsignal.cli.ReachableAddress;
 import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
-import dev.dhtsignal.dht.kademlia.KademliaNode;
-import dev.dhtsignal.dht.Endpoints;
-import dev.dhtsignal.pake.KademliaNameplates;
-import dev.dhtsignal.pake.MainlineNameplates;
+import dev.dhtsignal.pake.BoardNameplates;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.Spake2;
-import dev.dhtsignal.signal.BoardExchange;
-import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.MainlineBoard;
-import dev.dhtsignal.signal.MainlineRuntime;
 import dev.dhtsignal.signal.Offerer;
 import dev.dhtsignal.signal.PathReport;
 import dev.dhtsignal.signal.PeerRuntime;
 import dev.dhtsignal.signal.SessionCode;
+import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
+import dev.dhtsignal.signal.board.NetworkSettings;
+import dev.dhtsignal.signal.board.SignalBoard;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -72,10 +66,6 @@ public final class OffererCommand implements Callable<Integer> {
             + "instead of a short one, e.g. for an answerer --serve or the web page.")
     boolean longCode;
 
-    @Option(names = "--report-timing", hidden = true,
-            description = "Print how long start-up and the signaling round took, for the benchmarks.")
-    boolean reportTiming;
-
     private final PrintStream out;
 
     OffererCommand(PrintStream out) {
@@ -83,13 +73,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Timing.mainEntered();
-        StopSignal.install();
-        Logging.configureQuiet(Logging.verboseRequested(args));
-        if (!Cli.helpOrVersionRequested(args)) {
-            PeerRuntime.preload("offerer"); // alongside picocli's parsing, which takes a while on a cold JVM
-        }
-        Cli.exitKeepingStdoutClean(Cli.execute(new OffererCommand(System.out), args));
+        Cli.runPeer("offerer", new OffererCommand(System.out), args);
     }
 
     @Override
@@ -101,38 +85,34 @@ public final class OffererCommand implements Callable<Integer> {
         if (shortCode) {
             Spake2.warmUpInBackground("offerer");  // while WebRTC loads and the DHT is joined
         }
-        String code = session == null ? null : shortCode ? session : session.isEmpty() ? SessionCode.generate() : session;
+        String code = session == null || shortCode ? session : session.isEmpty() ? SessionCode.generate() : session;
         ShortCode typedShort;
-        boolean mainline;
-        try {
-            mainline = peer.mainline();
-            typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
-        } catch (IllegalArgumentException e) {
-            throw Cli.usage(this, e.getMessage());
-        }
-        if (mainline) {
-            return callMainline(code, shortCode, typedShort);
-        }
+        NetworkSettings network;
         SignalingOptions options;
+        SharedSecret secret;
         try {
-            options = peer.toSignalingOptions(message, code);
+            typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
+            network = peer.network("offerer", code);
+            options = peer.signaling(message, network);
+            secret = peer.sharedSecret(code);
             files.check();
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
+        JoinCommand join = new JoinCommand(peer, network);
         if (session != null && session.isEmpty() && !shortCode) {
             transcript.line("Session code: " + code);
-            transcript.line(answererCommand(code, options));
+            transcript.line(join.forCode(code));
         }
         if (!shortCode) {
-            PeerOptions.warnIfPlain("offerer", options);
+            peer.warnIfPlain("offerer", code);
             peer.warnIfWeak("offerer", session == null || session.isEmpty() ? null : session);
         }
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.startOffering(options, "offerer");
+            runtime = PeerRuntime.start(network, options, secret, true, "offerer");
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;
@@ -140,35 +120,46 @@ public final class OffererCommand implements Callable<Integer> {
         try {
             timing.ready(runtime);
             Connection connection;
+            Offerer offerer;
             WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
             if (session != null && session.isEmpty()) {
-                checkTheHintsAddress(runtime.dht(), options.dht(), waiting::note);
+                join.checkReachable(runtime.network(), waiting::note);
             }
             KeyExchange agreed = null;
-            if (shortCode) {
-                try {
-                    agreed = shortCodeExchange(typedShort, options, runtime, waiting.around(transcript));
-                } catch (SignalingException e) {
-                    waiting.close();
-                    throw e;
+            try {
+                SignalBoard board;
+                boolean reusable;
+                if (shortCode) {
+                    agreed = shortCodeExchange(typedShort, options, runtime, join, waiting.around(transcript));
+                    board = runtime.network().board(agreed.result().secret());
+                    options = options.withSlots(1);
+                    reusable = false;  // the key exchange's keys: this exchange's alone
+                } else {
+                    board = runtime.network().board(secret);
+                    reusable = secret == null || secret.isReusable();
                 }
-                options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.result().secret()));
+                offerer = new Offerer(options, board, reusable, runtime.rtc(), runtime.timer(), waiting.around(transcript),
+                        Clock.systemUTC());
+            } catch (SignalingException e) {
+                waiting.close();
+                throw e;
             }
-            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
-                    waiting.around(transcript), Clock.systemUTC());
             // Registered until the end: a stop right after connecting must close the connection too.
             try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
                 try {
                     connection = runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
                 } finally {
                     waiting.close();
-                    offerer.awaitClearing();
                     if (agreed != null) {
                         agreed.release();
                     }
                 }
                 System.err.println("offerer: " + PathReport.connected(connection.peer()));
-                return converse(connection, transcript, timing);
+                try {
+                    return converse(connection, transcript, timing);
+                } finally {
+                    offerer.awaitClearing();
+                }
             }
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
@@ -180,9 +171,9 @@ public final class OffererCommand implements Callable<Integer> {
         }
     }
 
-    /** What follows connecting, on either network: the timing line if asked, then closing (--once) or the chat. */
+    /** What follows connecting: the timing line if asked, then closing (--once) or the chat. */
     private int converse(Connection connection, Transcript transcript, Timing timing) {
-        if (reportTiming) {
+        if (peer.reportTiming()) {
             System.err.println(timing.report());
         }
         if (peer.once()) {
@@ -202,15 +193,13 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     /**
-     * The key exchange of a short code on the original network: claims a nameplate, prints the code and the
-     * answerer's command, and waits for the answerer's reply (printing the new code if the nameplate had to
-     * change).
+     * The key exchange of a short code: claims a nameplate, prints the code and the answerer's command, and
+     * waits for the answerer's reply (printing the new code if the nameplate had to change).
      */
-    private KeyExchange shortCodeExchange(ShortCode typed, SignalingOptions options, PeerRuntime runtime, Transcript transcript) {
-        PakeHandshake handshake = new PakeHandshake(new KademliaNameplates(runtime.dht(), peer.offerKeyName(),
-                peer.answerKeyName(), options.dhtDescription()),
-                PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(), options.dhtTimeout().multipliedBy(5)),
-                Clock.systemUTC());
+    private KeyExchange shortCodeExchange(ShortCode typed, SignalingOptions options, PeerRuntime runtime, JoinCommand join,
+                                          Transcript transcript) {
+        PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
+                PeerOptions.handshakeSettings(options), Clock.systemUTC());
         // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
         // an answerer does not take the claim of an offerer that is gone and wait on it.
         StopSignal.Registration withdrawing = StopSignal.onStop(handshake::withdraw);
@@ -218,13 +207,13 @@ public final class OffererCommand implements Callable<Integer> {
             PakeHandshake.Claim claim = handshake.claim(typed, peer.secret());
             if (typed == null) {
                 transcript.line("Session code: " + claim.code());
-                transcript.line(answererCommand(claim.code().toString(), options));
+                transcript.line(join.forCode(claim.code().toString()));
             }
             PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
                 System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
                         + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
                 transcript.line("Session code: " + moved.code());
-                transcript.line(answererCommand(moved.code().toString(), options));
+                transcript.line(join.forCode(moved.code().toString()));
             });
             return new KeyExchange(result, () -> {
                 handshake.release(result.code(), NameplateBoard.Side.OFFERER);
@@ -233,98 +222,6 @@ public final class OffererCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             withdrawing.close();
             throw e;
-        }
-    }
-
-    /**
-     * The command that meets us from another machine: the same code, the secret named (never shown) when
-     * there is one, and a DHT address that machine can reach.
-     */
-    private String answererCommand(String code, SignalingOptions options) {
-        String secret = peer.hasSecret() ? " (with the same secret in the environment variable DHT_SECRET)" : "";
-        var dht = ReachableAddress.of(options.dht());
-        String command = "On the answering side run" + secret + ": java -jar answerer.jar --session " + code
-                + " --dht " + dht.orElse(Endpoints.format(options.dht()));
-        if (dht.isEmpty()) {
-            command += "   (" + Endpoints.format(options.dht()) + " is this machine; this machine has no address "
-                    + "known to reach it from another, so use one that machine can reach)";
-        }
-        return command;
-    }
-
-    /**
-     * The printed command gives the other machine this machine's address when our DHT node is reached
-     * here on loopback. A node listening on loopback only (dht-server --bind 127.0.0.1) cannot be reached
-     * there: ask it at that address, in the background, and say so when it does not answer.
-     */
-    private static void checkTheHintsAddress(KademliaNode dht, InetSocketAddress local, java.util.function.Consumer<String> note) {
-        ReachableAddress.instead(local).ifPresent(there -> dht.ping(there).whenComplete((id, failure) -> {
-            if (failure != null && !dht.isClosed()) {
-                note.accept("offerer: the DHT node at " + Endpoints.format(local) + " does not answer at "
-                        + Endpoints.format(there) + ", the address in the command above: it listens on this machine "
-                        + "only (started with --bind 127.0.0.1?). Give the answering side a DHT node it can reach.");
-            }
-        }));
-    }
-
-    /** The same exchange over the BitTorrent Mainline DHT: no dht-server, the session code is everything. */
-    private Integer callMainline(String code, boolean shortCode, ShortCode typedShort) {
-        BoardOptions options;
-        java.util.List<java.net.InetSocketAddress> bootstrap;
-        try {
-            options = peer.toBoardOptions(message, code);
-            bootstrap = peer.mainlineBootstrap("offerer");
-        } catch (IllegalArgumentException e) {
-            throw Cli.usage(this, e.getMessage());
-        }
-        Transcript transcript = PeerOptions.transcriptOn(out);
-        if (session != null && session.isEmpty() && !shortCode) {
-            transcript.line("Session code: " + code);
-            transcript.line("On the answering side run: java -jar answerer.jar --session " + code + peer.mainlineJoinHint());
-        }
-        Timing timing = new Timing();
-        try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "offerer")) {
-            timing.ready();
-            PakeHandshake handshake = shortCode ? new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
-                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC()) : null;
-            PakeHandshake.Result agreed = null;
-            Connection connection;
-            BoardExchange exchange;
-            // Stopped during the key exchange or the signaling after it: our claim is cleared from the nameplate.
-            try (StopSignal.Registration withdrawing = handshake == null ? () -> { } : StopSignal.onStop(handshake::withdraw)) {
-                if (handshake != null) {
-                    PakeHandshake.Claim claim = handshake.claim(typedShort, peer.secret());
-                    if (typedShort == null) {
-                        transcript.line("Session code: " + claim.code());
-                        transcript.line("On the answering side run: java -jar answerer.jar --session " + claim.code() + peer.mainlineJoinHint());
-                    }
-                    agreed = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-                        System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                                + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-                        transcript.line("Session code: " + moved.code());
-                        transcript.line("On the answering side run: java -jar answerer.jar --session " + moved.code() + peer.mainlineJoinHint());
-                    });
-                    options = options.withSecret(agreed.secret());
-                }
-                exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
-                        options, runtime.rtc(), transcript, line -> System.err.println("offerer: " + line), Clock.systemUTC());
-                // Stopped while waiting for the answer: our offer is cleared, so no answerer tries it.
-                try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
-                    connection = exchange.offer();
-                }
-            }
-            // The used offer is being cleared in the background: let that finish, also when stopped.
-            try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
-                if (handshake != null) {
-                    handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
-                }
-                return converse(connection, transcript, timing);
-            } finally {
-                exchange.withdraw();
-            }
-        } catch (SignalingException e) {
-            System.err.println("offerer: " + e.getMessage());
-            return 1;
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.dhtsignal.signal.board;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.kademlia.KademliaNode;
+import dev.dhtsignal.signal.JsonContent;
 import dev.dhtsignal.signal.PlainFormat;
 import dev.dhtsignal.signal.SealedFormat;
 import dev.dhtsignal.signal.SharedSecret;
@@ -43,7 +44,7 @@ public final class KademliaBoard implements SignalBoard {
         this.offerName = offerName;
         this.answerName = answerName;
         this.where = where;
-        this.format = secret == null ? new PlainFormat() : new SealedFormat(secret);
+        this.format = secret == null ? new PlainFormat() : new SealedFormat(secret, new JsonContent());
     }
 
     /**

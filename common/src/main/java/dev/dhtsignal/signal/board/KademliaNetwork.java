@@ -36,7 +36,16 @@ public final class KademliaNetwork implements Network {
      * @param answerName the answer key's name
      */
     public record Settings(InetSocketAddress dht, Duration dhtTimeout, Duration longestPause, String offerName,
-                           String answerName) {
+                           String answerName) implements NetworkSettings {
+        @Override
+        public Network join(String threadName) {
+            return KademliaNetwork.join(this, threadName);
+        }
+
+        @Override
+        public Pace pace() {
+            return new Pace(DEFAULT_TIMEOUT, FIRST_PAUSE, longestPause, dhtTimeout.multipliedBy(5));
+        }
     }
 
     private KademliaNetwork(KademliaNode node, Settings settings) {
@@ -101,7 +110,7 @@ public final class KademliaNetwork implements Network {
 
     @Override
     public Pace pace() {
-        return new Pace(DEFAULT_TIMEOUT, FIRST_PAUSE, settings.longestPause(), settings.dhtTimeout().multipliedBy(5));
+        return settings.pace();
     }
 
     @Override

@@ -7,7 +7,8 @@ import dev.dhtsignal.dht.mainline.GetResult;
 import dev.dhtsignal.dht.mainline.MainlineNode;
 import dev.dhtsignal.dht.mainline.MutableItem;
 import dev.dhtsignal.dht.mainline.PutResult;
-import dev.dhtsignal.signal.CompactFormat;
+import dev.dhtsignal.signal.CompactContent;
+import dev.dhtsignal.signal.SealedFormat;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalFormat;
 import dev.dhtsignal.signal.SignalingException;
@@ -56,7 +57,7 @@ public final class MainlineBoard implements SignalBoard {
         this.node = node;
         this.secret = secret;
         this.clock = clock;
-        this.format = secret == null ? null : new CompactFormat(secret, MutableItem.MAX_VALUE_BYTES - 4);
+        this.format = secret == null ? null : new SealedFormat(secret, new CompactContent(MutableItem.MAX_VALUE_BYTES - 4));
     }
 
     private Item item(BoardName name) {

@@ -30,6 +30,26 @@ public final class MainlineNetwork implements Network {
     private final MainlineNode node;
     private final Clock clock;
 
+    /**
+     * @param bootstrap the nodes to join through ({@code --bootstrap}, or the BitTorrent routers)
+     * @param joinLimit how long joining may take in all
+     */
+    public record Settings(List<InetSocketAddress> bootstrap, Duration joinLimit) implements NetworkSettings {
+        public Settings {
+            bootstrap = List.copyOf(bootstrap);
+        }
+
+        @Override
+        public Network join(String threadName) {
+            return MainlineNetwork.join(bootstrap, joinLimit, threadName);
+        }
+
+        @Override
+        public Pace pace() {
+            return new Pace(DEFAULT_TIMEOUT, FIRST_PAUSE, LONGEST_PAUSE, STEP_LIMIT);
+        }
+    }
+
     private MainlineNetwork(MainlineNode node, Clock clock) {
         this.node = node;
         this.clock = clock;
@@ -77,7 +97,7 @@ public final class MainlineNetwork implements Network {
 
     @Override
     public Pace pace() {
-        return new Pace(DEFAULT_TIMEOUT, FIRST_PAUSE, LONGEST_PAUSE, STEP_LIMIT);
+        return new Settings(List.of(), STEP_LIMIT).pace();
     }
 
     @Override

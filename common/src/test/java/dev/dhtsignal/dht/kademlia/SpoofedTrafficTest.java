@@ -148,8 +148,10 @@ class SpoofedTrafficTest {
                 s.send(WireCodec.encodeRequest(MessageId.random(RANDOM),
                         new RpcRequest.FindNode(NodeId.random(RANDOM), NodeId.random(RANDOM))), node.localAddress());
             }
+            // At least: the network's own nodes may ask this node something meanwhile (a refresh, a check),
+            // which counts as served too; waiting for exactly 30 then never ends.
             Await.until("the 30 requests to be handled", Duration.ofSeconds(30),
-                    () -> node.stats().requestsServed() - servedBefore == senders.size());
+                    () -> node.stats().requestsServed() - servedBefore >= senders.size());
             long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds() + 1;
             long pings = node.stats().rpcsSent() - pingsBefore;
             assertTrue(pings <= 1 + seconds, pings + " pings in about " + seconds + " s at 1/s");

@@ -9,7 +9,8 @@ import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Offerer;
 import dev.dhtsignal.signal.PeerRuntime;
-import dev.dhtsignal.signal.Rendezvous;
+import dev.dhtsignal.rtc.IceTransport;
+import dev.dhtsignal.signal.board.KademliaNetwork;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
@@ -115,12 +116,13 @@ public final class ChannelBench implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, "--dht: " + e.getMessage());
         }
-        SignalingOptions options = new SignalingOptions(address, Rendezvous.plain(key + "-offer", key + "-answer", 1),
-                "bench", "channel-bench " + role, List.of(), timeout, SignalingOptions.DEFAULT_CONNECT_TIMEOUT,
-                SignalingOptions.DEFAULT_POLL_INTERVAL, SignalingOptions.DEFAULT_DHT_TIMEOUT);
+        KademliaNetwork.Settings network = new KademliaNetwork.Settings(address, Duration.ofSeconds(2),
+                Duration.ofMillis(100), key + "-offer", key + "-answer");
+        SignalingOptions options = new SignalingOptions(1, "bench", "channel-bench " + role, List.of(), IceTransport.ALL,
+                timeout, SignalingOptions.DEFAULT_CONNECT_TIMEOUT, network.pace());
         // The signaling layer's lines ("Offer SDP stored in DHT." ...) are progress here, not results.
         Transcript progress = line -> System.err.println("channel-bench " + role + ": " + line);
-        try (PeerRuntime runtime = PeerRuntime.start(options, "bench-" + role)) {
+        try (PeerRuntime runtime = PeerRuntime.start(network, options, null, false, "bench-" + role)) {
             Connection connection = sending ? connectAsOfferer(options, runtime, progress)
                     : connectAsAnswerer(options, runtime, progress);
             try {
@@ -165,7 +167,8 @@ public final class ChannelBench implements Callable<Integer> {
     }
 
     private static Connection connectAsOfferer(SignalingOptions options, PeerRuntime runtime, Transcript progress) {
-        Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), progress, Clock.systemUTC());
+        Offerer offerer = new Offerer(options, runtime.network().board(null), true, runtime.rtc(), runtime.timer(), progress,
+                Clock.systemUTC());
         try {
             return offerer.connect();
         } finally {
@@ -174,7 +177,8 @@ public final class ChannelBench implements Callable<Integer> {
     }
 
     private static Connection connectAsAnswerer(SignalingOptions options, PeerRuntime runtime, Transcript progress) {
-        Answerer answerer = new Answerer(options, runtime.dht(), runtime.rtc(), runtime.timer(), Clock.systemUTC());
+        Answerer answerer = new Answerer(options, runtime.network().board(null), runtime.rtc(), runtime.timer(),
+                Clock.systemUTC());
         Answerer.PendingOffer offer = answerer.nextOffer(options.timeout());
         return answerer.answer(offer, progress);
     }

@@ -4,11 +4,12 @@ import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.DurationConverter;
 import dev.dhtsignal.cli.Logging;
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.rtc.RtcDataChannel;
+import dev.dhtsignal.signal.board.KademliaNetwork;
 import dev.dhtsignal.signal.Connection;
 import dev.dhtsignal.signal.Offerer;
 import dev.dhtsignal.signal.PeerRuntime;
-import dev.dhtsignal.signal.Rendezvous;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.SignalingOptions;
 import dev.dhtsignal.transfer.IncomingFiles;
@@ -96,11 +97,12 @@ public final class PeerAttack implements Callable<Integer> {
         boolean forging = mode.equals("forge");
         String label = forging ? "chat\u001b[2J" : "chat";
         String greeting = forging ? "Hello\u001b]0;greeting retitled the window\u0007 from \u202Eevil" : "Hello from Peer A!";
-        SignalingOptions options = new SignalingOptions(address, Rendezvous.plain(offerKey, answerKey, slots), label, greeting,
-                List.of(), Duration.ofSeconds(60), SignalingOptions.DEFAULT_CONNECT_TIMEOUT,
-                SignalingOptions.DEFAULT_POLL_INTERVAL, SignalingOptions.DEFAULT_DHT_TIMEOUT);
-        try (PeerRuntime runtime = PeerRuntime.start(options, "peer-attack")) {
-            Offerer offerer = new Offerer(options, runtime.dht(), runtime.rtc(), runtime.timer(),
+        KademliaNetwork.Settings network = new KademliaNetwork.Settings(address, Duration.ofSeconds(2),
+                Duration.ofMillis(100), offerKey, answerKey);
+        SignalingOptions options = new SignalingOptions(slots, label, greeting, List.of(), IceTransport.ALL,
+                Duration.ofSeconds(60), SignalingOptions.DEFAULT_CONNECT_TIMEOUT, network.pace());
+        try (PeerRuntime runtime = PeerRuntime.start(network, options, null, false, "peer-attack")) {
+            Offerer offerer = new Offerer(options, runtime.network().board(null), true, runtime.rtc(), runtime.timer(),
                     line -> System.err.println("peer-attack: " + line), Clock.systemUTC());
             Connection connection;
             try {
