@@ -31,7 +31,7 @@ public final class Cli {
         StopSignal.install();
         Logging.configureQuiet(Logging.verboseRequested(args));
         if (!helpOrVersionRequested(args)) {
-            dev.dhtsignal.signal.PeerRuntime.preload(program);
+            dev.dhtsignal.signal.exchange.PeerRuntime.preload(program);
         }
         exitKeepingStdoutClean(execute(command, args));
     }

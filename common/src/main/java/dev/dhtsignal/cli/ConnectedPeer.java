@@ -1,7 +1,7 @@
 package dev.dhtsignal.cli;
 
-import dev.dhtsignal.signal.Connection;
-import dev.dhtsignal.signal.Conversation;
+import dev.dhtsignal.signal.exchange.Connection;
+import dev.dhtsignal.signal.exchange.Conversation;
 import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.transfer.FileSender;
 import dev.dhtsignal.transfer.IncomingFiles;

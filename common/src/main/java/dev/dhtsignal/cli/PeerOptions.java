@@ -8,7 +8,7 @@ import dev.dhtsignal.rtc.IceServer;
 import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.signal.SecretStrength;
 import dev.dhtsignal.signal.SharedSecret;
-import dev.dhtsignal.signal.SignalingOptions;
+import dev.dhtsignal.signal.exchange.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.signal.board.KademliaNetwork;
 import dev.dhtsignal.signal.board.MainlineNetwork;

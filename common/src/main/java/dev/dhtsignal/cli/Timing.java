@@ -1,6 +1,6 @@
 package dev.dhtsignal.cli;
 
-import dev.dhtsignal.signal.PeerRuntime;
+import dev.dhtsignal.signal.exchange.PeerRuntime;
 import java.lang.management.ManagementFactory;
 
 /**

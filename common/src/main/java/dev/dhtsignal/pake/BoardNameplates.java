@@ -1,5 +1,6 @@
 package dev.dhtsignal.pake;
 
+import dev.dhtsignal.signal.SignalFormat;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.signal.board.BoardName;
 import dev.dhtsignal.signal.board.SignalBoard;
@@ -33,7 +34,7 @@ public final class BoardNameplates implements NameplateBoard {
         return board.getAll(name(nameplate, side)).thenApply(values -> {
             List<byte[]> out = new ArrayList<>();
             for (DhtValue v : values) {
-                if (SignalBoard.isCleared(v)) {
+                if (SignalFormat.isCleared(v)) {
                     out.add(new byte[0]);
                 } else if (v.kind() == DhtValue.Kind.BYTES) {
                     out.add(v.asBytes());

@@ -2,7 +2,6 @@ package dev.dhtsignal.signal;
 
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
-import dev.dhtsignal.signal.board.SignalBoard;
 
 /**
  * Sealed messages: each value is a {@link SealedBox} (bytes) that only holders of the shared secret can
@@ -45,7 +44,7 @@ public final class SealedFormat implements SignalFormat {
 
     @Override
     public Reading<ReceivedOffer> readOffer(DhtValue value, NodeId key) {
-        if (SignalBoard.isCleared(value)) {
+        if (SignalFormat.isCleared(value)) {
             return Reading.empty();
         }
         if (value.kind() != DhtValue.Kind.BYTES) {
@@ -65,7 +64,7 @@ public final class SealedFormat implements SignalFormat {
 
     @Override
     public Reading<SignalMessage> readAnswer(DhtValue value, NodeId key, PublishedOffer ours) {
-        if (SignalBoard.isCleared(value)) {
+        if (SignalFormat.isCleared(value)) {
             return Reading.empty();
         }
         if (value.kind() != DhtValue.Kind.BYTES) {

@@ -28,4 +28,13 @@ public interface SignalFormat {
 
     Reading<SignalMessage> readAnswer(DhtValue value, NodeId key, PublishedOffer ours);
 
+
+    /**
+     * Whether a value is the empty one that clears a name: the empty string (what the original peers
+     * write and read as "nothing there") or empty bytes (a Mainline item cannot be deleted, only emptied).
+     */
+    static boolean isCleared(DhtValue value) {
+        return (value.kind() == DhtValue.Kind.TEXT && value.asText().isEmpty())
+                || (value.kind() == DhtValue.Kind.BYTES && value.asBytes().length == 0);
+    }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Anyone who can reach the network can write under a public name, and a write replaces what was there
  * (last write wins); readers tell the genuine value by reading every value found. Values are text or
  * bytes ({@link DhtValue.Kind#TEXT}, {@link DhtValue.Kind#BYTES}); the empty string or empty bytes
- * mean "nothing there" to every reader.
+ * mean "nothing there" to every reader ({@link SignalFormat#isCleared}).
  */
 public interface SignalBoard {
     /** Stores the value under the name on the nodes responsible for it, replacing what was there. */
@@ -47,11 +47,6 @@ public interface SignalBoard {
     /** How offers and answers are written on this board. */
     SignalFormat format();
 
-    /** Whether a value read there is the empty value that clears a name. */
-    static boolean isCleared(DhtValue value) {
-        return (value.kind() == DhtValue.Kind.TEXT && value.asText().isEmpty())
-                || (value.kind() == DhtValue.Kind.BYTES && value.asBytes().length == 0);
-    }
 
     /** Every offer slot of the session in words: "keys 'webrtc-offer' .. 'webrtc-offer#3'". */
     String describeOffers(int slots);

@@ -2,7 +2,7 @@ package dev.dhtsignal.tools.peer;
 
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
-import dev.dhtsignal.signal.Connection;
+import dev.dhtsignal.signal.exchange.Connection;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.Waits;
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
 import java.time.Duration;

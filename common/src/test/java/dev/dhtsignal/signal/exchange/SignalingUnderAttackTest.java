@@ -1,5 +1,9 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.JsonContent;
+import dev.dhtsignal.signal.SealedFormat;
+import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.SignalMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

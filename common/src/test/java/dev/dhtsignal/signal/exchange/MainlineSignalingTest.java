@@ -1,5 +1,8 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.SessionCode;
+import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.SignalingException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,9 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.Reading;
+import dev.dhtsignal.signal.SignalFormat;
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.Waits;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.signal.board.BoardName;
 import dev.dhtsignal.signal.board.SignalBoard;
@@ -102,7 +106,7 @@ final class SlotChoice {
                 "reading " + board.describe(answer) + " on " + board.where());
         Set<DhtValue> stale = new HashSet<>();
         for (DhtValue v : left) {
-            if (!SignalBoard.isCleared(v)) {
+            if (!SignalFormat.isCleared(v)) {
                 stale.add(v);
             }
         }

@@ -1,5 +1,11 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.Reading;
+import dev.dhtsignal.signal.SignalFormat;
+import dev.dhtsignal.signal.SignalMessage;
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.Transcript;
+import dev.dhtsignal.signal.Waits;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;

@@ -1,5 +1,8 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.SignalMessage;
+import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.signal.board.Network;
 import dev.dhtsignal.signal.board.NetworkSettings;

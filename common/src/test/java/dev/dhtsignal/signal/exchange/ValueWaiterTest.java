@@ -1,5 +1,6 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.Reading;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 

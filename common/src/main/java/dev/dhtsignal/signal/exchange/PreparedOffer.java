@@ -1,4 +1,4 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
 import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcFactory;

@@ -1,5 +1,8 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.Reading;
+import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.Waits;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.signal.board.BoardName;
 import dev.dhtsignal.signal.board.SignalBoard;

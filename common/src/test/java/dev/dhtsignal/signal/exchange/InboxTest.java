@@ -1,4 +1,4 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,13 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
+import dev.dhtsignal.signal.JsonContent;
+import dev.dhtsignal.signal.Reading;
+import dev.dhtsignal.signal.SealedBox;
+import dev.dhtsignal.signal.SealedFormat;
+import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.SignalFormat;
+import dev.dhtsignal.signal.SignalMessage;
+import dev.dhtsignal.signal.SignalingException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

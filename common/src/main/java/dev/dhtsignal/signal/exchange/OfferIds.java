@@ -1,4 +1,4 @@
-package dev.dhtsignal.signal;
+package dev.dhtsignal.signal.exchange;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
