@@ -9,10 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -170,7 +167,7 @@ public final class FileValueStore extends MemoryValueStore {
         AppendOnlyLog appendLog = null;
         try {
             Instant now = clock.instant();
-            OnDisk found = load(dir, now);
+            StateOnDisk found = StateOnDisk.load(dir, now);
             appendLog = AppendOnlyLog.openForAppend(dir.resolve(LOG_FILE), found.logValidBytes);
             FileValueStore store = new FileValueStore(dir, limits, clock, settings, lock, appendLog);
             for (StoredEntry e : found.live.values()) {
@@ -204,62 +201,6 @@ public final class FileValueStore extends MemoryValueStore {
             closeQuietly(lock);
             throw e;
         }
-    }
-
-    /** The state found on disk: the last entry of each key, and what went wrong reading it. */
-    private static final class OnDisk {
-        final Map<NodeId, StoredEntry> live = new HashMap<>();
-        final List<Path> setAside = new ArrayList<>();
-        final List<StoredEntry> expiredEntries = new ArrayList<>();
-        int expired;
-        long logValidBytes;
-        long tornBytes;
-    }
-
-    /** Reads the snapshot, then replays the log over it; sets aside what does not verify. */
-    private static OnDisk load(Path dir, Instant now) throws IOException {
-        OnDisk found = new OnDisk();
-        Path snapshot = dir.resolve(SNAPSHOT_FILE);
-        AtomicFile.removeLeftoverTemp(snapshot);
-        if (Files.exists(snapshot)) {
-            SnapshotFile.Read read = SnapshotFile.read(snapshot, e -> found.live.put(e.key(), e));
-            if (!read.verified()) {
-                found.setAside.add(DamagedFiles.setAside(snapshot, read.problem() + "; kept the " + read.entries()
-                        + " entries before the damage"));
-            }
-        }
-
-        Path logFile = dir.resolve(LOG_FILE);
-        if (Files.exists(logFile)) {
-            long[] replayed = {0};
-            RecordFrames.Scan scan = AppendOnlyLog.replay(logFile, e -> {
-                found.live.put(e.key(), e);
-                replayed[0]++;
-            });
-            switch (scan.ending()) {
-                case COMPLETE -> found.logValidBytes = scan.validBytes();
-                case TORN_TAIL -> {
-                    found.logValidBytes = scan.validBytes();
-                    found.tornBytes = scan.fileBytes() - scan.validBytes();
-                    log.warn("{} ends in a torn record ({}) at offset {}: a crash interrupted a write. Kept the {} "
-                                    + "complete records before it and cut off the last {} bytes.", logFile,
-                            scan.problem(), scan.validBytes(), replayed[0], found.tornBytes);
-                }
-                case DAMAGED -> found.setAside.add(DamagedFiles.setAside(logFile, scan.problem() + " at offset "
-                        + scan.validBytes() + " of " + scan.fileBytes() + "; kept the " + replayed[0]
-                        + " records before it, the rest is only in the set-aside file"));
-            }
-        }
-
-        found.live.values().removeIf(e -> {
-            boolean expired = e.isExpired(now);
-            if (expired) {
-                found.expired++;
-                found.expiredEntries.add(e);
-            }
-            return expired;
-        });
-        return found;
     }
 
     private void warnIfOverLimits() {
