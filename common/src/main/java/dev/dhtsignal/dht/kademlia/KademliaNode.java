@@ -23,6 +23,8 @@ import dev.dhtsignal.dht.rpc.RttEstimator;
 import dev.dhtsignal.dht.rpc.UnverifiedBudget;
 import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.stun.StunResponder;
+import dev.dhtsignal.dht.stun.StunStats;
 import dev.dhtsignal.dht.storage.ValueStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -68,6 +70,8 @@ public final class KademliaNode implements AutoCloseable {
     private final IncomingRequests incoming;
     private final Lookups lookups;
     private final NodeMaintenance maintenance;
+    /** Null when the node answers no STUN (a client, or turned off). */
+    private final StunResponder stun;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KademliaNode(KademliaConfig config, ValueStore storage, UdpTransport transport) {
@@ -93,9 +97,12 @@ public final class KademliaNode implements AutoCloseable {
                 new VerificationBudget(limits.verifyPingsPerSecond(), WireCodec.PING_BYTES, unverified, System::nanoTime));
         rpc.onLateReply(contacts::lateReply);
         rpc.onAnsweredElsewhere(contacts::answeredFrom);
+        RateLimiter limiter = new RateLimiter(limits);
         this.incoming = new IncomingRequests(config.clientOnly(), transport, counters, rpc,
                 new RequestServer(id, config.k(), routing, storage, clock, counters), contacts,
-                new RateLimiter(limits), unverified);
+                limiter, unverified);
+        this.stun = config.answerStun() && !config.clientOnly()
+                ? new StunResponder(limiter, unverified, contacts::isVerified, transport::send) : null;
         this.lookups = new Lookups(config, id, routing, rpc, contacts, counters, storage, timer);
         this.maintenance = new NodeMaintenance(config, storage, quarantine, contacts, routing, lookups, maintenanceThread);
     }
@@ -114,7 +121,7 @@ public final class KademliaNode implements AutoCloseable {
         UdpTransport transport = UdpTransport.bind(config.bindAddress(),
                 config.threadName() + "-" + config.bindAddress().getPort() + "-recv", config.receiverThreads());
         KademliaNode node = new KademliaNode(config, storage, transport);
-        transport.start(node.incoming::onDatagram);
+        transport.start(StunResponder.inFrontOf(node.stun, node.incoming::onDatagram));
         long tick = config.maintenanceInterval().toNanos();
         node.maintenanceThread.scheduleWithFixedDelay(node.maintenance::scheduled, tick, tick, TimeUnit.NANOSECONDS);
         log.debug("node {} listening on {}{}", node.id.shortHex(), Endpoints.format(transport.localAddress()),
@@ -247,7 +254,8 @@ public final class KademliaNode implements AutoCloseable {
     public NodeStats stats() {
         return new NodeStats(routing.size(), storage.size(), storage.bytes(), counters.datagramsReceived(),
                 counters.requestsServed(), counters.dropsByReason(), counters.rpcsSent(), counters.rpcTimeouts(),
-                counters.lateReplies(), rpc.inFlight(), transport.handlerFailures());
+                counters.lateReplies(), rpc.inFlight(), transport.handlerFailures(),
+                stun == null ? StunStats.NONE : stun.stats());
     }
 
     /** Routing contacts, for tools and tests. */

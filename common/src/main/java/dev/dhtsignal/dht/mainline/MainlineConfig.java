@@ -23,10 +23,12 @@ import java.util.Optional;
  * @param maxItems       BEP 44 items stored for others
  * @param itemLifetime   how long a stored item lives without being written again
  * @param rateLimits     queries served per second
+ * @param answerStun     answer STUN Binding requests on the node's port (a full node's default; a read-only node
+ *                       answers nothing)
  */
 public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<NodeId> nodeId, int k, int alpha,
                              Duration rpcTimeout, Duration lookupLimit, int maxItems, Duration itemLifetime,
-                             RateLimits rateLimits, String threadName, Clock clock) {
+                             RateLimits rateLimits, String threadName, Clock clock, boolean answerStun) {
     public static final int MAINLINE_K = 8;
 
     public MainlineConfig {
@@ -40,7 +42,7 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     public static MainlineConfig server(InetSocketAddress bind) {
         return new MainlineConfig(bind, false, Optional.empty(), MAINLINE_K, 3, Duration.ofSeconds(2),
                 Duration.ofSeconds(30), 50_000, Duration.ofHours(2), RateLimits.defaults(),
-                "mainline", Clock.systemUTC());
+                "mainline", Clock.systemUTC(), true);
     }
 
     /** A read-only node (BEP 43) for a short-lived peer. */
@@ -50,31 +52,36 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
 
     public MainlineConfig withReadOnly(boolean ro) {
         return new MainlineConfig(bind, ro, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock);
+                rateLimits, threadName, clock, answerStun);
     }
 
     public MainlineConfig withNodeId(NodeId id) {
         return new MainlineConfig(bind, readOnly, Optional.of(id), k, alpha, rpcTimeout, lookupLimit, maxItems,
-                itemLifetime, rateLimits, threadName, clock);
+                itemLifetime, rateLimits, threadName, clock, answerStun);
     }
 
     public MainlineConfig withRpcTimeout(Duration timeout) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, timeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock);
+                rateLimits, threadName, clock, answerStun);
     }
 
     public MainlineConfig withRateLimits(RateLimits limits) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                limits, threadName, clock);
+                limits, threadName, clock, answerStun);
     }
 
     public MainlineConfig withThreadName(String name) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, name, clock);
+                rateLimits, name, clock, answerStun);
     }
 
     public MainlineConfig withItems(int max, Duration lifetime) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, max, lifetime,
-                rateLimits, threadName, clock);
+                rateLimits, threadName, clock, answerStun);
+    }
+
+    public MainlineConfig withStun(boolean answer) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
+                rateLimits, threadName, clock, answer);
     }
 }

@@ -10,6 +10,9 @@ import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.rpc.RateLimiter;
 import dev.dhtsignal.dht.rpc.RttEstimator;
+import dev.dhtsignal.dht.rpc.UnverifiedBudget;
+import dev.dhtsignal.dht.stun.StunResponder;
+import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -74,6 +77,8 @@ public final class MainlineNode implements AutoCloseable {
     private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile RoutingTable routing;
     private volatile boolean closed;
+    /** Null when the node answers no STUN (read-only, or turned off). */
+    private final StunResponder stun;
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
@@ -110,13 +115,18 @@ public final class MainlineNode implements AutoCloseable {
         this.tokens = new WriteTokens(config.clock());
         this.store = new ItemStore(config.maxItems(), config.itemLifetime());
         this.routing = new RoutingTable(config.nodeId().orElseGet(() -> NodeId.random(random)), config.k());
+        // No source is verified here: every STUN reply is paid from a budget of its own.
+        this.stun = config.answerStun() && !config.readOnly() ? new StunResponder(limiter,
+                new UnverifiedBudget(config.rateLimits().unverifiedBytesPerSecond(),
+                        config.rateLimits().unverifiedReserveBytes(), System::nanoTime),
+                source -> false, transport::send) : null;
     }
 
     /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */
     public static MainlineNode start(MainlineConfig config) throws IOException {
         UdpTransport transport = UdpTransport.bind(config.bind(), config.threadName() + "-udp", 1);
         MainlineNode node = new MainlineNode(config, transport);
-        transport.start(node::onDatagram);
+        transport.start(StunResponder.inFrontOf(node.stun, node::onDatagram));
         long every = MAINTENANCE_EVERY.toMillis();
         node.timer.scheduleWithFixedDelay(node::maintain, every, every, TimeUnit.MILLISECONDS);
         return node;
@@ -140,7 +150,8 @@ public final class MainlineNode implements AutoCloseable {
 
     public MainlineStats stats() {
         return new MainlineStats(routing.size(), store.size(), received.get(), served.get(), malformed.get(),
-                rateLimited.get(), ignoredReadOnly.get(), unexpected.get(), transport.handlerFailures());
+                rateLimited.get(), ignoredReadOnly.get(), unexpected.get(), transport.handlerFailures(),
+                stun == null ? StunStats.NONE : stun.stats());
     }
 
     // ---------------------------------------------------------------- receiving

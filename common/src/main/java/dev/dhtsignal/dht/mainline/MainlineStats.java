@@ -1,5 +1,7 @@
 package dev.dhtsignal.dht.mainline;
 
+import dev.dhtsignal.dht.stun.StunStats;
+
 /**
  * Counters of a Mainline node, for the server's statistics line and for tests.
  *
@@ -8,7 +10,9 @@ package dev.dhtsignal.dht.mainline;
  * @param ignoredReadOnly  queries a read-only node dropped unanswered
  * @param unexpected       responses that matched no query of ours (late, spoofed, or from another address)
  * @param handlerFailures  handler calls that threw (a bug); must stay zero
+ * @param stun             what the node's STUN responder answered and dropped
  */
 public record MainlineStats(int contacts, int items, long received, long queriesServed, long malformed,
-                            long rateLimited, long ignoredReadOnly, long unexpected, long handlerFailures) {
+                            long rateLimited, long ignoredReadOnly, long unexpected, long handlerFailures,
+                            StunStats stun) {
 }
