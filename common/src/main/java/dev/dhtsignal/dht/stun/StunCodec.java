@@ -201,7 +201,7 @@ public final class StunCodec {
     }
 
     /** Header, attributes (each padded with zeros to 4 bytes), and FINGERPRINT last. */
-    private static byte[] encode(int type, byte[] transactionId, List<StunAttribute> attributes) {
+    static byte[] encode(int type, byte[] transactionId, List<StunAttribute> attributes) {
         if (transactionId.length != TRANSACTION_ID_BYTES) {
             throw new IllegalArgumentException("a transaction id is 12 bytes, got " + transactionId.length);
         }
