@@ -2,6 +2,7 @@ package dev.dhtsignal.dht.kademlia;
 
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.ice.TurnRestCredentials;
 import dev.dhtsignal.dht.storage.StorageLimits;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -40,13 +41,16 @@ import java.util.Random;
  *                                  host of its LAN, or its own host, take a key's neighbourhood
  * @param answerStun answer STUN Binding requests on the node's port ({@link dev.dhtsignal.dht.stun.StunResponder}):
  *                   on by default; a client-only node answers nothing, STUN included
+ * @param turnCredentials the TURN server whose credentials the node hands its peers ({@code ice_servers}), or
+ *                        null for none
  */
 public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Duration rpcTimeout, Duration rpcTimeoutFloor,
                         Duration lookupLimit, StorageLimits storage, boolean clientOnly, NodeId nodeId,
                         Random random, Clock clock, Duration republishInterval, Duration refreshInterval,
                         Duration contactQuietAfter, Duration quarantine, Duration maintenanceInterval,
                         int receiverThreads, int maxPendingRpcs, RateLimits limits, String threadName,
-                        boolean oneContactPerIpEverywhere, boolean answerStun) {
+                        boolean oneContactPerIpEverywhere, boolean answerStun,
+                        TurnRestCredentials turnCredentials) {
     public static final int DEFAULT_PORT = 8468;
 
     public KademliaConfig {
@@ -112,6 +116,7 @@ public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Du
         b.threadName = threadName;
         b.oneContactPerIpEverywhere = oneContactPerIpEverywhere;
         b.answerStun = answerStun;
+        b.turnCredentials = turnCredentials;
         return b;
     }
 
@@ -139,6 +144,7 @@ public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Du
         private String threadName = "dht";
         private boolean oneContactPerIpEverywhere;
         private boolean answerStun = true;
+        private TurnRestCredentials turnCredentials;
 
         public Builder bindAddress(InetSocketAddress v) { this.bindAddress = v; return this; }
         public Builder port(int port) { this.bindAddress = new InetSocketAddress(bindAddress.getAddress(), port); return this; }
@@ -164,12 +170,13 @@ public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Du
         public Builder threadName(String v) { this.threadName = v; return this; }
         public Builder oneContactPerIpEverywhere(boolean v) { this.oneContactPerIpEverywhere = v; return this; }
         public Builder answerStun(boolean v) { this.answerStun = v; return this; }
+        public Builder turnCredentials(TurnRestCredentials v) { this.turnCredentials = v; return this; }
 
         public KademliaConfig build() {
             return new KademliaConfig(bindAddress, k, alpha, rpcTimeout, rpcTimeoutFloor, lookupLimit, storage, clientOnly,
                     nodeId, random, clock, republishInterval, refreshInterval, contactQuietAfter, quarantine,
                     maintenanceInterval, receiverThreads, maxPendingRpcs, limits, threadName, oneContactPerIpEverywhere,
-                    answerStun);
+                    answerStun, turnCredentials);
         }
     }
 }

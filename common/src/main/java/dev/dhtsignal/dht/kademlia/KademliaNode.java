@@ -9,6 +9,8 @@ import dev.dhtsignal.dht.FatalErrors;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
 import dev.dhtsignal.dht.ValueTooLargeException;
+import dev.dhtsignal.dht.ice.IceServerIssuer;
+import dev.dhtsignal.dht.ice.IceServerOffer;
 import dev.dhtsignal.dht.kademlia.rpc.RequestServer;
 import dev.dhtsignal.dht.kademlia.rpc.RpcClient;
 import dev.dhtsignal.dht.kademlia.rpc.TrafficCounters;
@@ -72,6 +74,7 @@ public final class KademliaNode implements AutoCloseable {
     private final NodeMaintenance maintenance;
     /** Null when the node answers no STUN (a client, or turned off). */
     private final StunResponder stun;
+    private final IceServerIssuer iceServers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KademliaNode(KademliaConfig config, ValueStore storage, UdpTransport transport) {
@@ -98,11 +101,13 @@ public final class KademliaNode implements AutoCloseable {
         rpc.onLateReply(contacts::lateReply);
         rpc.onAnsweredElsewhere(contacts::answeredFrom);
         RateLimiter limiter = new RateLimiter(limits);
-        this.incoming = new IncomingRequests(config.clientOnly(), transport, counters, rpc,
-                new RequestServer(id, config.k(), routing, storage, clock, counters), contacts,
-                limiter, unverified);
         this.stun = config.answerStun() && !config.clientOnly()
                 ? new StunResponder(limiter, unverified, contacts::isVerified, transport::send) : null;
+        this.iceServers = new IceServerIssuer(stun != null, config.turnCredentials(), IceServerIssuer.DEFAULT_RATES,
+                System::nanoTime);
+        this.incoming = new IncomingRequests(config.clientOnly(), transport, counters, rpc,
+                new RequestServer(id, config.k(), routing, storage, clock, counters), contacts,
+                limiter, unverified, iceServers);
         this.lookups = new Lookups(config, id, routing, rpc, contacts, counters, storage, timer);
         this.maintenance = new NodeMaintenance(config, storage, quarantine, contacts, routing, lookups, maintenanceThread);
     }
@@ -272,6 +277,24 @@ public final class KademliaNode implements AutoCloseable {
     public CompletableFuture<InetSocketAddress> stun(InetSocketAddress node) {
         return callers.publish(rpc.stun(node).thenApply(r -> Endpoints.fromWire(r.host(), r.port())
                 .orElseThrow(() -> new DhtException("stun reply with unusable address " + r.host() + ":" + r.port()))));
+    }
+
+    /**
+     * Asks a node which STUN and TURN servers it offers (the {@code ice_servers} RPC). Only our nodes
+     * answer it; the original's Python nodes ignore it, so the future then fails with a timeout: a peer
+     * sends this beside its join and uses what has come by the time it needs ICE servers, never waiting
+     * on it alone. For the node's own STUN service, see {@link IceServerOffer#stunUrl}.
+     */
+    public CompletableFuture<IceServerOffer> iceServers(InetSocketAddress node) {
+        return callers.publish(rpc.iceServers(node));
+    }
+
+    /**
+     * What this node offers {@code requester} (its STUN service, fresh TURN credentials), or empty when
+     * that address has asked too often: the HTTP gateway's {@code GET /ice-servers}.
+     */
+    public Optional<IceServerOffer> offerIceServers(java.net.InetAddress requester) {
+        return iceServers.offerTo(requester);
     }
 
     /** Pings a node directly; completes with its id. */
