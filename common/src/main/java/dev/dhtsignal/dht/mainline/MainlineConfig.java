@@ -2,6 +2,7 @@ package dev.dhtsignal.dht.mainline;
 
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.ice.TurnRestCredentials;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,10 +26,12 @@ import java.util.Optional;
  * @param rateLimits     queries served per second
  * @param answerStun     answer STUN Binding requests on the node's port (a full node's default; a read-only node
  *                       answers nothing)
+ * @param turnCredentials the TURN server whose credentials the node hands its peers ({@code ice_servers}), or null
  */
 public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<NodeId> nodeId, int k, int alpha,
                              Duration rpcTimeout, Duration lookupLimit, int maxItems, Duration itemLifetime,
-                             RateLimits rateLimits, String threadName, Clock clock, boolean answerStun) {
+                             RateLimits rateLimits, String threadName, Clock clock, boolean answerStun,
+                             TurnRestCredentials turnCredentials) {
     public static final int MAINLINE_K = 8;
 
     public MainlineConfig {
@@ -42,7 +45,7 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     public static MainlineConfig server(InetSocketAddress bind) {
         return new MainlineConfig(bind, false, Optional.empty(), MAINLINE_K, 3, Duration.ofSeconds(2),
                 Duration.ofSeconds(30), 50_000, Duration.ofHours(2), RateLimits.defaults(),
-                "mainline", Clock.systemUTC(), true);
+                "mainline", Clock.systemUTC(), true, null);
     }
 
     /** A read-only node (BEP 43) for a short-lived peer. */
@@ -52,36 +55,41 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
 
     public MainlineConfig withReadOnly(boolean ro) {
         return new MainlineConfig(bind, ro, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock, answerStun);
+                rateLimits, threadName, clock, answerStun, turnCredentials);
     }
 
     public MainlineConfig withNodeId(NodeId id) {
         return new MainlineConfig(bind, readOnly, Optional.of(id), k, alpha, rpcTimeout, lookupLimit, maxItems,
-                itemLifetime, rateLimits, threadName, clock, answerStun);
+                itemLifetime, rateLimits, threadName, clock, answerStun, turnCredentials);
     }
 
     public MainlineConfig withRpcTimeout(Duration timeout) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, timeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock, answerStun);
+                rateLimits, threadName, clock, answerStun, turnCredentials);
     }
 
     public MainlineConfig withRateLimits(RateLimits limits) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                limits, threadName, clock, answerStun);
+                limits, threadName, clock, answerStun, turnCredentials);
     }
 
     public MainlineConfig withThreadName(String name) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, name, clock, answerStun);
+                rateLimits, name, clock, answerStun, turnCredentials);
     }
 
     public MainlineConfig withItems(int max, Duration lifetime) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, max, lifetime,
-                rateLimits, threadName, clock, answerStun);
+                rateLimits, threadName, clock, answerStun, turnCredentials);
     }
 
     public MainlineConfig withStun(boolean answer) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
-                rateLimits, threadName, clock, answer);
+                rateLimits, threadName, clock, answer, turnCredentials);
+    }
+
+    public MainlineConfig withTurn(TurnRestCredentials credentials) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, maxItems, itemLifetime,
+                rateLimits, threadName, clock, answerStun, credentials);
     }
 }

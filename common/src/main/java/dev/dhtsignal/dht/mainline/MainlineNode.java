@@ -11,6 +11,8 @@ import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.rpc.RateLimiter;
 import dev.dhtsignal.dht.rpc.RttEstimator;
 import dev.dhtsignal.dht.rpc.UnverifiedBudget;
+import dev.dhtsignal.dht.ice.IceServerIssuer;
+import dev.dhtsignal.dht.ice.IceServerOffer;
 import dev.dhtsignal.dht.stun.StunResponder;
 import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
@@ -79,6 +81,7 @@ public final class MainlineNode implements AutoCloseable {
     private volatile boolean closed;
     /** Null when the node answers no STUN (read-only, or turned off). */
     private final StunResponder stun;
+    private final MainlineIceServers iceServers;
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
@@ -120,13 +123,16 @@ public final class MainlineNode implements AutoCloseable {
                 new UnverifiedBudget(config.rateLimits().unverifiedBytesPerSecond(),
                         config.rateLimits().unverifiedReserveBytes(), System::nanoTime),
                 source -> false, transport::send) : null;
+        this.iceServers = new MainlineIceServers(new IceServerIssuer(stun != null, config.turnCredentials(),
+                IceServerIssuer.DEFAULT_RATES, System::nanoTime), limiter, this::id, transport::send);
     }
 
     /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */
     public static MainlineNode start(MainlineConfig config) throws IOException {
         UdpTransport transport = UdpTransport.bind(config.bind(), config.threadName() + "-udp", 1);
         MainlineNode node = new MainlineNode(config, transport);
-        transport.start(StunResponder.inFrontOf(node.stun, node::onDatagram));
+        transport.start(StunResponder.inFrontOf(node.stun,
+                config.readOnly() ? node::onDatagram : node.iceServers.inFrontOf(node::onDatagram)));
         long every = MAINTENANCE_EVERY.toMillis();
         node.timer.scheduleWithFixedDelay(node::maintain, every, every, TimeUnit.MILLISECONDS);
         return node;
@@ -382,6 +388,30 @@ public final class MainlineNode implements AutoCloseable {
 
     private static Integer transactionNumber(byte[] t) {
         return t.length == 4 ? ByteBuffer.wrap(t).getInt() : null;
+    }
+
+    /**
+     * Asks a node which STUN and TURN servers it offers ({@link MainlineIceServers}). A node that does not
+     * know the query answers error 204: that completes with {@link IceServerOffer#NONE}. Send it beside
+     * the join and never wait on it alone: a node may also not answer at all.
+     */
+    public CompletableFuture<IceServerOffer> iceServers(InetSocketAddress to) {
+        byte[] probeTransaction = new byte[4];
+        return query(to, null, MainlineIceServers.METHOD,
+                MainlineIceServers.paddedArguments(probeTransaction, id(), config.readOnly()))
+                .thenApply(r -> {
+                    try {
+                        return MainlineIceServers.read(r);
+                    } catch (KrpcFormatException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                })
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    return cause instanceof KrpcErrorException k && k.code() == KrpcMessage.Error.METHOD_UNKNOWN
+                            ? CompletableFuture.completedFuture(IceServerOffer.NONE) : CompletableFuture.failedFuture(cause);
+                });
     }
 
     public CompletableFuture<KrpcMessage.Response> ping(InetSocketAddress to) {
