@@ -1,7 +1,6 @@
 package dev.dhtsignal.server;
 
 import dev.dhtsignal.dht.Endpoints;
-import dev.dhtsignal.dht.RateLimits;
 import dev.dhtsignal.dht.mainline.MainlineConfig;
 import dev.dhtsignal.dht.mainline.MainlineNode;
 import dev.dhtsignal.dht.mainline.MainlineStats;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -31,13 +29,13 @@ final class MainlineServer {
     }
 
     /** Runs until SIGINT/SIGTERM; returns the exit code. */
-    static int run(InetSocketAddress bind, List<String> bootstrapGiven, Duration rpcTimeout, RateLimits limits,
-                   Integer statsSeconds, PrintStream out) throws InterruptedException {
+    static int run(MainlineConfig config, List<String> bootstrapGiven, Integer statsSeconds, PrintStream out)
+            throws InterruptedException {
+        InetSocketAddress bind = config.bind();
         List<InetSocketAddress> bootstrap = Routers.resolve(bootstrapGiven, w -> log.warn("{}", w));
         MainlineNode node;
         try {
-            node = MainlineNode.start(MainlineConfig.server(bind).withRpcTimeout(rpcTimeout).withRateLimits(limits)
-                    .withThreadName("mainline"));
+            node = MainlineNode.start(config);
         } catch (BindException e) {
             System.err.println("dht-server: " + e.getMessage() + " (is another dht-server running on this port?)");
             return 1;
@@ -84,6 +82,6 @@ final class MainlineServer {
     static String statsLine(MainlineStats s) {
         return String.format(java.util.Locale.ROOT, "mainline: contacts=%d items=%d received=%d served=%d malformed=%d "
                         + "rate-limited=%d unexpected=%d", s.contacts(), s.items(), s.received(), s.queriesServed(),
-                s.malformed(), s.rateLimited(), s.unexpected());
+                s.malformed(), s.rateLimited(), s.unexpected()) + StatsLine.stun(s.stun());
     }
 }
