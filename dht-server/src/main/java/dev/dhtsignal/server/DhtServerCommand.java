@@ -50,7 +50,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     @Option(names = "--network", paramLabel = "NAME", defaultValue = "kademlia",
             description = "kademlia: the original's network; mainline: a node of the BitTorrent DHT, joining through "
                     + "the HOST:PORT arguments or else the BitTorrent routers (default: ${DEFAULT-VALUE}). Mainline "
-                    + "uses --port, --bind, --rpc-timeout, --rate-*, --stats; k is 8 there.")
+                    + "uses --port, --bind, --rpc-timeout, --rate-*, --stats, --no-stun, --turn-*; k is 8 there.")
     String network;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")

@@ -24,6 +24,12 @@ public final class TurnRestCredentials {
     /** The longest lifetime a credential may be given: a leaked one is good for at most this long. */
     public static final Duration MAX_LIFETIME = Duration.ofHours(1);
     public static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(10);
+    /**
+     * At most this many URLs of at most {@link #MAX_URL_LENGTH} characters: a reply with all of them (under
+     * 1000 bytes) then always fits in the 1200-byte request a peer sends, and under what a peer reads.
+     */
+    public static final int MAX_URLS = 8;
+    public static final int MAX_URL_LENGTH = 100;
     /** Random bytes of a username's ID part: it tells one peer's credentials from another's in the TURN log. */
     private static final int ID_BYTES = 6;
 
@@ -46,7 +52,13 @@ public final class TurnRestCredentials {
         if (this.urls.isEmpty()) {
             throw new IllegalArgumentException("TURN credentials need at least one TURN URL");
         }
+        if (this.urls.size() > MAX_URLS) {
+            throw new IllegalArgumentException("at most " + MAX_URLS + " TURN URLs, got " + this.urls.size());
+        }
         for (String url : this.urls) {
+            if (url.length() > MAX_URL_LENGTH) {
+                throw new IllegalArgumentException("a TURN URL is at most " + MAX_URL_LENGTH + " characters: '" + url + "'");
+            }
             if (!url.matches("turns?:[^\\s,]+")) {
                 throw new IllegalArgumentException("'" + url + "' is not a turn: or turns: URL");
             }

@@ -49,6 +49,12 @@ class TurnRestCredentialsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> new TurnRestCredentials(List.of("stun:203.0.113.5"), SECRET, Duration.ofMinutes(10), clock));
         assertTrue(e.getMessage().contains("is not a turn: or turns: URL"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TurnRestCredentials(
+                java.util.Collections.nCopies(9, URLS.get(0)), SECRET, Duration.ofMinutes(10), clock));
+        assertTrue(e.getMessage().contains("at most 8 TURN URLs"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TurnRestCredentials(
+                List.of("turn:" + "a".repeat(96)), SECRET, Duration.ofMinutes(10), clock));
+        assertTrue(e.getMessage().contains("at most 100 characters"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new TurnRestCredentials(URLS, new byte[0], Duration.ofMinutes(10), clock));
         assertTrue(e.getMessage().contains("secret is empty"), e.getMessage());
@@ -80,6 +86,16 @@ class TurnRestCredentialsTest {
         assertTrue(issuer.offerTo(InetAddress.getByName("203.0.113.9")).isPresent(), "another network is not held back");
         IceServerIssuer stunOnly = new IceServerIssuer(false, null, RateLimiter.Rates.perMinute(6, 3, 50), nanos::get);
         assertEquals(IceServerOffer.NONE, stunOnly.offerTo(a).orElseThrow());
+    }
+
+    @Test
+    void aReplyWithTheMostUrlsAllowedFitsThePaddedRequest() {
+        List<String> longest = java.util.Collections.nCopies(8, "turns:" + "h".repeat(88) + ":65535");
+        TurnServer t = new TurnRestCredentials(longest, SECRET, Duration.ofHours(1), Clock.systemUTC()).issue();
+        byte[] reply = dev.dhtsignal.dht.kademlia.wire.WireCodec.encodeResponse(
+                dev.dhtsignal.dht.kademlia.wire.MessageId.of(new byte[20]),
+                new dev.dhtsignal.dht.kademlia.wire.RpcResponse.IceServers(new IceServerOffer(true, List.of(t))));
+        assertTrue(reply.length <= dev.dhtsignal.dht.kademlia.wire.WireCodec.ICE_SERVERS_REQUEST_BYTES, reply.length + " bytes");
     }
 
     @Test
