@@ -110,8 +110,9 @@ public final class StunResponder implements DatagramHandler {
                 return;
             }
         }
-        sender.accept(reply, source);
+        // Counted before it leaves, so that whoever reads the counters after the answer arrived sees it.
         (unknown.isEmpty() ? answered : refused).increment();
+        sender.accept(reply, source);
     }
 
     private void drop(StunDrop reason) {
