@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -130,6 +132,24 @@ public final class MainlineIceServers {
             }
             pad++;
         }
+    }
+
+    /** What {@link MainlineNode#iceServers} does: the padded query, its reply read, error 204 read as none. */
+    static CompletableFuture<IceServerOffer> ask(MainlineNode node, InetSocketAddress to) {
+        byte[] transactionShape = new byte[4];  // the node's transaction ids are 4 bytes
+        return node.query(to, null, METHOD, paddedArguments(transactionShape, node.id(), node.readOnly()))
+                .thenApply(r -> {
+                    try {
+                        return read(r);
+                    } catch (KrpcFormatException e) {
+                        throw new CompletionException(e);
+                    }
+                })
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    return cause instanceof KrpcErrorException k && k.code() == KrpcMessage.Error.METHOD_UNKNOWN
+                            ? CompletableFuture.completedFuture(IceServerOffer.NONE) : CompletableFuture.failedFuture(cause);
+                });
     }
 
     /** Reads a reply; a node that does not know the query answered 204, which the caller turns into none. */

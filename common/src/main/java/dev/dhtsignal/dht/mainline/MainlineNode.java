@@ -396,22 +396,7 @@ public final class MainlineNode implements AutoCloseable {
      * the join and never wait on it alone: a node may also not answer at all.
      */
     public CompletableFuture<IceServerOffer> iceServers(InetSocketAddress to) {
-        byte[] probeTransaction = new byte[4];
-        return query(to, null, MainlineIceServers.METHOD,
-                MainlineIceServers.paddedArguments(probeTransaction, id(), config.readOnly()))
-                .thenApply(r -> {
-                    try {
-                        return MainlineIceServers.read(r);
-                    } catch (KrpcFormatException e) {
-                        throw new java.util.concurrent.CompletionException(e);
-                    }
-                })
-                .exceptionallyCompose(e -> {
-                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                            ? e.getCause() : e;
-                    return cause instanceof KrpcErrorException k && k.code() == KrpcMessage.Error.METHOD_UNKNOWN
-                            ? CompletableFuture.completedFuture(IceServerOffer.NONE) : CompletableFuture.failedFuture(cause);
-                });
+        return MainlineIceServers.ask(this, to);
     }
 
     public CompletableFuture<KrpcMessage.Response> ping(InetSocketAddress to) {

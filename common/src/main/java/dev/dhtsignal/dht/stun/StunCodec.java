@@ -27,9 +27,9 @@ import java.util.zip.CRC32;
  * </pre>
  *
  * FINGERPRINT, when present, is the last attribute: the CRC-32 of the message before it (with the length
- * field already counting it), XORed with 0x5354554E. Written by hand: the one Java STUN library on Maven
- * Central, ice4j, brings 17 jars (9.1 MB, Kotlin's runtime among them) and took 440-570 ms of CPU on its
- * first use here (README, "Dependencies").
+ * field already counting it), XORed with 0x5354554E. Written by hand: the Java STUN library that is kept
+ * up, ice4j, brings 17 jars (9.1 MB, Kotlin's runtime among them) and took 400-570 ms of CPU on its first
+ * use here (README, "Why a hand-written STUN codec").
  */
 public final class StunCodec {
     public static final int HEADER_BYTES = 20;
