@@ -48,7 +48,9 @@ class WebRtcGathersFromOurNodeTest {
     void start() throws Exception {
         Optional<InetAddress> address = ownInterfaceAddress();
         assumeTrue(address.isPresent(), "this machine has no IPv4 interface address besides loopback");
-        assumeTrue(runs("nft", "list", "tables"), "nft is not installed or this user may not change nftables (root needed)");
+        String probe = "dhtsignal_stun_probe_" + ProcessHandle.current().pid();
+        assumeTrue(runs("nft", "add table ip " + probe) && runs("nft", "delete table ip " + probe),
+                "nft is not installed or this user may not change nftables (root and CAP_NET_ADMIN needed)");
         own = address.get();
         factory = new RtcFactory();
     }
