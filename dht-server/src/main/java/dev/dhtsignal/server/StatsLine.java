@@ -53,7 +53,7 @@ final class StatsLine {
 
     /** STUN's part of a stats line: {@code  stun: answered=N refused=N dropped=N (reason=N, ...)}, or nothing when off. */
     static String stun(StunStats s) {
-        if (s.equals(StunStats.NONE)) {
+        if (!s.enabled()) {
             return "";
         }
         StringBuilder sb = new StringBuilder(" stun: answered=").append(s.answered())

@@ -127,6 +127,6 @@ public final class StunResponder implements DatagramHandler {
                 m.put(reason, v);
             }
         });
-        return new StunStats(answered.sum(), refused.sum(), m);
+        return new StunStats(true, answered.sum(), refused.sum(), m);
     }
 }
