@@ -11,12 +11,15 @@ import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.FatalErrors;
 import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.ice.TurnRestCredentials;
+import dev.dhtsignal.dht.mainline.MainlineConfig;
 import dev.dhtsignal.dht.storage.StorageLimits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -47,7 +51,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "kademlia: the original's network; mainline: a node of the BitTorrent DHT, joining through "
                     + "the HOST:PORT arguments or else the BitTorrent routers (default: ${DEFAULT-VALUE}). Mainline "
                     + "uses --port, --bind, --rpc-timeout, --rate-*, --verify-pings, --unverified-*, --max-items, "
-                    + "--max-peers, --strict-node-ids, --stats; k is 8 there.")
+                    + "--max-peers, --strict-node-ids, --stats, --no-stun, --turn-*; k is 8 there.")
     String network;
 
     @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "UDP port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -134,6 +138,9 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             description = "Print a line of statistics to standard error every SECONDS seconds.")
     Integer statsSeconds;
 
+    @Mixin
+    IceServerOptions ice = new IceServerOptions();
+
     @Option(names = "--http", paramLabel = "PORT",
             description = "Also serve the web page and the HTTP gateway to the DHT on this TCP port (0 = any free port; off by default).")
     Integer httpPort;
@@ -210,13 +217,17 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
         if (httpRate < 0 || httpMaxWaits < 1) {
             throw Cli.usage(this, "--http-rate must not be negative and --http-max-waits must be at least 1");
         }
+        TurnRestCredentials turn = ice.credentials(this, Clock.systemUTC());
         if (network.equals("mainline")) {
             InetSocketAddress bindAddress;
             try {
                 bindAddress = new InetSocketAddress(InetAddress.getByName(bind), port);
-                return MainlineServer.run(bindAddress, bootstrapAddresses, rpcTimeout,
-                        RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal).withVerifyPingsPerSecond(verifyPings)
-                                .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve), mainline, statsSeconds, out);
+                return MainlineServer.run(mainline.applyTo(MainlineConfig.server(bindAddress).withRpcTimeout(rpcTimeout)
+                        .withRateLimits(RateLimits.perSecond(ratePerSource, ratePerPrefix, rateTotal)
+                                .withVerifyPingsPerSecond(verifyPings)
+                                .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
+                        .withStun(ice.answerStun()).withTurn(turn).withThreadName("mainline")),
+                        bootstrapAddresses, statsSeconds, out);
             } catch (IllegalArgumentException | java.net.UnknownHostException e) {
                 throw Cli.usage(this, e.getMessage());
             }
@@ -245,6 +256,8 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
                             .withVerifyPingsPerSecond(verifyPings)
                             .withUnverifiedBudget(unverifiedAllowance, unverifiedReserve))
                     .oneContactPerIpEverywhere(oneContactPerIp)
+                    .answerStun(ice.answerStun())
+                    .turnCredentials(turn)
                     .receiverThreads(receiverThreads)
                     .threadName("dht")
                     .build();

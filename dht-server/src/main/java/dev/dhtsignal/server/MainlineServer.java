@@ -1,7 +1,6 @@
 package dev.dhtsignal.server;
 
 import dev.dhtsignal.dht.Endpoints;
-import dev.dhtsignal.dht.RateLimits;
 import dev.dhtsignal.dht.mainline.MainlineConfig;
 import dev.dhtsignal.dht.mainline.MainlineNode;
 import dev.dhtsignal.dht.mainline.MainlineStats;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -31,11 +29,10 @@ final class MainlineServer {
     }
 
     /** Runs until SIGINT/SIGTERM; returns the exit code. */
-    /** @throws IllegalArgumentException for a bootstrap address or a limit that is not valid */
-    static int run(InetSocketAddress bind, List<String> bootstrapGiven, Duration rpcTimeout, RateLimits limits,
-                   MainlineOptions options, Integer statsSeconds, PrintStream out) throws InterruptedException {
-        MainlineConfig config = options.applyTo(MainlineConfig.server(bind).withRpcTimeout(rpcTimeout)
-                .withRateLimits(limits).withThreadName("mainline"));
+    /** @throws IllegalArgumentException for a bootstrap address that is not valid */
+    static int run(MainlineConfig config, List<String> bootstrapGiven, Integer statsSeconds, PrintStream out)
+            throws InterruptedException {
+        InetSocketAddress bind = config.bind();
         List<InetSocketAddress> bootstrap = Routers.resolve(bootstrapGiven, w -> log.warn("{}", w));
         log.info("storage: at most {} items (one address {}, one network {}) and {} announced peers (one address {}, "
                         + "one network {})", config.items().maxEntries(), config.items().perAddress(),
@@ -92,6 +89,6 @@ final class MainlineServer {
                         + "malformed=%d rate-limited=%d over-quota=%d evicted=%d unverified-cut=%d unverified-dropped=%d "
                         + "unexpected=%d", s.contacts(), s.items(), s.peers(), s.received(), s.queriesServed(),
                 s.malformed(), s.rateLimited(), s.overQuota(), s.evicted(), s.cutToBudget(), s.droppedForBudget(),
-                s.unexpected());
+                s.unexpected()) + StatsLine.stun(s.stun());
     }
 }

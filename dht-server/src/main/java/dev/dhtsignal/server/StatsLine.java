@@ -2,6 +2,8 @@ package dev.dhtsignal.server;
 
 import dev.dhtsignal.dht.kademlia.NodeStats;
 import dev.dhtsignal.dht.kademlia.wire.DropReason;
+import dev.dhtsignal.dht.stun.StunDrop;
+import dev.dhtsignal.dht.stun.StunStats;
 import java.util.function.Supplier;
 
 /** Formats the periodic {@code --stats} line: state now, and request rate since the previous line. */
@@ -38,6 +40,29 @@ final class StatsLine {
             sb.append(" (");
             boolean first = true;
             for (DropReason r : DropReason.values()) {
+                Long n = s.dropped().get(r);
+                if (n != null) {
+                    sb.append(first ? "" : ", ").append(r.label()).append('=').append(n);
+                    first = false;
+                }
+            }
+            sb.append(')');
+        }
+        return sb.append(stun(s.stun())).toString();
+    }
+
+    /** STUN's part of a stats line: {@code  stun: answered=N refused=N dropped=N (reason=N, ...)}, or nothing when off. */
+    static String stun(StunStats s) {
+        if (!s.enabled()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(" stun: answered=").append(s.answered())
+                .append(" refused=").append(s.refused())
+                .append(" dropped=").append(s.droppedTotal());
+        if (!s.dropped().isEmpty()) {
+            sb.append(" (");
+            boolean first = true;
+            for (StunDrop r : StunDrop.values()) {
                 Long n = s.dropped().get(r);
                 if (n != null) {
                     sb.append(first ? "" : ", ").append(r.label()).append('=').append(n);

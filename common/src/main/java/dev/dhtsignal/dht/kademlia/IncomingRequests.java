@@ -15,7 +15,10 @@ import dev.dhtsignal.dht.kademlia.wire.WireCodec;
 import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.rpc.RateLimiter;
 import dev.dhtsignal.dht.rpc.UnverifiedBudget;
+import dev.dhtsignal.dht.ice.IceServerIssuer;
+import dev.dhtsignal.dht.ice.IceServerOffer;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +39,11 @@ final class IncomingRequests {
     private final ContactManager contacts;
     private final RateLimiter rateLimiter;
     private final UnverifiedBudget unverified;
+    private final IceServerIssuer iceServers;
 
     IncomingRequests(boolean clientOnly, UdpTransport transport, TrafficCounters counters, RpcClient rpc,
-                     RequestServer server, ContactManager contacts, RateLimiter rateLimiter, UnverifiedBudget unverified) {
+                     RequestServer server, ContactManager contacts, RateLimiter rateLimiter, UnverifiedBudget unverified,
+                     IceServerIssuer iceServers) {
         this.clientOnly = clientOnly;
         this.transport = transport;
         this.counters = counters;
@@ -47,6 +52,7 @@ final class IncomingRequests {
         this.contacts = contacts;
         this.rateLimiter = rateLimiter;
         this.unverified = unverified;
+        this.iceServers = iceServers;
     }
 
     void onDatagram(byte[] data, int length, InetSocketAddress source) {
@@ -70,6 +76,10 @@ final class IncomingRequests {
         }
         if (!rateLimiter.admit(source.getAddress())) {
             counters.dropped(DropReason.RATE_LIMITED);
+            return;
+        }
+        if (request.request() instanceof RpcRequest.IceServers) {
+            answerIceServers(request, length, source);
             return;
         }
         answer(request, length, source);
@@ -105,6 +115,34 @@ final class IncomingRequests {
         } else {
             counters.dropped(DropReason.UNVERIFIED_BUDGET);
         }
+    }
+
+    /**
+     * Tells a peer which STUN and TURN servers this node offers, within the few a minute one address may
+     * ask. The reply is never larger than the request (the client pads it): one that would be is not sent.
+     */
+    private void answerIceServers(Datagram.Request request, int length, InetSocketAddress source) {
+        Optional<IceServerOffer> offer = iceServers.offerTo(source.getAddress());
+        if (offer.isEmpty()) {
+            counters.dropped(DropReason.RATE_LIMITED);
+            return;
+        }
+        byte[] out = WireCodec.encodeResponse(request.messageId(), new RpcResponse.IceServers(offer.get()));
+        if (out.length > length) {
+            counters.dropped(DropReason.REPLY_TOO_LARGE);
+            log.debug("ice_servers request of {} bytes from {} is smaller than its {}-byte reply; not answered",
+                    length, source, out.length);
+            return;
+        }
+        if (unverified.isLimited() && !contacts.isVerified(source)) {
+            unverified.earn(length);
+            if (!unverified.trySpend(out.length)) {
+                counters.dropped(DropReason.UNVERIFIED_BUDGET);
+                return;
+            }
+        }
+        counters.served(RpcKind.ICE_SERVERS);
+        transport.send(out, source);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.dhtsignal.dht.kademlia;
 
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.ice.TurnRestCredentials;
 import dev.dhtsignal.dht.storage.StorageLimits;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -38,13 +39,18 @@ import java.util.Random;
  * @param oneContactPerIpEverywhere one contact per IP address on loopback and private addresses too, not only
  *                                  on public ones (where it always holds): for a node that must not let one
  *                                  host of its LAN, or its own host, take a key's neighbourhood
+ * @param answerStun answer STUN Binding requests on the node's port ({@link dev.dhtsignal.dht.stun.StunResponder}):
+ *                   on by default; a client-only node answers nothing, STUN included
+ * @param turnCredentials the TURN server whose credentials the node hands its peers ({@code ice_servers}), or
+ *                        null for none
  */
 public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Duration rpcTimeout, Duration rpcTimeoutFloor,
                         Duration lookupLimit, StorageLimits storage, boolean clientOnly, NodeId nodeId,
                         Random random, Clock clock, Duration republishInterval, Duration refreshInterval,
                         Duration contactQuietAfter, Duration quarantine, Duration maintenanceInterval,
                         int receiverThreads, int maxPendingRpcs, RateLimits limits, String threadName,
-                        boolean oneContactPerIpEverywhere) {
+                        boolean oneContactPerIpEverywhere, boolean answerStun,
+                        TurnRestCredentials turnCredentials) {
     public static final int DEFAULT_PORT = 8468;
 
     public KademliaConfig {
@@ -109,6 +115,8 @@ public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Du
         b.limits = limits;
         b.threadName = threadName;
         b.oneContactPerIpEverywhere = oneContactPerIpEverywhere;
+        b.answerStun = answerStun;
+        b.turnCredentials = turnCredentials;
         return b;
     }
 
@@ -135,6 +143,8 @@ public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Du
         private RateLimits limits = RateLimits.unlimited();
         private String threadName = "dht";
         private boolean oneContactPerIpEverywhere;
+        private boolean answerStun = true;
+        private TurnRestCredentials turnCredentials;
 
         public Builder bindAddress(InetSocketAddress v) { this.bindAddress = v; return this; }
         public Builder port(int port) { this.bindAddress = new InetSocketAddress(bindAddress.getAddress(), port); return this; }
@@ -159,11 +169,14 @@ public record KademliaConfig(InetSocketAddress bindAddress, int k, int alpha, Du
         public Builder limits(RateLimits v) { this.limits = v; return this; }
         public Builder threadName(String v) { this.threadName = v; return this; }
         public Builder oneContactPerIpEverywhere(boolean v) { this.oneContactPerIpEverywhere = v; return this; }
+        public Builder answerStun(boolean v) { this.answerStun = v; return this; }
+        public Builder turnCredentials(TurnRestCredentials v) { this.turnCredentials = v; return this; }
 
         public KademliaConfig build() {
             return new KademliaConfig(bindAddress, k, alpha, rpcTimeout, rpcTimeoutFloor, lookupLimit, storage, clientOnly,
                     nodeId, random, clock, republishInterval, refreshInterval, contactQuietAfter, quarantine,
-                    maintenanceInterval, receiverThreads, maxPendingRpcs, limits, threadName, oneContactPerIpEverywhere);
+                    maintenanceInterval, receiverThreads, maxPendingRpcs, limits, threadName, oneContactPerIpEverywhere,
+                    answerStun, turnCredentials);
         }
     }
 }

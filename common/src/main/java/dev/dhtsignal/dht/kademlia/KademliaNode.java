@@ -9,6 +9,8 @@ import dev.dhtsignal.dht.FatalErrors;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
 import dev.dhtsignal.dht.ValueTooLargeException;
+import dev.dhtsignal.dht.ice.IceServerIssuer;
+import dev.dhtsignal.dht.ice.IceServerOffer;
 import dev.dhtsignal.dht.kademlia.rpc.RequestServer;
 import dev.dhtsignal.dht.kademlia.rpc.RpcClient;
 import dev.dhtsignal.dht.kademlia.rpc.TrafficCounters;
@@ -23,6 +25,8 @@ import dev.dhtsignal.dht.rpc.RttEstimator;
 import dev.dhtsignal.dht.rpc.UnverifiedBudget;
 import dev.dhtsignal.dht.rpc.VerificationBudget;
 import dev.dhtsignal.dht.storage.MemoryValueStore;
+import dev.dhtsignal.dht.stun.StunResponder;
+import dev.dhtsignal.dht.stun.StunStats;
 import dev.dhtsignal.dht.storage.ValueStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -68,6 +72,9 @@ public final class KademliaNode implements AutoCloseable {
     private final IncomingRequests incoming;
     private final Lookups lookups;
     private final NodeMaintenance maintenance;
+    /** Null when the node answers no STUN (a client, or turned off). */
+    private final StunResponder stun;
+    private final IceServerIssuer iceServers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KademliaNode(KademliaConfig config, ValueStore storage, UdpTransport transport) {
@@ -93,9 +100,14 @@ public final class KademliaNode implements AutoCloseable {
                 new VerificationBudget(limits.verifyPingsPerSecond(), WireCodec.PING_BYTES, unverified, System::nanoTime));
         rpc.onLateReply(contacts::lateReply);
         rpc.onAnsweredElsewhere(contacts::answeredFrom);
+        RateLimiter limiter = new RateLimiter(limits);
+        this.stun = config.answerStun() && !config.clientOnly()
+                ? new StunResponder(limiter, unverified, contacts::isVerified, transport::send) : null;
+        this.iceServers = new IceServerIssuer(stun != null, config.turnCredentials(), IceServerIssuer.DEFAULT_RATES,
+                System::nanoTime);
         this.incoming = new IncomingRequests(config.clientOnly(), transport, counters, rpc,
                 new RequestServer(id, config.k(), routing, storage, clock, counters), contacts,
-                new RateLimiter(limits), unverified);
+                limiter, unverified, iceServers);
         this.lookups = new Lookups(config, id, routing, rpc, contacts, counters, storage, timer);
         this.maintenance = new NodeMaintenance(config, storage, quarantine, contacts, routing, lookups, maintenanceThread);
     }
@@ -114,7 +126,7 @@ public final class KademliaNode implements AutoCloseable {
         UdpTransport transport = UdpTransport.bind(config.bindAddress(),
                 config.threadName() + "-" + config.bindAddress().getPort() + "-recv", config.receiverThreads());
         KademliaNode node = new KademliaNode(config, storage, transport);
-        transport.start(node.incoming::onDatagram);
+        transport.start(StunResponder.inFrontOf(node.stun, node.incoming::onDatagram));
         long tick = config.maintenanceInterval().toNanos();
         node.maintenanceThread.scheduleWithFixedDelay(node.maintenance::scheduled, tick, tick, TimeUnit.NANOSECONDS);
         log.debug("node {} listening on {}{}", node.id.shortHex(), Endpoints.format(transport.localAddress()),
@@ -247,7 +259,8 @@ public final class KademliaNode implements AutoCloseable {
     public NodeStats stats() {
         return new NodeStats(routing.size(), storage.size(), storage.bytes(), counters.datagramsReceived(),
                 counters.requestsServed(), counters.dropsByReason(), counters.rpcsSent(), counters.rpcTimeouts(),
-                counters.lateReplies(), rpc.inFlight(), transport.handlerFailures());
+                counters.lateReplies(), rpc.inFlight(), transport.handlerFailures(),
+                stun == null ? StunStats.NONE : stun.stats());
     }
 
     /** Routing contacts, for tools and tests. */
@@ -264,6 +277,24 @@ public final class KademliaNode implements AutoCloseable {
     public CompletableFuture<InetSocketAddress> stun(InetSocketAddress node) {
         return callers.publish(rpc.stun(node).thenApply(r -> Endpoints.fromWire(r.host(), r.port())
                 .orElseThrow(() -> new DhtException("stun reply with unusable address " + r.host() + ":" + r.port()))));
+    }
+
+    /**
+     * Asks a node which STUN and TURN servers it offers (the {@code ice_servers} RPC). Only our nodes
+     * answer it; the original's Python nodes ignore it, so the future then fails with a timeout: a peer
+     * sends this beside its join and uses what has come by the time it needs ICE servers, never waiting
+     * on it alone. For the node's own STUN service, see {@link IceServerOffer#stunUrl}.
+     */
+    public CompletableFuture<IceServerOffer> iceServers(InetSocketAddress node) {
+        return callers.publish(rpc.iceServers(node));
+    }
+
+    /**
+     * What this node offers {@code requester} (its STUN service, fresh TURN credentials), or empty when
+     * that address has asked too often: the HTTP gateway's {@code GET /ice-servers}.
+     */
+    public Optional<IceServerOffer> offerIceServers(java.net.InetAddress requester) {
+        return iceServers.offerTo(requester);
     }
 
     /** Pings a node directly; completes with its id. */

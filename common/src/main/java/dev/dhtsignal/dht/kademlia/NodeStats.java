@@ -1,6 +1,7 @@
 package dev.dhtsignal.dht.kademlia;
 
 import dev.dhtsignal.dht.kademlia.wire.DropReason;
+import dev.dhtsignal.dht.stun.StunStats;
 import java.util.Map;
 
 /**
@@ -17,10 +18,11 @@ import java.util.Map;
  * @param lateReplies replies that came after their RPC had timed out
  * @param rpcsInFlight RPCs waiting for a reply now
  * @param handlerFailures datagrams whose handling threw (a bug; should stay 0)
+ * @param stun what the node's STUN responder answered and dropped ({@link StunStats#NONE} when it answers none)
  */
 public record NodeStats(int contacts, int storedKeys, long storedBytes, long datagramsReceived, long requestsServed,
                         Map<DropReason, Long> dropped, long rpcsSent, long rpcTimeouts, long lateReplies, int rpcsInFlight,
-                        long handlerFailures) {
+                        long handlerFailures, StunStats stun) {
     public NodeStats {
         dropped = Map.copyOf(dropped);
     }

@@ -2,6 +2,7 @@ package dev.dhtsignal.dht.mainline;
 
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.RateLimits;
+import dev.dhtsignal.dht.ice.TurnRestCredentials;
 import dev.dhtsignal.dht.storage.SourceQuotas;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -28,11 +29,14 @@ import java.util.Optional;
  *                       senders not verified
  * @param strictNodeIds  require BEP 42 ids from loopback and private addresses too (public ones always
  *                       must have them): for trying the rule on one host
+ * @param answerStun     answer STUN Binding requests on the node's port (a full node's default; a read-only node
+ *                       answers nothing)
+ * @param turnCredentials the TURN server whose credentials the node hands its peers ({@code ice_servers}), or null
  */
 public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<NodeId> nodeId, int k, int alpha,
                              Duration rpcTimeout, Duration lookupLimit, SourceQuotas items, Duration itemLifetime,
                              SourceQuotas peers, RateLimits rateLimits, boolean strictNodeIds, String threadName,
-                             Clock clock) {
+                             Clock clock, boolean answerStun, TurnRestCredentials turnCredentials) {
     public static final int MAINLINE_K = 8;
     /** BEP 44 items held by default (each of at most 1000 bytes of value). */
     public static final int DEFAULT_MAX_ITEMS = 50_000;
@@ -53,7 +57,7 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
     public static MainlineConfig server(InetSocketAddress bind) {
         return new MainlineConfig(bind, false, Optional.empty(), MAINLINE_K, 3, Duration.ofSeconds(2),
                 Duration.ofSeconds(30), SourceQuotas.sharesOf(DEFAULT_MAX_ITEMS), Duration.ofHours(2),
-                SourceQuotas.sharesOf(DEFAULT_MAX_PEERS), RateLimits.defaults(), false, "mainline", Clock.systemUTC());
+                SourceQuotas.sharesOf(DEFAULT_MAX_PEERS), RateLimits.defaults(), false, "mainline", Clock.systemUTC(), true, null);
     }
 
     /** A read-only node (BEP 43) for a short-lived peer. */
@@ -63,46 +67,65 @@ public record MainlineConfig(InetSocketAddress bind, boolean readOnly, Optional<
 
     public MainlineConfig withReadOnly(boolean ro) {
         return new MainlineConfig(bind, ro, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime, peers,
-                rateLimits, strictNodeIds, threadName, clock);
+                rateLimits, strictNodeIds, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withNodeId(NodeId id) {
         return new MainlineConfig(bind, readOnly, Optional.of(id), k, alpha, rpcTimeout, lookupLimit, items,
-                itemLifetime, peers, rateLimits, strictNodeIds, threadName, clock);
+                itemLifetime, peers, rateLimits, strictNodeIds, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withRpcTimeout(Duration timeout) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, timeout, lookupLimit, items, itemLifetime, peers,
-                rateLimits, strictNodeIds, threadName, clock);
+                rateLimits, strictNodeIds, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withRateLimits(RateLimits limits) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, limits, strictNodeIds, threadName, clock);
+                peers, limits, strictNodeIds, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withThreadName(String name) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, rateLimits, strictNodeIds, name, clock);
+                peers, rateLimits, strictNodeIds, name, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withItems(SourceQuotas quotas, Duration lifetime) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, quotas, lifetime, peers,
-                rateLimits, strictNodeIds, threadName, clock);
+                rateLimits, strictNodeIds, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withPeers(SourceQuotas quotas) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                quotas, rateLimits, strictNodeIds, threadName, clock);
+                quotas, rateLimits, strictNodeIds, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withStrictNodeIds(boolean strict) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, rateLimits, strict, threadName, clock);
+                peers, rateLimits, strict, threadName, clock,
+                answerStun, turnCredentials);
     }
 
     public MainlineConfig withClock(Clock c) {
         return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
-                peers, rateLimits, strictNodeIds, threadName, c);
+                peers, rateLimits, strictNodeIds, threadName, c,
+                answerStun, turnCredentials);
+    }
+
+    public MainlineConfig withStun(boolean answer) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, rateLimits, strictNodeIds, threadName, clock, answer, turnCredentials);
+    }
+
+    public MainlineConfig withTurn(TurnRestCredentials credentials) {
+        return new MainlineConfig(bind, readOnly, nodeId, k, alpha, rpcTimeout, lookupLimit, items, itemLifetime,
+                peers, rateLimits, strictNodeIds, threadName, clock, answerStun, credentials);
     }
 }

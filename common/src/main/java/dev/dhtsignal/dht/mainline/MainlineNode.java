@@ -9,6 +9,11 @@ import dev.dhtsignal.dht.net.UdpTransport;
 import dev.dhtsignal.dht.routing.Quarantine;
 import dev.dhtsignal.dht.routing.RoutingTable;
 import dev.dhtsignal.dht.rpc.RttEstimator;
+import dev.dhtsignal.dht.rpc.UnverifiedBudget;
+import dev.dhtsignal.dht.ice.IceServerIssuer;
+import dev.dhtsignal.dht.ice.IceServerOffer;
+import dev.dhtsignal.dht.stun.StunResponder;
+import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -78,6 +83,9 @@ public final class MainlineNode implements AutoCloseable {
     private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile RoutingTable routing;
     private volatile boolean closed;
+    /** Null when the node answers no STUN (read-only, or turned off). */
+    private final StunResponder stun;
+    private final MainlineIceServers iceServers;
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
@@ -111,6 +119,12 @@ public final class MainlineNode implements AutoCloseable {
         this.routing = routingTable(config.nodeId().orElseGet(() -> NodeId.random(random)));
         this.server = new QueryServer(config, () -> routing, transport);
         this.items = new ItemLookups(this);
+        // STUN is limited like any query: the same per-source rates, and replies to senders not verified
+        // (contacts) paid from the same byte budget as the queries' replies.
+        this.stun = config.answerStun() && !config.readOnly() ? new StunResponder(server.limiter(), server.unverified(),
+                source -> routing.hasContactAt(source), transport::send) : null;
+        this.iceServers = new MainlineIceServers(new IceServerIssuer(stun != null, config.turnCredentials(),
+                IceServerIssuer.DEFAULT_RATES, System::nanoTime), server.limiter(), this::id, transport::send);
     }
 
     /**
@@ -127,7 +141,8 @@ public final class MainlineNode implements AutoCloseable {
     public static MainlineNode start(MainlineConfig config) throws IOException {
         UdpTransport transport = UdpTransport.bind(config.bind(), config.threadName() + "-udp", 1);
         MainlineNode node = new MainlineNode(config, transport);
-        transport.start(node::onDatagram);
+        transport.start(StunResponder.inFrontOf(node.stun,
+                config.readOnly() ? node::onDatagram : node.iceServers.inFrontOf(node::onDatagram)));
         long every = MAINTENANCE_EVERY.toMillis();
         node.timer.scheduleWithFixedDelay(node::maintain, every, every, TimeUnit.MILLISECONDS);
         return node;
@@ -153,7 +168,7 @@ public final class MainlineNode implements AutoCloseable {
         return new MainlineStats(routing.size(), server.items(), server.peers(), received.get(), server.served(),
                 malformed.get() + server.malformed(), server.rateLimited(), server.overQuota(), server.evicted(),
                 server.cutToBudget(), server.droppedForBudget(), ignoredReadOnly.get(), unexpected.get(),
-                transport.handlerFailures());
+                transport.handlerFailures(), stun == null ? StunStats.NONE : stun.stats());
     }
 
     // ---------------------------------------------------------------- receiving
@@ -294,6 +309,15 @@ public final class MainlineNode implements AutoCloseable {
 
     private static Integer transactionNumber(byte[] t) {
         return t.length == 4 ? ByteBuffer.wrap(t).getInt() : null;
+    }
+
+    /**
+     * Asks a node which STUN and TURN servers it offers ({@link MainlineIceServers}). A node that does not
+     * know the query answers error 204: that completes with {@link IceServerOffer#NONE}. Send it beside
+     * the join and never wait on it alone: a node may also not answer at all.
+     */
+    public CompletableFuture<IceServerOffer> iceServers(InetSocketAddress to) {
+        return MainlineIceServers.ask(this, to);
     }
 
     public CompletableFuture<KrpcMessage.Response> ping(InetSocketAddress to) {

@@ -1,5 +1,7 @@
 package dev.dhtsignal.dht.mainline;
 
+import dev.dhtsignal.dht.stun.StunStats;
+
 /**
  * Counters of a Mainline node, for the server's statistics line and for tests.
  *
@@ -14,8 +16,9 @@ package dev.dhtsignal.dht.mainline;
  * @param ignoredReadOnly   queries a read-only node dropped unanswered
  * @param unexpected        responses that matched no query of ours (late, spoofed, or from another address)
  * @param handlerFailures   handler calls that threw (a bug); must stay zero
+ * @param stun              what the node's STUN responder answered and dropped
  */
 public record MainlineStats(int contacts, int items, int peers, long received, long queriesServed, long malformed,
                             long rateLimited, long overQuota, long evicted, long cutToBudget, long droppedForBudget,
-                            long ignoredReadOnly, long unexpected, long handlerFailures) {
+                            long ignoredReadOnly, long unexpected, long handlerFailures, StunStats stun) {
 }

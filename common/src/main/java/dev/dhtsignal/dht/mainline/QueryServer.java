@@ -74,6 +74,16 @@ final class QueryServer {
         this.peers = new PeerStore(config.peers());
     }
 
+    /** The per-source rate limits queries are held to; STUN requests on the same port share them. */
+    RateLimiter limiter() {
+        return limiter;
+    }
+
+    /** The byte budget of replies to senders not verified; STUN replies share it. */
+    UnverifiedBudget unverified() {
+        return unverified;
+    }
+
     /**
      * Answers one query of {@code length} bytes from {@code source}; returns whether it was a query this
      * node serves and could read (its sender may then be worth verifying), within the rate limits.

@@ -17,7 +17,18 @@ import java.util.function.LongSupplier;
  * so churning through addresses buys little. Thread-safe.
  */
 public final class RateLimiter {
-    private final RateLimits limits;
+    /**
+     * Rates per second (fractions allowed: a few per minute is 0.05) and bursts; a rate of 0 means no limit.
+     */
+    public record Rates(double perSource, double perSourceBurst, double perPrefix, double perPrefixBurst, double total,
+                        double totalBurst, int trackedSources) {
+        /** {@code n} per minute from one address, four times that from a prefix, {@code burst} at once from a new address. */
+        public static Rates perMinute(double n, double burst, double totalPerSecond) {
+            return new Rates(n / 60, burst, 4 * n / 60, 4 * burst, totalPerSecond, Math.max(1, totalPerSecond), 65_536);
+        }
+    }
+
+    private final Rates limits;
     private final LongSupplier nanoTime;
     private final TokenBucket total;
     private final Map<ByteBuffer, TokenBucket> addresses;
@@ -29,9 +40,14 @@ public final class RateLimiter {
 
     /** With a clock of its own, for tests. */
     public RateLimiter(RateLimits limits, LongSupplier nanoTime) {
+        this(new Rates(limits.perSourcePerSecond(), limits.perSourceBurst(), limits.perPrefixPerSecond(),
+                limits.perPrefixBurst(), limits.totalPerSecond(), limits.totalBurst(), limits.trackedSources()), nanoTime);
+    }
+
+    public RateLimiter(Rates limits, LongSupplier nanoTime) {
         this.limits = limits;
         this.nanoTime = nanoTime;
-        this.total = new TokenBucket(limits.totalPerSecond(), limits.totalBurst(), nanoTime.getAsLong());
+        this.total = new TokenBucket(limits.total(), limits.totalBurst(), nanoTime.getAsLong());
         this.addresses = lru(limits.trackedSources());
         this.prefixes = lru(limits.trackedSources());
     }
@@ -49,18 +65,19 @@ public final class RateLimiter {
     public synchronized boolean admit(InetAddress source) {
         long now = nanoTime.getAsLong();
         byte[] address = source.getAddress();
-        if (limits.perSourcePerSecond() > 0 && !take(addresses, ByteBuffer.wrap(address),
-                limits.perSourcePerSecond(), limits.perSourceBurst(), now)) {
+        if (limits.perSource() > 0 && !take(addresses, ByteBuffer.wrap(address),
+                limits.perSource(), limits.perSourceBurst(), now)) {
             return false;
         }
-        if (limits.perPrefixPerSecond() > 0 && !take(prefixes, ByteBuffer.wrap(prefixOf(source, address)),
-                limits.perPrefixPerSecond(), limits.perPrefixBurst(), now)) {
+        if (limits.perPrefix() > 0 && !take(prefixes, ByteBuffer.wrap(prefixOf(source, address)),
+                limits.perPrefix(), limits.perPrefixBurst(), now)) {
             return false;
         }
-        return limits.totalPerSecond() <= 0 || total.tryTake(now);
+        return limits.total() <= 0 || total.tryTake(now);
     }
 
-    private static boolean take(Map<ByteBuffer, TokenBucket> buckets, ByteBuffer key, int perSecond, int burst, long now) {
+    private static boolean take(Map<ByteBuffer, TokenBucket> buckets, ByteBuffer key, double perSecond, double burst,
+                                long now) {
         TokenBucket b = buckets.get(key);
         if (b == null) {
             b = new TokenBucket(perSecond, burst, now);

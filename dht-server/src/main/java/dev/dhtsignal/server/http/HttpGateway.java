@@ -52,6 +52,7 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
     private final ValueWatches watches;
     private final ValueResource values;
     private final StaticPage page = new StaticPage();
+    private final IceServersResource iceServers;
     private final OriginPolicy origins;
     private final HostPolicy hosts;
     private final ClientRates rates;
@@ -71,6 +72,7 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
         this.watches = new ValueWatches(node, timer, options.dhtTimeout());
         this.values = new ValueResource(node, options, watches,
                 new ClientQuota("waits", limits.maxWaits(), limits.maxWaitsPerClient(), limits.maxWaitsPerPrefix()));
+        this.iceServers = new IceServersResource(node);
         this.origins = new OriginPolicy(options.allowedOrigins());
         this.hosts = new HostPolicy(options.hostNames());
         this.rates = new ClientRates(limits, System::nanoTime);
@@ -204,6 +206,8 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
             ex.body(204, Exchange.TEXT, new byte[0]);
         } else if (path.startsWith(ValueResource.PREFIX)) {
             values.handle(ex, path);
+        } else if (path.equals(IceServersResource.PATH)) {
+            iceServers.handle(ex);
         } else {
             page.handle(ex, path);
         }

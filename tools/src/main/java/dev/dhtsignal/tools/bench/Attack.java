@@ -267,7 +267,11 @@ public final class Attack implements Callable<Integer> {
             }
             case FIND_NODE, FIND_VALUE -> new RpcResponse.Nodes(List.of());
             case STUN -> new RpcResponse.StunReply(Endpoints.hostText(from), from.getPort());
+            case ICE_SERVERS -> null;  // as the original's nodes: an RPC they lack is ignored
         };
+        if (reply == null) {
+            return;
+        }
         ch.send(ByteBuffer.wrap(WireCodec.encodeResponse(request.messageId(), reply)), from);
     }
 

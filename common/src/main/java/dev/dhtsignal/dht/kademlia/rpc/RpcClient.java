@@ -178,6 +178,12 @@ public final class RpcClient {
         return call(to, new RpcRequest.Stun()).thenApply(r -> (RpcResponse.StunReply) r);
     }
 
+    /** Asks for the callee's ICE servers with a request padded to {@link WireCodec#ICE_SERVERS_REQUEST_BYTES}. */
+    public CompletableFuture<dev.dhtsignal.dht.ice.IceServerOffer> iceServers(InetSocketAddress to) {
+        return call(to, RpcRequest.IceServers.paddedTo(WireCodec.ICE_SERVERS_REQUEST_BYTES))
+                .thenApply(r -> ((RpcResponse.IceServers) r).offer());
+    }
+
     private CompletableFuture<RpcResponse> call(InetSocketAddress to, RpcRequest request) {
         if (closed) {
             return CompletableFuture.failedFuture(new RpcException("node is closed"));

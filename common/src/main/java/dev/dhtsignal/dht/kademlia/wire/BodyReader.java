@@ -147,6 +147,22 @@ final class BodyReader implements AutoCloseable {
         }
     }
 
+    /** A msgpack bin whose bytes do not matter (padding): returns its length, having skipped it. */
+    int skippedBinary(String what) throws MalformedDatagramException {
+        expectType(ValueType.BINARY, what);
+        try {
+            int n = unpacker.unpackBinaryHeader();
+            if (n < 0 || n > remaining()) {
+                throw new MalformedDatagramException(DropReason.MALFORMED_MSGPACK,
+                        what + " declares " + Integer.toUnsignedString(n) + " bytes, " + remaining() + " left");
+            }
+            unpacker.readPayloadAsReference(n);
+            return n;
+        } catch (IOException | MessagePackException e) {
+            throw malformed(e);
+        }
+    }
+
     long integer(String what) throws MalformedDatagramException {
         expectType(ValueType.INTEGER, what);
         try {

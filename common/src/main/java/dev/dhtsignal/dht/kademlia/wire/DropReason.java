@@ -37,7 +37,10 @@ public enum DropReason {
      * node from sending unverified sources more than they send it: not sent.
      */
     UNVERIFIED_BUDGET("unverified budget"),
-    /** A request from a source (or in total) over the configured rate. */
+    /**
+     * A request from a source (or in total) over the configured rate; for {@code ice_servers}, also over
+     * the few a minute one address may ask.
+     */
     RATE_LIMITED("rate limited"),
     /** A store this node refused because its storage is at its entry or byte limit. */
     STORAGE_FULL("storage full"),
@@ -45,6 +48,11 @@ public enum DropReason {
     OVER_QUOTA("over source quota"),
     /** A store of a value that expired on this node lately: its life is not restarted. */
     EXPIRED_VALUE("expired value"),
+    /**
+     * An {@code ice_servers} request smaller than its reply would be (it must be padded): answering it would
+     * send more bytes than came in.
+     */
+    REPLY_TOO_LARGE("reply larger than request"),
     /** A request to a node in client mode, which serves no one. */
     CLIENT_MODE("client mode");
 

@@ -88,7 +88,34 @@ public sealed interface RpcRequest {
         }
     }
 
-    /** The caller's node id, or null for {@code stun}, which carries none. */
+    /**
+     * {@code ice_servers [padding]}: which STUN and TURN servers the callee offers (ours only). The padding,
+     * a bin of zeros, makes the request at least as large as the reply, which the callee never exceeds:
+     * a spoofed request then gets its victim no more bytes than the attacker sent.
+     *
+     * @param paddingBytes length of the padding bin
+     */
+    record IceServers(int paddingBytes) implements RpcRequest {
+        public IceServers {
+            if (paddingBytes < 0 || paddingBytes > WireCodec.MAX_REQUEST_BODY) {
+                throw new IllegalArgumentException("padding of " + paddingBytes + " bytes");
+            }
+        }
+
+        /** The request padded so that its whole datagram is {@code datagramBytes} long. */
+        public static IceServers paddedTo(int datagramBytes) {
+            int probe = 300;  // any padding of 256..65535 bytes has the same 3-byte bin header
+            int overhead = WireCodec.encodeRequest(MessageId.of(new byte[MessageId.LENGTH]), new IceServers(probe)).length - probe;
+            return new IceServers(datagramBytes - overhead);
+        }
+
+        @Override
+        public RpcKind kind() {
+            return RpcKind.ICE_SERVERS;
+        }
+    }
+
+    /** The caller's node id, or null for {@code stun} and {@code ice_servers}, which carry none. */
     default NodeId senderOrNull() {
         if (this instanceof Ping p) {
             return p.sender();

@@ -66,4 +66,14 @@ public sealed interface RpcResponse {
             Objects.requireNonNull(host, "host");
         }
     }
+
+    /**
+     * Reply to ice_servers: {@code {"stun": bool, "turn": [{"urls": [str], "username": str, "credential": str,
+     * "expires": int}]}}, expires in Unix seconds. Never larger than the request it answers.
+     */
+    record IceServers(dev.dhtsignal.dht.ice.IceServerOffer offer) implements RpcResponse {
+        public IceServers {
+            Objects.requireNonNull(offer, "offer");
+        }
+    }
 }

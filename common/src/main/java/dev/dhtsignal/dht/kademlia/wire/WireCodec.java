@@ -1,7 +1,10 @@
 package dev.dhtsignal.dht.kademlia.wire;
 
 import dev.dhtsignal.dht.NodeId;
+import dev.dhtsignal.dht.ice.IceServerOffer;
+import dev.dhtsignal.dht.ice.TurnServer;
 import java.io.IOException;
+import java.time.Instant;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +37,16 @@ public final class WireCodec {
     public static final int MAX_REQUEST_BODY = 8192;
     /** The longest host text we accept in a contact (an IPv6 literal with zone is well under this). */
     static final int MAX_HOST_BYTES = 64;
-    /** The longest RPC name we read; real ones are at most 10 bytes. */
+    /** The longest RPC name we read; real ones are at most 11 bytes. */
     static final int MAX_NAME_BYTES = 32;
+    /**
+     * How long a client makes its {@code ice_servers} request: room for a reply with several TURN URLs, and
+     * under the 1232 bytes of UDP payload that any IPv6 path carries unfragmented.
+     */
+    public static final int ICE_SERVERS_REQUEST_BYTES = 1200;
+    /** Limits on an ice_servers reply's parts: far above real ones, so that a liar cannot make us hold much. */
+    static final int MAX_ICE_ENTRIES = 8;
+    static final int MAX_ICE_TEXT_BYTES = 512;
 
     private WireCodec() {
     }
@@ -94,6 +105,7 @@ public final class WireCodec {
             case FIND_NODE -> new RpcRequest.FindNode(r.id("find_node nodeid"), r.id("find_node key"));
             case FIND_VALUE -> new RpcRequest.FindValue(r.id("find_value nodeid"), r.id("find_value key"));
             case STUN -> new RpcRequest.Stun();
+            case ICE_SERVERS -> new RpcRequest.IceServers(r.skippedBinary("ice_servers padding"));
         };
     }
 
@@ -112,6 +124,7 @@ public final class WireCodec {
                 case FIND_NODE -> readNodes(r);
                 case FIND_VALUE -> r.peekType() == ValueType.MAP ? readValue(r) : readNodes(r);
                 case STUN -> readStun(r);
+                case ICE_SERVERS -> readIceServers(r);
             };
             r.expectEnd();
             return response;
@@ -171,6 +184,67 @@ public final class WireCodec {
         return new RpcResponse.StunReply(host, port);
     }
 
+    /**
+     * {@code {"stun": bool, "turn": [{"urls": [str], "username": str, "credential": str, "expires": int}]}};
+     * keys this version does not know are skipped, so that a later one may add some.
+     */
+    private static RpcResponse.IceServers readIceServers(BodyReader r) throws MalformedDatagramException {
+        int n = r.mapHeader("ice_servers reply");
+        boolean stun = false;
+        List<TurnServer> turn = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String key = r.string(MAX_NAME_BYTES, "ice_servers key");
+            switch (key) {
+                case "stun" -> stun = r.bool("ice_servers stun");
+                case "turn" -> {
+                    int servers = r.arrayHeader("ice_servers turn");
+                    if (servers > MAX_ICE_ENTRIES) {
+                        throw new MalformedDatagramException(DropReason.OVERSIZED, servers + " TURN servers");
+                    }
+                    for (int s = 0; s < servers; s++) {
+                        turn.add(readTurnServer(r));
+                    }
+                }
+                default -> r.rawValue("ice_servers " + printable(key));
+            }
+        }
+        return new RpcResponse.IceServers(new IceServerOffer(stun, turn));
+    }
+
+    private static TurnServer readTurnServer(BodyReader r) throws MalformedDatagramException {
+        int n = r.mapHeader("TURN server");
+        List<String> urls = new ArrayList<>();
+        String username = null;
+        String credential = null;
+        Long expires = null;
+        for (int i = 0; i < n; i++) {
+            String key = r.string(MAX_NAME_BYTES, "TURN server key");
+            switch (key) {
+                case "urls" -> {
+                    int count = r.arrayHeader("TURN urls");
+                    if (count > MAX_ICE_ENTRIES) {
+                        throw new MalformedDatagramException(DropReason.OVERSIZED, count + " TURN URLs");
+                    }
+                    for (int u = 0; u < count; u++) {
+                        urls.add(r.string(MAX_ICE_TEXT_BYTES, DropReason.OVERSIZED, "TURN url"));
+                    }
+                }
+                case "username" -> username = r.string(MAX_ICE_TEXT_BYTES, DropReason.OVERSIZED, "TURN username");
+                case "credential" -> credential = r.string(MAX_ICE_TEXT_BYTES, DropReason.OVERSIZED, "TURN credential");
+                case "expires" -> expires = r.integer("TURN expires");
+                default -> r.rawValue("TURN server " + printable(key));
+            }
+        }
+        if (urls.isEmpty() || username == null || credential == null || expires == null) {
+            throw new MalformedDatagramException(DropReason.WRONG_ARITY,
+                    "a TURN server needs urls, username, credential and expires");
+        }
+        if (expires < 0 || expires > Instant.MAX.getEpochSecond()) {
+            throw new MalformedDatagramException(DropReason.WRONG_TYPE, "TURN expires " + expires + " is not a time");
+        }
+        return new TurnServer(urls, username, credential, Instant.ofEpochSecond(expires));
+    }
+
     public static byte[] encodeRequest(MessageId id, RpcRequest request) {
         return encode(REQUEST, id, p -> {
             p.packArrayHeader(2);
@@ -188,6 +262,9 @@ public final class WireCodec {
             } else if (request instanceof RpcRequest.FindValue find) {
                 packId(p, find.sender());
                 packId(p, find.key());
+            } else if (request instanceof RpcRequest.IceServers ice) {
+                p.packBinaryHeader(ice.paddingBytes());
+                p.writePayload(new byte[ice.paddingBytes()]);
             } else if (request instanceof RpcRequest.RefusedStore) {
                 throw new IllegalArgumentException("a refused store is only ever decoded, never sent");
             }
@@ -219,6 +296,26 @@ public final class WireCodec {
                 p.packArrayHeader(2);
                 p.packString(stun.host());
                 p.packLong(stun.port());
+            } else if (response instanceof RpcResponse.IceServers ice) {
+                p.packMapHeader(2);
+                p.packString("stun");
+                p.packBoolean(ice.offer().stun());
+                p.packString("turn");
+                p.packArrayHeader(ice.offer().turn().size());
+                for (TurnServer t : ice.offer().turn()) {
+                    p.packMapHeader(4);
+                    p.packString("urls");
+                    p.packArrayHeader(t.urls().size());
+                    for (String url : t.urls()) {
+                        p.packString(url);
+                    }
+                    p.packString("username");
+                    p.packString(t.username());
+                    p.packString("credential");
+                    p.packString(t.credential());
+                    p.packString("expires");
+                    p.packLong(t.expires().getEpochSecond());
+                }
             }
         });
     }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.dht.NodeId;
 import dev.dhtsignal.dht.kademlia.wire.CapturedVectors.Captured;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +107,9 @@ class WireCodecVectorsTest {
     @Test
     void theCaptureCoversEveryRpc() throws Exception {
         List<RpcKind> kinds = requests().map(c -> decodeKind(c.bytes())).distinct().toList();
-        assertTrue(kinds.containsAll(Arrays.asList(RpcKind.values())), "kinds seen: " + kinds);
+        // Every RPC of the original network; ice_servers is ours alone (its bytes: IceServersWireTest).
+        assertTrue(kinds.containsAll(java.util.EnumSet.complementOf(java.util.EnumSet.of(RpcKind.ICE_SERVERS))),
+                "kinds seen: " + kinds);
     }
 
     private static RpcKind decodeKind(byte[] bytes) {
