@@ -122,8 +122,9 @@ public final class BoardExchange {
             CompactEnvelope offer = poll(OFFER, deadline, "an offer", box -> {
                 SharedSecret.SealKeys k = options.secret().sealKeys(SealedBox.saltOf(box, SealedBox.Kind.OFFER));
                 CompactEnvelope o = CompactEnvelope.open(box, SealedBox.Kind.OFFER, k, board.keyOf(OFFER));
-                if (o.isExpired(clock.instant())) {
-                    throw new IllegalArgumentException("an expired offer (" + o.offerIdHex().substring(0, 8) + ")");
+                String notLive = o.notLiveBecause(clock.instant());
+                if (notLive != null) {
+                    throw new IllegalArgumentException("offer " + o.offerIdHex().substring(0, 8) + " is not live: " + notLive);
                 }
                 if (triedOffers.contains(o.offerIdHex())) {
                     throw new IllegalArgumentException("the offer already answered (" + o.offerIdHex().substring(0, 8) + ")");

@@ -128,6 +128,41 @@ class SignalingUnderAttackTest {
         answering.close();
     }
 
+    /**
+     * Offers in every slot that say they expire in the year 3000: written by anyone who has the secret (or, in
+     * plain mode, anyone at all), they used to count as live for as long as the DHT kept them (a week), so
+     * no offerer found a free slot and answerers answered them.
+     */
+    @Test
+    void offersThatClaimToExpireInTheYear3000HoldNoSlotAndAreNotAnswered() {
+        Instant now = Instant.now();
+        Instant year3000 = Instant.parse("3000-01-01T00:00:00Z");
+        for (Rendezvous keys : List.of(Rendezvous.sealed(SharedSecret.of(null, "a secret its holder abuses"), "webrtc-offer", "webrtc-answer", 4),
+                Rendezvous.plain("webrtc-offer", "webrtc-answer", 4))) {
+            for (int slot = 0; slot < keys.slots(); slot++) {
+                SignalMessage forever = new SignalMessage(SessionDescription.offer("v=0\r\nsquatting"), OfferIds.next(), now, year3000);
+                Await.result("storing a year-3000 offer in slot " + slot,
+                        server.putDigest(keys.offerKey(slot), keys.format().encodeOffer(forever, keys.offerKey(slot)).value()));
+            }
+            List<String> offererLines = new CopyOnWriteArrayList<>();
+            SignalingOptions offererOptions = options(keys, "Hello from Peer A!");
+            Offerer offerer = new Offerer(offererOptions, join(offererOptions), rtc, timer, offererLines::add, Clock.systemUTC());
+            CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+
+            List<String> answererLines = new CopyOnWriteArrayList<>();
+            SignalingOptions answererOptions = options(keys, "Hello from Peer B!");
+            Answerer answerer = new Answerer(answererOptions, join(answererOptions), rtc, timer, Clock.systemUTC());
+            Answerer.PendingOffer pending = answerer.nextOffer(Duration.ofSeconds(30));
+            assertTrue(!pending.offer().message().description().sdp().contains("squatting"), "the answerer took a squatting offer");
+            Connection answering = answerer.answer(pending, answererLines::add);
+            Connection connection = Await.result("the offerer connecting (" + (keys.sealed() ? "sealed" : "plain") + ")", offered);
+            assertEquals(Transcripts.OFFERER, offererLines);
+            assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("claims to live")), answerer.refusals().toString());
+            connection.close();
+            answering.close();
+        }
+    }
+
     @Test
     void nodesThatAnswerJunkForEveryKeyCannotHideTheGenuineValuesHeldByHonestOnes() throws Exception {
         TestNetwork honest = TestNetwork.of(2, 8);

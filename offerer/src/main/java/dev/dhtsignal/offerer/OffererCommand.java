@@ -106,6 +106,7 @@ public final class OffererCommand implements Callable<Integer> {
         boolean mainline;
         try {
             mainline = peer.mainline();
+            peer.requireOffererTimeoutWithinLimit();
             typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
