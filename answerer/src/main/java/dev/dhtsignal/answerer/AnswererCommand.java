@@ -11,10 +11,10 @@ import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.pake.KademliaNameplates;
 import dev.dhtsignal.pake.MainlineNameplates;
-import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.Spake2;
+import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.signal.Answerer;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
@@ -177,7 +177,7 @@ public final class AnswererCommand implements Callable<Integer> {
                         PakeHandshake handshake = new PakeHandshake(new KademliaNameplates(runtime.dht(), peer.offerKeyName(),
                                 peer.answerKeyName(), options.dhtDescription()),
                                 PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(),
-                                        options.dhtTimeout().multipliedBy(5)), Clock.systemUTC());
+                                        options.dhtTimeout().multipliedBy(5)), Clock.systemUTC(), spentCodes());
                         try (StopSignal.Registration withdrawingReply = StopSignal.onStop(handshake::withdraw)) {
                             PakeHandshake.Result agreed = handshake.join(code, peer.secret());
                             options = options.withRendezvous(peer.rendezvousAfterKeyExchange(agreed.secret()));
@@ -185,7 +185,7 @@ public final class AnswererCommand implements Callable<Integer> {
                             try (StopSignal.Registration withdrawingSealed = StopSignal.onStop(sealed::withdraw)) {
                                 connection = answerFirstWorkingOffer(sealed, options, waiting.around(transcript));
                             } finally {
-                                handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+                                handshake.release();
                             }
                         }
                     } else {
@@ -206,6 +206,11 @@ public final class AnswererCommand implements Callable<Integer> {
         } finally {
             StopSignal.closeUnlessStopping(runtime::close);
         }
+    }
+
+    /** The short codes this user has tried already: a failure to read or write them is a warning, never a stop. */
+    private static SpentCodes spentCodes() {
+        return SpentCodes.forUser(warning -> System.err.println("answerer: warning: " + warning));
     }
 
     /** What to check when no offer came: the likeliest causes first. */
@@ -234,7 +239,8 @@ public final class AnswererCommand implements Callable<Integer> {
         try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "answerer")) {
             timing.ready();
             PakeHandshake handshake = code == null ? null : new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
-                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC());
+                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC(),
+                    spentCodes());
             PakeHandshake.Result agreed = null;
             Connection connection;
             // Stopped during the key exchange or the signaling after it: our reply is cleared from the nameplate.
@@ -251,7 +257,7 @@ public final class AnswererCommand implements Callable<Integer> {
                 }
             }
             if (handshake != null) {
-                handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+                handshake.release();
             }
             if (reportTiming) {
                 System.err.println(timing.report());

@@ -10,6 +10,7 @@ import dev.dhtsignal.pake.KademliaNameplates;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
+import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.pake.WrongCodeException;
 import dev.dhtsignal.testing.ProgramProcess;
 import dev.dhtsignal.testing.Transcripts;
@@ -123,7 +124,7 @@ class ShortCodeIT {
         intruder.bootstrap(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).get(30, TimeUnit.SECONDS);
         KademliaNameplates board = new KademliaNameplates(intruder, "webrtc-offer", "webrtc-answer", dht);
         PakeHandshake mitm = new PakeHandshake(board, new PakeHandshake.Settings(Duration.ofSeconds(60),
-                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(10)), Clock.systemUTC());
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(10)), Clock.systemUTC(), SpentCodes.inMemory());
 
         ProgramProcess offerer = start("offerer", "--session", "--once");
         ShortCode code = printedCode(offerer);
@@ -139,7 +140,7 @@ class ShortCodeIT {
         board.put(code.nameplate(), NameplateBoard.Side.OFFERER, new byte[0]).get(10, TimeUnit.SECONDS);
         PakeHandshake.Claim fake = mitm.claim(guess, null);
         ProgramProcess answerer = start("answerer", "--session", code.toString(), "--once");
-        assertThrows(WrongCodeException.class, () -> mitm.awaitAnswerer(fake, null, moved -> { }));
+        assertThrows(WrongCodeException.class, () -> mitm.awaitAnswerer(fake, null));
         assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
         assertTrue(answerer.stderr().contains("answerer: " + WRONG), answerer.transcript());
         assertTrue(!answerer.stdoutLines().contains("Answer SDP stored in DHT."), "no SDP went out: " + answerer.transcript());

@@ -6,6 +6,7 @@ import dev.dhtsignal.dht.NodeId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Nameplates on the original network: the offerer's value of nameplate 7 is stored under the SHA-1 of
@@ -32,7 +33,14 @@ public final class KademliaNameplates implements NameplateBoard {
     @Override
     public CompletableFuture<Void> put(int nameplate, Side side, byte[] value) {
         DhtValue v = value.length == 0 ? DhtValue.text("") : DhtValue.bytes(value);
-        return node.putDigest(key(nameplate, side), v).thenApply(outcome -> null);
+        // Any node may refuse a store (its quotas, a full store); when none took it the key is not ours to use.
+        return node.putDigest(key(nameplate, side), v).handle((outcome, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                throw new NameplateBusyException("the value of " + describe(nameplate, side) + " was not stored: " + cause.getMessage());
+            }
+            return null;
+        });
     }
 
     @Override

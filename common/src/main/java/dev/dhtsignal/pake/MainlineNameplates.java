@@ -5,7 +5,6 @@ import dev.dhtsignal.dht.mainline.Ed25519;
 import dev.dhtsignal.dht.mainline.MainlineNode;
 import dev.dhtsignal.dht.mainline.MutableItem;
 import dev.dhtsignal.dht.mainline.PutResult;
-import dev.dhtsignal.signal.SignalingException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -29,6 +28,12 @@ import java.util.concurrent.CompletableFuture;
  * in milliseconds, so the latest write wins.
  */
 public final class MainlineNameplates implements NameplateBoard {
+    /**
+     * The writes an exchange needs above the stored sequence number (a claim, a confirmation, a clearing, and
+     * rewrites): an item with less room above it than this is treated as one that cannot be replaced.
+     */
+    static final long SEQ_HEADROOM = 1 << 20;
+
     private final MainlineNode node;
     private final Clock clock;
 
@@ -53,7 +58,9 @@ public final class MainlineNameplates implements NameplateBoard {
     /**
      * Writes the value with a sequence number above the stored one and our clock. When no node stores it
      * (seen on a network of nodes that had just started), the read and the write are made once more
-     * before giving up: the second lookup usually finds nodes that take it.
+     * before giving up: the second lookup usually finds nodes that take it. An item whose sequence number
+     * leaves no room above it can never be replaced (BEP 44 nodes keep the highest): that, like a write no
+     * node took, fails with a {@link NameplateBusyException}.
      */
     @Override
     public CompletableFuture<Void> put(int nameplate, Side side, byte[] value) {
@@ -61,7 +68,7 @@ public final class MainlineNameplates implements NameplateBoard {
                 ? CompletableFuture.completedFuture(first)
                 : putOnce(nameplate, side, value)).thenApply(result -> {
                     if (result.stored() == 0) {
-                        throw new SignalingException("no node of the Mainline DHT stored the value of " + describe(nameplate, side)
+                        throw new NameplateBusyException("no node of the Mainline DHT stored the value of " + describe(nameplate, side)
                                 + " (" + result.tried() + " asked, twice"
                                 + (result.refusals().isEmpty() ? "" : "; " + String.join("; ", result.refusals())) + ")");
                     }
@@ -73,7 +80,14 @@ public final class MainlineNameplates implements NameplateBoard {
         Ed25519.SigningKey key = keyOf(nameplate, side);
         NodeId target = MutableItem.targetOf(key.publicKey(), new byte[0]);
         return node.get(target, new byte[0]).thenCompose(found -> {
-            long seq = Math.max(clock.millis(), found.mutable().map(m -> m.seq() + 1).orElse(0L));
+            Optional<Long> stored = found.mutable().map(MutableItem::seq);
+            if (stored.isPresent() && stored.get() > Long.MAX_VALUE - SEQ_HEADROOM) {
+                // Anyone can sign these items (their keys come from public seeds), so anyone can write one with
+                // seq 2^63-1, which no later write can pass; seq + 1 would overflow and be refused anyway.
+                throw new NameplateBusyException(describe(nameplate, side) + " holds an item with sequence number "
+                        + stored.get() + ", too close to the largest for our writes to pass it: it cannot be replaced");
+            }
+            long seq = Math.max(clock.millis(), stored.map(s -> s + 1).orElse(0L));
             return node.put(MutableItem.sign(key, new byte[0], seq, value), Optional.empty());
         });
     }

@@ -14,10 +14,10 @@ import dev.dhtsignal.dht.DhtNode;
 import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.pake.KademliaNameplates;
 import dev.dhtsignal.pake.MainlineNameplates;
-import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.Spake2;
+import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.signal.BoardExchange;
 import dev.dhtsignal.signal.BoardOptions;
 import dev.dhtsignal.signal.Connection;
@@ -211,7 +211,7 @@ public final class OffererCommand implements Callable<Integer> {
         PakeHandshake handshake = new PakeHandshake(new KademliaNameplates(runtime.dht(), peer.offerKeyName(),
                 peer.answerKeyName(), options.dhtDescription()),
                 PeerOptions.handshakeSettings(options.timeout(), options.pollInterval(), options.dhtTimeout().multipliedBy(5)),
-                Clock.systemUTC());
+                Clock.systemUTC(), spentCodes());
         // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
         // an answerer does not take the claim of an offerer that is gone and wait on it.
         StopSignal.Registration withdrawing = StopSignal.onStop(handshake::withdraw);
@@ -221,20 +221,20 @@ public final class OffererCommand implements Callable<Integer> {
                 transcript.line("Session code: " + claim.code());
                 transcript.line(answererCommand(claim.code().toString(), options));
             }
-            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-                System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                        + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-                transcript.line("Session code: " + moved.code());
-                transcript.line(answererCommand(moved.code().toString(), options));
-            });
+            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret());
             return new KeyExchange(result, () -> {
-                handshake.release(result.code(), NameplateBoard.Side.OFFERER);
+                handshake.release();
                 withdrawing.close();
             });
         } catch (RuntimeException e) {
             withdrawing.close();
             throw e;
         }
+    }
+
+    /** The short codes this user has tried already: a failure to read or write them is a warning, never a stop. */
+    private static SpentCodes spentCodes() {
+        return SpentCodes.forUser(warning -> System.err.println("offerer: warning: " + warning));
     }
 
     /**
@@ -287,7 +287,8 @@ public final class OffererCommand implements Callable<Integer> {
         try (MainlineRuntime runtime = MainlineRuntime.start(options, bootstrap, options.stepLimit(), "offerer")) {
             timing.ready();
             PakeHandshake handshake = shortCode ? new PakeHandshake(new MainlineNameplates(runtime.node(), Clock.systemUTC()),
-                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC()) : null;
+                    PeerOptions.handshakeSettings(options.timeout(), options.pollPause(), options.stepLimit()), Clock.systemUTC(),
+                    spentCodes()) : null;
             PakeHandshake.Result agreed = null;
             Connection connection;
             BoardExchange exchange;
@@ -299,12 +300,7 @@ public final class OffererCommand implements Callable<Integer> {
                         transcript.line("Session code: " + claim.code());
                         transcript.line("On the answering side run: java -jar answerer.jar --session " + claim.code() + peer.mainlineJoinHint());
                     }
-                    agreed = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-                        System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                                + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-                        transcript.line("Session code: " + moved.code());
-                        transcript.line("On the answering side run: java -jar answerer.jar --session " + moved.code() + peer.mainlineJoinHint());
-                    });
+                    agreed = handshake.awaitAnswerer(claim, peer.secret());
                     options = options.withSecret(agreed.secret());
                 }
                 exchange = new BoardExchange(new MainlineBoard(runtime.node(), options.secret(), Clock.systemUTC()),
@@ -317,7 +313,7 @@ public final class OffererCommand implements Callable<Integer> {
             // The used offer is being cleared in the background: let that finish, also when stopped.
             try (StopSignal.Registration clearing = StopSignal.onStop(exchange::withdraw)) {
                 if (handshake != null) {
-                    handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
+                    handshake.release();
                 }
                 return converse(connection, transcript, timing);
             } finally {
