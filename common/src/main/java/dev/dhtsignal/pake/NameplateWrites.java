@@ -3,22 +3,17 @@ package dev.dhtsignal.pake;
 import dev.dhtsignal.pake.NameplateBoard.Side;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.Waits;
+import dev.dhtsignal.signal.WriteGate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every write one exchange makes to the board, and the withdrawal of what it wrote when the program is
- * stopped. A stop runs on a thread of its own while the exchange's thread goes on for a moment: that thread
- * reads its key, finds its claim gone (the stop has just cleared it) and, taking that for someone
- * overwriting it, writes the claim again, after the clearing. The process then exits with a claim of a gone
- * offerer on the DHT, and the next answerer with the code replies to it and waits in vain (seen in
- * {@code ShortCodeIT} with the machine busy). So once {@link #withdraw()} has begun, no write starts any more
- * (it fails with "stopped"), and a write already under way is let finish before the clearing is sent:
- * the clearing is the last word.
+ * Every write one exchange makes to the board, through a {@link WriteGate}, and the withdrawal of what it
+ * wrote when the program is stopped: after {@link #withdraw()} begins no write starts (the waiting thread
+ * used to write its claim again right after the stop had cleared it), a write under way is let finish, and
+ * the clearing of the key we wrote last is sent after it.
  */
 final class NameplateWrites {
     private static final Logger log = LoggerFactory.getLogger(NameplateWrites.class);
@@ -27,10 +22,9 @@ final class NameplateWrites {
 
     private final NameplateBoard board;
     private final Duration stepLimit;
-    private final Object lock = new Object();
-    private final List<CompletableFuture<Void>> underWay = new ArrayList<>();  // guarded by lock
-    private Written last;  // guarded by lock: the key we wrote a value to and have not cleared
-    private boolean withdrawn;  // guarded by lock
+    private final WriteGate gate = new WriteGate();
+    /** The key we wrote a value to and have not cleared: what a withdrawal or a release clears. */
+    private volatile Written last;
 
     private record Written(int nameplate, Side side) {
     }
@@ -45,28 +39,12 @@ final class NameplateWrites {
      * when the value was not stored, and with "stopped" once the exchange has been withdrawn.
      */
     CompletableFuture<Void> start(int nameplate, Side side, byte[] value) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        synchronized (lock) {
-            if (withdrawn) {
-                return CompletableFuture.failedFuture(stopped());
-            }
+        return gate.start(() -> {
             if (value.length > 0) {
                 last = new Written(nameplate, side);  // before the put: a stop during it must clear it too
             }
-            underWay.add(done);
-        }
-        // Sent outside the lock: a board may take its time handing the write over.
-        board.put(nameplate, side, value).whenComplete((ok, failure) -> {
-            synchronized (lock) {
-                underWay.remove(done);
-            }
-            if (failure != null) {
-                done.completeExceptionally(failure);
-            } else {
-                done.complete(null);
-            }
+            return board.put(nameplate, side, value);
         });
-        return done;
     }
 
     /** Writes and waits (at most the step limit); {@code what} names the value in a failure ("our claim"). */
@@ -85,11 +63,8 @@ final class NameplateWrites {
 
     /** Clears the key we wrote last, once the exchange no longer needs it (the nameplate is free again). */
     void release() {
-        Written w;
-        synchronized (lock) {
-            w = last;
-            last = null;
-        }
+        Written w = last;
+        last = null;
         if (w != null) {
             putQuietly(w.nameplate(), w.side(), new byte[0]);
         }
@@ -101,20 +76,9 @@ final class NameplateWrites {
      * Bounded by a few seconds.
      */
     void withdraw() {
-        List<CompletableFuture<Void>> pending;
-        Written w;
-        synchronized (lock) {
-            withdrawn = true;
-            pending = List.copyOf(underWay);
-            w = last;
-            last = null;
-        }
-        try {
-            Waits.await(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).exceptionally(e -> null),
-                    UNDER_WAY_LIMIT, "our writes under way");
-        } catch (SignalingException e) {
-            log.debug("{}; clearing anyway", e.getMessage());
-        }
+        gate.close(UNDER_WAY_LIMIT);
+        Written w = last;
+        last = null;
         if (w != null) {
             try {
                 Waits.await(board.put(w.nameplate(), w.side(), new byte[0]), stepLimit, "clearing " + board.describe(w.nameplate(), w.side()));
@@ -124,21 +88,10 @@ final class NameplateWrites {
         }
     }
 
-    /** Whether {@link #withdraw()} has begun: the exchange should end, its program is stopping. */
-    boolean withdrawn() {
-        synchronized (lock) {
-            return withdrawn;
-        }
-    }
-
-    /** @throws SignalingException when the exchange has been withdrawn */
+    /** @throws SignalingException when the exchange has been withdrawn: its program is stopping */
     void requireNotWithdrawn() {
-        if (withdrawn()) {
-            throw stopped();
+        if (gate.closed()) {
+            throw WriteGate.stopped();
         }
-    }
-
-    private static SignalingException stopped() {
-        return new SignalingException("stopped: the key exchange was withdrawn");
     }
 }

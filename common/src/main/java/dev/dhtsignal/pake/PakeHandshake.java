@@ -14,8 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +64,7 @@ public final class PakeHandshake {
     private final IntUnaryOperator pickBelow;
     private final NameplateReads reads;
     private final NameplateWrites writes;
+    private final NameplateClaimer claimer;
 
     /**
      * @param timeout how long the offerer waits for an answerer, or the answerer for the claim and the
@@ -123,6 +122,7 @@ public final class PakeHandshake {
         this.pickBelow = pickBelow != null ? pickBelow : n -> 1 + random.nextInt(n);
         this.reads = new NameplateReads(board, settings.stepLimit());
         this.writes = new NameplateWrites(board, settings.stepLimit());
+        this.claimer = new NameplateClaimer(board, settings, clock, spent, random, this.pickBelow, reads, writes);
     }
 
     public PakeHandshake(NameplateBoard board, Settings settings, Clock clock, SpentCodes spent) {
@@ -132,117 +132,16 @@ public final class PakeHandshake {
     // ------------------------------------------------------------------------------------------- offerer
 
     /**
-     * Claims a nameplate: a random free one with new words ({@link NameplateChoice}), or the one of
-     * {@code wanted}. The claim is written and read back before this returns, so the code can be shown.
+     * Claims a nameplate: a random free one with new words, or the one of {@code wanted}
+     * ({@link NameplateClaimer}). The claim is written and read back before this returns, so the code can be
+     * shown.
      *
      * @param secret the {@code --secret}, mixed into the password, or null
      * @throws SignalingException when {@code wanted} was tried here before, its nameplate is in use or cannot be
      *                            written, or no free nameplate was found
      */
     public Claim claim(ShortCode wanted, String secret) {
-        if (wanted != null && spent.isSpent(SpentCodes.Role.OFFERER, wanted)) {
-            throw new SignalingException("the code " + wanted + " was used on this machine already, and a code gets one try "
-                    + "(whoever answered it had their one guess): run the offerer with --session alone for a new code");
-        }
-        NameplateChoice choice = new NameplateChoice(pickBelow);
-        long deadline = System.nanoTime() + settings.timeout().toNanos();
-        while (true) {
-            writes.requireNotWithdrawn();
-            int nameplate;
-            if (wanted != null) {
-                nameplate = wanted.nameplate();
-            } else {
-                OptionalInt next = System.nanoTime() < deadline ? choice.next() : OptionalInt.empty();
-                if (next.isEmpty()) {
-                    throw new SignalingException("found no free nameplate (" + choice.summary() + ") on " + network()
-                            + "; someone may be holding them: try again later, or use a long code (offerer --session --long-code)");
-                }
-                nameplate = next.getAsInt();
-            }
-            Instant now = clock.instant();
-            if (!reads.live(nameplate, Side.OFFERER, now).isEmpty()) {
-                if (wanted != null) {
-                    throw inUse(nameplate);
-                }
-                log.debug("nameplate {} is in use", nameplate);
-                choice.busy(nameplate, "in use");
-                continue;
-            }
-            ShortCode code = wanted != null ? wanted : newCode(nameplate);
-            byte[] id = new byte[PakeMessage.ID_LENGTH];
-            random.nextBytes(id);
-            Spake2 spake = Spake2.start(Spake2.Role.A, PasswordScalar.of(code.password(secret)), random);
-            PakeMessage claim = PakeMessage.claim(id, expiry(now), spake.message());
-            try {
-                writeClaim(nameplate, claim);
-            } catch (SignalingException e) {
-                writes.requireNotWithdrawn();
-                if (wanted != null) {
-                    throw new SignalingException("cannot use the code " + wanted + ": " + e.getMessage()
-                            + "; run the offerer with --session alone to get a code with a free nameplate", e);
-                }
-                log.info("nameplate {} cannot be written, picking another: {}", nameplate, e.getMessage());
-                writes.putQuietly(nameplate, Side.OFFERER, new byte[0]);  // our claim, if it landed, is not to be answered
-                choice.busy(nameplate, "not writable");
-                continue;
-            }
-            if (wanted == null) {
-                // A code we made is about to be shown to a person: give an offerer that picked the same
-                // nameplate at the same moment time to show up, so we move before anyone reads our code. A
-                // code given to us is known to both sides already.
-                sleep(settings.settle());
-            }
-            List<PakeMessage> after = reads.live(nameplate, Side.OFFERER, clock.instant());
-            if (after.stream().anyMatch(m -> !m.isFor(id))) {
-                // Another offerer wrote its claim at the same moment. Before our code is shown we simply move,
-                // clearing ours: an answerer takes no claim while two are there.
-                log.info("another offerer claimed nameplate {} at the same moment; picking another", nameplate);
-                writes.putQuietly(nameplate, Side.OFFERER, new byte[0]);
-                if (wanted != null) {
-                    throw inUse(nameplate);
-                }
-                choice.busy(nameplate, "taken at the same moment");
-                continue;
-            }
-            if (after.stream().noneMatch(m -> m.isFor(id))) {
-                writes.putQuietly(nameplate, Side.OFFERER, claim.encode());  // junk replaced it: write it again
-            }
-            return new Claim(code, id, spake, claim);
-        }
-    }
-
-    /** New words for a nameplate: never a code this machine's offerer has used (a chance of one in 65 536 a try). */
-    private ShortCode newCode(int nameplate) {
-        ShortCode code = ShortCode.random(nameplate, random);
-        for (int i = 0; i < 64 && spent.isSpent(SpentCodes.Role.OFFERER, code); i++) {
-            code = ShortCode.random(nameplate, random);
-        }
-        return code;
-    }
-
-    /**
-     * Writes our claim and clears the answerer key beside it (a reply of an earlier exchange means nothing,
-     * and on Mainline this finds an answerer item that cannot be written before the code is shown).
-     *
-     * @throws SignalingException when either cannot be written ({@link NameplateBusyException}) or is not in time
-     */
-    private void writeClaim(int nameplate, PakeMessage claim) {
-        CompletableFuture<Void> claimed = writes.start(nameplate, Side.OFFERER, claim.encode());
-        CompletableFuture<Void> cleared = writes.start(nameplate, Side.ANSWERER, new byte[0]);
-        Waits.await(CompletableFuture.allOf(claimed, cleared), settings.stepLimit(),
-                "our claim to be stored at " + board.describe(nameplate, Side.OFFERER));
-    }
-
-    /** Where the nameplates are, for messages: the tail of the board's description ("the DHT at 127.0.0.1:8468"). */
-    private String network() {
-        String any = board.describe(1, Side.OFFERER);
-        int on = any.lastIndexOf(" on ");
-        return on >= 0 ? any.substring(on + 4) : any;
-    }
-
-    private static SignalingException inUse(int nameplate) {
-        return new SignalingException("nameplate " + nameplate + " is in use by another session; run the offerer "
-                + "with --session alone to get a code with a free nameplate");
+        return claimer.claim(wanted, secret);
     }
 
     /**
@@ -282,7 +181,7 @@ public final class PakeHandshake {
             log.info("the reply to our claim is not a SPAKE2 message: {}", e.getMessage());
             keys = null;
         }
-        Instant linger = expiry(clock.instant());
+        Instant linger = expiry(settings, clock.instant());
         if (keys == null || !keys.confirms(reply.mac())) {
             log.info("the reply to our claim at nameplate {} does not confirm: abandoning the code", nameplate);
             writes.putQuietly(nameplate, Side.OFFERER, PakeMessage.abandoned(claim.id, linger).encode());
@@ -412,7 +311,7 @@ public final class PakeHandshake {
     }
 
     /** When what we write now expires: after our wait, and never further ahead than readers believe. */
-    private Instant expiry(Instant now) {
+    static Instant expiry(Settings settings, Instant now) {
         Duration life = settings.timeout().compareTo(SignalMessage.LONGEST_WAIT) > 0 ? SignalMessage.LONGEST_WAIT : settings.timeout();
         return now.plus(life);
     }

@@ -42,10 +42,12 @@ public final class Offerer {
     private final ValueWaiter waiter;
     private final Transcript out;
     private final Clock clock;
-    private final java.security.SecureRandom random = new java.security.SecureRandom();
+    private final OfferSlots slots;
     private final List<CompletableFuture<?>> clearing = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The key of our offer while it is in the DHT and not yet answered; what a stopping program clears. */
     private volatile NodeId outstanding;
+    /** Our offer's stores: none starts once the program is being stopped, so that its clearing is the last word. */
+    private final WriteGate stores = new WriteGate();
     /** The connection made, so that a program stopped right after connecting still closes it. */
     private volatile Connection connected;
 
@@ -59,6 +61,7 @@ public final class Offerer {
         this.out = out;
         this.clock = clock;
         this.waiter = new ValueWaiter(dht, timer, options.pollInterval(), options.dhtDescription());
+        this.slots = new OfferSlots(options, dht, clock);
     }
 
     /** Values seen and refused so far (forged, stale, for another offer...), each with the reason. */
@@ -72,6 +75,9 @@ public final class Offerer {
         }
 
         record Displaced() implements SlotOutcome {
+        }
+
+        record Withdrawn() implements SlotOutcome {
         }
     }
 
@@ -99,9 +105,9 @@ public final class Offerer {
             while (answer == null) {
                 // The answer key of the slot we expect to take is read alongside the offer keys: one DHT
                 // lookup less before the offer goes out, when the guess is right (it nearly always is).
-                int likely = likelySlot(lost);
+                int likely = slots.likely(lost);
                 CompletableFuture<List<DhtValue>> likelyAnswers = dht.getAllDigest(rendezvous.answerKey(likely));
-                slot = freeSlot(lost, likely);
+                slot = slots.free(lost, likely);
                 NodeId offerKey = rendezvous.offerKey(slot);
                 Set<DhtValue> before = clearStaleAnswers(slot,
                         slot == likely ? likelyAnswers : dht.getAllDigest(rendezvous.answerKey(slot)));
@@ -111,7 +117,10 @@ public final class Offerer {
                         Waits.await(current.offer(), options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
                 SignalFormat.PublishedOffer published = format.encodeOffer(offer, offerKey);
-                Waits.await(dht.putDigest(offerKey, published.value()), options.dhtTimeout().multipliedBy(5),
+                Waits.await(stores.start(() -> {
+                    outstanding = offerKey;  // before the store: a stop during it must clear it too
+                    return dht.putDigest(offerKey, published.value());
+                }), options.dhtTimeout().multipliedBy(5),
                         "storing the offer under " + rendezvous.describeOffer(slot) + " on " + options.dhtDescription());
                 log.debug("offer {} stored in slot {}", offer, slot);
                 if (ourOfferKey == null) {
@@ -119,10 +128,11 @@ public final class Offerer {
                     out.line("Waiting for Answer SDP in DHT...");
                 }
                 ourOfferKey = offerKey;
-                this.outstanding = offerKey;
                 SlotOutcome outcome = awaitAnswer(slot, published, before, deadline, current.peer().checking());
                 if (outcome instanceof SlotOutcome.Answered a) {
                     answer = a.answer();
+                } else if (outcome instanceof SlotOutcome.Withdrawn) {
+                    throw WriteGate.stopped();
                 } else {
                     // Two offerers took the same free slot at once and theirs was stored last. Move on, with a
                     // new connection: an answerer may have read our offer before it was replaced and answered
@@ -178,6 +188,9 @@ public final class Offerer {
         AtomicBoolean restoring = new AtomicBoolean();
         Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
         ValueWaiter.Found<SlotOutcome> found = Waits.await(waiter.await(watch, (i, value, all) -> {
+            if (stores.closed()) {
+                return Reading.accepted(new SlotOutcome.Withdrawn());  // the program is being stopped
+            }
             if (i == 1) {
                 return readOurSlot(offerKey, published, value, all, restoring);
             }
@@ -269,66 +282,8 @@ public final class Offerer {
     private void restore(NodeId offerKey, SignalFormat.PublishedOffer published, AtomicBoolean restoring) {
         if (restoring.compareAndSet(false, true)) {
             log.info("something replaced our offer under {}; storing it again", offerKey.shortHex());
-            dht.putDigest(offerKey, published.value()).whenComplete((r, e) -> restoring.set(false));
+            stores.start(() -> dht.putDigest(offerKey, published.value())).whenComplete((r, e) -> restoring.set(false));
         }
-    }
-
-    /**
-     * A slot without a live offer in it: empty, cleared, expired, unreadable, or an offer of the original
-     * peers (which carries no expiry, so we cannot tell it is live and overwrite it as they would). Plain
-     * rendezvous take the first such slot, since the original answerer only looks at slot 0; sealed ones
-     * take a random one, so that offerers starting together rarely pick the same: {@code likely}, when it is
-     * free ({@link #likelySlot}).
-     */
-    private int freeSlot(Set<Integer> lost, int likely) {
-        List<CompletableFuture<List<DhtValue>>> reads = new ArrayList<>();
-        for (int i = 0; i < rendezvous.slots(); i++) {
-            reads.add(dht.getAllDigest(rendezvous.offerKey(i)));
-        }
-        Instant now = clock.instant();
-        List<Integer> free = new ArrayList<>();
-        for (int i = 0; i < reads.size(); i++) {
-            List<DhtValue> values = Waits.await(reads.get(i), options.dhtTimeout().multipliedBy(5),
-                    "reading " + rendezvous.describeOffer(i) + " on " + options.dhtDescription());
-            if (lost.contains(i)) {
-                continue;
-            }
-            int slot = i;
-            boolean live = values.stream().anyMatch(v -> format.readOffer(v, rendezvous.offerKey(slot))
-                    instanceof Reading.Accepted<SignalFormat.ReceivedOffer> a
-                    && a.message().message().expires() != null && a.message().message().notLiveBecause(now) == null);
-            if (live) {
-                log.info("{} holds a live offer of another offerer", rendezvous.describeOffer(i));
-            } else {
-                free.add(i);
-            }
-        }
-        if (free.contains(likely)) {
-            return likely;
-        }
-        if (!free.isEmpty()) {
-            return rendezvous.sealed() ? free.get(random.nextInt(free.size())) : free.get(0);
-        }
-        throw new SignalingException("all " + rendezvous.slots() + " offer slots (" + rendezvous.describeOffers()
-                + ") hold live offers of other offerers on " + options.dhtDescription()
-                + "; try again later, or use a --session of your own");
-    }
-
-    /**
-     * The slot {@link #freeSlot} will most likely take: the first one not lost for plain rendezvous, a
-     * random one of those for sealed ones.
-     */
-    private int likelySlot(Set<Integer> lost) {
-        List<Integer> candidates = new ArrayList<>();
-        for (int i = 0; i < rendezvous.slots(); i++) {
-            if (!lost.contains(i)) {
-                candidates.add(i);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return 0;  // freeSlot will say that no slot is free
-        }
-        return rendezvous.sealed() ? candidates.get(random.nextInt(candidates.size())) : candidates.get(0);
     }
 
     /**
@@ -382,14 +337,16 @@ public final class Offerer {
 
     /**
      * For a program that is being stopped: leaves the connection made, if any, and clears our offer if it
-     * is still out (nobody should answer an offer whose offerer is gone), waiting for the clearing to
-     * finish at most as long as a store.
+     * is still out (nobody should answer an offer whose offerer is gone), after letting a store of it under
+     * way finish and stopping any more ({@link WriteGate}), waiting for the clearing to finish at most as
+     * long as a store.
      */
     public void withdraw() {
         Connection c = connected;
         if (c != null) {
             c.leave();
         }
+        stores.close(Duration.ofMillis(1_500));
         NodeId key = outstanding;
         outstanding = null;
         if (key != null) {

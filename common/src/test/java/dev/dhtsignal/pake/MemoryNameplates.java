@@ -32,11 +32,22 @@ final class MemoryNameplates implements NameplateBoard {
         return nameplate + "/" + side;
     }
 
-    /** The next {@code parties} offerer writes to {@code nameplate} wait for each other, then land in arrival order. */
+    /**
+     * The next {@code parties} offerer writes to {@code nameplate} wait for each other, then all land, in
+     * arrival order, before any of the writers goes on: writers that race, however slowly their threads run.
+     */
     void raceWrites(int nameplate, int parties) {
         gatedNameplate = nameplate;
-        gate = new CyclicBarrier(parties, () -> gate = null);
+        gate = new CyclicBarrier(parties, () -> {
+            gate = null;
+            for (Write w : gatedWrites) {
+                write(w.nameplate(), w.side(), w.value());
+            }
+            gatedWrites.clear();
+        });
     }
+
+    private final List<Write> gatedWrites = new CopyOnWriteArrayList<>();
 
     /** Writes as anybody may (an attacker, a replay). */
     void write(int nameplate, Side side, byte[] value) {
@@ -65,11 +76,13 @@ final class MemoryNameplates implements NameplateBoard {
         }
         CyclicBarrier g = gate;
         if (g != null && nameplate == gatedNameplate && side == Side.OFFERER) {
+            gatedWrites.add(new Write(nameplate, side, value.clone()));
             try {
-                g.await();
+                g.await();  // the last to arrive writes them all
             } catch (Exception e) {
                 return CompletableFuture.failedFuture(e);
             }
+            return CompletableFuture.completedFuture(null);
         }
         write(nameplate, side, value);
         return CompletableFuture.completedFuture(null);

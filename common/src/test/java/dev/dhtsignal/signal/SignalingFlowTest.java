@@ -111,6 +111,30 @@ class SignalingFlowTest {
         return List.of(offererLines, answererLines);
     }
 
+    /**
+     * An offerer stopped while it waits clears its offer, and the offer stays cleared. The stop runs beside the
+     * waiting thread, which used to find its slot empty right after the clearing, take that for someone
+     * overwriting the offer, and store it again: the process then exited with its offer on the DHT, and the
+     * next answerer answered a gone offerer (PeersAtTheEdgesIT's stopped offerer, 1 run in 20 here with the
+     * machine busy).
+     */
+    @Test
+    void aWithdrawnOfferStaysClearedWhileTheWaitingThreadRunsOn() {
+        Rendezvous keys = Rendezvous.plain("withdrawn-offer", "withdrawn-answer", 1);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Offerer offerer = offerer(options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), lines);
+        CompletableFuture<Connection> offering = CompletableFuture.supplyAsync(offerer::connect);
+        Await.until("the offer to be published", Await.DEADLINE, () -> lines.contains("Waiting for Answer SDP in DHT..."));
+        DhtValue published = server.localValue(keys.offerKey(0)).orElseThrow();
+        offerer.withdraw();
+        // Whichever comes first: the wait ends, seeing the withdrawal, or (as it did) the offer is stored again.
+        Await.until("the wait to end, or the offer to be stored again", Await.DEADLINE,
+                () -> offering.isDone() || server.localValue(keys.offerKey(0)).filter(published::equals).isPresent());
+        assertTrue(server.localValue(keys.offerKey(0)).filter(published::equals).isEmpty(), "the gone offerer's offer is back");
+        Throwable end = Await.failure("the offerer to stop", offering);
+        assertTrue(end.getMessage().startsWith("stopped"), end.toString());
+    }
+
     @Test
     void plainRoundPrintsTheOriginalLinesAndASecondRoundOnTheSameKeysWorks() {
         Rendezvous keys = Rendezvous.plain("webrtc-offer", "webrtc-answer", 4);
