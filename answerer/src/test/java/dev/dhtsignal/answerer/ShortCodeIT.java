@@ -177,7 +177,7 @@ class ShortCodeIT {
                 .filter(m -> m.kind() == PakeMessage.Kind.CLAIM).findFirst().orElseThrow().exchangeId();
         ProgramProcess again = start("answerer", "--session", code.toString(), "--once");
         assertEquals(1, again.awaitExit(RUN_LIMIT), again.transcript());
-        assertTrue(again.stderr().contains("answerer: the code " + code + " was tried on this machine already"), again.transcript());
+        assertTrue(again.stderr().contains("answerer: the code " + code + " was used on this machine already"), again.transcript());
         assertTrue(decoded(board, code.nameplate(), NameplateBoard.Side.ANSWERER).stream()
                 .noneMatch(m -> m.kind() == PakeMessage.Kind.REPLY && m.isFor(anotherId)), "no reply to the new claim");
     }

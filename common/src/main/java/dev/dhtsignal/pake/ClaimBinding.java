@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a code this machine's answerer has replied with before is refused outright ({@link SpentCodes});</li>
  *   <li>a live confirmed or abandoned marker at the nameplate means the code's exchange has ended: someone
  *       else took part, and the code is spent, whatever claim is there beside it (a third party that made the
- *       offerer abandon posts a claim of its own next, to test a second guess here);</li>
+ *       offerer abandon posts a claim of its own next, to test a second guess here); this machine remembers
+ *       it as spent too, since the marker can be erased before the next run;</li>
  *   <li>exactly one claim: it is the one; several at once: none is taken until one is left. An offerer that
  *       met another on its nameplate before showing its code clears its own claim, so two claims that stay are
  *       someone interfering, and taking the smaller exchange id, as before, let a third party's claim with
@@ -44,8 +45,8 @@ final class ClaimBinding {
     /** @throws SignalingException when an answerer on this machine has replied with this code before */
     void requireUntried() {
         if (spent.isSpent(SpentCodes.Role.ANSWERER, code)) {
-            throw new SignalingException("the code " + code + " was tried on this machine already, and a code gets one try "
-                    + "(whoever answered that try had their one guess): ask the offerer to start again with a new code");
+            throw new SignalingException("the code " + code + " was used on this machine already (an answerer here tried it, "
+                    + "or found it used; a code gets one try): ask the offerer to start again with a new code");
         }
     }
 
@@ -62,6 +63,8 @@ final class ClaimBinding {
         for (PakeMessage m : live) {
             if (m.kind() == PakeMessage.Kind.CONFIRMED || m.kind() == PakeMessage.Kind.ABANDONED) {
                 log.info("nameplate {} holds a finished exchange ({}): the code was used already", code.nameplate(), m);
+                // Remembered too: run again after someone has erased the marker, we would reply to their claim.
+                spent.spend(SpentCodes.Role.ANSWERER, code);
                 throw new WrongCodeException();
             }
             if (m.kind() == PakeMessage.Kind.CLAIM && !refused.contains(m) && claims.stream().noneMatch(c -> c.equals(m))) {

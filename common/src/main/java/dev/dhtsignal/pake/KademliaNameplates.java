@@ -26,7 +26,8 @@ public final class KademliaNameplates implements NameplateBoard {
         this.where = where;
     }
 
-    NodeId key(int nameplate, Side side) {
+    /** The DHT key of a nameplate's value: a public function of the nameplate, as anyone may compute it. */
+    public NodeId key(int nameplate, Side side) {
         return NodeId.digestOf((side == Side.OFFERER ? offerName : answerName) + "/pake/v1/" + nameplate);
     }
 

@@ -42,7 +42,8 @@ public final class MainlineNameplates implements NameplateBoard {
         this.clock = clock;
     }
 
-    static Ed25519.SigningKey keyOf(int nameplate, Side side) {
+    /** The signing key of a nameplate's item: from a public seed, so anyone can compute it (and write the item). */
+    public static Ed25519.SigningKey keyOf(int nameplate, Side side) {
         String label = "webrtc-dht-signaling/pake/v1/mainline/" + nameplate + "/" + (side == Side.OFFERER ? "offerer" : "answerer");
         try {
             return Ed25519.fromSeed(MessageDigest.getInstance("SHA-256").digest(label.getBytes(StandardCharsets.UTF_8)));

@@ -49,8 +49,8 @@ final class NameplateClaimer {
     /** @see PakeHandshake#claim */
     PakeHandshake.Claim claim(ShortCode wanted, String secret) {
         if (wanted != null && spent.isSpent(SpentCodes.Role.OFFERER, wanted)) {
-            throw new SignalingException("the code " + wanted + " was used on this machine already, and a code gets one try "
-                    + "(whoever answered it had their one guess): run the offerer with --session alone for a new code");
+            throw new SignalingException("the code " + wanted + " was used on this machine already (an offerer here checked "
+                    + "an answer to it; a code gets one try): run the offerer with --session alone for a new code");
         }
         NameplateChoice choice = new NameplateChoice(pickBelow);
         long deadline = System.nanoTime() + settings.timeout().toNanos();

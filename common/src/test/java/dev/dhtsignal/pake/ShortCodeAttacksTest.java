@@ -160,6 +160,12 @@ class ShortCodeAttacksTest {
         board.write(7, Side.ANSWERER, new byte[0]);
         assertThrows(WrongCodeException.class, () -> run(FAST, null).join(claim.code(), null));
         assertEquals(0, board.read(7, Side.ANSWERER).length, "the answerer replied to nothing: it tested no guess");
+
+        // The marker erased, the answerer run again with the code: it remembers the code as spent.
+        board.clearElsewhere(7, Side.OFFERER);
+        SignalingException again = assertThrows(SignalingException.class, () -> run(FAST, null).join(claim.code(), null));
+        assertTrue(again.getMessage().contains("was used on this machine already"), again.getMessage());
+        assertEquals(0, board.read(7, Side.ANSWERER).length, "still no reply");
     }
 
     /**
@@ -227,7 +233,7 @@ class ShortCodeAttacksTest {
         board.write(7, Side.ANSWERER, new byte[0]);
         PakeHandshake.Claim second = attacker().claim(new ShortCode(7, 5, 6), null);  // a claim for another guess
         SignalingException again = assertThrows(SignalingException.class, () -> run(FAST, null).join(code, null));
-        assertTrue(again.getMessage().contains("was tried on this machine already"), again.getMessage());
+        assertTrue(again.getMessage().contains("was used on this machine already"), again.getMessage());
         assertEquals(0, board.read(7, Side.ANSWERER).length, "no reply to " + second.code());
     }
 

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             dev.dhtsignal.tools.bench.Fuzz.class,
             dev.dhtsignal.tools.bench.Flood.class,
             dev.dhtsignal.tools.bench.Attack.class,
+            dev.dhtsignal.tools.bench.ShortCodeAttack.class,
             dev.dhtsignal.tools.bench.StoreFootprint.class,
             dev.dhtsignal.tools.peer.ChannelBench.class,
             dev.dhtsignal.tools.peer.DhtTap.class,
