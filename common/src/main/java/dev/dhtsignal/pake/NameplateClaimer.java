@@ -85,12 +85,12 @@ final class NameplateClaimer {
                 writeClaim(nameplate, claim);
             } catch (SignalingException e) {
                 writes.requireNotWithdrawn();
+                writes.putQuietly(nameplate, Side.OFFERER, new byte[0]);  // our claim, if it landed, is not to be answered
                 if (wanted != null) {
                     throw new SignalingException("cannot use the code " + wanted + ": " + e.getMessage()
                             + "; run the offerer with --session alone to get a code with a free nameplate", e);
                 }
                 log.info("nameplate {} cannot be written, picking another: {}", nameplate, e.getMessage());
-                writes.putQuietly(nameplate, Side.OFFERER, new byte[0]);  // our claim, if it landed, is not to be answered
                 choice.busy(nameplate, "not writable");
                 continue;
             }

@@ -45,6 +45,7 @@ public final class SpentCodes {
     /** The most codes kept: about 130 KiB of file. */
     static final int LIMIT = 2048;
     private static final String LABEL = "webrtc-dht-signaling/pake/v1/spent\n";
+    private static final java.util.Map<Path, Object> IN_THIS_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path file;
     private final Consumer<String> warn;
@@ -120,15 +121,31 @@ public final class SpentCodes {
     }
 
     private List<String> readLocked() throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-             FileLock lock = channel.lock(0, Long.MAX_VALUE, true)) {
-            return entries(read(channel));
+        synchronized (inThisProcess(file)) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+                 FileLock lock = channel.lock(0, Long.MAX_VALUE, true)) {
+                return entries(read(channel));
+            }
         }
+    }
+
+    /**
+     * A file lock is held by the process, not the thread: two channels of one process locking the same file
+     * fail (OverlappingFileLockException). So within a process the file's users take turns on this.
+     */
+    private static Object inThisProcess(Path file) {
+        return IN_THIS_PROCESS.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new Object());
     }
 
     /** Adds an entry, keeping the newest {@link #LIMIT}; rewrites the file in place when it is over that. */
     private void appendLocked(String entry) throws IOException {
         Files.createDirectories(file.getParent(), ownerOnly("rwx------"));
+        synchronized (inThisProcess(file)) {
+            appendUnderLock(entry);
+        }
+    }
+
+    private void appendUnderLock(String entry) throws IOException {
         try (FileChannel channel = FileChannel.open(file, creating(), ownerOnly("rw-------"));
              FileLock lock = channel.lock()) {
             List<String> entries = entries(read(channel));

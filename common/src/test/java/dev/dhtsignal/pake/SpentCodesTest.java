@@ -61,6 +61,29 @@ class SpentCodesTest {
         assertTrue(Files.size(file()) <= SpentCodes.LIMIT * 65L);
     }
 
+    /** An offerer and an answerer (here two threads, as two programs would be) writing the file at once lose nothing. */
+    @Test
+    void twoUsersOfTheFileAtOnceLoseNoCode() throws Exception {
+        SpentCodes offerers = SpentCodes.in(file(), warnings::add);
+        SpentCodes answerers = SpentCodes.in(file(), warnings::add);
+        Thread other = new Thread(() -> {
+            for (int i = 1; i <= 200; i++) {
+                answerers.spend(Role.ANSWERER, new ShortCode(i, 1, 1));
+            }
+        });
+        other.start();
+        for (int i = 1; i <= 200; i++) {
+            offerers.spend(Role.OFFERER, new ShortCode(i, 2, 2));
+        }
+        other.join(30_000);
+        assertEquals(List.of(), warnings);
+        SpentCodes reread = SpentCodes.in(file(), warnings::add);
+        for (int i = 1; i <= 200; i++) {
+            assertTrue(reread.isSpent(Role.ANSWERER, new ShortCode(i, 1, 1)) && reread.isSpent(Role.OFFERER, new ShortCode(i, 2, 2)), "code " + i);
+        }
+        assertEquals(400, Files.readAllLines(file()).size());
+    }
+
     @Test
     void aFileThatCannotBeReadOrWrittenIsAWarningOnceAndTheRunGoesOn() throws Exception {
         // The cache path is a file where the directory should be: nothing can be created under it.
