@@ -103,7 +103,7 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Cli.runPeer("answerer", new AnswererCommand(System.out), args);
+        Cli.runPeer("answerer", () -> new AnswererCommand(System.out), args);
     }
 
     @Override
@@ -129,7 +129,7 @@ public final class AnswererCommand implements Callable<Integer> {
             network = peer.network("answerer", session);
             options = peer.signaling(message, network);
             secret = peer.sharedSecret(session);
-            files.check();
+            files.check(skipped -> System.err.println("answerer: --send: " + skipped));
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
@@ -239,9 +239,13 @@ public final class AnswererCommand implements Callable<Integer> {
 
     /** The conversation once connected: standard input out, messages in, files if asked. */
     private int chat(Connection connection, String label, Transcript transcript) {
-        // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
-        BufferedReader stdin = peer.once() ? null
-                : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (peer.once()) {
+            // Done after the greetings, whatever the offerer does next (an interactive one never ends its side).
+            connection.close();
+            System.err.println("answerer: done: greetings exchanged (--once); closing the connection");
+            return 0;
+        }
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         return new ConnectedPeer("answerer", "offerer", "Received message on '" + label + "': ", transcript, files)
                 .run(connection, stdin);
     }

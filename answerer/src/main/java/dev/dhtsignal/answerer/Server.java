@@ -236,7 +236,7 @@ final class Server {
         Conversation conversation = Conversation.start(connection, line -> {
             lastLine.set(System.nanoTime());
             session.line("Received message on '" + label + "': " + PeerText.shown(line));
-        }, IncomingFiles.refusing(session::line));
+        }, IncomingFiles.refusing("not receiving files (an answerer --serve takes none)", session::line));
         Served served = new Served(tag, connection, conversation, seat, lastLine);
         open.add(served);
         try {

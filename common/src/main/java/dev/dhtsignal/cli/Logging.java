@@ -14,10 +14,19 @@ public final class Logging {
     }
 
     /**
-     * For the peers: without {@code -v} only warnings and errors reach standard error, so a person at
-     * the terminal sees the chat and what went wrong, not the steps.
+     * For the peers: without {@code -v} only warnings and errors reach standard error, each as a line
+     * {@code program: message}, so a person at the terminal sees the chat and what went wrong, not the
+     * steps; with {@code -v}, the log lines with their times, threads and classes.
      */
-    public static void configureQuiet(boolean verbose) {
+    public static void configureQuiet(String program, boolean verbose) {
+        if (!verbose) {
+            // A warning a person sees is a message like any other: "offerer: ...", no time, thread or class.
+            setIfAbsent("org.slf4j.simpleLogger.showDateTime", "false");
+            setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+            setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "false");
+            setIfAbsent("org.slf4j.simpleLogger.showLogName", "false");
+            setIfAbsent("org.slf4j.simpleLogger.warnLevelString", program + ":");
+        }
         configure(verbose, verbose ? "info" : "warn");
     }
 

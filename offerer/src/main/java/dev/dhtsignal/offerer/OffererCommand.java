@@ -73,7 +73,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Cli.runPeer("offerer", new OffererCommand(System.out), args);
+        Cli.runPeer("offerer", () -> new OffererCommand(System.out), args);
     }
 
     @Override
@@ -95,7 +95,7 @@ public final class OffererCommand implements Callable<Integer> {
             network = peer.network("offerer", code);
             options = peer.signaling(message, network);
             secret = peer.sharedSecret(code);
-            files.check();
+            files.check(skipped -> System.err.println("offerer: --send: " + skipped));
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
@@ -178,6 +178,7 @@ public final class OffererCommand implements Callable<Integer> {
         }
         if (peer.once()) {
             connection.close();
+            System.err.println("offerer: done: greetings exchanged (--once); closing the connection");
             return 0;
         }
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
