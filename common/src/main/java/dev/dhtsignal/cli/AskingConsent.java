@@ -40,7 +40,7 @@ public final class AskingConsent implements Consent {
     public void decide(Offer offer, Consumer<String> answer) {
         String where = directory.toString().equals(".") ? "./" : directory + (directory.toString().endsWith("/") ? "" : "/");
         StatusLine status = StatusLine.install();
-        status.prompt("Receive " + offer.describe() + " from the " + other + " into " + where + "? [y/N] ");
+        // The question is registered before it is shown: an answer typed at once must answer it, not go to chat.
         input.ask(line -> {
             status.promptAnswered();
             if (line == null) {
@@ -51,5 +51,6 @@ public final class AskingConsent implements Consent {
             String said = line.strip().toLowerCase(Locale.ROOT);
             answer.accept(said.equals("y") || said.equals("yes") ? null : "the " + program + " declined it");
         });
+        status.prompt("Receive " + offer.describe() + " from the " + other + " into " + where + "? [y/N] ");
     }
 }

@@ -55,18 +55,19 @@ public final class ConnectedPeer {
                 : AskingConsent.forTerminal(program, other, files.directory(), lines);
         IncomingFiles incoming = IncomingFiles.receiving(files.directory(), files.force(), files.allowHidden(),
                 files.limits(), consent, progress, out::line);
-        Conversation[] started = new Conversation[1];
+        // Known once started; a text can arrive while it starts (kept messages are handled then).
+        CompletableFuture<Conversation> started = new CompletableFuture<>();
         if (connection.session() != null) {
             connection.session().onText(text -> {
                 // A text sent alone is printed by itself, line by line, and there is no chat after it.
                 text.lines().forEach(l -> out.line(PeerText.shown(l)));
-                started[0].endInput();
+                started.thenAccept(Conversation::endInput);
             });
         }
         // What the other side sends is shown with its controls replaced: it must not drive our terminal.
         Conversation conversation = Conversation.start(connection, line -> out.line(receivedPrefix + PeerText.shown(line)),
                 incoming);
-        started[0] = conversation;
+        started.complete(conversation);
         CompletableFuture<Integer> sending = CompletableFuture.completedFuture(0);
         try (StopSignal.Registration ignored = StopSignal.onStop(() -> leave(connection, incoming))) {
             if (files.sendOnly()) {
@@ -113,7 +114,7 @@ public final class ConnectedPeer {
             boolean peerEnded = conversation.session().map(s -> s.peerEnded().isDone()).orElse(false);
             if (closing != null) {
                 System.err.println(program + ": " + closing);
-            } else if (end == Conversation.End.DONE) {
+            } else if (end == Conversation.End.DONE || end == Conversation.End.FINISHED && files.sendOnly()) {
                 System.err.println(program + ": done: " + (files.text() != null ? "the text was delivered"
                         : notSent == 0 ? "everything was delivered" : "the transfer is over") + "; closing the connection");
             } else if (end == Conversation.End.PEER_LEFT) {
