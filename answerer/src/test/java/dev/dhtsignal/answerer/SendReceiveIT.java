@@ -304,6 +304,41 @@ class SendReceiveIT {
         assertTrue(partSize(inbox) > 0);
     }
 
+    @Test
+    void aMistypedOptionGetsTheNearestOneAndAFileNamedAloneGetsSend() throws Exception {
+        Path file = Files.writeString(temp.resolve("a.txt"), "a");
+        ProgramProcess alone = ProgramProcess.start("offerer", file.toString());
+        started.add(alone);
+        assertEquals(2, alone.awaitExit(RUN_LIMIT), alone.transcript());
+        assertTrue(alone.stderr().startsWith("offerer: Unmatched argument at index 0: '" + file + "' (to send it: --send "
+                + file + ")\n"), alone.transcript());
+        ProgramProcess typo = ProgramProcess.start("offerer", "--sesion");
+        started.add(typo);
+        assertEquals(2, typo.awaitExit(RUN_LIMIT), typo.transcript());
+        assertTrue(typo.stderr().startsWith("offerer: Unknown option: '--sesion' (did you mean --session?)\n"),
+                typo.transcript());
+    }
+
+    @Test
+    void aWarningIsAMessageOfItsOwnNeverALogLineGluedToTheIndicator() throws Exception {
+        // A STUN server that never answers: ICE gathering gives up on it after 5 s, with a warning, while the
+        // indicator counts.
+        TerminalProcess offerer = onTerminal("offerer", temp, "warned", "--ice-server", "stun:127.0.0.1:9", "--timeout", "30s");
+        offerer.await("the warning", RUN_LIMIT, "did not answer within");
+        offerer.await("the indicator", RUN_LIMIT, "offerer: waiting for the answerer: ");
+        offerer.ctrlC();
+        assertEquals(130, offerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(offerer.raw()));
+        List<String> warning = TerminalProcess.segments(offerer.raw()).stream().filter(l -> l.contains("STUN server")).toList();
+        assertEquals(List.of("offerer: warning: rtc-1-peer-1: STUN server stun:127.0.0.1:9 did not answer within 5000 ms; "
+                + "going on without its candidates"), warning, TerminalProcess.visible(offerer.raw()));
+        assertFalse(Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ").matcher(offerer.raw()).find(),
+                TerminalProcess.visible(offerer.raw()));
+        // The DHT node this class runs speaks the same way: no timestamped log lines, "dht-server: " before each.
+        for (String line : server.stderr().lines().toList()) {
+            assertTrue(line.startsWith("dht-server: "), server.stderr());
+        }
+    }
+
     private static long partSize(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().contains(".part-")).mapToLong(p -> {

@@ -74,7 +74,7 @@ class ServerLimitsTest {
         skipped.awaitClearing();
 
         firstConnection.close();
-        Await.until("the first session to end", Await.DEADLINE, () -> served.stream().anyMatch(l -> l.endsWith("Channel closed") || l.endsWith("Connection lost")));
+        Await.until("the first session to end", Await.DEADLINE, () -> served.stream().anyMatch(l -> l.endsWith("the offerer left") || l.endsWith("the connection to the offerer was lost")));
         List<String> third = new CopyOnWriteArrayList<>();
         Connection thirdConnection = offerer(rtc, timer, dht, keys, Duration.ofSeconds(30), third).connect();
         assertEquals(Transcripts.OFFERER, third);

@@ -67,15 +67,45 @@ public final class Cli {
         }
         String first = typed.get(0);
         if (first.startsWith("-")) {
-            List<String> near = unmatched.getSuggestions();
-            return near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near.subList(0, Math.min(3, near.size())))
-                    + "?)";
+            String typedName = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+            String nearest = null;
+            int best = Integer.MAX_VALUE;
+            for (String option : e.getCommandLine().getCommandSpec().optionsMap().keySet()) {
+                int d = distance(typedName, option);
+                if (d < best) {
+                    best = d;
+                    nearest = option;
+                }
+            }
+            // One or two slips of the keyboard (a letter missing, doubled, swapped or wrong): what was meant.
+            return nearest != null && best <= 2 ? " (did you mean " + nearest + "?)" : "";
         }
         boolean sends = e.getCommandLine().getCommandSpec().findOption("--send") != null;
         if (sends && java.nio.file.Files.exists(java.nio.file.Path.of(first))) {
             return " (to send it: --send " + String.join(" ", typed) + ")";
         }
         return sends ? " (files to send follow --send: --send " + first + ")" : "";
+    }
+
+    /** The edit distance between two words, a transposition counting one (optimal string alignment). */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /**

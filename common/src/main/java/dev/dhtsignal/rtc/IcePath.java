@@ -48,7 +48,10 @@ public record IcePath(End local, End remote, Double roundTripSeconds) {
         if (relayed()) {
             return "relayed through TURN";
         }
-        return local.type().equals("host") && remote.type().equals("host") ? "direct" : "through NAT";
+        // Both ends on one address: one machine talking to itself, whatever kind of candidate named it (a
+        // peer-reflexive one comes from a check that arrived before the candidate's description): no NAT.
+        boolean sameMachine = local.address().equals(remote.address());
+        return sameMachine || local.type().equals("host") && remote.type().equals("host") ? "direct" : "through NAT";
     }
 
     /** e.g. {@code local srflx udp 198.18.0.11:5000 <-> remote srflx udp 198.18.0.12:6000 (through NAT, rtt 2 ms)}. */

@@ -191,7 +191,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     }
 
     public static void main(String[] args) {
-        Logging.configure(Logging.verboseRequested(args));
+        Logging.configureForPeople("dht-server", Logging.verboseRequested(args));
         System.exit(Cli.execute(new DhtServerCommand(System.out), args));
     }
 
