@@ -158,7 +158,11 @@ public final class AnswererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.start(network, options, secret, false, "answerer");
+            // Joining takes seconds on the Mainline DHT, and as long as the DHT node takes to answer: shown too.
+            try (WaitingIndicator joining = WaitingIndicator.start("answerer: joining the "
+                    + (peer.mainline() ? "Mainline DHT" : "DHT"), null)) {
+                runtime = PeerRuntime.start(network, options, secret, false, "answerer");
+            }
         } catch (SignalingException e) {
             System.err.println("answerer: " + e.getMessage());
             return 1;

@@ -305,6 +305,21 @@ class SendReceiveIT {
     }
 
     @Test
+    void aCodeShownOnATerminalWaitsPastTheMinuteUntilSomeoneUsesIt() throws Exception {
+        TerminalProcess offerer = onTerminal("offerer", temp, "unused", "--session");
+        offerer.await("the code", RUN_LIMIT, "Session code: ");
+        Matcher code = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)").matcher(offerer.raw());
+        assertTrue(code.find(), TerminalProcess.visible(offerer.raw()));
+        // Past the 60 s that used to end it (and its code): still waiting, and saying so.
+        offerer.await("the indicator past a minute", Duration.ofSeconds(150), "waiting for the answerer until Ctrl-C: 1m");
+        ProgramProcess answerer = peer("answerer", "unused", "--session", code.group(1), "--once");
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript() + TerminalProcess.visible(offerer.raw()));
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(offerer.raw()));
+        assertTrue(offerer.raw().contains("Received message from Peer B: Hello from Peer B!"),
+                TerminalProcess.visible(offerer.raw()));
+    }
+
+    @Test
     void aMistypedOptionGetsTheNearestOneAndAFileNamedAloneGetsSend() throws Exception {
         Path file = Files.writeString(temp.resolve("a.txt"), "a");
         ProgramProcess alone = ProgramProcess.start("offerer", file.toString());

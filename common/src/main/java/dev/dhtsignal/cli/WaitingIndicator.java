@@ -7,7 +7,7 @@ import java.util.function.IntFunction;
 
 /**
  * Shows a person that a waiting program is alive: on a terminal, the live line on standard error redrawn
- * every second ("waiting for the answerer: 12s of 1m", or "12s, until Ctrl-C" with no limit), erased
+ * every second ("waiting for the answerer: 12s of 1m"; without a limit, only the time so far), erased
  * when the wait ends. Scripts and pipes get nothing. Lines printed meanwhile stand on their own (see
  * {@link StatusLine}).
  */
@@ -29,8 +29,8 @@ public final class WaitingIndicator implements AutoCloseable {
     }
 
     /**
-     * Starts showing {@code what} we wait for, and the limit ({@code null}: none, the wait ends with
-     * Ctrl-C); a no-op unless standard error is a terminal.
+     * Starts showing {@code what} we wait for, and the limit ({@code null}: none is shown); a no-op unless
+     * standard error is a terminal.
      */
     public static WaitingIndicator start(String what, Duration limit) {
         LiveLine live = StatusLine.live();
@@ -40,7 +40,7 @@ public final class WaitingIndicator implements AutoCloseable {
         long started = System.nanoTime();
         IntFunction<String> render = columns -> what + ": "
                 + Durations.format(Duration.ofSeconds((System.nanoTime() - started) / 1_000_000_000L))
-                + (limit == null ? ", until Ctrl-C" : " of " + Durations.format(limit));
+                + (limit == null ? "" : " of " + Durations.format(limit));
         Thread t = new Thread(() -> {
             try {
                 while (true) {

@@ -238,7 +238,7 @@ public final class PakeHandshake {
             }
             sleep(pauses.next());
         }
-        throw new SignalingException("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
+        throw new dev.dhtsignal.signal.WaitTimedOut("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
                 + " within " + Waits.seconds(settings.timeout()) + " (check that the other side typed the code "
                 + claim.code() + " and joined the same DHT)");
     }

@@ -5,6 +5,7 @@ import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.JoinCommand;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
+import dev.dhtsignal.cli.Terminal;
 import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
@@ -21,6 +22,7 @@ import dev.dhtsignal.signal.exchange.PeerRuntime;
 import dev.dhtsignal.signal.SessionCode;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.WaitTimedOut;
 import dev.dhtsignal.signal.exchange.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.signal.board.NetworkSettings;
@@ -112,7 +114,11 @@ public final class OffererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.start(network, options, secret, true, "offerer");
+            // Joining takes seconds on the Mainline DHT, and as long as the DHT node takes to answer: shown too.
+            try (WaitingIndicator joining = WaitingIndicator.start("offerer: joining the "
+                    + (peer.mainline() ? "Mainline DHT" : "DHT"), null)) {
+                runtime = PeerRuntime.start(network, options, secret, true, "offerer");
+            }
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;
@@ -121,7 +127,13 @@ public final class OffererCommand implements Callable<Integer> {
             timing.ready(runtime);
             Connection connection;
             Offerer offerer;
-            WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
+            // A code shown to a person at a terminal waits until Ctrl-C: passing it on takes as long as it takes.
+            // --timeout, when given, still bounds it; scripts and pipes keep the default limit.
+            boolean untilStopped = session != null && session.isEmpty() && Terminal.stdin() && Terminal.stderr()
+                    && !peer.timeoutGiven();
+            WaitingIndicator waiting = untilStopped
+                    ? WaitingIndicator.start("offerer: waiting for the answerer until Ctrl-C", null)
+                    : WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
             if (session != null && session.isEmpty()) {
                 join.checkReachable(runtime.network(), waiting::note);
             }
@@ -130,7 +142,7 @@ public final class OffererCommand implements Callable<Integer> {
                 SignalBoard board;
                 boolean reusable;
                 if (shortCode) {
-                    agreed = shortCodeExchange(typedShort, options, runtime, join, waiting.around(transcript));
+                    agreed = shortCodeExchange(typedShort, options, runtime, join, waiting.around(transcript), untilStopped);
                     board = runtime.network().board(agreed.result().secret());
                     options = options.withSlots(1);
                     reusable = false;  // the key exchange's keys: this exchange's alone
@@ -147,7 +159,7 @@ public final class OffererCommand implements Callable<Integer> {
             // Registered until the end: a stop right after connecting must close the connection too.
             try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
                 try {
-                    connection = runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
+                    connection = connect(offerer, runtime, untilStopped && agreed == null);
                 } finally {
                     waiting.close();
                     if (agreed != null) {
@@ -168,6 +180,24 @@ public final class OffererCommand implements Callable<Integer> {
             return 1;
         } finally {
             StopSignal.closeUnlessStopping(runtime::close);
+        }
+    }
+
+    /** Publishes the offer and waits for the answer; with {@code untilStopped}, round after round. */
+    private static Connection connect(Offerer offerer, PeerRuntime runtime, boolean untilStopped) {
+        try {
+            return runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
+        } catch (WaitTimedOut e) {
+            if (!untilStopped) {
+                throw e;
+            }
+        }
+        while (true) {
+            try {
+                return offerer.connect();  // a fresh offer under the same code, good for another round
+            } catch (WaitTimedOut e) {
+                // Nobody yet: the person with the code may still come.
+            }
         }
     }
 
@@ -198,7 +228,7 @@ public final class OffererCommand implements Callable<Integer> {
      * waits for the answerer's reply (printing the new code if the nameplate had to change).
      */
     private KeyExchange shortCodeExchange(ShortCode typed, SignalingOptions options, PeerRuntime runtime, JoinCommand join,
-                                          Transcript transcript) {
+                                          Transcript transcript, boolean untilStopped) {
         PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
                 PeerOptions.handshakeSettings(options), Clock.systemUTC());
         // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
@@ -210,14 +240,27 @@ public final class OffererCommand implements Callable<Integer> {
                 transcript.line("Session code: " + claim.code());
                 transcript.line(join.forCode(claim.code().toString()));
             }
-            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-                System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                        + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-                transcript.line("Session code: " + moved.code());
-                transcript.line(join.forCode(moved.code().toString()));
-            });
-            return new KeyExchange(result, () -> {
-                handshake.release(result.code(), NameplateBoard.Side.OFFERER);
+            PakeHandshake.Result result = null;
+            while (result == null) {
+                PakeHandshake.Claim current = claim;
+                try {
+                    result = handshake.awaitAnswerer(current, peer.secret(), moved -> {
+                        System.err.println("offerer: another offerer took nameplate " + current.code().nameplate()
+                                + " at the same moment; the code " + current.code() + " is withdrawn, use the new one");
+                        transcript.line("Session code: " + moved.code());
+                        transcript.line(join.forCode(moved.code().toString()));
+                    });
+                } catch (WaitTimedOut e) {
+                    if (!untilStopped) {
+                        throw e;
+                    }
+                    // The claim has just expired: claim the same code again, so the one shown stays good.
+                    claim = handshake.claim(current.code(), peer.secret());
+                }
+            }
+            PakeHandshake.Result agreed = result;
+            return new KeyExchange(agreed, () -> {
+                handshake.release(agreed.code(), NameplateBoard.Side.OFFERER);
                 withdrawing.close();
             });
         } catch (RuntimeException e) {

@@ -176,7 +176,7 @@ public final class ValueWaiter {
             }
             long now = System.nanoTime();
             if (now >= deadline) {
-                result.completeExceptionally(new SignalingException(timeoutMessage()));
+                result.completeExceptionally(new dev.dhtsignal.signal.WaitTimedOut(timeoutMessage()));
                 return;
             }
             synchronized (this) {
