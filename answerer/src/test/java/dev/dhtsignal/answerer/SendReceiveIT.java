@@ -274,7 +274,7 @@ class SendReceiveIT {
         byte[] content = random(64 * 1024 * 1024, 6);
         Files.write(outbox.resolve(name), content);
         Path inbox = Files.createDirectory(temp.resolve("bar-in"));
-        TerminalProcess receiver = onTerminal("answerer", inbox, "bar", "--yes");
+        TerminalProcess receiver = onTerminal("answerer", inbox, "bar", "--receive", inbox.toString());
         ProgramProcess sender = peer("offerer", "bar", "--send", outbox.resolve(name).toString());
         receiver.await("the bar", RUN_LIMIT, " MB/s ");
         int wide = receiver.mark();
