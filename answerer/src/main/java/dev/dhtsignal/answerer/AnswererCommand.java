@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Answers a WebRTC offer found in the DHT and chats over the data channel: lines read from "
                 + "standard input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; "
-                + "the chat goes on until the offerer has finished too. With --send or --receive it moves files instead.",
+                + "the chat goes on until the offerer has finished too. Files the offerer offers are taken when the person at the terminal says yes (--yes or --receive take them unasked); --send sends files and directories, --text one message.",
                 "Stop with Ctrl-C: an unused answer is withdrawn from the DHT and the offerer is told at once.",
                 "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class AnswererCommand implements Callable<Integer> {

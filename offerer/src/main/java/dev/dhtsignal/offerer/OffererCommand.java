@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Offers a WebRTC data channel through the DHT and chats over it: lines read from standard "
                 + "input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; the "
-                + "chat goes on until the answerer has finished too. With --send or --receive it moves files instead.",
+                + "chat goes on until the answerer has finished too. Files the answerer offers are taken when the person at the terminal says yes (--yes or --receive take them unasked); --send sends files and directories, --text one message.",
                 "Stop with Ctrl-C: the offer is withdrawn from the DHT and the answerer is told at once.",
                 "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class OffererCommand implements Callable<Integer> {
