@@ -320,6 +320,14 @@ class SendReceiveIT {
     }
 
     @Test
+    void aWaitThatRunsOutNamesTheTimeoutGivenNotWhatWasLeftOfIt() throws Exception {
+        ProgramProcess answerer = peer("answerer", "nobody", "--timeout", "1s");
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertTrue(answerer.stderr().contains(" within 1 s"), answerer.transcript());
+        assertFalse(answerer.stderr().contains(" ms"), answerer.transcript());
+    }
+
+    @Test
     void aMistypedOptionGetsTheNearestOneAndAFileNamedAloneGetsSend() throws Exception {
         Path file = Files.writeString(temp.resolve("a.txt"), "a");
         ProgramProcess alone = ProgramProcess.start("offerer", file.toString());

@@ -288,7 +288,9 @@ public final class IncomingFiles {
             if (inDirectory(file)) {
                 offer.directoryFileKept(file.size());
             } else {
-                offer.progress().end();
+                if (!offer.hasFilesLeft()) {
+                    offer.progress().end();  // the offer's last file: its line takes the bar's place
+                }
                 report.accept("Received file '" + shown + "' (" + file.size() + " bytes, SHA-256 verified"
                         + (file.offset() > 0 ? ", resumed at " + TransferProgress.bytes(file.offset()) : "") + ") as "
                         + file.target() + ": " + TransferProgress.summary(file.size() - file.offset(),

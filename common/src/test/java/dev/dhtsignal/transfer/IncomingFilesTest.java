@@ -165,6 +165,31 @@ class IncomingFilesTest {
     }
 
     @Test
+    void anOfferOfSeveralFilesKeepsOneBarUntilItsLastFile() throws Exception {
+        List<String> drawn = new CopyOnWriteArrayList<>();
+        List<String> erased = new CopyOnWriteArrayList<>();
+        LiveLine screen = new LiveLine() {
+            @Override
+            public void show(java.util.function.IntFunction<String> render) {
+                drawn.add(render.apply(200));
+            }
+
+            @Override
+            public void clear(java.util.function.IntFunction<String> render) {
+                erased.add("erased");
+            }
+        };
+        IncomingFiles files = IncomingFiles.receiving(directory, false, false, ReceiveLimits.DEFAULTS, Consent.ALWAYS,
+                (name, size) -> new TransferProgress(screen, name, size, System::nanoTime), reported::add);
+        receive(files, inDirectory(1, "a.txt", 1, null, 2L, 3L, List.of("a.txt", "b.txt")), new byte[] {1});
+        assertEquals(List.of(), erased, "the offer goes on: its bar stays");
+        receive(files, inDirectory(2, "b.txt", 2, null, null, null, null), new byte[] {2, 3});
+        assertTrue(drawn.get(0).startsWith("a.txt, b.txt (2 files, 3 B) ["), drawn.get(0));
+        assertEquals(1, erased.size(), "erased once, at the offer's end");
+        assertEquals(2, reported.size(), reported.toString());
+    }
+
+    @Test
     void aDeclinedOfferIsRefusedWholeAndItsLaterFilesWithoutAskingAgain() {
         IncomingFiles files = asking("the answerer declined it", false);
         files.onOffer(inDirectory(1, "a.txt", 1, List.of("photos"), 3L, 3L, List.of("photos")), replies::add);
