@@ -205,7 +205,7 @@ public final class FileSender {
             sha256.update(chunk);
             position += chunk.limit();
         }
-        shown.advance(offset);
+        shown.skip(offset);
         while (position < size) {
             int length = (int) Math.min(CHUNK_BYTES, size - position);
             ByteBuffer chunk = length == CHUNK_BYTES ? fullChunk.clear() : ByteBuffer.allocateDirect(length);

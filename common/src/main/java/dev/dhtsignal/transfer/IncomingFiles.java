@@ -207,7 +207,7 @@ public final class IncomingFiles {
             offer.progress(progress.apply(offer.announced.files() == 1 ? shown : offer.announced.describe(),
                     offer.announced.bytes()));
         }
-        offer.progress().advance(current.offset());
+        offer.progress().skip(current.offset());
         currentReplies = replies;
         currentStarted = System.nanoTime();
         lastProgressNanos = currentStarted;

@@ -22,6 +22,8 @@ public final class TransferProgress {
     private final long started;
     private final IntFunction<String> render = this::line;
     private long done;
+    /** Bytes counted done without being moved now (kept from an interrupted transfer): not in the rate. */
+    private long skipped;
     private long lastDrawn;
     private boolean drawn;
     private boolean ended;
@@ -61,6 +63,12 @@ public final class TransferProgress {
         }
     }
 
+    /** Records {@code bytes} that need not move (a resumed file's kept part): done, but not in the rate. */
+    public synchronized void skip(long bytes) {
+        skipped += bytes;
+        advance(bytes);
+    }
+
     /**
      * The transfer is over, one way or another: the bar is erased, so that the line saying how it ended
      * takes its place. Later calls do nothing.
@@ -74,10 +82,9 @@ public final class TransferProgress {
         }
     }
 
-    /** For the outcome line: "286.1 MiB in 23.2 s (12.9 MB/s)". */
+    /** For the outcome line: "286.1 MiB in 23.2 s (12.9 MB/s)", the bytes moved (not those kept from before). */
     public synchronized String summary() {
-        double seconds = Math.max(1e-9, (nanoTime.getAsLong() - started) / 1e9);
-        return String.format(Locale.ROOT, "%s in %.1f s (%s)", bytes(done), seconds, rate(done / seconds));
+        return summary(done - skipped, nanoTime.getAsLong() - started);
     }
 
     /** "286.1 MiB in 23.2 s (12.9 MB/s)" for {@code bytes} moved in {@code nanos}. */
@@ -98,8 +105,8 @@ public final class TransferProgress {
     /** The bar's line in at most {@code columns} columns. */
     synchronized String line(int columns) {
         double seconds = Math.max(1e-9, (nanoTime.getAsLong() - started) / 1e9);
-        double perSecond = done / seconds;
-        String left = perSecond <= 0 || done == 0 ? "--:--" : clock((size - done) / perSecond);
+        double perSecond = (done - skipped) / seconds;
+        String left = perSecond <= 0 || done == skipped ? "--:--" : clock((size - done) / perSecond);
         String stats = String.format(Locale.ROOT, " %3d%% %s / %s  %s  %s left", percent(), bytes(done), bytes(size),
                 rate(perSecond), left);
         // What stays when room is short: the percentage and bytes, then the bar, then as much of the name as fits.

@@ -59,6 +59,16 @@ class TransferProgressTest {
     }
 
     @Test
+    void bytesKeptFromBeforeCountAsDoneButNotInTheRate() {
+        TransferProgress p = new TransferProgress(null, "big.bin", 1000, clock::get);
+        p.skip(600);
+        p.advance(100);
+        clock.set(1_000_000_000L);
+        assertEquals("700 B of 1000 B (70%)", p.howFar());
+        assertEquals("100 B in 1.0 s (0.0 MB/s)", p.summary());
+    }
+
+    @Test
     void withoutATerminalNothingIsDrawn() {
         TransferProgress p = new TransferProgress(null, "photo.bin", 1000, clock::get);
         p.advance(400);
