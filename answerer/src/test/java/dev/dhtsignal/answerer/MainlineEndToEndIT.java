@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.testing.BittorrentDhtSwarm;
 import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.testing.TerminalProcess;
 import dev.dhtsignal.testing.Transcripts;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -117,6 +118,32 @@ class MainlineEndToEndIT {
                 exchanging.transcript());
         assertTrue(exchanging.stdoutLines().stream().anyMatch(l -> l.contains("answerer: joining the Mainline DHT: 0s")),
                 exchanging.transcript());
+    }
+
+    @Test
+    void aDirectoryGoesOverAShortCodeOnMainlineWithThePersonsConsentAndABar(@TempDir Path temp) throws Exception {
+        Path photos = Files.createDirectories(temp.resolve("out/photos/2024"));
+        byte[] beach = new byte[2_000_000];
+        new java.util.Random(8).nextBytes(beach);
+        Files.write(photos.resolve("beach.jpg"), beach);
+        Files.writeString(temp.resolve("out/photos/index.txt"), "index");
+        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--send",
+                temp.resolve("out/photos").toString(), "--bootstrap", endpoint(swarm.nodes().get(2)));
+        String code = printedCode(offerer);
+        Path inbox = Files.createDirectory(temp.resolve("in"));
+        try (TerminalProcess answerer = TerminalProcess.start(80, 24, "answerer", inbox, List.of("--network", "mainline",
+                "--session", code, "--bootstrap", endpoint(swarm.nodes().get(6))))) {
+            answerer.await("the question", RUN_LIMIT, "Receive photos (2 files, 1.9 MiB) from the offerer into ./? [y/N] ");
+            answerer.type("y\n");
+            assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript() + TerminalProcess.visible(answerer.raw()));
+            assertEquals(0, answerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(answerer.raw()));
+            assertTrue(answerer.raw().contains("Received directory 'photos' (2 files, " + (beach.length + 5)
+                    + " bytes, every SHA-256 verified) as "), TerminalProcess.visible(answerer.raw()));
+        }
+        assertArrayEquals(beach, Files.readAllBytes(inbox.resolve("photos/2024/beach.jpg")));
+        assertEquals("index", Files.readString(inbox.resolve("photos/index.txt")));
+        assertTrue(offerer.stdoutLines().stream().anyMatch(l -> l.startsWith("Sent directory 'photos' (2 files, "
+                + (beach.length + 5) + " bytes, every SHA-256 verified by the receiver): ")), offerer.transcript());
     }
 
     @Test
