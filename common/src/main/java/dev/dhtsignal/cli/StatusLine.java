@@ -30,6 +30,8 @@ public final class StatusLine implements LiveLine {
     private IntFunction<String> shown;   // guarded by lock
     private boolean drawn;                // guarded by lock; the live line is on screen
     private boolean atLineStart = true;   // guarded by lock; what others wrote ended with a line break
+    private String question;              // guarded by lock; the open question, shown again below other lines
+    private boolean questionShown;        // guarded by lock; it is on screen, on the last line
     private volatile int columns;
 
     private StatusLine(PrintStream raw, boolean terminal) {
@@ -88,22 +90,28 @@ public final class StatusLine implements LiveLine {
         }
     }
 
-    /** Writes a prompt (no line break) that stays until the person answers; the live line is erased first. */
+    /**
+     * Writes a question (no line break) that stays until the person answers: the live line is erased first,
+     * and a line printed meanwhile goes above the question, which is written again below it.
+     */
     public void prompt(String text) {
         synchronized (lock) {
             if (drawn) {
                 raw.print(ERASE);
                 drawn = false;
             }
+            question = text;
             raw.print(text);
             raw.flush();
-            atLineStart = false;
+            questionShown = true;
         }
     }
 
-    /** The person answered the prompt (their Enter ended its line): the live line may be drawn again. */
+    /** The person answered the question (their Enter ended its line): the live line may be drawn again. */
     public void promptAnswered() {
         synchronized (lock) {
+            question = null;
+            questionShown = false;
             atLineStart = true;
             draw();
         }
@@ -115,7 +123,7 @@ public final class StatusLine implements LiveLine {
     }
 
     private void draw() {
-        if (shown == null || !atLineStart) {
+        if (shown == null || !atLineStart || question != null) {
             return;
         }
         String text = fit(shown.apply(columns - 1), columns - 1);
@@ -198,15 +206,21 @@ public final class StatusLine implements LiveLine {
                 return;
             }
             synchronized (lock) {
-                if (drawn) {
+                if (drawn || questionShown) {
+                    // The question's line goes too (what was typed of the answer stays in the terminal's buffer).
                     raw.print(ERASE);
                     raw.flush();
                     drawn = false;
+                    questionShown = false;
                 }
                 target.write(b, off, len);
                 target.flush();
                 atLineStart = b[off + len - 1] == '\n';
-                if (atLineStart) {
+                if (atLineStart && question != null) {
+                    raw.print(question);
+                    raw.flush();
+                    questionShown = true;
+                } else if (atLineStart) {
                     draw();
                 }
             }
