@@ -306,17 +306,40 @@ class SendReceiveIT {
 
     @Test
     void aCodeShownOnATerminalWaitsPastTheMinuteUntilSomeoneUsesIt() throws Exception {
-        TerminalProcess offerer = onTerminal("offerer", temp, "unused", "--session");
+        // A short code (a key exchange, round after round) and a long one (an offer, round after round), at once.
+        TerminalProcess shortCode = onTerminal("offerer", temp, "unused", "--session");
+        TerminalProcess longCode = onTerminal("offerer", temp, "unused-long", "--session", "--long-code");
+        String code = shownCode(shortCode, "\\d+-[a-z]+-[a-z]+");
+        String reusable = shownCode(longCode, "[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}");
+        // Past the 60 s that used to end them (and their codes): still waiting, and saying so.
+        for (TerminalProcess offerer : List.of(shortCode, longCode)) {
+            offerer.await("the indicator past a minute", Duration.ofSeconds(150), "waiting for the answerer until Ctrl-C: 1m");
+        }
+        ProgramProcess answerer = peer("answerer", "unused", "--session", code, "--once");
+        ProgramProcess longAnswerer = peer("answerer", "unused-long", "--session", reusable, "--once");
+        for (ProgramProcess a : List.of(answerer, longAnswerer)) {
+            assertEquals(0, a.awaitExit(RUN_LIMIT), a.transcript() + TerminalProcess.visible(shortCode.raw())
+                    + TerminalProcess.visible(longCode.raw()));
+        }
+        for (TerminalProcess offerer : List.of(shortCode, longCode)) {
+            assertEquals(0, offerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(offerer.raw()));
+            assertTrue(offerer.raw().contains("Received message from Peer B: Hello from Peer B!"),
+                    TerminalProcess.visible(offerer.raw()));
+            // A fresh offer each round, the transcript's lines once.
+            assertEquals(1, offerer.raw().split("Waiting for Answer SDP in DHT\\.\\.\\.", -1).length - 1,
+                    TerminalProcess.visible(offerer.raw()));
+        }
+    }
+
+    private static String shownCode(TerminalProcess offerer, String form) {
         offerer.await("the code", RUN_LIMIT, "Session code: ");
-        Matcher code = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)").matcher(offerer.raw());
-        assertTrue(code.find(), TerminalProcess.visible(offerer.raw()));
-        // Past the 60 s that used to end it (and its code): still waiting, and saying so.
-        offerer.await("the indicator past a minute", Duration.ofSeconds(150), "waiting for the answerer until Ctrl-C: 1m");
-        ProgramProcess answerer = peer("answerer", "unused", "--session", code.group(1), "--once");
-        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript() + TerminalProcess.visible(offerer.raw()));
-        assertEquals(0, offerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(offerer.raw()));
-        assertTrue(offerer.raw().contains("Received message from Peer B: Hello from Peer B!"),
-                TerminalProcess.visible(offerer.raw()));
+        Matcher code = Pattern.compile("Session code: (" + form + ")").matcher(offerer.raw());
+        if (!code.find()) {
+            offerer.await("the whole code", RUN_LIMIT, "On the answering side run");
+            code = Pattern.compile("Session code: (" + form + ")").matcher(offerer.raw());
+            assertTrue(code.find(), TerminalProcess.visible(offerer.raw()));
+        }
+        return code.group(1);
     }
 
     @Test

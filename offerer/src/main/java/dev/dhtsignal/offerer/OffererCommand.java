@@ -150,8 +150,9 @@ public final class OffererCommand implements Callable<Integer> {
                     board = runtime.network().board(secret);
                     reusable = secret == null || secret.isReusable();
                 }
-                offerer = new Offerer(options, board, reusable, runtime.rtc(), runtime.timer(), waiting.around(transcript),
-                        Clock.systemUTC());
+                // Each round of a wait until Ctrl-C stores a fresh offer; the transcript says so once.
+                Transcript shown = untilStopped ? onceEach(waiting.around(transcript)) : waiting.around(transcript);
+                offerer = new Offerer(options, board, reusable, runtime.rtc(), runtime.timer(), shown, Clock.systemUTC());
             } catch (SignalingException e) {
                 waiting.close();
                 throw e;
@@ -199,6 +200,16 @@ public final class OffererCommand implements Callable<Integer> {
                 // Nobody yet: the person with the code may still come.
             }
         }
+    }
+
+    /** {@code transcript} with each line that was printed already left out. */
+    private static Transcript onceEach(Transcript transcript) {
+        java.util.Set<String> printed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        return line -> {
+            if (printed.add(line)) {
+                transcript.line(line);
+            }
+        };
     }
 
     /** What follows connecting: the timing line if asked, then closing (--once) or the chat. */
