@@ -18,6 +18,9 @@ class IcePathTest {
         assertEquals("direct", path("host", "fd00::2", "prflx", "fd00::2").kind());
         assertEquals("direct", path("host", "192.0.2.2", "host", "192.0.2.3").kind());
         assertEquals("through NAT", path("srflx", "198.18.0.21", "srflx", "198.18.0.22").kind());
+        assertEquals("through NAT", path("srflx", "198.18.0.12", "srflx", "198.18.0.12").kind(),
+                "two machines behind one NAT, meeting through it");
+        assertEquals("through NAT", path("prflx", "198.18.0.31", "host", "198.18.0.13").kind());
         assertEquals("relayed through TURN", path("relay", "198.18.0.10", "relay", "198.18.0.10").kind());
     }
 }
