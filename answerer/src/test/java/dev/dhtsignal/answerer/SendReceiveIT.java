@@ -351,6 +351,16 @@ class SendReceiveIT {
     }
 
     @Test
+    void aBootstrapAddressThatDoesNotAnswerIsNamedAsOne() throws Exception {
+        ProgramProcess alone = ProgramProcess.start("answerer", "--network", "mainline", "--bootstrap", "127.0.0.1:9",
+                "--session", "K7QX-M2PD-9RTA", "--timeout", "3s");
+        started.add(alone);
+        assertEquals(1, alone.awaitExit(RUN_LIMIT), alone.transcript());
+        assertTrue(alone.stderr().contains("answerer: no answer from the bootstrap address 127.0.0.1:9 of the Mainline DHT\n"),
+                alone.transcript());
+    }
+
+    @Test
     void aMistypedOptionGetsTheNearestOneAndAFileNamedAloneGetsSend() throws Exception {
         Path file = Files.writeString(temp.resolve("a.txt"), "a");
         ProgramProcess alone = ProgramProcess.start("offerer", file.toString());
