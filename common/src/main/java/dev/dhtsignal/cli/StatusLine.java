@@ -4,7 +4,6 @@ import dev.dhtsignal.transfer.LiveLine;
 import java.io.File;
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;

@@ -3,6 +3,7 @@ package dev.dhtsignal.pake;
 import dev.dhtsignal.pake.NameplateBoard.Side;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.WaitTimedOut;
 import dev.dhtsignal.signal.Waits;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -238,7 +239,7 @@ public final class PakeHandshake {
             }
             sleep(pauses.next());
         }
-        throw new dev.dhtsignal.signal.WaitTimedOut("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
+        throw new WaitTimedOut("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
                 + " within " + Waits.seconds(settings.timeout()) + " (check that the other side typed the code "
                 + claim.code() + " and joined the same DHT)");
     }
