@@ -11,7 +11,6 @@ import dev.dhtsignal.transfer.PeerText;
 import dev.dhtsignal.transfer.TransferProgress;
 import java.io.BufferedReader;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiFunction;
 
 /**
  * A peer program after the greetings. It chats (lines from standard input out, received lines to standard
@@ -27,6 +26,8 @@ public final class ConnectedPeer {
     private final String receivedPrefix;
     private final Transcript out;
     private final TransferOptions files;
+    /** What the stop handler asks how far the file being sent got; set once sending starts. */
+    private volatile FileSender sender;
 
     /**
      * @param program        "offerer", the prefix of messages on standard error
@@ -48,13 +49,11 @@ public final class ConnectedPeer {
      * @return the exit code: 0 when everything of ours was delivered, 1 when something was not
      */
     public int run(Connection connection, BufferedReader input) {
-        BiFunction<String, Long, TransferProgress> progress = (name, size) ->
-                new TransferProgress(StatusLine.live(), name, size, System::nanoTime);
         InputLines lines = new InputLines(input);
         Consent consent = files.acceptUnasked() ? Consent.ALWAYS
                 : AskingConsent.forTerminal(program, other, files.directory(), lines);
         IncomingFiles incoming = IncomingFiles.receiving(files.directory(), files.force(), files.allowHidden(),
-                files.limits(), consent, progress, out::line);
+                files.limits(), consent, ConnectedPeer::progress, out::line);
         // Known once started; a text can arrive while it starts (kept messages are handled then).
         CompletableFuture<Conversation> started = new CompletableFuture<>();
         if (connection.session() != null) {
@@ -148,9 +147,7 @@ public final class ConnectedPeer {
             conversation.endInput();
             return CompletableFuture.completedFuture(0);
         }
-        BiFunction<String, Long, TransferProgress> progress = (name, size) ->
-                new TransferProgress(StatusLine.live(), name, size, System::nanoTime);
-        FileSender sender = new FileSender(session, gone, progress, out::line,
+        FileSender sender = new FileSender(session, gone, ConnectedPeer::progress, out::line,
                 failure -> System.err.println(program + ": " + failure));
         this.sender = sender;
         return CompletableFuture.supplyAsync(() -> {
@@ -166,7 +163,10 @@ public final class ConnectedPeer {
         });
     }
 
-    private volatile FileSender sender;
+    /** A progress display on the terminal's live line (nothing elsewhere). */
+    private static TransferProgress progress(String name, long size) {
+        return new TransferProgress(StatusLine.live(), name, size, System::nanoTime);
+    }
 
     /**
      * Why one side closed the conversation on purpose (a limit broken, a {@code close} from the other side),
