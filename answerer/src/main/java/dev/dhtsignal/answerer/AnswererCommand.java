@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Answers a WebRTC offer found in the DHT and chats over the data channel: lines read from "
                 + "standard input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; "
-                + "the chat goes on until the offerer has finished too. With --send or --receive it moves files instead.",
+                + "the chat goes on until the offerer has finished too. Files the offerer offers are taken when the person at the terminal says yes (--yes or --receive take them unasked); --send sends files and directories, --text one message.",
                 "Stop with Ctrl-C: an unused answer is withdrawn from the DHT and the offerer is told at once.",
                 "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class AnswererCommand implements Callable<Integer> {
@@ -103,7 +103,7 @@ public final class AnswererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Cli.runPeer("answerer", new AnswererCommand(System.out), args);
+        Cli.runPeer("answerer", () -> new AnswererCommand(System.out), args);
     }
 
     @Override
@@ -129,7 +129,7 @@ public final class AnswererCommand implements Callable<Integer> {
             network = peer.network("answerer", session);
             options = peer.signaling(message, network);
             secret = peer.sharedSecret(session);
-            files.check();
+            files.check(skipped -> System.err.println("answerer: --send: " + skipped));
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
@@ -158,7 +158,11 @@ public final class AnswererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.start(network, options, secret, false, "answerer");
+            // Joining takes seconds on the Mainline DHT, and as long as the DHT node takes to answer: shown too.
+            try (WaitingIndicator joining = WaitingIndicator.start("answerer: joining the "
+                    + (peer.mainline() ? "Mainline DHT" : "DHT"), null)) {
+                runtime = PeerRuntime.start(network, options, secret, false, "answerer");
+            }
         } catch (SignalingException e) {
             System.err.println("answerer: " + e.getMessage());
             return 1;
@@ -239,9 +243,13 @@ public final class AnswererCommand implements Callable<Integer> {
 
     /** The conversation once connected: standard input out, messages in, files if asked. */
     private int chat(Connection connection, String label, Transcript transcript) {
-        // With --once no lines are sent: our side ends at once, and the offerer closes after the greetings.
-        BufferedReader stdin = peer.once() ? null
-                : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (peer.once()) {
+            // Done after the greetings, whatever the offerer does next (an interactive one never ends its side).
+            connection.close();
+            System.err.println("answerer: done: greetings exchanged (--once); closing the connection");
+            return 0;
+        }
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         return new ConnectedPeer("answerer", "offerer", "Received message on '" + label + "': ", transcript, files)
                 .run(connection, stdin);
     }

@@ -47,6 +47,16 @@ import java.util.regex.Pattern;
  * offer needs its seat (see {@link OfferAdmission}), or when its address has its share already.
  */
 final class Server {
+    /** How a session ended, as its last line says it. */
+    private static String ended(Conversation.End end, Conversation conversation) {
+        boolean peerEnded = conversation.session().map(s -> s.peerEnded().isDone()).orElse(false);
+        return switch (end) {
+            case FINISHED, DONE -> "the offerer is done; session closed";
+            case PEER_LEFT -> peerEnded ? "the offerer is done and left" : "the offerer left";
+            case CONNECTION_LOST -> "the connection to the offerer was lost";
+        };
+    }
+
     /** How long one wait for an offer lasts before the next begins; waiting itself never ends. */
     private static final Duration WAIT_ROUND = Duration.ofHours(1);
     /** While offers are held for a seat, how often they are tried again. */
@@ -236,7 +246,7 @@ final class Server {
         Conversation conversation = Conversation.start(connection, line -> {
             lastLine.set(System.nanoTime());
             session.line("Received message on '" + label + "': " + PeerText.shown(line));
-        }, IncomingFiles.refusing(session::line));
+        }, IncomingFiles.refusing("not receiving files (an answerer --serve takes none)", session::line));
         Served served = new Served(tag, connection, conversation, seat, lastLine);
         open.add(served);
         try {
@@ -248,7 +258,7 @@ final class Server {
                 conversation.endInput();
             }
             Conversation.End end = conversation.await();
-            session.line(end == Conversation.End.CONNECTION_LOST ? "Connection lost" : "Channel closed");
+            session.line(ended(end, conversation));
             String closing = closing(served);
             if (closing != null) {
                 System.err.println("answerer: [session " + tag + "] " + closing);

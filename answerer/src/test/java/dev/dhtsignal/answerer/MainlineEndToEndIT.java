@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.testing.BittorrentDhtSwarm;
 import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.testing.TerminalProcess;
 import dev.dhtsignal.testing.Transcripts;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -108,6 +109,41 @@ class MainlineEndToEndIT {
         assertEquals(1, waiting.awaitExit(RUN_LIMIT), waiting.transcript());
         assertTrue(waiting.stdoutLines().stream().anyMatch(l -> l.contains("answerer: waiting for an offer: 1s of 3s")),
                 waiting.transcript());
+        // The key exchange of a short code is a wait too, and joining the Mainline DHT takes a moment: both shown.
+        ProgramProcess exchanging = ProgramProcess.startOnTerminal("answerer", "--network", "mainline", "--session",
+                "7-guitarist-revenge", "--timeout", "3s", "--bootstrap", endpoint(swarm.nodes().get(8)));
+        started.add(exchanging);
+        assertEquals(1, exchanging.awaitExit(RUN_LIMIT), exchanging.transcript());
+        assertTrue(exchanging.stdoutLines().stream().anyMatch(l -> l.contains("answerer: waiting for an offer: 1s of 3s")),
+                exchanging.transcript());
+        assertTrue(exchanging.stdoutLines().stream().anyMatch(l -> l.contains("answerer: joining the Mainline DHT: 0s")),
+                exchanging.transcript());
+    }
+
+    @Test
+    void aDirectoryGoesOverAShortCodeOnMainlineWithThePersonsConsentAndABar(@TempDir Path temp) throws Exception {
+        Path photos = Files.createDirectories(temp.resolve("out/photos/2024"));
+        byte[] beach = new byte[2_000_000];
+        new java.util.Random(8).nextBytes(beach);
+        Files.write(photos.resolve("beach.jpg"), beach);
+        Files.writeString(temp.resolve("out/photos/index.txt"), "index");
+        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--send",
+                temp.resolve("out/photos").toString(), "--bootstrap", endpoint(swarm.nodes().get(2)));
+        String code = printedCode(offerer);
+        Path inbox = Files.createDirectory(temp.resolve("in"));
+        try (TerminalProcess answerer = TerminalProcess.start(80, 24, "answerer", inbox, List.of("--network", "mainline",
+                "--session", code, "--bootstrap", endpoint(swarm.nodes().get(6))))) {
+            answerer.await("the question", RUN_LIMIT, "Receive photos (2 files, 1.9 MiB) from the offerer into ./? [y/N] ");
+            answerer.type("y\n");
+            assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript() + TerminalProcess.visible(answerer.raw()));
+            assertEquals(0, answerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(answerer.raw()));
+            assertTrue(answerer.raw().contains("Received directory 'photos' (2 files, " + (beach.length + 5)
+                    + " bytes, every SHA-256 verified) as "), TerminalProcess.visible(answerer.raw()));
+        }
+        assertArrayEquals(beach, Files.readAllBytes(inbox.resolve("photos/2024/beach.jpg")));
+        assertEquals("index", Files.readString(inbox.resolve("photos/index.txt")));
+        assertTrue(offerer.stdoutLines().stream().anyMatch(l -> l.startsWith("Sent directory 'photos' (2 files, "
+                + (beach.length + 5) + " bytes, every SHA-256 verified by the receiver): ")), offerer.transcript());
     }
 
     @Test
@@ -125,8 +161,8 @@ class MainlineEndToEndIT {
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
         assertArrayEquals(content, Files.readAllBytes(inbox.resolve("report.bin")));
-        assertTrue(offerer.stdoutLines().contains("Sent file 'report.bin' (300000 bytes, SHA-256 verified by the receiver)"),
-                offerer.transcript());
+        assertTrue(offerer.stdoutLines().stream().anyMatch(l -> l.startsWith("Sent file 'report.bin' (300000 bytes, SHA-256 "
+                + "verified by the receiver): ")), offerer.transcript());
     }
 
     @Test

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PeersAtTheEdgesIT {
     private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
     private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
-    private static final Pattern PROGRESS_BAR = Pattern.compile("photo\\.bin \\[[#.]{24}] +\\d+% .* MB/s .* left");
+    /** A progress bar as drawn (the name before it is the file's, or the offer's when it has several files). */
+    private static final Pattern PROGRESS_BAR = Pattern.compile("\\[[#.]{5,24}] +\\d+% .* MB/s .* left");
 
     private ProgramProcess server;
     private String dht;
@@ -175,28 +176,31 @@ class PeersAtTheEdgesIT {
         new Random(7).nextBytes(big);
         Files.write(outbox.resolve("photo.bin"), big);
         Files.writeString(outbox.resolve("notes.txt"), "new notes\n");
-        Files.writeString(outbox.resolve("nul.txt"), "a device name on some systems\n");
+        Files.writeString(outbox.resolve(".hiddenrc"), "a hidden name\n");
+        Files.writeString(outbox.resolve("aux.c"), "a device name on Windows, a file here\n");
         Files.writeString(inbox.resolve("notes.txt"), "old notes\n");
 
         ProgramProcess receiver = peer("answerer", "files1", "--receive", inbox.toString());
         ProgramProcess sender = peer("offerer", "files1", "--send", outbox.resolve("photo.bin").toString(),
-                outbox.resolve("notes.txt").toString(), outbox.resolve("nul.txt").toString());
+                outbox.resolve("notes.txt").toString(), outbox.resolve(".hiddenrc").toString(), outbox.resolve("aux.c").toString());
         assertEquals(1, sender.awaitExit(RUN_LIMIT), sender.transcript());
         assertEquals(0, receiver.awaitExit(RUN_LIMIT), receiver.transcript());
         assertArrayEquals(big, Files.readAllBytes(inbox.resolve("photo.bin")));
         assertEquals("old notes\n", Files.readString(inbox.resolve("notes.txt")), "not overwritten without --force");
-        assertFalse(Files.exists(inbox.resolve("nul.txt")));
+        assertFalse(Files.exists(inbox.resolve(".hiddenrc")));
+        assertEquals("a device name on Windows, a file here\n", Files.readString(inbox.resolve("aux.c")));
         assertTrue(sender.stderr().contains("offerer: notes.txt: the receiver refused it: notes.txt exists (use --force to overwrite)"),
                 sender.transcript());
-        assertTrue(sender.stderr().contains("offerer: nul.txt: the receiver refused it: its name 'nul.txt' is a device name"),
-                sender.transcript());
-        assertTrue(sender.stdoutLines().contains("Sent file 'photo.bin' (" + big.length + " bytes, SHA-256 verified by the receiver)"),
-                sender.transcript());
-        // Not a terminal: one summary line per file, no bar redrawn with carriage returns.
-        assertTrue(sender.stderr().contains("Sent photo.bin: 5.0 MiB of 5.0 MiB in "), sender.transcript());
+        assertTrue(sender.stderr().contains("offerer: .hiddenrc: the receiver refused it: its name '.hiddenrc' starts with "
+                + "a dot (a hidden file; the receiver takes those with --allow-hidden)"), sender.transcript());
+        // Not a terminal: one line per file, no bar redrawn with carriage returns.
+        assertTrue(sender.stdoutLines().stream().anyMatch(l -> l.startsWith("Sent file 'photo.bin' (" + big.length
+                + " bytes, SHA-256 verified by the receiver): 5.0 MiB in ")), sender.transcript());
+        assertFalse(sender.stderr().contains("photo.bin"), "one line per outcome\n" + sender.transcript());
+        assertEquals(1, sender.stderr().lines().filter(l -> l.contains("notes.txt")).count(), sender.transcript());
         assertFalse(PROGRESS_BAR.matcher(sender.stderr()).find(), sender.transcript());
-        assertTrue(receiver.stdoutLines().contains("Received file 'photo.bin' (" + big.length
-                + " bytes, SHA-256 verified) as " + inbox.resolve("photo.bin")), receiver.transcript());
+        assertTrue(receiver.stdoutLines().stream().anyMatch(l -> l.startsWith("Received file 'photo.bin' (" + big.length
+                + " bytes, SHA-256 verified) as " + inbox.resolve("photo.bin") + ": 5.0 MiB in ")), receiver.transcript());
 
         // The other way round, with --force, and the receiver on a terminal: a progress bar.
         ProgramProcess answerSender = peer("answerer", "files2", "--send", outbox.resolve("notes.txt").toString(),
@@ -213,13 +217,13 @@ class PeersAtTheEdgesIT {
         String screen = String.join("\n", offerReceiver.stdoutLines());
         assertTrue(PROGRESS_BAR.matcher(screen).find(), screen);
         try (Stream<Path> left = Files.list(inbox)) {
-            assertEquals(List.of("notes.txt", "photo.bin"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+            assertEquals(List.of("aux.c", "notes.txt", "photo.bin"), left.map(p -> p.getFileName().toString()).sorted().toList(),
                     "no temporary files left");
         }
     }
 
     @Test
-    void anInterruptedTransferKeepsNothingUnderTheFinalNameAndSaysHowFarItGot() throws Exception {
+    void anInterruptedTransferKeepsNothingUnderTheFinalNameKeepsItsPartAndSaysHowFarItGot() throws Exception {
         Path big = temp.resolve("big.bin");
         try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
             f.setLength(4L * 1024 * 1024 * 1024);  // sparse: as long to send as a real one, free to make
@@ -239,9 +243,12 @@ class PeersAtTheEdgesIT {
         assertTrue(sender.stderr().contains("offerer: stopped; big.bin: "), both);
         assertTrue(sender.stderr().contains(" of 4.0 GiB ("), both);
         assertTrue(receiver.stdoutLines().stream().anyMatch(l -> l.startsWith("File 'big.bin' not kept: the offerer left after ")
-                && l.contains(" of 4.0 GiB (")), receiver.transcript());
+                && l.contains(" of 4.0 GiB (") && l.endsWith("what arrived is kept, and the transfer goes on from there when "
+                + "the same file is sent here again")), receiver.transcript());
         try (Stream<Path> left = Files.list(inbox)) {
-            assertEquals(List.of(), left.toList(), "neither the file nor its temporary part is left");
+            assertEquals(List.of(".big.bin.part-" + "0".repeat(13 - Long.toString(4L << 30, 36).length())
+                    + Long.toString(4L << 30, 36)), left.map(p -> p.getFileName().toString()).toList(),
+                    "nothing under the final name; the part is kept for a resume");
         }
     }
 

@@ -74,7 +74,7 @@ class ServerLimitsTest {
         skipped.awaitClearing();
 
         firstConnection.close();
-        Await.until("the first session to end", Await.DEADLINE, () -> served.stream().anyMatch(l -> l.endsWith("Channel closed") || l.endsWith("Connection lost")));
+        Await.until("the first session to end", Await.DEADLINE, () -> served.stream().anyMatch(l -> l.endsWith("the offerer left") || l.endsWith("the connection to the offerer was lost")));
         List<String> third = new CopyOnWriteArrayList<>();
         Connection thirdConnection = offerer(rtc, timer, dht, keys, Duration.ofSeconds(30), third).connect();
         assertEquals(Transcripts.OFFERER, third);
@@ -97,8 +97,8 @@ class ServerLimitsTest {
 
         Connection first = offerer(rtc, timer, dht, keys, Duration.ofSeconds(30), new CopyOnWriteArrayList<>()).connect();
         Connection second = offerer(rtc, timer, dht, keys, Duration.ofSeconds(30), new CopyOnWriteArrayList<>()).connect();
-        first.session().begin(line -> { }, IncomingFiles.refusing(line -> { }));
-        second.session().begin(line -> { }, IncomingFiles.refusing(line -> { }));
+        first.session().begin(line -> { }, IncomingFiles.refusing("not receiving files", line -> { }));
+        second.session().begin(line -> { }, IncomingFiles.refusing("not receiving files", line -> { }));
         // Both come from this machine's address: the second is one past the share of 1.
         Await.result("the second session closed", second.session().channel().closed());
         assertEquals("too many sessions from your address are open at the answerer already",
@@ -127,7 +127,7 @@ class ServerLimitsTest {
 
         SignalingOptions options = options(dht, keys, "Hi\u001b]0;retitled\u0007 from \u202Eevil", Duration.ofSeconds(30));
         Connection connection = new Offerer(options, join(dht, keys), true, rtc, timer, line -> { }, Clock.systemUTC()).connect();
-        connection.session().begin(line -> { }, IncomingFiles.refusing(line -> { }));
+        connection.session().begin(line -> { }, IncomingFiles.refusing("not receiving files", line -> { }));
         connection.session().sendLine("fine\n[session 00000000] Received message on 'chat': forged\u001b[2J");
         connection.session().sendLine("\u001b]52;c;cm0gLXJmIH4=\u0007last");
         Await.until("the last line", Await.DEADLINE, () -> served.stream().anyMatch(l -> l.endsWith("last")));

@@ -1,6 +1,7 @@
 package dev.dhtsignal.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 
 /** Runs a picocli command the way all three programs do: short error messages, exit codes documented. */
@@ -26,14 +27,16 @@ public final class Cli {
      * logging, WebRTC's native library loading while picocli parses (which takes a while on a cold JVM),
      * then the command, and an exit that keeps standard output clean.
      */
-    public static void runPeer(String program, Object command, String[] args) {
+    public static void runPeer(String program, java.util.function.Supplier<Object> command, String[] args) {
         Timing.mainEntered();
         StopSignal.install();
-        Logging.configureQuiet(Logging.verboseRequested(args));
+        // Before anything prints: every line on standard error (a log line too) then stands on its own.
+        StatusLine.install();
+        Logging.configureQuiet(program, Logging.verboseRequested(args));
         if (!helpOrVersionRequested(args)) {
             dev.dhtsignal.signal.exchange.PeerRuntime.preload(program);
         }
-        exitKeepingStdoutClean(execute(command, args));
+        exitKeepingStdoutClean(execute(command.get(), args));
     }
 
     /** Parses and runs; on a bad option prints one line saying what is wrong and how to get help. */
@@ -41,12 +44,68 @@ public final class Cli {
         CommandLine cl = new CommandLine(command);
         cl.setParameterExceptionHandler((e, ignoredArgs) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage());
-            err.println("Try '" + e.getCommandLine().getCommandName() + " --help' for the options.");
+            String name = e.getCommandLine().getCommandName();
+            err.println(name + ": " + e.getMessage() + hint(e));
+            err.println("Try '" + name + " --help' for the options.");
             err.flush();
             return USAGE_ERROR;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * What the person probably meant: the option nearest a mistyped one ("--sesion": did you mean
+     * --session?), or --send for a file named on its own ({@code offerer a.txt}).
+     */
+    private static String hint(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)) {
+            return "";
+        }
+        List<String> typed = unmatched.getUnmatched();
+        if (typed.isEmpty()) {
+            return "";
+        }
+        String first = typed.get(0);
+        if (first.startsWith("-")) {
+            String typedName = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+            String nearest = null;
+            int best = Integer.MAX_VALUE;
+            for (String option : e.getCommandLine().getCommandSpec().optionsMap().keySet()) {
+                int d = distance(typedName, option);
+                if (d < best) {
+                    best = d;
+                    nearest = option;
+                }
+            }
+            // One or two slips of the keyboard (a letter missing, doubled, swapped or wrong): what was meant.
+            return nearest != null && best <= 2 ? " (did you mean " + nearest + "?)" : "";
+        }
+        boolean sends = e.getCommandLine().getCommandSpec().findOption("--send") != null;
+        if (sends && java.nio.file.Files.exists(java.nio.file.Path.of(first))) {
+            return " (to send it: --send " + String.join(" ", typed) + ")";
+        }
+        return sends ? " (files to send follow --send: --send " + first + ")" : "";
+    }
+
+    /** The edit distance between two words, a transposition counting one (optimal string alignment). */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /**

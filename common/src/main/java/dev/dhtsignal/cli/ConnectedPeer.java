@@ -1,24 +1,24 @@
 package dev.dhtsignal.cli;
 
+import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.signal.exchange.Connection;
 import dev.dhtsignal.signal.exchange.Conversation;
-import dev.dhtsignal.signal.Transcript;
+import dev.dhtsignal.transfer.Consent;
 import dev.dhtsignal.transfer.FileSender;
 import dev.dhtsignal.transfer.IncomingFiles;
 import dev.dhtsignal.transfer.PeerSession;
 import dev.dhtsignal.transfer.PeerText;
 import dev.dhtsignal.transfer.TransferProgress;
 import java.io.BufferedReader;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiFunction;
 
 /**
- * A peer program after the greetings: chats (lines from standard input out, received lines to standard
- * output) or sends and receives files, until both sides have finished or the other side leaves; then
- * says how it ended and picks the exit code. Stopping it (Ctrl-C) closes the channels at once, so the
- * other side hears of it, and deletes a file still coming in.
+ * A peer program after the greetings. It chats (lines from standard input out, received lines to standard
+ * output) and, when the other side offers files, asks whether to take them; or it only sends
+ * ({@code --send}, {@code --text}) and leaves once that is delivered; or it only receives ({@code --receive},
+ * {@code --yes}). It runs until both sides have finished, the other side leaves, or our own work is done;
+ * then says how it ended and picks the exit code. Stopping it (Ctrl-C) closes the channels at once, so the
+ * other side hears of it, and keeps what arrived of a file still coming for a resume.
  */
 public final class ConnectedPeer {
     private final String program;
@@ -26,6 +26,8 @@ public final class ConnectedPeer {
     private final String receivedPrefix;
     private final Transcript out;
     private final TransferOptions files;
+    /** What the stop handler asks how far the file being sent got; set once sending starts. */
+    private volatile FileSender sender;
 
     /**
      * @param program        "offerer", the prefix of messages on standard error
@@ -43,47 +45,46 @@ public final class ConnectedPeer {
     /**
      * Runs until the end and closes the connection.
      *
-     * @param input chat lines to send, or null to send none (the end of our side comes at once)
+     * @param input standard input: chat lines, and the answers to questions about offered files
      * @return the exit code: 0 when everything of ours was delivered, 1 when something was not
      */
     public int run(Connection connection, BufferedReader input) {
-        BiFunction<String, Long, TransferProgress> progress = (name, size) ->
-                new TransferProgress(System.err, Terminal.stderr(), name, size, System::nanoTime);
-        IncomingFiles incoming = files.receive() != null
-                ? IncomingFiles.into(files.receive(), files.force(), files.limits(), progress, out::line)
-                : IncomingFiles.refusing(out::line);
+        InputLines lines = new InputLines(input);
+        Consent consent = files.acceptUnasked() ? Consent.ALWAYS
+                : AskingConsent.forTerminal(program, other, files.directory(), lines);
+        IncomingFiles incoming = IncomingFiles.receiving(files.directory(), files.force(), files.allowHidden(),
+                files.limits(), consent, ConnectedPeer::progress, out::line);
+        // Known once started; a text can arrive while it starts (kept messages are handled then).
+        CompletableFuture<Conversation> started = new CompletableFuture<>();
+        if (connection.session() != null) {
+            connection.session().onText(text -> {
+                // A text sent alone is printed by itself, line by line, and there is no chat after it.
+                text.lines().forEach(l -> out.line(PeerText.shown(l)));
+                started.thenAccept(Conversation::endInput);
+            });
+        }
         // What the other side sends is shown with its controls replaced: it must not drive our terminal.
         Conversation conversation = Conversation.start(connection, line -> out.line(receivedPrefix + PeerText.shown(line)),
                 incoming);
-        CompletableFuture<List<String>> sending = CompletableFuture.completedFuture(List.of());
-        FileSender[] sender = new FileSender[1];
-        try (StopSignal.Registration ignored = StopSignal.onStop(() -> leave(connection, incoming, sender[0]))) {
-            if (!files.send().isEmpty()) {
+        started.complete(conversation);
+        CompletableFuture<Integer> sending = CompletableFuture.completedFuture(0);
+        try (StopSignal.Registration ignored = StopSignal.onStop(() -> leave(connection, incoming))) {
+            if (files.sendOnly()) {
                 if (conversation.session().isEmpty()) {
                     connection.close();
-                    System.err.println(program + ": the " + other + " cannot receive files (it speaks only the "
-                            + "original chat); nothing was sent");
+                    System.err.println(program + ": the " + other + " cannot receive " + (files.text() != null ? "a text"
+                            : "files") + " (it speaks only the original chat); nothing was sent");
                     return 1;
                 }
-                PeerSession session = conversation.session().get();
-                CompletableFuture<Void> gone = CompletableFuture.anyOf(session.channel().closed(),
-                        connection.channel().closed(), connection.peer().ended()).thenApply(x -> null);
-                sender[0] = new FileSender(session, gone, progress, out::line);
-                sending = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return sender[0].sendAll(files.send());
-                    } finally {
-                        conversation.endInput();
-                    }
-                }, runnable -> {
-                    Thread t = new Thread(runnable, "file-sender");
-                    t.setDaemon(true);
-                    t.start();
-                });
-            } else if (input == null || files.transferring()) {
+                sending = startSending(conversation, connection);
+            } else if (files.receiveOnly()) {
                 conversation.endInput();
             } else {
-                conversation.sendLinesOf(input);
+                lines.chat(line -> {
+                    if (!conversation.inputEnded()) {
+                        conversation.send(line);
+                    }
+                }, conversation::endInput);
                 // A person at this end should know the other has finished typing and waits for them.
                 conversation.session().ifPresent(s -> s.peerEnded().thenRun(() -> {
                     if (!conversation.inputEnded()) {
@@ -92,36 +93,79 @@ public final class ConnectedPeer {
                     }
                 }));
             }
-            Conversation.End end = conversation.await();
-            List<String> problems = new ArrayList<>();
+            // A side that only sends is done once its files and text are settled: it need not wait for the other
+            // side to end (a person chatting there, the web page), only for files coming our way to settle.
+            CompletableFuture<?> doneEarly = files.sendOnly() ? conversation.session().get().ourSideDone()
+                    .thenCombine(sending, (a, b) -> b) : new CompletableFuture<>();
+            Conversation.End end = conversation.await(doneEarly, incoming::busy);
             String closing = closing(conversation);
-            if (end != Conversation.End.FINISHED) {
+            if (end != Conversation.End.FINISHED && end != Conversation.End.DONE) {
                 incoming.abort(closing != null ? "the connection was closed"
                         : end == Conversation.End.PEER_LEFT ? "the " + other + " left" : "the connection was lost");
             }
-            problems.addAll(sending.join());
-            problems.addAll(incoming.failures());
+            int notSent = sending.join();
+            int notKept = incoming.failures().size();
             long undelivered = conversation.undeliveredLines();
             if (StopSignal.stopping()) {
                 return 1;  // the stop's own messages say what happened
             }
             connection.close();
+            boolean peerEnded = conversation.session().map(s -> s.peerEnded().isDone()).orElse(false);
             if (closing != null) {
                 System.err.println(program + ": " + closing);
+            } else if (end == Conversation.End.DONE || end == Conversation.End.FINISHED && files.sendOnly()) {
+                System.err.println(program + ": done: " + (files.text() != null ? "the text was delivered"
+                        : notSent == 0 ? "everything was delivered" : "the transfer is over") + "; closing the connection");
             } else if (end == Conversation.End.PEER_LEFT) {
-                System.err.println(program + ": " + (conversation.session().isPresent()
-                        ? "the " + other + " left" : "the " + other + " closed the chat"));
+                System.err.println(program + ": " + (conversation.session().isEmpty() ? "the " + other + " closed the chat"
+                        : peerEnded ? "the " + other + " is done and left" : "the " + other + " left"));
             } else if (end == Conversation.End.CONNECTION_LOST) {
                 System.err.println(program + ": the connection to the " + other + " was lost");
             }
+            boolean nothingCame = files.receiveOnly() && !incoming.offered() && closing == null;
+            if (nothingCame) {
+                System.err.println(program + ": the " + other + " sent no file; it sends with --send FILE (if it ran "
+                        + "with --receive too, neither side had anything to send)");
+            }
             if (undelivered > 0) {
-                problems.add(undelivered + (undelivered == 1 ? " line was" : " lines were") + " not delivered");
+                System.err.println(program + ": " + undelivered + (undelivered == 1 ? " line was" : " lines were")
+                        + " not delivered");
             }
-            for (String problem : problems) {
-                System.err.println(program + ": " + problem);
-            }
-            return problems.isEmpty() && closing == null && end != Conversation.End.CONNECTION_LOST ? 0 : 1;
+            boolean fine = notSent == 0 && notKept == 0 && undelivered == 0 && !nothingCame && closing == null
+                    && end != Conversation.End.CONNECTION_LOST;
+            return fine ? 0 : 1;
         }
+    }
+
+    /** Sends the files or the text on a thread of its own; completes with how many files were not delivered. */
+    private CompletableFuture<Integer> startSending(Conversation conversation, Connection connection) {
+        PeerSession session = conversation.session().orElseThrow();
+        CompletableFuture<Void> gone = CompletableFuture.anyOf(session.channel().closed(),
+                connection.channel().closed(), connection.peer().ended()).thenApply(x -> null);
+        if (files.text() != null) {
+            session.sendText(files.text());
+            conversation.endInput();
+            return CompletableFuture.completedFuture(0);
+        }
+        FileSender sender = new FileSender(session, gone, ConnectedPeer::progress, out::line,
+                failure -> System.err.println(program + ": " + failure));
+        this.sender = sender;
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return sender.sendAll(files.sending());
+            } finally {
+                conversation.endInput();
+            }
+        }, runnable -> {
+            Thread t = new Thread(runnable, "file-sender");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** A progress display on the terminal's live line (nothing elsewhere). */
+    private static TransferProgress progress(String name, long size) {
+        return new TransferProgress(StatusLine.live(), name, size, System::nanoTime);
     }
 
     /**
@@ -134,9 +178,13 @@ public final class ConnectedPeer {
                         + PeerText.shown(r)).orElse(null))).orElse(null);
     }
 
-    /** On Ctrl-C or SIGTERM: the other side learns at once that we left; a file coming in is deleted. */
-    private void leave(Connection connection, IncomingFiles incoming, FileSender sender) {
-        String sent = sender == null ? null : sender.inProgress();
+    /**
+     * On Ctrl-C or SIGTERM: the other side learns at once that we left; a file coming in keeps what arrived
+     * (for a resume) or is deleted.
+     */
+    private void leave(Connection connection, IncomingFiles incoming) {
+        FileSender s = sender;
+        String sent = s == null ? null : s.inProgress();
         if (sent != null) {
             System.err.println(program + ": stopped; " + sent + ", not delivered");
         }

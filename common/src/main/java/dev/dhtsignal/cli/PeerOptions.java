@@ -105,6 +105,11 @@ public final class PeerOptions {
     /** How long joining the Mainline DHT may take in all. */
     private static final Duration MAINLINE_JOIN_LIMIT = Duration.ofSeconds(60);
 
+    /** Whether --timeout was given (then it bounds every wait, on a terminal too). */
+    public boolean timeoutGiven() {
+        return timeout != null;
+    }
+
     public boolean once() {
         return once;
     }

@@ -4,11 +4,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Whether standard error is a terminal, where a line redrawn in place helps a person and bothers no script. */
+/**
+ * Which of the standard streams are a terminal: where a line redrawn in place helps a person and bothers
+ * no script (standard error), where a person can be asked a question (standard input).
+ */
 public final class Terminal {
-    private static final boolean STDERR = detect();
+    private static final boolean STDIN = detect(0);
+    private static final boolean STDOUT = detect(1);
+    private static final boolean STDERR = detect(2);
 
     private Terminal() {
+    }
+
+    public static boolean stdin() {
+        return STDIN;
+    }
+
+    public static boolean stdout() {
+        return STDOUT;
     }
 
     public static boolean stderr() {
@@ -16,9 +29,9 @@ public final class Terminal {
     }
 
     /** Linux names a terminal /dev/pts/N or /dev/ttyN; anything else (a pipe, a file) is not one. */
-    private static boolean detect() {
+    private static boolean detect(int descriptor) {
         try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + descriptor)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return false;

@@ -1,48 +1,50 @@
 package dev.dhtsignal.cli;
 
 import dev.dhtsignal.signal.Transcript;
-import java.io.PrintStream;
+import dev.dhtsignal.transfer.LiveLine;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.function.IntFunction;
 
 /**
- * Shows a person that a waiting program is alive: on a terminal, one line on standard error redrawn in
- * place every second ("waiting for the answer: 12 s of 60 s"), erased when the wait ends. Scripts and
- * pipes get nothing.
+ * Shows a person that a waiting program is alive: on a terminal, the live line on standard error redrawn
+ * every second ("waiting for the answerer: 12s of 1m"; without a limit, only the time so far), erased
+ * when the wait ends. Scripts and pipes get nothing. Lines printed meanwhile stand on their own (see
+ * {@link StatusLine}).
  */
 public final class WaitingIndicator implements AutoCloseable {
     private final Thread thread;
-    private final PrintStream err;
+    private final LiveLine live;
+    private final IntFunction<String> render;
     /** On Ctrl-C the line ends, so what follows (the shell's prompt) starts on a line of its own. */
     private final StopSignal.Registration endLineOnStop;
 
-    private WaitingIndicator(Thread thread, PrintStream err) {
+    private WaitingIndicator(Thread thread, LiveLine live, IntFunction<String> render) {
         this.thread = thread;
-        this.err = err;
+        this.live = live;
+        this.render = render;
         this.endLineOnStop = thread == null ? () -> { } : StopSignal.onStop(() -> {
             thread.interrupt();
-            synchronized (err) {
-                err.println();
-            }
+            live.clear(render);
         });
     }
 
-    /** Starts showing {@code what} we wait for, and the limit; a no-op unless standard error is a terminal. */
+    /**
+     * Starts showing {@code what} we wait for, and the limit ({@code null}: none is shown); a no-op unless
+     * standard error is a terminal.
+     */
     public static WaitingIndicator start(String what, Duration limit) {
-        if (!Terminal.stderr()) {
-            return new WaitingIndicator(null, System.err);
+        LiveLine live = StatusLine.live();
+        if (live == null) {
+            return new WaitingIndicator(null, null, null);
         }
-        PrintStream err = System.err;
         long started = System.nanoTime();
+        IntFunction<String> render = columns -> what + ": "
+                + Durations.format(Duration.ofSeconds((System.nanoTime() - started) / 1_000_000_000L))
+                + (limit == null ? "" : " of " + Durations.format(limit));
         Thread t = new Thread(() -> {
             try {
                 while (true) {
-                    long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-                    synchronized (err) {
-                        err.print(String.format(Locale.ROOT, "\r%s: %s of %s \u001b[K", what,
-                                Durations.format(Duration.ofSeconds(seconds)), Durations.format(limit)));
-                        err.flush();
-                    }
+                    live.show(render);
                     Thread.sleep(1_000);
                 }
             } catch (InterruptedException e) {
@@ -51,35 +53,20 @@ public final class WaitingIndicator implements AutoCloseable {
         }, "waiting-indicator");
         t.setDaemon(true);
         t.start();
-        return new WaitingIndicator(t, err);
+        return new WaitingIndicator(t, live, render);
     }
 
     /**
-     * {@code transcript} with the indicator's line erased before each line it prints, so that the line
-     * stands alone; the indicator is drawn again below it at its next tick.
+     * {@code transcript} as it is: lines printed while the indicator shows are put above it by
+     * {@link StatusLine}. Kept for the callers that pass a transcript through the wait.
      */
     public Transcript around(Transcript transcript) {
-        if (thread == null) {
-            return transcript;
-        }
-        return line -> {
-            synchronized (err) {
-                err.print("\r\u001b[K");
-                err.flush();
-                transcript.line(line);
-            }
-        };
+        return transcript;
     }
 
-    /** Prints {@code line} on standard error as a line of its own, erasing the indicator's line first if it is drawn. */
+    /** Prints {@code line} on standard error as a line of its own. */
     public void note(String line) {
-        synchronized (err) {
-            if (thread != null) {
-                err.print("\r\u001b[K");
-            }
-            err.println(line);
-            err.flush();
-        }
+        System.err.println(line);
     }
 
     @Override
@@ -94,9 +81,6 @@ public final class WaitingIndicator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (err) {
-            err.print("\r\u001b[K");
-            err.flush();
-        }
+        live.clear(render);
     }
 }

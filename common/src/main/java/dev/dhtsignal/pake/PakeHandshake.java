@@ -5,6 +5,7 @@ import dev.dhtsignal.signal.Hkdf;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalMessage;
 import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.WaitTimedOut;
 import dev.dhtsignal.signal.Waits;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -165,7 +166,7 @@ public final class PakeHandshake {
             keepClaim(claim);
             sleep(pauses.next());
         }
-        throw new SignalingException("no answerer replied at " + board.describe(nameplate, Side.ANSWERER)
+        throw new WaitTimedOut("no answerer replied at " + board.describe(nameplate, Side.ANSWERER)
                 + " within " + Waits.seconds(settings.timeout()) + " (check that the other side typed the code "
                 + claim.code() + " and joined the same DHT)");
     }

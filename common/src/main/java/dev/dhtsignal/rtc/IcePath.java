@@ -48,7 +48,13 @@ public record IcePath(End local, End remote, Double roundTripSeconds) {
         if (relayed()) {
             return "relayed through TURN";
         }
-        return local.type().equals("host") && remote.type().equals("host") ? "direct" : "through NAT";
+        if (local.type().equals("srflx") || remote.type().equals("srflx")) {
+            return "through NAT";  // an address a STUN server saw outside a NAT (hairpinning, when both share one)
+        }
+        // A peer-reflexive end comes from a check that arrived before the candidate's description; on one
+        // address, both ends are one machine talking to itself, and no NAT is crossed.
+        boolean sameMachine = local.address().equals(remote.address());
+        return sameMachine || local.type().equals("host") && remote.type().equals("host") ? "direct" : "through NAT";
     }
 
     /** e.g. {@code local srflx udp 198.18.0.11:5000 <-> remote srflx udp 198.18.0.12:6000 (through NAT, rtt 2 ms)}. */

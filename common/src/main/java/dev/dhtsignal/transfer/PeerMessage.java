@@ -3,15 +3,53 @@ package dev.dhtsignal.transfer;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * One JSON control message on the {@code peer} channel, e.g. {@code {"type":"end","lines":20000}}.
- * Fields a type does not use are null and left out of the JSON. See {@code docs/file-transfer.md}.
+ * Fields a type does not use are null and left out of the JSON. The optional fields that later versions
+ * added (directories, whole offers, resuming, a text alone) are in {@link Extras}; a peer that does not
+ * know them ignores them and gets the behaviour of before. See {@code docs/file-transfer.md}.
  */
 public record PeerMessage(String type, String text, boolean more, Long lines, Long id, String name, Long size,
-                          String sha256, String reason) {
+                          String sha256, String reason, Extras extras) {
+    /**
+     * The optional fields, each null when absent.
+     *
+     * @param dir    on {@code file}: the directories, under the receiving directory, that the file goes in
+     * @param files  on the first {@code file} of an offer: how many files the whole offer has
+     * @param total  on the same: their bytes together
+     * @param top    on the same: the names at the top of the offer (files and directories sent)
+     * @param resume on {@code file}: the sender can start from an offset the receiver names
+     * @param offset on {@code file-accept}: send from this byte on (the receiver has the bytes before)
+     * @param all    on {@code file-refuse}: the whole offer is refused, not only this file
+     * @param alone  on {@code line}: the whole of what the sender says (--text); no chat follows
+     */
+    public record Extras(List<String> dir, Long files, Long total, List<String> top, Boolean resume, Long offset,
+                         Boolean all, Boolean alone) {
+        static final Extras NONE = new Extras(null, null, null, null, null, null, null, null);
+
+        boolean none() {
+            return equals(NONE);
+        }
+    }
+
+    public PeerMessage(String type, String text, boolean more, Long lines, Long id, String name, Long size,
+                       String sha256, String reason) {
+        this(type, text, more, lines, id, name, size, sha256, reason, Extras.NONE);
+    }
+
+    public PeerMessage {
+        extras = extras == null ? Extras.NONE : extras;
+    }
+
+    /** This message with {@code extras} instead of its own. */
+    public PeerMessage with(Extras more) {
+        return new PeerMessage(type, text, this.more, lines, id, name, size, sha256, reason, more);
+    }
     public static final String LINE = "line";
     public static final String ACK = "ack";
     public static final String END = "end";
@@ -81,6 +119,14 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
         if (reason != null) {
             o.put("reason", reason);
         }
+        putIfSet(o, "dir", extras.dir());
+        putIfSet(o, "files", extras.files());
+        putIfSet(o, "total", extras.total());
+        putIfSet(o, "top", extras.top());
+        putIfSet(o, "resume", extras.resume());
+        putIfSet(o, "offset", extras.offset());
+        putIfSet(o, "all", extras.all());
+        putIfSet(o, "alone", extras.alone());
         try {
             return JSON.std.asString(o);
         } catch (IOException e) {
@@ -103,9 +149,36 @@ public record PeerMessage(String type, String text, boolean more, Long lines, Lo
         if (!(root instanceof Map<?, ?> node) || !(node.get("type") instanceof String type)) {
             throw new IllegalArgumentException("not a JSON object with a \"type\"");
         }
+        Extras extras = new Extras(texts(node, "dir"), number(node, "files"), number(node, "total"), texts(node, "top"),
+                flag(node, "resume"), number(node, "offset"), flag(node, "all"), flag(node, "alone"));
         return new PeerMessage(type, text(node, "text"), Boolean.TRUE.equals(node.get("more")),
                 number(node, "lines"), number(node, "id"), text(node, "name"), number(node, "size"),
-                text(node, "sha256"), text(node, "reason"));
+                text(node, "sha256"), text(node, "reason"), extras);
+    }
+
+    private static void putIfSet(Map<String, Object> o, String field, Object value) {
+        if (value != null) {
+            o.put(field, value);
+        }
+    }
+
+    private static Boolean flag(Map<?, ?> node, String field) {
+        return node.get(field) instanceof Boolean b ? b : null;
+    }
+
+    /** A list of strings, or null when the field is absent or anything in it is not a string. */
+    private static List<String> texts(Map<?, ?> node, String field) {
+        if (!(node.get(field) instanceof List<?> list)) {
+            return null;
+        }
+        List<String> out = new ArrayList<>(list.size());
+        for (Object o : list) {
+            if (!(o instanceof String v)) {
+                return null;
+            }
+            out.add(v);
+        }
+        return List.copyOf(out);
     }
 
     private static String text(Map<?, ?> node, String field) {

@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -38,19 +37,6 @@ public final class PeerSession {
     public static final int CHANNEL_ID = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
-    /** How often the send buffer is looked at, in bytes queued; asking the native side costs a call. */
-    private static final long CHECK_EVERY_BYTES = 512 * 1024;
-    /** Above this much queued (checked every CHECK_EVERY_BYTES), wait until it falls to LOW_WATER. */
-    private static final long HIGH_WATER = 4L * 1024 * 1024 - CHECK_EVERY_BYTES;
-    private static final long LOW_WATER = 2L * 1024 * 1024;
-    /** A send buffer that does not drain in this long means the connection is gone. */
-    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(60);
-    /**
-     * While waiting for the send buffer to drain, the connection's state is looked at this often: a
-     * receiver that vanished (killed, its network gone) stops the sender once WebRTC declares the
-     * connection lost, not a minute later.
-     */
-    private static final Duration DRAIN_CHECK = Duration.ofMillis(250);
     private static final long ACK_DELAY_MILLIS = 20;
 
     /** Longest line put together from {@code "more":true} parts, in UTF-16 chars (see {@link LineAssembler}). */
@@ -80,6 +66,7 @@ public final class PeerSession {
     private final CompletableFuture<?> connectionEnded;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final CompletableFuture<Void> peerEnded = new CompletableFuture<>();
+    private final CompletableFuture<Void> ourSideDone = new CompletableFuture<>();
 
     // Set by begin(); until then messages wait in `early`. Guarded by `this` until begun.
     private Consumer<String> received;
@@ -94,9 +81,6 @@ public final class PeerSession {
     private volatile String theirClosing;
     private volatile long lastActivityNanos = System.nanoTime();
 
-    private final Object sendLock = new Object();
-    private long queuedSinceCheck; // guarded by sendLock
-
     private final AtomicLong linesSent = new AtomicLong();
     private final AtomicLong linesFailed = new AtomicLong();
     private volatile long linesAcked;
@@ -109,10 +93,14 @@ public final class PeerSession {
     /** Parts of a long line received so far; touched only by the channel's message thread. */
     private final LineAssembler partial = new LineAssembler();
     private final AtomicLong ignored = new AtomicLong();
+    private volatile Consumer<String> textReceived = line -> received.accept(line);
+
+    private final SendQueue queue;
 
     private PeerSession(RtcDataChannel channel, CompletableFuture<?> connectionEnded) {
         this.channel = channel;
         this.connectionEnded = connectionEnded;
+        this.queue = new SendQueue(channel, connectionEnded);
     }
 
     /**
@@ -209,9 +197,25 @@ public final class PeerSession {
         return finished;
     }
 
+    /**
+     * Completes when our side is done: our end sent and every line of ours acknowledged; what the other side
+     * still sends is not waited for (a side with nothing more to do may leave then, see the README).
+     */
+    public CompletableFuture<Void> ourSideDone() {
+        return ourSideDone;
+    }
+
     /** Completes when the other side has said it sends nothing more (its half-close). */
     public CompletableFuture<Void> peerEnded() {
         return peerEnded;
+    }
+
+    /**
+     * Receives a text sent alone ({@code --text}), instead of the chat line consumer; set before
+     * {@link #begin}.
+     */
+    public void onText(Consumer<String> listener) {
+        textReceived = listener;
     }
 
     /** Receives replies about the files we offer ({@code file-accept}, {@code file-ok}, ...). */
@@ -224,10 +228,25 @@ public final class PeerSession {
      * or the send fails.
      */
     public void sendLine(String line) {
+        sendLine(line, false);
+    }
+
+    /**
+     * Sends {@code text} as the whole of what we say ({@code --text}): a line marked {@code "alone"}, which
+     * the other side prints by itself, with no chat after it. A peer that does not know the mark shows it
+     * as a chat line.
+     */
+    public void sendText(String text) {
+        sendLine(text, true);
+    }
+
+    private void sendLine(String line, boolean alone) {
         var parts = LineSplitter.split(line, LineSplitter.MAX_PART_CHARS);
+        PeerMessage.Extras mark = alone ? new PeerMessage.Extras(null, null, null, null, null, null, null, true)
+                : PeerMessage.Extras.NONE;
         try {
             for (int i = 0; i < parts.size(); i++) {
-                send(PeerMessage.line(parts.get(i), i < parts.size() - 1));
+                send(PeerMessage.line(parts.get(i), i < parts.size() - 1).with(mark));
             }
             linesSent.incrementAndGet();
         } catch (RuntimeException e) {
@@ -238,6 +257,9 @@ public final class PeerSession {
 
     /** Our half-close: nothing more will be sent but acknowledgements and replies about incoming files. */
     public void end() {
+        if (endSent) {
+            return;
+        }
         if (connectionEnded.isDone()) {
             // The channel may still take the message into its buffer, but it can never arrive: the other
             // side does not finish with us, and the conversation ends as lost, not as finished.
@@ -260,24 +282,14 @@ public final class PeerSession {
 
     /** Sends a control message, waiting while the send buffer is full. */
     public void send(PeerMessage message) {
-        String json = message.toJson();
         lastActivityNanos = System.nanoTime();
-        synchronized (sendLock) {
-            makeRoom();
-            channel.send(json);
-            queuedSinceCheck += json.length();
-        }
+        queue.send(message.toJson());
     }
 
     /** Sends one chunk of the file we are sending, waiting while the send buffer is full. */
     public void sendChunk(ByteBuffer data) {
         lastActivityNanos = System.nanoTime();
-        synchronized (sendLock) {
-            makeRoom();
-            int length = data.remaining();
-            channel.send(data);
-            queuedSinceCheck += length;
-        }
+        queue.sendChunk(data);
     }
 
     /** Sends a message if the channel still takes it; for replies that matter only while it is open. */
@@ -286,33 +298,6 @@ public final class PeerSession {
             send(message);
         } catch (RuntimeException e) {
             log.debug("{} not sent: {}", message.type(), e.getMessage());
-        }
-    }
-
-    private void makeRoom() {
-        if (queuedSinceCheck < CHECK_EVERY_BYTES) {
-            return;
-        }
-        queuedSinceCheck = 0;
-        if (channel.bufferedAmount() <= HIGH_WATER) {
-            return;
-        }
-        long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
-        while (true) {
-            if (connectionEnded.isDone()) {
-                throw new IllegalStateException("the connection was lost");
-            }
-            try {
-                channel.awaitBufferedBelow(LOW_WATER, DRAIN_CHECK);
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting to send");
-            } catch (TimeoutException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("nothing could be sent for " + DRAIN_LIMIT.toSeconds() + " s");
-                }
-            }
         }
     }
 
@@ -394,7 +379,11 @@ public final class PeerSession {
         if (line == null) {
             return;  // more parts to come
         }
-        received.accept(line);
+        if (Boolean.TRUE.equals(m.extras().alone())) {
+            textReceived.accept(line);
+        } else {
+            received.accept(line);
+        }
         linesReceived.incrementAndGet();
         if (ackScheduled.compareAndSet(false, true)) {
             // One acknowledgement per batch: a burst of lines costs one small message, not one each.
@@ -413,6 +402,9 @@ public final class PeerSession {
     }
 
     private void checkFinished() {
+        if (endSent && linesAcked >= linesSent.get() && linesFailed.get() == 0) {
+            ourSideDone.complete(null);
+        }
         long theirs = peerEndLines;
         if (endSent && theirs >= 0 && linesReceived.get() >= theirs && linesAcked >= linesSent.get()
                 && linesFailed.get() == 0) {

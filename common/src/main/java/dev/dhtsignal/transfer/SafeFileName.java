@@ -7,19 +7,22 @@ import java.util.regex.Pattern;
 
 /**
  * The part of a file name sent by the other peer that is safe to create in the receiving directory and
- * to show: no directories, no {@code ..}, no hidden or device names, nothing that would land elsewhere,
- * nothing that shows as another name, and short enough for its temporary name to fit.
+ * to show: no directories, no {@code ..}, nothing that would land elsewhere, nothing that shows as another
+ * name, short enough for its temporary name to fit; hidden names only when the receiver allows them, and
+ * device names ({@code CON}, {@code aux.c}) refused only where they are devices: on Windows.
  *
  * <p>In order: the part after the last {@code /} or {@code \} is kept; characters that look like those
  * separators (U+2215 DIVISION SLASH, U+FF0F FULLWIDTH SOLIDUS, ... see {@link #LOOK_ALIKE_SEPARATORS})
  * become {@code _}, so {@code etc∕passwd} is received as {@code etc_passwd}; every character that
  * {@link PeerText} would replace on display (controls, line separators, bidi and other format characters)
  * is dropped, so {@code invoice<U+202E>fdp.exe} is received as {@code invoicefdp.exe}; spaces at either
- * end are trimmed. What is left is refused when empty, {@code .} or {@code ..}, hidden (a leading dot) or
- * a device name, and shortened to {@link #MAX_BYTES} bytes of UTF-8, keeping its extension, when longer.
+ * end are trimmed. What is left is refused when empty, {@code .} or {@code ..}, hidden (a leading dot)
+ * unless allowed, or a device name on Windows, and shortened to {@link #MAX_BYTES} bytes of UTF-8, keeping its extension, when longer.
  */
 public final class SafeFileName {
     private static final Pattern DEVICE = Pattern.compile("(con|prn|aux|nul|com[1-9]|lpt[1-9])(\\..*)?");
+    /** Windows opens a device for these names, whatever their extension; elsewhere they are ordinary names. */
+    private static final boolean DEVICE_NAMES = System.getProperty("os.name", "").startsWith("Windows");
     /**
      * Longest name kept, in bytes of UTF-8: the temporary name {@code .NAME.part-XXXXXXXXXXXXX} (13 random
      * characters, see {@link IncomingFile}) adds 20 bytes, and Linux file systems allow 255.
@@ -53,6 +56,15 @@ public final class SafeFileName {
      * @throws IllegalArgumentException saying why no safe name is left
      */
     public static String of(String offered) {
+        return of(offered, false);
+    }
+
+    /**
+     * The safe name, hidden names (a leading dot) allowed or not.
+     *
+     * @throws IllegalArgumentException saying why no safe name is left
+     */
+    public static String of(String offered, boolean allowHidden) {
         if (offered == null) {
             throw new IllegalArgumentException("it has no name");
         }
@@ -69,10 +81,11 @@ public final class SafeFileName {
         if (name.isEmpty() || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("its name '" + PeerText.shown(offered) + "' names no file");
         }
-        if (name.startsWith(".")) {
-            throw new IllegalArgumentException("its name '" + name + "' starts with a dot (a hidden file)");
+        if (name.startsWith(".") && !allowHidden) {
+            throw new IllegalArgumentException("its name '" + name + "' starts with a dot (a hidden file; the receiver "
+                    + "takes those with --allow-hidden)");
         }
-        if (DEVICE.matcher(name.toLowerCase(Locale.ROOT)).matches()) {
+        if (DEVICE_NAMES && DEVICE.matcher(name.toLowerCase(Locale.ROOT)).matches()) {
             throw new IllegalArgumentException("its name '" + name + "' is a device name");
         }
         return shortened(name);

@@ -1,30 +1,40 @@
 package dev.dhtsignal.transfer;
 
-import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
- * How far one file has got, on standard error: on a terminal a bar redrawn in place (bytes, rate, time
- * left), elsewhere nothing until one summary line at the end, so logs and pipes stay short.
+ * How far one transfer (a file, or a directory's files together) has got. On a terminal a bar on the
+ * {@link LiveLine}, redrawn at most five times a second and fitted to the terminal's width (name, bar,
+ * percentage, bytes, rate, time left; the bar shrinks first, then the name); elsewhere nothing: the
+ * caller prints one line for the outcome, with {@link #summary()} in it.
  */
 public final class TransferProgress {
     private static final long REDRAW_NANOS = 200_000_000L;
-    private static final int BAR_WIDTH = 24;
+    private static final int MAX_BAR = 24;
+    private static final int MIN_BAR = 5;
 
-    private final PrintStream err;
-    private final boolean terminal;
+    private final LiveLine live;
     private final String name;
     private final long size;
     private final LongSupplier nanoTime;
     private final long started;
+    private final IntFunction<String> render = this::line;
     private long done;
+    /** Bytes counted done without being moved now (kept from an interrupted transfer): not in the rate. */
+    private long skipped;
     private long lastDrawn;
     private boolean drawn;
+    private boolean ended;
 
-    public TransferProgress(PrintStream err, boolean terminal, String name, long size, LongSupplier nanoTime) {
-        this.err = err;
-        this.terminal = terminal;
+    /**
+     * @param live the terminal's live line, or null when there is none
+     * @param name what is shown: the file's name, or the directory's
+     * @param size bytes in all
+     */
+    public TransferProgress(LiveLine live, String name, long size, LongSupplier nanoTime) {
+        this.live = live;
         this.name = name;
         this.size = size;
         this.nanoTime = nanoTime;
@@ -32,50 +42,59 @@ public final class TransferProgress {
     }
 
     /** Bytes transferred so far. */
-    public long done() {
+    public synchronized long done() {
         return done;
+    }
+
+    public long size() {
+        return size;
     }
 
     /** Records {@code bytes} more; redraws the bar when it is due. */
     public synchronized void advance(long bytes) {
         done += bytes;
-        if (terminal) {
+        if (live != null && !ended) {
             long now = nanoTime.getAsLong();
             if (!drawn || now - lastDrawn >= REDRAW_NANOS) {
                 drawn = true;
                 lastDrawn = now;
-                draw(now);
+                live.show(render);
             }
         }
     }
 
+    /** Records {@code bytes} that need not move (a resumed file's kept part): done, but not in the rate. */
+    public synchronized void skip(long bytes) {
+        skipped += bytes;
+        advance(bytes);
+    }
+
     /**
-     * Ends the bar's line on a terminal, so that a message about the transfer's end (stopped, failed)
-     * starts on a line of its own instead of after the bar. Once; nothing when no bar was drawn.
+     * The transfer is over, one way or another: the bar is erased, so that the line saying how it ended
+     * takes its place. Later calls do nothing.
      */
-    public synchronized void interrupted() {
-        if (terminal && drawn) {
-            drawn = false;
-            err.print("\n");
-            err.flush();
+    public synchronized void end() {
+        if (!ended) {
+            ended = true;
+            if (live != null) {
+                live.clear(render);
+            }
         }
     }
 
-    /** Ends the display: the bar's last state on a terminal, then one line saying how it ended. */
-    public synchronized void finish(String verb, String outcome) {
-        long now = nanoTime.getAsLong();
-        if (terminal) {
-            draw(now);
-            err.print("\n");
-        }
-        double seconds = Math.max(1e-9, (now - started) / 1e9);
-        err.printf(Locale.ROOT, "%s %s: %s of %s in %.1f s (%s)%s%n", verb, name, bytes(done), bytes(size), seconds,
-                rate(done / seconds), outcome.isEmpty() ? "" : ", " + outcome);
-        err.flush();
+    /** For the outcome line: "286.1 MiB in 23.2 s (12.9 MB/s)", the bytes moved (not those kept from before). */
+    public synchronized String summary() {
+        return summary(done - skipped, nanoTime.getAsLong() - started);
+    }
+
+    /** "286.1 MiB in 23.2 s (12.9 MB/s)" for {@code bytes} moved in {@code nanos}. */
+    public static String summary(long bytes, long nanos) {
+        double seconds = Math.max(1e-9, nanos / 1e9);
+        return String.format(Locale.ROOT, "%s in %.1f s (%s)", bytes(bytes), seconds, rate(bytes / seconds));
     }
 
     /** How far it got, for messages about an interrupted transfer, e.g. "512.0 MiB of 1.0 GiB (50%)". */
-    public String howFar() {
+    public synchronized String howFar() {
         return bytes(done) + " of " + bytes(size) + " (" + percent() + "%)";
     }
 
@@ -83,17 +102,26 @@ public final class TransferProgress {
         return size == 0 ? 100 : (int) (done * 100 / size);
     }
 
-    private void draw(long now) {
-        double seconds = Math.max(1e-9, (now - started) / 1e9);
-        double perSecond = done / seconds;
-        int filled = size == 0 ? BAR_WIDTH : (int) (done * BAR_WIDTH / size);
-        String left = perSecond <= 0 || done == 0 ? "--:--" : clock((size - done) / perSecond);
-        err.printf(Locale.ROOT, "\r%s [%s%s] %3d%% %s / %s  %s  %s left \u001b[K", name, "#".repeat(filled),
-                ".".repeat(BAR_WIDTH - filled), percent(), bytes(done), bytes(size), rate(perSecond), left);
-        err.flush();
+    /** The bar's line in at most {@code columns} columns. */
+    synchronized String line(int columns) {
+        double seconds = Math.max(1e-9, (nanoTime.getAsLong() - started) / 1e9);
+        double perSecond = (done - skipped) / seconds;
+        String left = perSecond <= 0 || done == skipped ? "--:--" : clock((size - done) / perSecond);
+        String stats = String.format(Locale.ROOT, " %3d%% %s / %s  %s  %s left", percent(), bytes(done), bytes(size),
+                rate(perSecond), left);
+        // What stays when room is short: the percentage and bytes, then the bar, then as much of the name as fits.
+        if (stats.length() + MIN_BAR + 3 > columns) {
+            stats = String.format(Locale.ROOT, " %3d%% %s", percent(), bytes(done));
+        }
+        int nameWidth = Math.min(name.length(), Math.max(4, columns - stats.length() - MIN_BAR - 3));
+        int bar = Math.max(0, Math.min(MAX_BAR, columns - stats.length() - nameWidth - 3));
+        String shownName = nameWidth >= name.length() ? name : name.substring(0, Math.max(0, nameWidth - 1)) + "…";
+        int filled = size == 0 ? bar : (int) (done * bar / size);
+        String line = shownName + " [" + "#".repeat(filled) + ".".repeat(bar - filled) + "]" + stats;
+        return line.length() > columns ? line.substring(0, Math.max(0, columns)) : line;
     }
 
-    static String bytes(long n) {
+    public static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dhtsignal.testing.Await;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +29,8 @@ class IncomingFilesTest {
     private final List<PeerMessage> replies = new CopyOnWriteArrayList<>();
 
     private IncomingFiles receiver(ReceiveLimits limits) {
-        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         return IncomingFiles.into(directory, false, limits,
-                (name, size) -> new TransferProgress(quiet, false, name, size, System::nanoTime), reported::add);
+                (name, size) -> new TransferProgress(null, name, size, System::nanoTime), reported::add);
     }
 
     private PeerMessage lastReply() {
@@ -132,8 +129,158 @@ class IncomingFilesTest {
         receive(files, 1, "invoice\u202Efdp.exe", new byte[] {1});
         receive(files, 2, "etc\u2215passwd", new byte[] {2});
         assertEquals(List.of("etc_passwd", "invoicefdp.exe"), list());
-        assertTrue(reported.contains("Received file 'invoicefdp.exe' (1 bytes, SHA-256 verified) as "
-                + directory.resolve("invoicefdp.exe")), reported.toString());
+        assertTrue(reported.get(0).startsWith("Received file 'invoicefdp.exe' (1 bytes, SHA-256 verified) as "
+                + directory.resolve("invoicefdp.exe") + ": 1 B in "), reported.toString());
+    }
+
+    /** A consent that records what it was asked and answers as told. */
+    private final List<Consent.Offer> asked = new CopyOnWriteArrayList<>();
+
+    private IncomingFiles asking(String answer, boolean allowHidden) {
+        return IncomingFiles.receiving(directory, false, allowHidden, ReceiveLimits.DEFAULTS, (offer, reply) -> {
+            asked.add(offer);
+            reply.accept(answer);
+        }, (name, size) -> new TransferProgress(null, name, size, System::nanoTime), reported::add);
+    }
+
+    private static PeerMessage inDirectory(long id, String name, long size, List<String> dir, Long files, Long total,
+                                           List<String> top) {
+        return PeerMessage.file(id, name, size).with(new PeerMessage.Extras(dir, files, total, top, true, null, null, null));
+    }
+
+    @Test
+    void anOfferIsAskedAboutOnceItsFilesGoInTheirDirectoriesAndOneLineSaysSo() throws Exception {
+        IncomingFiles files = asking(null, false);
+        byte[] a = "a".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "bb".getBytes(StandardCharsets.UTF_8);
+        receive(files, inDirectory(1, "a.txt", 1, List.of("photos"), 2L, 3L, List.of("photos")), a);
+        receive(files, inDirectory(2, "b.txt", 2, List.of("photos", "2024"), null, null, null), b);
+        assertEquals(List.of(new Consent.Offer(2, 3, List.of("photos"))), asked, "asked once, about the whole offer");
+        assertEquals("photos (2 files, 3 B)", asked.get(0).describe());
+        assertArrayEquals(a, Files.readAllBytes(directory.resolve("photos/a.txt")));
+        assertArrayEquals(b, Files.readAllBytes(directory.resolve("photos/2024/b.txt")));
+        assertEquals(1, reported.size(), reported.toString());
+        assertTrue(reported.get(0).startsWith("Received directory 'photos' (2 files, 3 bytes, every SHA-256 verified) as "
+                + directory.resolve("photos")), reported.toString());
+    }
+
+    @Test
+    void anOfferOfSeveralFilesKeepsOneBarUntilItsLastFile() throws Exception {
+        List<String> drawn = new CopyOnWriteArrayList<>();
+        List<String> erased = new CopyOnWriteArrayList<>();
+        LiveLine screen = new LiveLine() {
+            @Override
+            public void show(java.util.function.IntFunction<String> render) {
+                drawn.add(render.apply(200));
+            }
+
+            @Override
+            public void clear(java.util.function.IntFunction<String> render) {
+                erased.add("erased");
+            }
+        };
+        IncomingFiles files = IncomingFiles.receiving(directory, false, false, ReceiveLimits.DEFAULTS, Consent.ALWAYS,
+                (name, size) -> new TransferProgress(screen, name, size, System::nanoTime), reported::add);
+        receive(files, inDirectory(1, "a.txt", 1, null, 2L, 3L, List.of("a.txt", "b.txt")), new byte[] {1});
+        assertEquals(List.of(), erased, "the offer goes on: its bar stays");
+        receive(files, inDirectory(2, "b.txt", 2, null, null, null, null), new byte[] {2, 3});
+        assertTrue(drawn.get(0).startsWith("a.txt, b.txt (2 files, 3 B) ["), drawn.get(0));
+        assertEquals(1, erased.size(), "erased once, at the offer's end");
+        assertEquals(2, reported.size(), reported.toString());
+    }
+
+    @Test
+    void aDeclinedOfferIsRefusedWholeAndItsLaterFilesWithoutAskingAgain() {
+        IncomingFiles files = asking("the answerer declined it", false);
+        files.onOffer(inDirectory(1, "a.txt", 1, List.of("photos"), 3L, 3L, List.of("photos")), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        assertEquals(Boolean.TRUE, lastReply().extras().all(), "the sender learns the whole offer is refused");
+        files.onOffer(inDirectory(2, "b.txt", 1, List.of("photos"), null, null, null), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        assertEquals(1, asked.size());
+        assertEquals(List.of("Refused photos (3 files, 3 B): the answerer declined it"), reported);
+        assertEquals(List.of(), list());
+    }
+
+    @Test
+    void directoriesAreMadeSafeAndNeverFollowedThroughALink() throws Exception {
+        Path elsewhere = Files.createTempDirectory("elsewhere");
+        Files.createSymbolicLink(directory.resolve("linked"), elsewhere);
+        IncomingFiles files = asking(null, false);
+        files.onOffer(inDirectory(1, "x.txt", 1, List.of("linked"), 3L, 3L, List.of("linked", "..", ".ssh")), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        assertTrue(lastReply().reason().contains("linked is a link here"), lastReply().reason());
+        files.onOffer(inDirectory(2, "y.txt", 1, List.of(".."), null, null, null), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        files.onOffer(inDirectory(3, "authorized_keys", 1, List.of(".ssh"), null, null, null), replies::add);
+        assertEquals(PeerMessage.FILE_REFUSE, lastReply().type());
+        assertTrue(lastReply().reason().contains("--allow-hidden"), lastReply().reason());
+        try (Stream<Path> there = Files.list(elsewhere)) {
+            assertEquals(0, there.count(), "nothing written through the link");
+        }
+        assertEquals(List.of("linked"), list());
+    }
+
+    @Test
+    void hiddenNamesAndWindowsDeviceNamesAreTakenWhenTheReceiverAllowsHidden() throws Exception {
+        IncomingFiles files = asking(null, true);
+        receive(files, 1, ".hiddenrc", new byte[] {1});
+        receive(files, 2, "aux.c", new byte[] {2});
+        receive(files, 3, "CON", new byte[] {3});
+        assertEquals(List.of(".hiddenrc", "CON", "aux.c"), list());
+    }
+
+    @Test
+    void anInterruptedFileKeepsItsPartAndTheNextOfferOfItGoesOnFromThere() throws Exception {
+        byte[] content = new byte[300_000];
+        new java.util.Random(3).nextBytes(content);
+        IncomingFiles first = asking(null, false);
+        first.onOffer(inDirectory(1, "big.bin", content.length, null, 1L, (long) content.length, null), replies::add);
+        assertEquals(PeerMessage.FILE_ACCEPT, lastReply().type());
+        assertEquals(null, lastReply().extras().offset());
+        first.onChunk(java.util.Arrays.copyOf(content, 100_000), replies::add);
+        first.abort("the offerer left");
+        assertTrue(reported.get(reported.size() - 1).contains("what arrived is kept"), reported.toString());
+        assertEquals(List.of(".big.bin.part-" + "0".repeat(13 - Long.toString(content.length, 36).length())
+                + Long.toString(content.length, 36)), list());
+
+        IncomingFiles second = asking(null, false);
+        second.onOffer(inDirectory(1, "big.bin", content.length, null, 1L, (long) content.length, null), replies::add);
+        assertEquals(PeerMessage.FILE_ACCEPT, lastReply().type());
+        assertEquals(100_000L, lastReply().extras().offset(), "only the rest is asked for");
+        second.onChunk(java.util.Arrays.copyOfRange(content, 100_000, content.length), replies::add);
+        second.onEnd(PeerMessage.fileEnd(1, sha256(content)), replies::add);
+        assertEquals(PeerMessage.FILE_OK, lastReply().type(), lastReply().toString());
+        assertArrayEquals(content, Files.readAllBytes(directory.resolve("big.bin")));
+        assertEquals(List.of("big.bin"), list());
+    }
+
+    @Test
+    void aKeptPartThatIsNotTheStartOfTheFileFailsTheWholeFileHashAndIsDeleted() throws Exception {
+        byte[] content = new byte[1000];
+        new java.util.Random(4).nextBytes(content);
+        Path part = directory.resolve(".f.bin.part-" + "0".repeat(13 - Long.toString(1000, 36).length())
+                + Long.toString(1000, 36));
+        Files.write(part, new byte[400]);  // zeros: not what the sender has
+        IncomingFiles files = asking(null, false);
+        files.onOffer(inDirectory(1, "f.bin", 1000, null, 1L, 1000L, null), replies::add);
+        assertEquals(400L, lastReply().extras().offset());
+        files.onChunk(java.util.Arrays.copyOfRange(content, 400, 1000), replies::add);
+        files.onEnd(PeerMessage.fileEnd(1, sha256(content)), replies::add);
+        assertEquals(PeerMessage.FILE_FAILED, lastReply().type());
+        assertTrue(lastReply().reason().contains("SHA-256 mismatch"), lastReply().reason());
+        assertEquals(List.of(), list(), "neither the file nor the wrong part is kept");
+    }
+
+    @Test
+    void aFileFromASenderThatCannotResumeNeverTouchesAKeptPart() throws Exception {
+        Path part = directory.resolve(".g.bin.part-" + "0".repeat(13 - Long.toString(10, 36).length())
+                + Long.toString(10, 36));
+        Files.write(part, new byte[4]);
+        IncomingFiles files = asking(null, false);
+        receive(files, 1, "g.bin", new byte[10]);
+        assertEquals(PeerMessage.FILE_OK, lastReply().type());
+        assertEquals(4, Files.size(part), "the page's or an older peer's file starts from 0 under a name of its own");
     }
 
     @Test
@@ -144,13 +291,18 @@ class IncomingFilesTest {
                 "gone\u001b]0;title\u0007\nReceived file 'x'"));
         assertEquals(1, reported.size(), reported.toString());
         assertTrue(reported.get(0).endsWith("(gone\uFFFD]0;title\uFFFD\uFFFDReceived file 'x')"), reported.get(0));
-        IncomingFiles notReceiving = IncomingFiles.refusing(reported::add);
+        IncomingFiles notReceiving = IncomingFiles.refusing("not receiving files", reported::add);
         notReceiving.onOffer(PeerMessage.file(2, "\u001b[2Jx\u202E.txt", 1), replies::add);
-        assertTrue(reported.get(1).startsWith("Refused file '\uFFFD[2Jx\uFFFD.txt': not receiving files"), reported.get(1));
+        assertEquals("Refused \uFFFD[2Jx\uFFFD.txt (1 B): not receiving files", reported.get(1));
     }
 
     private void receive(IncomingFiles files, long id, String name, byte[] content) throws Exception {
-        files.onOffer(PeerMessage.file(id, name, content.length), replies::add);
+        receive(files, PeerMessage.file(id, name, content.length), content);
+    }
+
+    private void receive(IncomingFiles files, PeerMessage offer, byte[] content) throws Exception {
+        long id = offer.id();
+        files.onOffer(offer, replies::add);
         assertEquals(PeerMessage.FILE_ACCEPT, lastReply().type(), lastReply().toString());
         files.onChunk(content, replies::add);
         files.onEnd(PeerMessage.fileEnd(id, sha256(content)), replies::add);

@@ -60,8 +60,8 @@ class PeerSessionLimitsTest {
         Await.result("the attacker's channel open", attacker.channel().opened());
         Await.result("the victim's channel open", victim.channel().opened());
         List<String> lines = new CopyOnWriteArrayList<>();
-        victim.begin(lines::add, IncomingFiles.refusing(lines::add));
-        attacker.begin(line -> { }, IncomingFiles.refusing(line -> { }));
+        victim.begin(lines::add, IncomingFiles.refusing("not receiving files", lines::add));
+        attacker.begin(line -> { }, IncomingFiles.refusing("not receiving files", line -> { }));
         return new Pair(victim, attacker, lines);
     }
 
@@ -114,7 +114,7 @@ class PeerSessionLimitsTest {
         SessionDescription offer = Await.result("offer", offerer.createOffer());
         Await.result("offerer applying the answer", offerer.acceptAnswer(Await.result("answer", answerer.acceptOffer(offer))));
         Await.result("the attacker's channel open", attacker.channel().opened());
-        attacker.begin(line -> { }, IncomingFiles.refusing(line -> { }));
+        attacker.begin(line -> { }, IncomingFiles.refusing("not receiving files", line -> { }));
         java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocateDirect(FileSender.CHUNK_BYTES);
         for (int i = 0; i < 17 * 16; i++) {  // 17 MiB
             attacker.sendChunk(chunk.clear());

@@ -38,12 +38,25 @@ class SafeFileNameTest {
     }
 
     @Test
-    void namesThatNameNoFileOrADeviceOrAHiddenFileAreRefused() {
-        for (String bad : List.of("", "..", ".", "dir/..", "dir/", "...\\..", ".bashrc", "CON", "nul.txt", "Com1",
-                "LPT9.log", "aux", "\u202E", " \u200E ", "\u202E.bashrc")) {
+    void namesThatNameNoFileOrAHiddenFileAreRefused() {
+        for (String bad : List.of("", "..", ".", "dir/..", "dir/", "...\\..", ".bashrc", "\u202E", " \u200E ",
+                "\u202E.bashrc", "a/\u0000")) {
             assertThrows(IllegalArgumentException.class, () -> SafeFileName.of(bad), bad);
         }
         assertThrows(IllegalArgumentException.class, () -> SafeFileName.of(null));
+        for (String stillBad : List.of("", "..", ".", "dir/..")) {
+            assertThrows(IllegalArgumentException.class, () -> SafeFileName.of(stillBad, true), stillBad);
+        }
+    }
+
+    @Test
+    void hiddenNamesAreTheReceiversChoiceAndWindowsDeviceNamesAreOrdinaryNamesHere() {
+        assertEquals(".hiddenrc", SafeFileName.of(".hiddenrc", true));
+        assertEquals(".config", SafeFileName.of("\u202E.config", true));
+        // Devices only on Windows: on this system they are files like any other.
+        for (String name : List.of("CON", "aux.c", "nul.txt", "Com1", "LPT9.log", "aux")) {
+            assertEquals(name, SafeFileName.of(name));
+        }
     }
 
     @Test

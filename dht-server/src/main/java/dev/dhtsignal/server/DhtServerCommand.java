@@ -198,7 +198,7 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
     }
 
     public static void main(String[] args) {
-        Logging.configure(Logging.verboseRequested(args));
+        Logging.configureForPeople("dht-server", Logging.verboseRequested(args));
         System.exit(Cli.execute(new DhtServerCommand(System.out), args));
     }
 
@@ -335,14 +335,16 @@ public final class DhtServerCommand implements java.util.concurrent.Callable<Int
             BootstrapResult joined = node.bootstrap(bootstrap).get();
             List<InetSocketAddress> silentGiven = joined.unanswered().stream().filter(givenAddresses::contains).toList();
             if (!silentGiven.isEmpty()) {
-                log.warn("no answer from bootstrap node(s) {}; running on without them",
-                        silentGiven.stream().map(Endpoints::format).collect(Collectors.joining(", ")));
+                log.warn("no answer from bootstrap {} {}; running on without {}", silentGiven.size() == 1 ? "node" : "nodes",
+                        silentGiven.stream().map(Endpoints::format).collect(Collectors.joining(", ")),
+                        silentGiven.size() == 1 ? "it" : "them");
             }
             if (joined.unanswered().size() > silentGiven.size()) {
-                log.info("{} contact(s) known before the restart did not answer", joined.unanswered().size() - silentGiven.size());
+                int silent = joined.unanswered().size() - silentGiven.size();
+                log.info("{} {} known before the restart did not answer", silent, silent == 1 ? "contact" : "contacts");
             }
-            log.info("joined through {} of {} bootstrap node(s); {} contacts",
-                    joined.reached().size(), bootstrap.size(), joined.contacts());
+            log.info("joined through {} of {} bootstrap {}; {} {}", joined.reached().size(), bootstrap.size(),
+                    bootstrap.size() == 1 ? "node" : "nodes", joined.contacts(), joined.contacts() == 1 ? "contact" : "contacts");
         }
         log.info("node id {} listening on {}", node.id(), Endpoints.format(node.localAddress()));
         out.printf(READY_LINE + "%n", node.localAddress().getPort());

@@ -58,10 +58,12 @@ final class MainlineServer {
             try {
                 int reached = node.bootstrap(bootstrap).get(60, TimeUnit.SECONDS);
                 if (reached == 0) {
-                    log.warn("no answer from the bootstrap node(s); running on, and trying them again later");
+                    log.warn("no answer from the bootstrap {}; running on, and trying again later",
+                            bootstrap.size() == 1 ? "node" : "nodes");
                 } else {
-                    log.info("joined the Mainline DHT through {} of {} bootstrap node(s); {} contacts", reached,
-                            bootstrap.size(), node.contacts().size());
+                    log.info("joined the Mainline DHT through {} of {} bootstrap {}; {} {}", reached, bootstrap.size(),
+                            bootstrap.size() == 1 ? "node" : "nodes", node.contacts().size(),
+                            node.contacts().size() == 1 ? "contact" : "contacts");
                 }
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 log.warn("joining the Mainline DHT failed ({}); running on", e.getMessage());

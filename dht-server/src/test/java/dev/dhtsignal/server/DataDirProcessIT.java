@@ -96,7 +96,7 @@ class DataDirProcessIT {
                 DhtServerProcessIT.readyPort(member);
                 // Logged before the ready line, but standard error is read by a thread of its own.
                 Await.until("the restarted member to say it joined through the hub", Duration.ofSeconds(30),
-                        () -> member.stderr().contains("joined through 1 of 1 bootstrap node(s)"));
+                        () -> member.stderr().contains("joined through 1 of 1 bootstrap node;"));
             }
         }
     }

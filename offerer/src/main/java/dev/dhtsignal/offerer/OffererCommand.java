@@ -5,6 +5,7 @@ import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.JoinCommand;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
+import dev.dhtsignal.cli.Terminal;
 import dev.dhtsignal.cli.Timing;
 import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
@@ -22,6 +23,7 @@ import dev.dhtsignal.signal.exchange.PeerRuntime;
 import dev.dhtsignal.signal.SessionCode;
 import dev.dhtsignal.signal.SharedSecret;
 import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.WaitTimedOut;
 import dev.dhtsignal.signal.exchange.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.signal.board.NetworkSettings;
@@ -41,7 +43,7 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Offers a WebRTC data channel through the DHT and chats over it: lines read from standard "
                 + "input are sent, messages received are printed. The end of input (Ctrl-D) ends our side; the "
-                + "chat goes on until the answerer has finished too. With --send or --receive it moves files instead.",
+                + "chat goes on until the answerer has finished too. Files the answerer offers are taken when the person at the terminal says yes (--yes or --receive take them unasked); --send sends files and directories, --text one message.",
                 "Stop with Ctrl-C: the offer is withdrawn from the DHT and the answerer is told at once.",
                 "Exit codes: 0 done, 1 signaling or connection failed, or lines or files were not delivered (the message says which), 2 bad option, 130/143 stopped by Ctrl-C/SIGTERM."})
 public final class OffererCommand implements Callable<Integer> {
@@ -74,7 +76,7 @@ public final class OffererCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Cli.runPeer("offerer", new OffererCommand(System.out), args);
+        Cli.runPeer("offerer", () -> new OffererCommand(System.out), args);
     }
 
     @Override
@@ -97,7 +99,7 @@ public final class OffererCommand implements Callable<Integer> {
             network = peer.network("offerer", code);
             options = peer.signaling(message, network);
             secret = peer.sharedSecret(code);
-            files.check();
+            files.check(skipped -> System.err.println("offerer: --send: " + skipped));
         } catch (IllegalArgumentException e) {
             throw Cli.usage(this, e.getMessage());
         }
@@ -114,7 +116,11 @@ public final class OffererCommand implements Callable<Integer> {
         Timing timing = new Timing();
         PeerRuntime runtime;
         try {
-            runtime = PeerRuntime.start(network, options, secret, true, "offerer");
+            // Joining takes seconds on the Mainline DHT, and as long as the DHT node takes to answer: shown too.
+            try (WaitingIndicator joining = WaitingIndicator.start("offerer: joining the "
+                    + (peer.mainline() ? "Mainline DHT" : "DHT"), null)) {
+                runtime = PeerRuntime.start(network, options, secret, true, "offerer");
+            }
         } catch (SignalingException e) {
             System.err.println("offerer: " + e.getMessage());
             return 1;
@@ -123,7 +129,13 @@ public final class OffererCommand implements Callable<Integer> {
             timing.ready(runtime);
             Connection connection;
             Offerer offerer;
-            WaitingIndicator waiting = WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
+            // A code shown to a person at a terminal waits until Ctrl-C: passing it on takes as long as it takes.
+            // --timeout, when given, still bounds it; scripts and pipes keep the default limit.
+            boolean untilStopped = session != null && session.isEmpty() && Terminal.stdin() && Terminal.stderr()
+                    && !peer.timeoutGiven();
+            WaitingIndicator waiting = untilStopped
+                    ? WaitingIndicator.start("offerer: waiting for the answerer until Ctrl-C", null)
+                    : WaitingIndicator.start("offerer: waiting for the answerer", options.timeout());
             if (session != null && session.isEmpty()) {
                 join.checkReachable(runtime.network(), waiting::note);
             }
@@ -132,7 +144,7 @@ public final class OffererCommand implements Callable<Integer> {
                 SignalBoard board;
                 boolean reusable;
                 if (shortCode) {
-                    agreed = shortCodeExchange(typedShort, options, runtime, join, waiting.around(transcript));
+                    agreed = shortCodeExchange(typedShort, options, runtime, join, waiting.around(transcript), untilStopped);
                     board = runtime.network().board(agreed.result().secret());
                     options = options.withSlots(1);
                     reusable = false;  // the key exchange's keys: this exchange's alone
@@ -140,8 +152,9 @@ public final class OffererCommand implements Callable<Integer> {
                     board = runtime.network().board(secret);
                     reusable = secret == null || secret.isReusable();
                 }
-                offerer = new Offerer(options, board, reusable, runtime.rtc(), runtime.timer(), waiting.around(transcript),
-                        Clock.systemUTC());
+                // Each round of a wait until Ctrl-C stores a fresh offer; the transcript says so once.
+                Transcript shown = untilStopped ? onceEach(waiting.around(transcript)) : waiting.around(transcript);
+                offerer = new Offerer(options, board, reusable, runtime.rtc(), runtime.timer(), shown, Clock.systemUTC());
             } catch (SignalingException e) {
                 waiting.close();
                 throw e;
@@ -149,7 +162,7 @@ public final class OffererCommand implements Callable<Integer> {
             // Registered until the end: a stop right after connecting must close the connection too.
             try (StopSignal.Registration withdrawing = StopSignal.onStop(offerer::withdraw)) {
                 try {
-                    connection = runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
+                    connection = connect(offerer, runtime, untilStopped && agreed == null);
                 } finally {
                     waiting.close();
                     if (agreed != null) {
@@ -173,6 +186,34 @@ public final class OffererCommand implements Callable<Integer> {
         }
     }
 
+    /** Publishes the offer and waits for the answer; with {@code untilStopped}, round after round. */
+    private static Connection connect(Offerer offerer, PeerRuntime runtime, boolean untilStopped) {
+        try {
+            return runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
+        } catch (WaitTimedOut e) {
+            if (!untilStopped) {
+                throw e;
+            }
+        }
+        while (true) {
+            try {
+                return offerer.connect();  // a fresh offer under the same code, good for another round
+            } catch (WaitTimedOut e) {
+                // Nobody yet: the person with the code may still come.
+            }
+        }
+    }
+
+    /** {@code transcript} with each line that was printed already left out. */
+    private static Transcript onceEach(Transcript transcript) {
+        java.util.Set<String> printed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        return line -> {
+            if (printed.add(line)) {
+                transcript.line(line);
+            }
+        };
+    }
+
     /** What follows connecting: the timing line if asked, then closing (--once) or the chat. */
     private int converse(Connection connection, Transcript transcript, Timing timing) {
         if (peer.reportTiming()) {
@@ -180,6 +221,7 @@ public final class OffererCommand implements Callable<Integer> {
         }
         if (peer.once()) {
             connection.close();
+            System.err.println("offerer: done: greetings exchanged (--once); closing the connection");
             return 0;
         }
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -199,7 +241,7 @@ public final class OffererCommand implements Callable<Integer> {
      * waits for the answerer's reply (printing the new code if the nameplate had to change).
      */
     private KeyExchange shortCodeExchange(ShortCode typed, SignalingOptions options, PeerRuntime runtime, JoinCommand join,
-                                          Transcript transcript) {
+                                          Transcript transcript, boolean untilStopped) {
         PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
                 PeerOptions.handshakeSettings(options), Clock.systemUTC(), spentCodes());
         // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
@@ -211,7 +253,20 @@ public final class OffererCommand implements Callable<Integer> {
                 transcript.line("Session code: " + claim.code());
                 transcript.line(join.forCode(claim.code().toString()));
             }
-            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret());
+            PakeHandshake.Result result = null;
+            while (result == null) {
+                PakeHandshake.Claim current = claim;
+                try {
+                    result = handshake.awaitAnswerer(current, peer.secret());
+                } catch (WaitTimedOut e) {
+                    if (!untilStopped) {
+                        throw e;
+                    }
+                    // The claim has just expired with nobody there: claim the same code again, so the one shown
+                    // stays good (a code is spent only once a reply to it was tested).
+                    claim = handshake.claim(current.code(), peer.secret());
+                }
+            }
             return new KeyExchange(result, () -> {
                 handshake.release();
                 withdrawing.close();

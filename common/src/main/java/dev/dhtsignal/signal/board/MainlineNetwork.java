@@ -75,9 +75,11 @@ public final class MainlineNetwork implements Network {
         try {
             int reached = Waits.await(node.bootstrap(bootstrap), joinLimit, "joining the Mainline DHT");
             if (reached == 0) {
-                throw new SignalingException("no answer from any of " + bootstrap.size() + " bootstrap "
-                        + (bootstrap.size() == 1 ? "address" : "addresses") + " of the Mainline DHT ("
-                        + bootstrap.stream().map(Endpoints::format).collect(Collectors.joining(", ")) + ")");
+                String where = bootstrap.stream().map(Endpoints::format).collect(Collectors.joining(", "));
+                throw new SignalingException(bootstrap.size() == 1
+                        ? "no answer from the bootstrap address " + where + " of the Mainline DHT"
+                        : "no answer from any of the " + bootstrap.size() + " bootstrap addresses of the Mainline DHT ("
+                        + where + ")");
             }
             return new MainlineNetwork(node, Clock.systemUTC());
         } catch (RuntimeException e) {

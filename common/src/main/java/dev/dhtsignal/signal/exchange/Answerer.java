@@ -120,7 +120,8 @@ public final class Answerer {
         List<BoardName> names = IntStream.range(0, options.slots()).mapToObj(i -> (BoardName) BoardName.offer(i)).toList();
         ValueWaiter.Watch watch = new ValueWaiter.Watch("offer", board.describeOffers(options.slots()), names);
         ValueWaiter.Found<SignalFormat.ReceivedOffer> found = Waits.await(
-                waiter.await(watch, (slot, value, all) -> readLiveOffer(slot, value), limit),
+                // A timeout names the --timeout given, not what was left of it ("within 999 ms" for 1s).
+                waiter.await(watch, (slot, value, all) -> readLiveOffer(slot, value), limit, options.timeout()),
                 limit.plus(options.pace().stepLimit()), "an offer");
         taken.add(identity(found.message().message(), found.raw()));
         PendingOffer pending = new PendingOffer(found.index(), found.message());

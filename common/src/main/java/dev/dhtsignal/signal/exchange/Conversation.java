@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,9 @@ public final class Conversation {
         /** The other peer closed the channel before both had finished. */
         PEER_LEFT,
         /** The connection failed or dropped without the channel being closed. */
-        CONNECTION_LOST
+        CONNECTION_LOST,
+        /** Our side's work was done (see {@link #await(CompletableFuture, BooleanSupplier)}); the other's may go on. */
+        DONE
     }
 
     private final Connection connection;
@@ -139,6 +142,14 @@ public final class Conversation {
 
     /** Blocks until the conversation ends; the caller then closes the connection. */
     public End await() {
+        return await(new CompletableFuture<>(), () -> false);
+    }
+
+    /**
+     * Blocks until the conversation ends, or until {@code done} completes while nothing is {@code busy}: a
+     * side whose own work is over leaves then, without waiting for the other side to end.
+     */
+    public End await(CompletableFuture<?> done, BooleanSupplier busy) {
         CompletableFuture<Void> chatClosed = connection.channel().closed();
         CompletableFuture<Void> peerClosed = session == null ? new CompletableFuture<>() : session.channel().closed();
         CompletableFuture<Void> finished = session == null ? plainInputEnded : session.finished();
@@ -147,6 +158,9 @@ public final class Conversation {
             while (true) {
                 if (finished.isDone()) {
                     return End.FINISHED;
+                }
+                if (done.isDone() && !busy.getAsBoolean()) {
+                    return End.DONE;
                 }
                 if (chatClosed.isDone() || peerClosed.isDone()) {
                     awaitPlainReceiver();

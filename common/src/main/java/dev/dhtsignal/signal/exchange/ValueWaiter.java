@@ -1,7 +1,7 @@
 package dev.dhtsignal.signal.exchange;
 
 import dev.dhtsignal.signal.Reading;
-import dev.dhtsignal.signal.SignalingException;
+import dev.dhtsignal.signal.WaitTimedOut;
 import dev.dhtsignal.signal.Waits;
 import dev.dhtsignal.dht.DhtValue;
 import dev.dhtsignal.signal.board.BoardName;
@@ -176,7 +176,7 @@ public final class ValueWaiter {
             }
             long now = System.nanoTime();
             if (now >= deadline) {
-                result.completeExceptionally(new SignalingException(timeoutMessage()));
+                result.completeExceptionally(new WaitTimedOut(timeoutMessage()));
                 return;
             }
             synchronized (this) {

@@ -118,7 +118,7 @@ public final class PeerAttack implements Callable<Integer> {
                 }
                 BlockingQueue<PeerMessage> replies = new LinkedBlockingQueue<>();
                 session.onFileReply(replies::add);
-                session.begin(line -> { }, IncomingFiles.refusing(line -> { }));
+                session.begin(line -> { }, IncomingFiles.refusing("not receiving files", line -> { }));
                 System.out.println(mode + ": " + switch (mode) {
                     case "forge" -> forge(session);
                     case "control" -> control(session);
