@@ -134,6 +134,29 @@ class EndToEndIT {
     }
 
     @Test
+    void thePrintedCommandRunsAsItIsOnTheOtherSide() throws Exception {
+        // Key names and an ICE server the answerer would not have by default; the ICE server from the
+        // environment, which the other machine does not have. (Port 9 on loopback: nothing listens there.)
+        ProgramProcess offerer = ProgramProcess.start("offerer", java.util.Map.of("ICE_SERVERS", "stun:127.0.0.1:9"),
+                "--dht", dht, "--session", "--once", "--offer-key", "team offer", "--answer-key", "team-answer");
+        started.add(offerer);
+        String line = offerer.awaitLine("the answerer's command", RUN_LIMIT, l -> l.startsWith("On the answering side run: "));
+        String command = line.substring("On the answering side run: ".length());
+        assertTrue(command.contains(" --offer-key 'team offer' --answer-key team-answer --ice-server stun:127.0.0.1:9"), command);
+        // The program as this one was run: java -jar with the answerer's jar of this build.
+        assertTrue(command.startsWith("java -jar target/answerer.jar --session "), command);
+        // Run as printed, but for the DHT node's address: the command names this machine's address for
+        // another machine, and tests reach the node on loopback only.
+        Matcher dhtOption = Pattern.compile(" --dht (\\S+)").matcher(command);
+        assertTrue(dhtOption.find() && dhtOption.group(1).endsWith(dht.substring(dht.lastIndexOf(':'))), command);
+        ProgramProcess answerer = ProgramProcess.startShell("answerer", command.replace(dhtOption.group(), " --dht " + dht) + " --once");
+        started.add(answerer);
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(ANSWERER_LINES, answerer.stdoutLines(), answerer.transcript());
+    }
+
+    @Test
     void anOffererWithoutACodeMakesOneAndPrintsTheCommandThatConnects() throws Exception {
         // The secret comes from the environment; the printed command must name it, never show it.
         ProgramProcess offerer = ProgramProcess.start("offerer", java.util.Map.of("DHT_SECRET", "tulip-anvil-42"),
@@ -141,7 +164,7 @@ class EndToEndIT {
         started.add(offerer);
         String command = offerer.awaitLine("the answerer's command", RUN_LIMIT,
                 l -> l.startsWith("On the answering side run (with the same secret in the environment variable "
-                        + "DHT_SECRET): java -jar answerer.jar --session "));
+                        + "DHT_SECRET): java -jar ") && l.contains("answerer.jar --session "));
         assertTrue(!command.contains("tulip-anvil-42"), command);
         Matcher m = Pattern.compile("--session (\\S+) --dht (\\S+)").matcher(command);
         assertTrue(m.find(), command);

@@ -97,7 +97,7 @@ class ShortCodeIT {
         ShortCode code = printedCode(offerer);
         // The line after the code: awaited, as it may not have been read yet when the code line was.
         String command = offerer.awaitLine("the answerer's command", RUN_LIMIT, l -> l.startsWith("On the answering side run"));
-        assertTrue(command.startsWith("On the answering side run: java -jar answerer.jar --session " + code + " --dht "), command);
+        assertTrue(command.matches("On the answering side run: java -jar \\S*answerer\\.jar --session " + code + " --dht \\S+"), command);
         // Typed as a person might: other case, spaces.
         ProgramProcess answerer = start("answerer", "--session", code.toString().toUpperCase().replace('-', ' '), "--once");
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
@@ -115,6 +115,23 @@ class ShortCodeIT {
         ProgramProcess serving = start("answerer", "--serve", "--session", "7-guitarist-revenge");
         assertEquals(2, serving.awaitExit(RUN_LIMIT), serving.transcript());
         assertTrue(serving.stderr().contains("--serve needs a long code"), serving.transcript());
+    }
+
+    @Test
+    void shortCodesGoneWrongAreToldAtOnceNotTakenForLongCodes() throws Exception {
+        // Taken for long codes, each of these waited the whole --timeout and then failed with exit code 1.
+        String[][] cases = {
+            {"answerer", "90-travesty", "'90-travesty' has one word"},
+            {"answerer", "travesty-artist", "'travesty-artist' has no number"},
+            {"answerer", "90 travesty artist extra", "has a part too many, 'extra'"},
+            {"answerer", "seven-guitarist-revenge", "'seven' is a number in words"},
+            {"offerer", "seven-guitarist-revenge", "did you mean 7-guitarist-revenge?"},
+        };
+        for (String[] c : cases) {
+            ProgramProcess p = start(c[0], "--session", c[1], "--timeout", "5s");
+            assertEquals(2, p.awaitExit(RUN_LIMIT), p.transcript());
+            assertTrue(p.stderr().startsWith(c[0] + ": --session '" + c[1] + "'") && p.stderr().contains(c[2]), p.transcript());
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.dhtsignal.dht.kademlia.KademliaNode;
 import dev.dhtsignal.signal.board.KademliaNetwork;
 import dev.dhtsignal.signal.board.Network;
 import dev.dhtsignal.signal.board.NetworkSettings;
+import dev.dhtsignal.signal.exchange.SignalingOptions;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
@@ -22,21 +23,42 @@ public final class JoinCommand {
         this.network = network;
     }
 
-    /** "On the answering side run: java -jar answerer.jar --session CODE --dht 192.0.2.2:8468". */
+    /**
+     * "On the answering side run: answerer --session CODE --dht 192.0.2.2:8468 ...": the program as this one
+     * was run ({@link ProgramInvocation}), and every option the other side needs to meet us that it would not
+     * have by default: the network (a DHT node it can reach, or the Mainline DHT and its bootstrap), key
+     * names and slots that are not the defaults, and the ICE servers we use (from --ice-server or
+     * ICE_SERVERS: the other machine may not have the variable). The secret is named, never shown.
+     */
     public String forCode(String code) {
         String secret = peer.hasSecret() ? " (with the same secret in the environment variable DHT_SECRET)" : "";
-        String command = "On the answering side run" + secret + ": java -jar answerer.jar --session " + code;
-        if (!(network instanceof KademliaNetwork.Settings kademlia)) {
-            return command + peer.networkArguments();
+        StringBuilder command = new StringBuilder("On the answering side run" + secret + ": "
+                + ProgramInvocation.of("answerer", "offerer") + " --session " + Shell.quote(code));
+        String note = "";
+        if (network instanceof KademliaNetwork.Settings kademlia) {
+            InetSocketAddress dht = kademlia.dht();
+            var reachable = ReachableAddress.of(dht);
+            command.append(" --dht ").append(reachable.orElse(Endpoints.format(dht)));
+            if (reachable.isEmpty()) {
+                note = "   (" + Endpoints.format(dht) + " is this machine; this machine has no address "
+                        + "known to reach it from another, so use one that machine can reach)";
+            }
+        } else {
+            command.append(peer.networkArguments());
         }
-        InetSocketAddress dht = kademlia.dht();
-        var reachable = ReachableAddress.of(dht);
-        command += " --dht " + reachable.orElse(Endpoints.format(dht));
-        if (reachable.isEmpty()) {
-            command += "   (" + Endpoints.format(dht) + " is this machine; this machine has no address "
-                    + "known to reach it from another, so use one that machine can reach)";
+        if (!PeerOptions.DEFAULT_OFFER_KEY.equals(peer.offerKey)) {
+            command.append(" --offer-key ").append(Shell.quote(peer.offerKey));
         }
-        return command;
+        if (!PeerOptions.DEFAULT_ANSWER_KEY.equals(peer.answerKey)) {
+            command.append(" --answer-key ").append(Shell.quote(peer.answerKey));
+        }
+        if (!PeerOptions.isShortCode(code) && peer.slots != SignalingOptions.DEFAULT_SLOTS) {
+            command.append(" --slots ").append(peer.slots);  // a short code's session has one slot whatever the option
+        }
+        for (String ice : PeerOptions.iceServerSpecs(peer.iceServers, System.getenv("ICE_SERVERS"))) {
+            command.append(" --ice-server ").append(Shell.quote(ice));
+        }
+        return command + note;
     }
 
     /**

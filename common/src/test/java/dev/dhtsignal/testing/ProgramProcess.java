@@ -99,6 +99,16 @@ public final class ProgramProcess implements AutoCloseable {
         return new ProgramProcess(program + "@terminal", pb.start());
     }
 
+    /**
+     * Runs a command line as a person pastes it into a shell ({@code sh -c}), in this test's working
+     * directory, without the DHT_ and ICE_SERVERS variables: for the commands the programs print.
+     */
+    public static ProgramProcess startShell(String name, String commandLine) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec " + commandLine);
+        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_") || k.equals("ICE_SERVERS"));
+        return new ProgramProcess(name, pb.start());
+    }
+
     public static ProgramProcess start(String program, String... args) throws IOException {
         return start(program, Map.of(), args);
     }
