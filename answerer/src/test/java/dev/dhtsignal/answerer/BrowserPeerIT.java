@@ -273,10 +273,16 @@ class BrowserPeerIT {
     @Test
     void shortCodesWorkBetweenThePageAndTheJavaPeersBothWays() throws Exception {
         Pattern codeLine = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)");
-        ProgramProcess javaOfferer = startJava("offerer", "--session");
+        ProgramProcess javaOfferer = startJava("offerer", "--session", "--page", url);
         String code = javaOfferer.awaitLine("the session code", Duration.ofMinutes(3), l -> codeLine.matcher(l).matches())
                 .substring("Session code: ".length());
-        String link = url.replace("127.0.0.1", "phone.test") + "#" + code;
+        // The printed link, with its host replaced: it names this machine's address for another device, and the
+        // test's "phone" reaches the gateway by name (its own address is the machine's loopback here).
+        String printed = javaOfferer.awaitLine("the link", START, l -> l.startsWith("Or open on the other device: "))
+                .substring("Or open on the other device: ".length());
+        String port = url.replaceAll(".*:(\\d+)/?$", "$1");
+        assertTrue(printed.matches("http://[^/]+:" + port + "/#" + code), printed);
+        String link = printed.replaceFirst("//[^/]+:", "//phone.test:");
         ObjectNode phone = page("java-offerer-browser-answerer-short-code-link", "answer", "session");
         phone.put("url", link);
         phone.put("linkOnly", true);
@@ -302,7 +308,7 @@ class BrowserPeerIT {
                 && e.path("event").asText().equals("connected")).findFirst().orElseThrow();
         assertFalse(phoneConnected.path("secureContext").asBoolean(true), "the phone's page had no WebCrypto: " + phoneConnected);
         javaOfferer.awaitLine("the page's line", START, l -> l.equals("Received message from Peer B: joined by the link"));
-        assertEquals(Transcripts.OFFERER, javaOfferer.stdoutLines().subList(2, 2 + Transcripts.OFFERER.size()), javaOfferer.transcript());
+        assertEquals(Transcripts.OFFERER, javaOfferer.stdoutLines().subList(3, 3 + Transcripts.OFFERER.size()), javaOfferer.transcript());
         assertEquals(Transcripts.ANSWERER, javaAnswerer.stdoutLines().subList(0, Transcripts.ANSWERER.size()), javaAnswerer.transcript());
         javaOfferer.close();
         javaAnswerer.close();

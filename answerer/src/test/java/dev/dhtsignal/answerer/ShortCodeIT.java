@@ -118,6 +118,35 @@ class ShortCodeIT {
     }
 
     @Test
+    void onATerminalTheOffererPrintsThePagesLinkAndItsQrCode() throws Exception {
+        ProgramProcess offerer = ProgramProcess.startOnTerminal("offerer", "--dht", dht, "--session", "--timeout", "5s",
+                "--page", "http://127.0.0.1:8080/");
+        started.add(offerer);
+        String code = offerer.awaitLine("the session code", RUN_LIMIT, l -> l.contains("Session code: "))
+                .replaceAll(".*Session code: (\\S+).*", "$1");
+        String linkLine = offerer.awaitLine("the link", RUN_LIMIT, l -> l.contains("Or open on the other device: "));
+        String link = linkLine.substring(linkLine.indexOf("http")).strip();
+        // For another device: this machine's address (or, where it has none, the address given), the page's
+        // port and path, the code in the fragment.
+        assertTrue(link.matches("http://[0-9.]+:8080/#" + Pattern.quote(code)), link);
+        offerer.awaitExit(RUN_LIMIT);
+        List<String> drawing = new ArrayList<>();
+        for (String line : offerer.stdoutLines()) {
+            int start = line.indexOf("\u001b[30;107m");
+            if (start >= 0) {
+                drawing.add(line.substring(start));
+            }
+        }
+        assertTrue(drawing.size() > 10, offerer.transcript());
+        assertEquals(link, dev.dhtsignal.testing.QrDecoding.decode(drawing), "the QR code reads back as the link");
+        // Not on a terminal (a script reading the transcript): the link, no drawing.
+        ProgramProcess piped = start("offerer", "--session", "--timeout", "3s", "--page", "http://127.0.0.1:8080/");
+        piped.awaitExit(RUN_LIMIT);
+        assertTrue(piped.stdoutLines().stream().anyMatch(l -> l.startsWith("Or open on the other device: http://")), piped.transcript());
+        assertTrue(piped.stdoutLines().stream().noneMatch(l -> l.contains("\u001b[")), piped.transcript());
+    }
+
+    @Test
     void shortCodesGoneWrongAreToldAtOnceNotTakenForLongCodes() throws Exception {
         // Taken for long codes, each of these waited the whole --timeout and then failed with exit code 1.
         String[][] cases = {

@@ -17,10 +17,30 @@ import java.util.function.Consumer;
 public final class JoinCommand {
     private final PeerOptions peer;
     private final NetworkSettings network;
+    private final PageLink page;
 
-    public JoinCommand(PeerOptions peer, NetworkSettings network) {
+    /** @param page the DHT node's web page ({@code --page}), or null */
+    public JoinCommand(PeerOptions peer, NetworkSettings network, PageLink page) {
         this.peer = peer;
         this.network = network;
+        this.page = page;
+    }
+
+    /**
+     * Prints how the other side joins: the command, and with a page on the original network (whose gateway
+     * only reaches that network) the link that opens it ready to join, with its QR code when a person reads
+     * standard output on a terminal (phones join by scanning it).
+     */
+    public void print(String code, dev.dhtsignal.signal.Transcript out) {
+        out.line(forCode(code));
+        if (page == null || !(network instanceof KademliaNetwork.Settings)) {
+            return;
+        }
+        String link = page.forCode(code);
+        out.line("Or open on the other device: " + link);
+        if (Terminal.stdout()) {
+            QrCode.lines(link).forEach(out::line);
+        }
     }
 
     /**

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /** Whether standard error is a terminal, where a line redrawn in place helps a person and bothers no script. */
 public final class Terminal {
-    private static final boolean STDERR = detect();
+    private static final boolean STDERR = detect(2);
 
     private Terminal() {
     }
@@ -15,10 +15,15 @@ public final class Terminal {
         return STDERR;
     }
 
+    /** Whether standard output is a terminal: a person reads it, not a script (which gets the transcript alone). */
+    public static boolean stdout() {
+        return detect(1);
+    }
+
     /** Linux names a terminal /dev/pts/N or /dev/ttyN; anything else (a pipe, a file) is not one. */
-    private static boolean detect() {
+    private static boolean detect(int descriptor) {
         try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + descriptor)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return false;

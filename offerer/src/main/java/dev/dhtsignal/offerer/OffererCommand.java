@@ -62,6 +62,12 @@ public final class OffererCommand implements Callable<Integer> {
                     + "the web page; --long-code makes one.")
     String session;
 
+    @Option(names = "--page", paramLabel = "URL", defaultValue = "${env:DHT_PAGE}",
+            description = "The web page of the DHT node (dht-server --http), e.g. http://192.168.1.20:8080/ (env "
+                    + "DHT_PAGE): with --session, also print the link that opens it ready to join, and its QR code on a "
+                    + "terminal.")
+    String page;
+
     @Option(names = "--long-code", description = "With --session and no CODE: make a long code (K7QX-M2PD-9RTA) "
             + "instead of a short one, e.g. for an answerer --serve or the web page.")
     boolean longCode;
@@ -90,7 +96,9 @@ public final class OffererCommand implements Callable<Integer> {
         NetworkSettings network;
         SignalingOptions options;
         SharedSecret secret;
+        dev.dhtsignal.cli.PageLink pageLink;
         try {
+            pageLink = page == null || page.isBlank() ? null : dev.dhtsignal.cli.PageLink.parse(page);
             typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
             network = peer.network("offerer", code);
             options = peer.signaling(message, network);
@@ -100,10 +108,10 @@ public final class OffererCommand implements Callable<Integer> {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
-        JoinCommand join = new JoinCommand(peer, network);
+        JoinCommand join = new JoinCommand(peer, network, pageLink);
         if (session != null && session.isEmpty() && !shortCode) {
             transcript.line("Session code: " + code);
-            transcript.line(join.forCode(code));
+            join.print(code, transcript);
         }
         if (!shortCode) {
             peer.warnIfPlain("offerer", code);
@@ -207,13 +215,13 @@ public final class OffererCommand implements Callable<Integer> {
             PakeHandshake.Claim claim = handshake.claim(typed, peer.secret());
             if (typed == null) {
                 transcript.line("Session code: " + claim.code());
-                transcript.line(join.forCode(claim.code().toString()));
+                join.print(claim.code().toString(), transcript);
             }
             PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
                 System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
                         + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
                 transcript.line("Session code: " + moved.code());
-                transcript.line(join.forCode(moved.code().toString()));
+                join.print(moved.code().toString(), transcript);
             });
             return new KeyExchange(result, () -> {
                 handshake.release(result.code(), NameplateBoard.Side.OFFERER);
