@@ -122,10 +122,14 @@ class ShortCodeIT {
         ProgramProcess offerer = ProgramProcess.startOnTerminal("offerer", "--dht", dht, "--session", "--timeout", "5s",
                 "--page", "http://127.0.0.1:8080/");
         started.add(offerer);
-        String code = offerer.awaitLine("the session code", RUN_LIMIT, l -> l.contains("Session code: "))
-                .replaceAll(".*Session code: (\\S+).*", "$1");
-        String linkLine = offerer.awaitLine("the link", RUN_LIMIT, l -> l.contains("Or open on the other device: "));
-        String link = linkLine.substring(linkLine.indexOf("http")).strip();
+        Matcher codeShown = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)")
+                .matcher(offerer.awaitLine("the session code", RUN_LIMIT, l -> l.contains("Session code: ")));
+        assertTrue(codeShown.find());
+        String code = codeShown.group(1);
+        Matcher linkShown = Pattern.compile("Or open on the other device: (http://\\S+#\\d+-[a-z]+-[a-z]+)")
+                .matcher(offerer.awaitLine("the link", RUN_LIMIT, l -> l.contains("Or open on the other device: ")));
+        assertTrue(linkShown.find());
+        String link = linkShown.group(1);
         // For another device: this machine's address (or, where it has none, the address given), the page's
         // port and path, the code in the fragment.
         assertTrue(link.matches("http://[0-9.]+:8080/#" + Pattern.quote(code)), link);
@@ -144,6 +148,40 @@ class ShortCodeIT {
         piped.awaitExit(RUN_LIMIT);
         assertTrue(piped.stdoutLines().stream().anyMatch(l -> l.startsWith("Or open on the other device: http://")), piped.transcript());
         assertTrue(piped.stdoutLines().stream().noneMatch(l -> l.contains("\u001b[")), piped.transcript());
+    }
+
+    @Test
+    void withoutACodeOnATerminalTheAnswererAsksAndTabCompletesTheWords() throws Exception {
+        ProgramProcess offerer = start("offerer", "--session", "--once");
+        ShortCode code = printedCode(offerer);
+        ProgramProcess answerer = ProgramProcess.startOnTerminalTyping(80, "answerer", "--dht", dht, "--session", "--once");
+        started.add(answerer);
+        // The prompt has no line end: it is seen once the editor has redrawn it, on the next line printed; so
+        // wait for the terminal to have been set up by typing only after the process shows it is reading.
+        answerer.awaitOutput("the prompt", RUN_LIMIT, "Enter the session code");
+        // Only the start of each word, then Tab: typed like this without completion, the code is refused
+        // ("did you mean"). The third letter makes every first word unique; the second words need three too.
+        String first = code.firstWord().substring(0, 4);
+        String second = code.secondWord().substring(0, 4);
+        type(answerer, code.nameplate() + "-" + first + "\t");
+        type(answerer, second + "\t");
+        type(answerer, "\r");
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertTrue(answerer.stdoutLines().stream().anyMatch(l -> l.contains("Received message on 'chat': Hello from Peer A!")),
+                answerer.transcript());
+        // Ctrl-D at the prompt: no code, said at once.
+        ProgramProcess empty = ProgramProcess.startOnTerminalTyping(80, "answerer", "--dht", dht, "--session");
+        started.add(empty);
+        empty.awaitOutput("the prompt", RUN_LIMIT, "Enter the session code");
+        type(empty, "\u0004");
+        assertEquals(2, empty.awaitExit(RUN_LIMIT), empty.transcript());
+        assertTrue(empty.transcript().contains("answerer: --session: no code was typed"), empty.transcript());
+    }
+
+    private static void type(ProgramProcess p, String keys) throws Exception {
+        p.stdin().write(keys.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.stdin().flush();
     }
 
     @Test

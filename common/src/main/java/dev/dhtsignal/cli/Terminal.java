@@ -15,6 +15,11 @@ public final class Terminal {
         return STDERR;
     }
 
+    /** Whether standard input is a terminal: a person can be asked something there. */
+    public static boolean stdin() {
+        return detect(0);
+    }
+
     /** Whether standard output is a terminal: a person reads it, not a script (which gets the transcript alone). */
     public static boolean stdout() {
         return detect(1);
