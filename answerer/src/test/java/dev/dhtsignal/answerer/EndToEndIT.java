@@ -134,6 +134,21 @@ class EndToEndIT {
     }
 
     @Test
+    void anOfferLeftByAKilledOffererIsSaidToBeFromAGoneOfferer() throws Exception {
+        ProgramProcess offerer = start("offerer", "--offer-key", "gone-offer", "--answer-key", "gone-answer");
+        offerer.awaitLine("Waiting for Answer SDP in DHT...", RUN_LIMIT);
+        offerer.kill();  // SIGKILL: its offer stays in the DHT, live until it expires
+        offerer.awaitExit(RUN_LIMIT);
+        ProgramProcess answerer = start("answerer", "--offer-key", "gone-offer", "--answer-key", "gone-answer",
+                "--connect-timeout", "5s", "--timeout", "20s");
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        // Not "both peers are probably behind NATs ... (symmetric NAT)": nothing of the offerer ever answered.
+        assertTrue(answerer.stderr().contains("nothing of the offerer ever answered")
+                && answerer.stderr().contains("the offerer is probably gone"), answerer.transcript());
+        assertFalse(answerer.stderr().contains("symmetric NAT"), answerer.transcript());
+    }
+
+    @Test
     void thePrintedCommandRunsAsItIsOnTheOtherSide() throws Exception {
         // Key names and an ICE server the answerer would not have by default; the ICE server from the
         // environment, which the other machine does not have. (Port 9 on loopback: nothing listens there.)
