@@ -178,6 +178,8 @@ public final class AnswererCommand implements Callable<Integer> {
             System.err.println("answerer: " + e.getMessage());
             return 1;
         }
+        // The DHT node dying while we wait for an offer ends the wait at once, saying so (not after --timeout).
+        dev.dhtsignal.cli.NetworkLoss dhtLoss = serve ? null : dev.dhtsignal.cli.NetworkLoss.watch(runtime.network());
         try {
             timing.ready(runtime);
             if (serve) {
@@ -197,6 +199,10 @@ public final class AnswererCommand implements Callable<Integer> {
                 } else {
                     connection = answer(options, runtime.network().board(secret), runtime, shown, waiting);
                 }
+            } finally {
+                if (dhtLoss != null) {
+                    dhtLoss.close();
+                }
             }
             System.err.println("answerer: " + PathReport.connected(connection.peer()));
             if (peer.reportTiming()) {
@@ -205,10 +211,13 @@ public final class AnswererCommand implements Callable<Integer> {
             return chat(connection, options.label(), transcript);
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
-                System.err.println("answerer: " + e.getMessage());
+                System.err.println("answerer: " + (dhtLoss != null ? dhtLoss.explain(e) : e.getMessage()));
             }
             return 1;
         } finally {
+            if (dhtLoss != null) {
+                dhtLoss.close();
+            }
             StopSignal.closeUnlessStopping(runtime::close);
         }
     }

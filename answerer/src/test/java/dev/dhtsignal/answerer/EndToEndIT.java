@@ -134,6 +134,28 @@ class EndToEndIT {
     }
 
     @Test
+    void aDhtNodeThatDiesWhileThePeersWaitIsSaidToHaveStoppedAtOnce() throws Exception {
+        ProgramProcess node = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1");
+        started.add(node);
+        Matcher m = READY.matcher(node.awaitLine("the ready line", Duration.ofSeconds(30), l -> READY.matcher(l).matches()));
+        assertTrue(m.matches());
+        String dying = "127.0.0.1:" + m.group(1);
+        // Waits of ten minutes: only noticing the node's death can end them in the time this test allows.
+        ProgramProcess answerer = ProgramProcess.start("answerer", "--dht", dying, "--timeout", "10m");
+        ProgramProcess offerer = ProgramProcess.start("offerer", "--dht", dying, "--session", "--timeout", "10m");
+        started.add(answerer);
+        started.add(offerer);
+        answerer.awaitLine("Waiting for Offer SDP in DHT...", RUN_LIMIT);
+        offerer.awaitLine("the code", RUN_LIMIT, l -> l.startsWith("Session code: "));
+        node.kill();
+        node.awaitExit(RUN_LIMIT);
+        for (ProgramProcess p : List.of(answerer, offerer)) {
+            assertEquals(1, p.awaitExit(RUN_LIMIT), p.transcript());
+            assertTrue(p.stderr().contains("the DHT node at " + dying + " stopped answering"), p.transcript());
+        }
+    }
+
+    @Test
     void anOfferLeftByAKilledOffererIsSaidToBeFromAGoneOfferer() throws Exception {
         ProgramProcess offerer = start("offerer", "--offer-key", "gone-offer", "--answer-key", "gone-answer");
         offerer.awaitLine("Waiting for Answer SDP in DHT...", RUN_LIMIT);

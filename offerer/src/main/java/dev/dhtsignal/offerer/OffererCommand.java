@@ -125,6 +125,8 @@ public final class OffererCommand implements Callable<Integer> {
             System.err.println("offerer: " + e.getMessage());
             return 1;
         }
+        // The DHT node dying while we wait ends the wait at once, saying so (not after --timeout).
+        dev.dhtsignal.cli.NetworkLoss dhtLoss = dev.dhtsignal.cli.NetworkLoss.watch(runtime.network());
         try {
             timing.ready(runtime);
             Connection connection;
@@ -157,6 +159,7 @@ public final class OffererCommand implements Callable<Integer> {
                 try {
                     connection = runtime.preparedOffer() != null ? offerer.connect(runtime.preparedOffer()) : offerer.connect();
                 } finally {
+                    dhtLoss.close();
                     waiting.close();
                     if (agreed != null) {
                         agreed.release();
@@ -171,10 +174,11 @@ public final class OffererCommand implements Callable<Integer> {
             }
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
-                System.err.println("offerer: " + e.getMessage());
+                System.err.println("offerer: " + dhtLoss.explain(e));
             }
             return 1;
         } finally {
+            dhtLoss.close();
             StopSignal.closeUnlessStopping(runtime::close);
         }
     }
