@@ -58,8 +58,8 @@ public final class OffererCommand implements Callable<Integer> {
             description = "Meet the answerer with a session code, sealed. Without CODE a new short code is made "
                     + "(like 7-guitarist-revenge: a number and two words, good for one connection, guessed online at "
                     + "most once, 1 in 65536) and the answerer's command printed. A long code (three groups of four, "
-                    + "like K7QX-M2PD-9RTA) derives the keys directly and can be used again: for answerer --serve and "
-                    + "the web page; --long-code makes one.")
+                    + "like K7QX-M2PD-9RTA) derives the keys directly and can be used again, as answerer --serve needs; "
+                    + "--long-code makes one.")
     String session;
 
     @Option(names = "--page", paramLabel = "URL", defaultValue = "${env:DHT_PAGE}",
@@ -69,7 +69,7 @@ public final class OffererCommand implements Callable<Integer> {
     String page;
 
     @Option(names = "--long-code", description = "With --session and no CODE: make a long code (K7QX-M2PD-9RTA) "
-            + "instead of a short one, e.g. for an answerer --serve or the web page.")
+            + "instead of a short one, e.g. for an answerer --serve.")
     boolean longCode;
 
     private final PrintStream out;
