@@ -297,7 +297,7 @@ $('new-code').addEventListener('click', () => {
 for (const r of document.querySelectorAll('input[name=mode]')) r.addEventListener('change', showModeFields);
 
 /**
- * A link with a code in its fragment opens the page ready to join: http://HOST:PORT/#7-guitarist-revenge (as
+ * A link with a code in its fragment opens the page ready to join: HOST:PORT/#7-guitarist-revenge (as
  * the Java offerer prints it), or the older #code=K7QX-M2PD-9RTA. The fragment never reaches the server.
  */
 function codeFromLink(fragment) {

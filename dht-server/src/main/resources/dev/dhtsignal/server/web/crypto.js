@@ -1,7 +1,7 @@
 // The hashes, MACs, key derivations and AES-GCM the page needs, from WebCrypto where the browser offers it,
 // and from the vendored @noble libraries where it does not: browsers give WebCrypto (crypto.subtle) only to
-// secure contexts, https:// or this machine (localhost, 127.0.0.1), so a phone that opens a link to this
-// page at http://192.168.1.20:8080/ has none. The two give the same bytes (RFC 5869 HKDF, RFC 8018 PBKDF2,
+// secure contexts (served over TLS, or from this machine: localhost, 127.0.0.1), so a phone that opens a
+// link to this page at 192.168.1.20:8080 over plain HTTP has none. The two give the same bytes (RFC 5869 HKDF, RFC 8018 PBKDF2,
 // NIST GCM); the libraries are loaded only when needed.
 
 const subtle = globalThis.crypto && globalThis.crypto.subtle;
