@@ -110,16 +110,9 @@ public final class AnswererCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (session != null && session.isEmpty() && dev.dhtsignal.cli.Terminal.stdin() && dev.dhtsignal.cli.Terminal.stdout()) {
-            try {
-                session = dev.dhtsignal.cli.CodePrompt.ask();
-            } catch (dev.dhtsignal.cli.CodePrompt.NoCode e) {
-                if (e.stopped()) {
-                    return 130;
-                }
-                throw Cli.usage(this, "--session: no code was typed; give the code the offerer printed");
-            } catch (java.io.IOException e) {
-                throw Cli.usage(this, "--session: cannot ask for the code on this terminal (" + e.getMessage()
-                        + "); give it after --session");
+            session = askForTheCode();
+            if (session == null) {
+                return 130;  // Ctrl-C at the prompt
             }
         }
         boolean shortCode = PeerOptions.isShortCode(session);
@@ -219,6 +212,24 @@ public final class AnswererCommand implements Callable<Integer> {
                 dhtLoss.close();
             }
             StopSignal.closeUnlessStopping(runtime::close);
+        }
+    }
+
+    /**
+     * {@code --session} without a code on a terminal: the code, asked for with Tab completing its words; null
+     * when the person pressed Ctrl-C.
+     */
+    private String askForTheCode() {
+        try {
+            return dev.dhtsignal.cli.CodePrompt.ask();
+        } catch (dev.dhtsignal.cli.CodePrompt.NoCode e) {
+            if (e.stopped()) {
+                return null;
+            }
+            throw Cli.usage(this, "--session: no code was typed; give the code the offerer printed");
+        } catch (java.io.IOException e) {
+            throw Cli.usage(this, "--session: cannot ask for the code on this terminal (" + e.getMessage()
+                    + "); give it after --session");
         }
     }
 
