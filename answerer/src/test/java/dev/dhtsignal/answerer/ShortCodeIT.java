@@ -119,8 +119,12 @@ class ShortCodeIT {
 
     @Test
     void onATerminalTheOffererPrintsThePagesLinkAndItsQrCode() throws Exception {
+        int pagePort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            pagePort = free.getLocalPort();  // a port nothing listens on once this is closed: no page is there
+        }
         ProgramProcess offerer = ProgramProcess.startOnTerminal("offerer", "--dht", dht, "--session", "--timeout", "5s",
-                "--page", "http://127.0.0.1:8080/");
+                "--page", "http://127.0.0.1:" + pagePort + "/");
         started.add(offerer);
         Matcher codeShown = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)")
                 .matcher(offerer.awaitLine("the session code", RUN_LIMIT, l -> l.contains("Session code: ")));
@@ -132,8 +136,13 @@ class ShortCodeIT {
         String link = linkShown.group(1);
         // For another device: this machine's address (or, where it has none, the address given), the page's
         // port and path, the code in the fragment.
-        assertTrue(link.matches("http://[0-9.]+:8080/#" + Pattern.quote(code)), link);
+        assertTrue(link.matches("http://[0-9.]+:" + pagePort + "/#" + Pattern.quote(code)), link);
         offerer.awaitExit(RUN_LIMIT);
+        if (!link.startsWith("http://127.")) {
+            // No page listens there: the link would not open, and the offerer says so.
+            assertTrue(offerer.transcript().contains("does not answer at " + link.substring(7, link.indexOf('/', 7))
+                    + ", the address in the link above"), offerer.transcript());
+        }
         List<String> drawing = new ArrayList<>();
         for (String line : offerer.stdoutLines()) {
             int start = line.indexOf("\u001b[30;107m");

@@ -82,6 +82,27 @@ public final class JoinCommand {
     }
 
     /**
+     * The link names this machine's address for a page given as 127.0.0.1; the gateway listens on loopback
+     * unless started with --http-bind 0.0.0.0. Connect to it there, in the background, and say so when
+     * nothing listens: the link would not open on the other device.
+     */
+    private void checkPage(InetSocketAddress there, Consumer<String> note) {
+        Thread check = new Thread(() -> {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(there, PAGE_CHECK_MILLIS);
+            } catch (java.io.IOException e) {
+                note.accept("offerer: the page " + page + " does not answer at " + Endpoints.format(there)
+                        + ", the address in the link above: it listens on this machine only (dht-server --http-bind "
+                        + "127.0.0.1, the default?). Start it with --http-bind 0.0.0.0 for other devices.");
+            }
+        }, "offerer-page-check");
+        check.setDaemon(true);
+        check.start();
+    }
+
+    private static final int PAGE_CHECK_MILLIS = 2_000;
+
+    /**
      * The printed command gives the other machine this machine's address when our DHT node is reached
      * here on loopback. A node listening on loopback only (dht-server --bind 127.0.0.1) cannot be reached
      * there: ask it at that address, in the background, and say so when it does not answer.
@@ -89,6 +110,9 @@ public final class JoinCommand {
     public void checkReachable(Network joined, Consumer<String> note) {
         if (!(joined instanceof KademliaNetwork k)) {
             return;
+        }
+        if (page != null) {
+            page.instead().ifPresent(there -> checkPage(there, note));
         }
         InetSocketAddress local = k.joinedThrough();
         KademliaNode dht = k.node();

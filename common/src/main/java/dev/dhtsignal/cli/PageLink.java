@@ -46,14 +46,30 @@ public final class PageLink {
         return new PageLink(uri);
     }
 
+    /**
+     * For a page given as this machine, the address the link names instead (this machine's, with the page's
+     * port); empty for a page given by another host, or when this machine has no such address.
+     */
+    public java.util.Optional<InetSocketAddress> instead() {
+        if (!isThisMachine(page.getHost())) {
+            return java.util.Optional.empty();
+        }
+        return ReachableAddress.instead(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()));
+    }
+
+    /** The page as given, for messages. */
+    @Override
+    public String toString() {
+        return page.toString();
+    }
+
+    private int port() {
+        return page.getPort() != -1 ? page.getPort() : page.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
     /** The link for {@code code}, with this machine's address for a page given as this machine. */
     public String forCode(String code) {
-        String host = page.getHost();
-        int port = page.getPort() != -1 ? page.getPort() : page.getScheme().equalsIgnoreCase("https") ? 443 : 80;
-        if (isThisMachine(host)) {
-            host = ReachableAddress.instead(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                    .map(a -> a.getAddress().getHostAddress()).orElse(host);
-        }
+        String host = instead().map(a -> a.getAddress().getHostAddress()).orElse(page.getHost());
         String path = page.getRawPath() == null || page.getRawPath().isEmpty() ? "/" : page.getRawPath();
         String shownHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         return page.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + shownHost
