@@ -586,7 +586,11 @@ class BrowserPeerIT {
         hostile2.putArray("hostile").add(JSON.writeValueAsString(Map.of("type", "line", "text", "y".repeat(70_000))));
         victim2.putObject("expectShown").put("transcript", "closed the connection: the other peer sent a message of 70025 bytes, more than 65536");
         hostile2.remove("screenshot");
+        // The page that closes says why to the other side too (a 'close' message), which shows it.
+        hostile2.putObject("expectShown").put("transcript", "the other peer closed the connection: you sent a message of 70025 bytes, more than 65536");
         List<JsonNode> events = drive(List.of(hostile, victim, hostile2, victim2), List.of());
+        assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == 2 && e.path("event").asText().equals("shown-transcript")),
+                "the hostile page was told why: " + events);
         for (int victimPage : List.of(1, 3)) {
             assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == victimPage && e.path("event").asText().equals("shown-transcript")
                     && e.path("state").asText().equals("closed")), "victim page " + victimPage + " closed that session: " + events);

@@ -133,6 +133,15 @@ export class Conversation {
     if (this.speaksPeer && this.peer.readyState === 'open') {
       try {
         this.sendJson({ type: 'close', reason: reason.replace(/^the other peer/, 'you') });
+        // Closing the channels, not yet the connection, lets what was sent go first (a data channel's
+        // closing procedure delivers what is queued); the connection follows, at the latest in 2 s.
+        this.onClosed();
+        this.chat.close();
+        this.peer.close();
+        const end = () => this.pc.close();
+        this.peer.addEventListener('close', end, { once: true });
+        setTimeout(end, 2000);
+        return;
       } catch {
         // the channel is going anyway
       }
