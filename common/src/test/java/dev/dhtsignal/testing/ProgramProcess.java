@@ -140,18 +140,26 @@ public final class ProgramProcess implements AutoCloseable {
             try (InputStreamReader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
                 StringBuilder line = new StringBuilder();
                 char[] buffer = new char[4096];
+                boolean afterReturn = false;
                 for (int n; (n = r.read(buffer)) != -1; ) {
                     synchronized (raw) {
                         raw.append(buffer, 0, n);
                         raw.notifyAll();
                     }
+                    // Lines end as BufferedReader.readLine ends them: at \n, \r, or \r\n (a terminal's redrawn
+                    // line, "\r...", is a line of its own).
                     for (int i = 0; i < n; i++) {
-                        if (buffer[i] == '\n') {
-                            int end = line.length() > 0 && line.charAt(line.length() - 1) == '\r' ? line.length() - 1 : line.length();
-                            sink.accept(line.substring(0, end));
+                        char c = buffer[i];
+                        if (c == '\n' && afterReturn) {
+                            afterReturn = false;
+                            continue;
+                        }
+                        afterReturn = c == '\r';
+                        if (c == '\n' || c == '\r') {
+                            sink.accept(line.toString());
                             line.setLength(0);
                         } else {
-                            line.append(buffer[i]);
+                            line.append(c);
                         }
                     }
                 }
