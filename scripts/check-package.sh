@@ -14,7 +14,7 @@
 #     the directory they received into;
 #   - a damaged archive, another program's archive and an archive older than its jar are refused by the
 #     JVM and ignored: the program still runs and prints only its own lines;
-#   - bash completion completes options, and so does zsh (when it is there);
+#   - bash completion completes options and a session code's words, and so does zsh (when it is there);
 #   - dpkg -r removes every file of the package (data and the user stay), dpkg -P the rest: the file
 #     list of /usr, /lib, /etc, /opt and /var/lib and the user and group databases are as before.
 #
@@ -362,6 +362,15 @@ completes() {
 completes offerer --ses --session || fail "bash completion of 'offerer --ses' does not offer --session"
 completes answerer --rec --receive || fail "bash completion of 'answerer --rec' does not offer --receive"
 completes dht-server --data --data-dir || fail "bash completion of 'dht-server --data' does not offer --data-dir"
+# A short code's words after --session: the first from the odd half of the word list, then the second.
+completes_code() {
+  local program=$1 typed=$2 expected=$3
+  bash -c 'source "$1"; COMP_WORDS=("$2" --session "$3"); COMP_CWORD=2; "_complete_$2"; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "/usr/share/bash-completion/completions/$program" "$program" "$typed" 2>/dev/null | grep -qx -- "$expected"
+}
+completes_code answerer 7-guit 7-guitarist- || fail "bash completion of 'answerer --session 7-guit' does not offer 7-guitarist-"
+completes_code offerer 7-guitarist-reve 7-guitarist-revenge ||
+  fail "bash completion of 'offerer --session 7-guitarist-reve' does not offer 7-guitarist-revenge"
 if command -v zsh >/dev/null; then
   # zsh completes only in its line editor: an interactive zsh in a pseudo-terminal (zpty), given the
   # words and a Tab, must then show the completed option.
@@ -386,9 +395,11 @@ EOF
   timeout 60 zsh -f "$work/complete.zsh" 'offerer --ses' 'offerer --session' || fail "zsh does not complete 'offerer --ses'"
   timeout 60 zsh -f "$work/complete.zsh" 'answerer --rec' 'answerer --receive' || fail "zsh does not complete 'answerer --rec'"
   timeout 60 zsh -f "$work/complete.zsh" 'dht-server --data' 'dht-server --data-dir' || fail "zsh does not complete 'dht-server --data'"
-  ok "bash and zsh complete options of the three commands"
+  timeout 60 zsh -f "$work/complete.zsh" 'answerer --session 7-guit' 'answerer --session 7-guitarist-' ||
+    fail "zsh does not complete 'answerer --session 7-guit'"
+  ok "bash and zsh complete options of the three commands, and the words of a session code"
 else
-  ok "bash completes options of the three commands (no zsh here to try its completion)"
+  ok "bash completes options of the three commands and the words of a session code (no zsh here to try its completion)"
 fi
 
 # ---- removal -----------------------------------------------------------------------------------------

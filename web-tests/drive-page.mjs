@@ -6,7 +6,10 @@
 //  "timeoutSeconds", "hideLocalIps": bool, "browser": name, "send": text, "expect": text, "sendFile": path,
 //  "expectFile": {"name", "sha256"}, "screenshot": path,
 //  "hostile": [message, ...], "hostileLongLine": parts, "awaitSignal": name,
-//  "expectShown": {"chat", "transfer", "transcript"}, "signal": name}.
+//  "expectShown": {"chat", "transfer", "transcript"}, "signal": name,
+//  "url": this page's own address (a link with a code in its fragment), "linkOnly": bool (the link alone
+//  sets the page up: nothing is chosen or typed before Connect), "reportCode": bool (report the short code
+//  the page makes and shows, with its link, as {"event": "code"}), "chromiumArgs": [flags]}.
 // hostile: raw text messages this page sends on its `peer` channel once connected (a hostile peer with a
 // real page's connection); then, after another page gave "awaitSignal", a line of `hostileLongLine`
 // parts of 65 000 characters (each message under 64 KiB). expectShown: text this page must show exactly
@@ -35,8 +38,8 @@ const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-ru
 // reach the other side's (unhidden or resolvable) candidates, and the other side learns the browser's
 // address from them (a peer-reflexive candidate). A page with hideLocalIps: false runs with the hiding
 // turned off instead (--disable-features=WebRtcHideLocalIpsWithMdns), so plain host candidates are used.
-async function launch(hideLocalIps) {
-  const args = hideLocalIps === false ? [...flags, '--disable-features=WebRtcHideLocalIpsWithMdns'] : flags;
+async function launch(hideLocalIps, extra = []) {
+  const args = [...(hideLocalIps === false ? [...flags, '--disable-features=WebRtcHideLocalIpsWithMdns'] : flags), ...extra];
   return chromium.launch({ executablePath: scenario.chromium ?? '/usr/bin/chromium', headless: true, args });
 }
 
@@ -75,7 +78,7 @@ const shared = new Map();
 function browserFor(spec, index) {
   const key = spec.browser ?? `page-${index}`;
   if (!shared.has(key)) {
-    const started = launch(spec.hideLocalIps);
+    const started = launch(spec.hideLocalIps, spec.chromiumArgs);
     started.then((b) => browsers.push(b), () => {});
     shared.set(key, started);
   }
@@ -90,9 +93,11 @@ async function run(spec, index) {
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
   try {
-    await page.goto(scenario.url);
-    await page.check(`#role-${spec.role}`);
-    await page.check(`#mode-${spec.mode}`);
+    await page.goto(spec.url ?? scenario.url);
+    if (!spec.linkOnly) {
+      await page.check(`#role-${spec.role}`);
+      await page.check(`#mode-${spec.mode}`);
+    }
     if (spec.code) await page.fill('#code', spec.code);
     if (spec.secret) await page.fill('#secret', spec.secret);
     // These fields are under "More options", folded away.
@@ -104,10 +109,16 @@ async function run(spec, index) {
       if (t) document.getElementById('connect-timeout').value = String(Math.min(600, Math.ceil(t / 2)));
     }, [spec.offerKey, spec.answerKey, spec.timeoutSeconds]);
     await page.click('#start');
+    if (spec.reportCode) {
+      await page.waitForSelector('#share:not([hidden])', { timeout: limit });
+      report({ page: index, event: 'code', code: await page.inputValue('#code'),
+        link: await page.getAttribute('#share-link', 'href'), secureContext: await page.evaluate(() => window.isSecureContext) });
+    }
     await page.waitForFunction(() => ['connected', 'failed', 'closed'].includes(document.body.dataset.state), null, { timeout: limit });
     const connected = await describe(page);
     if (connected.state !== 'connected') throw new Error(`did not connect: ${connected.error}`);
-    report({ page: index, event: 'connected', transcript: connected.transcript, path: await candidatePath(page) });
+    report({ page: index, event: 'connected', transcript: connected.transcript, path: await candidatePath(page),
+      secureContext: await page.evaluate(() => window.isSecureContext) });
     if (spec.hostile) {
       await page.evaluate((messages) => messages.forEach((m) => window.dhtPeer.peer.send(m)), spec.hostile);
       report({ page: index, event: 'hostile-sent', count: spec.hostile.length });

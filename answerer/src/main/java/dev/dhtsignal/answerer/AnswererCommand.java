@@ -55,8 +55,9 @@ public final class AnswererCommand implements Callable<Integer> {
             description = "The greeting sent in reply (default: ${DEFAULT-VALUE}).")
     String message;
 
-    @Option(names = "--session", paramLabel = "CODE",
-            description = "Meet the offerer with the session code it printed, sealed. A short code (a number and "
+    @Option(names = "--session", paramLabel = "CODE", arity = "0..1", fallbackValue = "",
+            description = "Meet the offerer with the session code it printed, sealed; on a terminal, without CODE, "
+                    + "it is asked for, and Tab completes its words. A short code (a number and "
                     + "two words, like 7-guitarist-revenge) runs a key exchange first and is good for one connection; "
                     + "a wrong one fails on both sides and uses the code up. A long code (three groups of four, like "
                     + "K7QX-M2PD-9RTA) derives the keys directly and can be used again; --serve needs one.")
@@ -108,6 +109,12 @@ public final class AnswererCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (session != null && session.isEmpty() && dev.dhtsignal.cli.Terminal.stdin() && dev.dhtsignal.cli.Terminal.stdout()) {
+            session = askForTheCode();
+            if (session == null) {
+                return 130;  // Ctrl-C at the prompt
+            }
+        }
         boolean shortCode = PeerOptions.isShortCode(session);
         if (shortCode) {
             Spake2.warmUpInBackground("answerer");  // while WebRTC loads and the DHT is joined
@@ -118,7 +125,8 @@ public final class AnswererCommand implements Callable<Integer> {
         SharedSecret secret;
         try {
             if (session != null && session.isEmpty()) {
-                throw new IllegalArgumentException("--session needs the code the offerer printed");
+                throw new IllegalArgumentException("--session needs the code the offerer printed (asked for only on a "
+                        + "terminal)");
             }
             code = shortCode ? PeerOptions.typedShortCode(session) : null;
             if (shortCode && serve) {
@@ -167,6 +175,8 @@ public final class AnswererCommand implements Callable<Integer> {
             System.err.println("answerer: " + e.getMessage());
             return 1;
         }
+        // The DHT node dying while we wait for an offer ends the wait at once, saying so (not after --timeout).
+        dev.dhtsignal.cli.NetworkLoss dhtLoss = serve ? null : dev.dhtsignal.cli.NetworkLoss.watch(runtime.network());
         try {
             timing.ready(runtime);
             if (serve) {
@@ -186,6 +196,10 @@ public final class AnswererCommand implements Callable<Integer> {
                 } else {
                     connection = answer(options, runtime.network().board(secret), runtime, shown, waiting);
                 }
+            } finally {
+                if (dhtLoss != null) {
+                    dhtLoss.close();
+                }
             }
             System.err.println("answerer: " + PathReport.connected(connection.peer()));
             if (peer.reportTiming()) {
@@ -194,11 +208,32 @@ public final class AnswererCommand implements Callable<Integer> {
             return chat(connection, options.label(), transcript);
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
-                System.err.println("answerer: " + e.getMessage());
+                System.err.println("answerer: " + (dhtLoss != null ? dhtLoss.explain(e) : e.getMessage()));
             }
             return 1;
         } finally {
+            if (dhtLoss != null) {
+                dhtLoss.close();
+            }
             StopSignal.closeUnlessStopping(runtime::close);
+        }
+    }
+
+    /**
+     * {@code --session} without a code on a terminal: the code, asked for with Tab completing its words; null
+     * when the person pressed Ctrl-C.
+     */
+    private String askForTheCode() {
+        try {
+            return dev.dhtsignal.cli.CodePrompt.ask();
+        } catch (dev.dhtsignal.cli.CodePrompt.NoCode e) {
+            if (e.stopped()) {
+                return null;
+            }
+            throw Cli.usage(this, "--session: no code was typed; give the code the offerer printed");
+        } catch (java.io.IOException e) {
+            throw Cli.usage(this, "--session: cannot ask for the code on this terminal (" + e.getMessage()
+                    + "); give it after --session");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.dhtsignal.answerer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -74,7 +75,10 @@ class BrowserPeerIT {
         }
         work = Path.of("target", "browser").toAbsolutePath();
         Files.createDirectories(work);
-        server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1", "--http", "0");
+        // phone.test: the name a page reaches the gateway by in the short-code case that stands for a phone
+        // (mapped to 127.0.0.1 in that page's Chromium; a plain http:// name is not a secure context).
+        server = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1", "--http", "0",
+                "--http-host", "phone.test");
         int port = Integer.parseInt(server.awaitLine("the ready line", START,
                 l -> l.startsWith("DHT Server running on port ")).replaceAll("\\D", ""));
         dht = "127.0.0.1:" + port;
@@ -177,6 +181,137 @@ class BrowserPeerIT {
         }
         System.out.println(out);
         return events;
+    }
+
+    /** A driver run that the test talks to while it runs: its events as they come, and its end. */
+    private static final class LiveDriver {
+        final Process process;
+        final List<String> lines = new ArrayList<>();
+        final Thread reader;
+
+        LiveDriver(List<ObjectNode> pages) throws IOException {
+            ObjectNode scenario = JSON.createObjectNode();
+            scenario.put("url", url);
+            scenario.put("chromium", chromium());
+            scenario.put("timeoutMs", 150_000);
+            ArrayNode list = scenario.putArray("pages");
+            pages.forEach(list::add);
+            Path file = Files.createTempFile(work, "scenario", ".json");
+            Files.writeString(file, JSON.writeValueAsString(scenario));
+            process = new ProcessBuilder("node", "drive-page.mjs", file.toString())
+                    .directory(webTests.toFile()).redirectErrorStream(true).start();
+            reader = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        synchronized (lines) {
+                            lines.add(line);
+                            lines.notifyAll();
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the driver ended
+                }
+            });
+            reader.start();
+        }
+
+        JsonNode awaitEvent(String event, Duration limit) throws Exception {
+            long deadline = System.nanoTime() + limit.toNanos();
+            synchronized (lines) {
+                for (int seen = 0; ; ) {
+                    for (; seen < lines.size(); seen++) {
+                        if (lines.get(seen).startsWith("{") && JSON.readTree(lines.get(seen)).path("event").asText().equals(event)) {
+                            return JSON.readTree(lines.get(seen));
+                        }
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !process.isAlive() && !reader.isAlive()) {
+                        throw new AssertionError("the browser driver did not report '" + event + "':\n" + String.join("\n", lines));
+                    }
+                    lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(left, 200_000_000L))));
+                }
+            }
+        }
+
+        List<JsonNode> finish(List<ProgramProcess> others) throws Exception {
+            try {
+                if (!process.waitFor(DRIVER_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("the browser driver did not finish:\n" + String.join("\n", lines));
+                }
+                reader.join(10_000);
+                String out;
+                synchronized (lines) {
+                    out = String.join("\n", lines);
+                }
+                System.out.println(out);
+                if (process.exitValue() != 0) {
+                    StringBuilder all = new StringBuilder("the browser driver failed:\n").append(out);
+                    others.forEach(p -> all.append('\n').append(p.transcript()));
+                    throw new AssertionError(all.toString());
+                }
+                List<JsonNode> events = new ArrayList<>();
+                for (String line : out.split("\n")) {
+                    if (line.startsWith("{")) {
+                        events.add(JSON.readTree(line));
+                    }
+                }
+                return events;
+            } finally {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * Short codes between the page and the Java peers, both ways. A Java offerer's code reaches a page as the
+     * link it prints, opened on a "phone": a page reached by name over plain http://, which browsers do not
+     * give WebCrypto (not a secure context), so the page's key exchange and sealing run on the vendored
+     * libraries there. A page's code reaches a Java answerer as a person reads it off the page; that page is
+     * on 127.0.0.1 and uses WebCrypto.
+     */
+    @Test
+    void shortCodesWorkBetweenThePageAndTheJavaPeersBothWays() throws Exception {
+        Pattern codeLine = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)");
+        ProgramProcess javaOfferer = startJava("offerer", "--session", "--page", url);
+        String code = javaOfferer.awaitLine("the session code", Duration.ofMinutes(3), l -> codeLine.matcher(l).matches())
+                .substring("Session code: ".length());
+        // The printed link, with its host replaced: it names this machine's address for another device, and the
+        // test's "phone" reaches the gateway by name (its own address is the machine's loopback here).
+        String printed = javaOfferer.awaitLine("the link", START, l -> l.startsWith("Or open on the other device: "))
+                .substring("Or open on the other device: ".length());
+        String port = url.replaceAll(".*:(\\d+)/?$", "$1");
+        assertTrue(printed.matches("http://[^/]+:" + port + "/#" + code), printed);
+        String link = printed.replaceFirst("//[^/]+:", "//phone.test:");
+        ObjectNode phone = page("java-offerer-browser-answerer-short-code-link", "answer", "session");
+        phone.put("url", link);
+        phone.put("linkOnly", true);
+        phone.putArray("chromiumArgs").add("--host-resolver-rules=MAP phone.test 127.0.0.1");
+        phone.put("send", "joined by the link");
+
+        ObjectNode offering = page("browser-offerer-java-answerer-short-code", "offer", "session");
+        offering.put("reportCode", true);
+        offering.put("expect", "typed from the page's code");
+        LiveDriver driver = new LiveDriver(List.of(phone, offering));
+        JsonNode shown = driver.awaitEvent("code", Duration.ofMinutes(3));
+        String pageCode = shown.path("code").asText();
+        assertTrue(pageCode.matches("\\d+-[a-z]+-[a-z]+"), shown.toString());
+        assertTrue(shown.path("link").asText().endsWith("/#" + pageCode), shown.toString());
+        ProgramProcess javaAnswerer = startJava("answerer", "--session", pageCode);
+        javaAnswerer.awaitLine("the greetings", Duration.ofMinutes(3), l -> l.startsWith("Received message on 'chat': "));
+        javaAnswerer.stdin().write("typed from the page's code\n".getBytes(StandardCharsets.UTF_8));
+        javaAnswerer.stdin().flush();
+        List<JsonNode> events = driver.finish(List.of(javaOfferer, javaAnswerer));
+        assertConnected(events, 0);
+        assertConnected(events, 1);
+        JsonNode phoneConnected = events.stream().filter(e -> e.path("page").asInt(-1) == 0
+                && e.path("event").asText().equals("connected")).findFirst().orElseThrow();
+        assertFalse(phoneConnected.path("secureContext").asBoolean(true), "the phone's page had no WebCrypto: " + phoneConnected);
+        javaOfferer.awaitLine("the page's line", START, l -> l.equals("Received message from Peer B: joined by the link"));
+        assertEquals(Transcripts.OFFERER, javaOfferer.stdoutLines().subList(3, 3 + Transcripts.OFFERER.size()), javaOfferer.transcript());
+        assertEquals(Transcripts.ANSWERER, javaAnswerer.stdoutLines().subList(0, Transcripts.ANSWERER.size()), javaAnswerer.transcript());
+        javaOfferer.close();
+        javaAnswerer.close();
     }
 
     private static ProgramProcess startJava(String program, String... args) throws IOException {
@@ -451,7 +586,11 @@ class BrowserPeerIT {
         hostile2.putArray("hostile").add(JSON.writeValueAsString(Map.of("type", "line", "text", "y".repeat(70_000))));
         victim2.putObject("expectShown").put("transcript", "closed the connection: the other peer sent a message of 70025 bytes, more than 65536");
         hostile2.remove("screenshot");
+        // The page that closes says why to the other side too (a 'close' message), which shows it.
+        hostile2.putObject("expectShown").put("transcript", "the other peer closed the connection: you sent a message of 70025 bytes, more than 65536");
         List<JsonNode> events = drive(List.of(hostile, victim, hostile2, victim2), List.of());
+        assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == 2 && e.path("event").asText().equals("shown-transcript")),
+                "the hostile page was told why: " + events);
         for (int victimPage : List.of(1, 3)) {
             assertTrue(events.stream().anyMatch(e -> e.path("page").asInt(-1) == victimPage && e.path("event").asText().equals("shown-transcript")
                     && e.path("state").asText().equals("closed")), "victim page " + victimPage + " closed that session: " + events);

@@ -134,6 +134,66 @@ class EndToEndIT {
     }
 
     @Test
+    void aDhtNodeThatDiesWhileThePeersWaitIsSaidToHaveStoppedAtOnce() throws Exception {
+        ProgramProcess node = ProgramProcess.start("dht-server", "--port", "0", "--bind", "127.0.0.1");
+        started.add(node);
+        Matcher m = READY.matcher(node.awaitLine("the ready line", Duration.ofSeconds(30), l -> READY.matcher(l).matches()));
+        assertTrue(m.matches());
+        String dying = "127.0.0.1:" + m.group(1);
+        // Waits of ten minutes: only noticing the node's death can end them in the time this test allows.
+        ProgramProcess answerer = ProgramProcess.start("answerer", "--dht", dying, "--timeout", "10m");
+        ProgramProcess offerer = ProgramProcess.start("offerer", "--dht", dying, "--session", "--timeout", "10m");
+        started.add(answerer);
+        started.add(offerer);
+        answerer.awaitLine("Waiting for Offer SDP in DHT...", RUN_LIMIT);
+        offerer.awaitLine("the code", RUN_LIMIT, l -> l.startsWith("Session code: "));
+        node.kill();
+        node.awaitExit(RUN_LIMIT);
+        for (ProgramProcess p : List.of(answerer, offerer)) {
+            assertEquals(1, p.awaitExit(RUN_LIMIT), p.transcript());
+            assertTrue(p.stderr().contains("the DHT node at " + dying + " stopped answering"), p.transcript());
+        }
+    }
+
+    @Test
+    void anOfferLeftByAKilledOffererIsSaidToBeFromAGoneOfferer() throws Exception {
+        ProgramProcess offerer = start("offerer", "--offer-key", "gone-offer", "--answer-key", "gone-answer");
+        offerer.awaitLine("Waiting for Answer SDP in DHT...", RUN_LIMIT);
+        offerer.kill();  // SIGKILL: its offer stays in the DHT, live until it expires
+        offerer.awaitExit(RUN_LIMIT);
+        ProgramProcess answerer = start("answerer", "--offer-key", "gone-offer", "--answer-key", "gone-answer",
+                "--connect-timeout", "5s", "--timeout", "20s");
+        assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        // Not "both peers are probably behind NATs ... (symmetric NAT)": nothing of the offerer ever answered.
+        assertTrue(answerer.stderr().contains("nothing of the offerer ever answered")
+                && answerer.stderr().contains("the offerer is probably gone"), answerer.transcript());
+        assertFalse(answerer.stderr().contains("symmetric NAT"), answerer.transcript());
+    }
+
+    @Test
+    void thePrintedCommandRunsAsItIsOnTheOtherSide() throws Exception {
+        // Key names and an ICE server the answerer would not have by default; the ICE server from the
+        // environment, which the other machine does not have. (Port 9 on loopback: nothing listens there.)
+        ProgramProcess offerer = ProgramProcess.start("offerer", java.util.Map.of("ICE_SERVERS", "stun:127.0.0.1:9"),
+                "--dht", dht, "--session", "--once", "--offer-key", "team offer", "--answer-key", "team-answer");
+        started.add(offerer);
+        String line = offerer.awaitLine("the answerer's command", RUN_LIMIT, l -> l.startsWith("On the answering side run: "));
+        String command = line.substring("On the answering side run: ".length());
+        assertTrue(command.contains(" --offer-key 'team offer' --answer-key team-answer --ice-server stun:127.0.0.1:9"), command);
+        // The program as this one was run: java -jar with the answerer's jar of this build.
+        assertTrue(command.startsWith("java -jar target/answerer.jar --session "), command);
+        // Run as printed, but for the DHT node's address: the command names this machine's address for
+        // another machine, and tests reach the node on loopback only.
+        Matcher dhtOption = Pattern.compile(" --dht (\\S+)").matcher(command);
+        assertTrue(dhtOption.find() && dhtOption.group(1).endsWith(dht.substring(dht.lastIndexOf(':'))), command);
+        ProgramProcess answerer = ProgramProcess.startShell("answerer", command.replace(dhtOption.group(), " --dht " + dht) + " --once");
+        started.add(answerer);
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(ANSWERER_LINES, answerer.stdoutLines(), answerer.transcript());
+    }
+
+    @Test
     void anOffererWithoutACodeMakesOneAndPrintsTheCommandThatConnects() throws Exception {
         // The secret comes from the environment; the printed command must name it, never show it.
         ProgramProcess offerer = ProgramProcess.start("offerer", java.util.Map.of("DHT_SECRET", "tulip-anvil-42"),
@@ -141,7 +201,7 @@ class EndToEndIT {
         started.add(offerer);
         String command = offerer.awaitLine("the answerer's command", RUN_LIMIT,
                 l -> l.startsWith("On the answering side run (with the same secret in the environment variable "
-                        + "DHT_SECRET): java -jar answerer.jar --session "));
+                        + "DHT_SECRET): java -jar ") && l.contains("answerer.jar --session "));
         assertTrue(!command.contains("tulip-anvil-42"), command);
         Matcher m = Pattern.compile("--session (\\S+) --dht (\\S+)").matcher(command);
         assertTrue(m.find(), command);

@@ -99,7 +99,7 @@ class ShortCodeIT {
         ShortCode code = printedCode(offerer);
         // The line after the code: awaited, as it may not have been read yet when the code line was.
         String command = offerer.awaitLine("the answerer's command", RUN_LIMIT, l -> l.startsWith("On the answering side run"));
-        assertTrue(command.startsWith("On the answering side run: java -jar answerer.jar --session " + code + " --dht "), command);
+        assertTrue(command.matches("On the answering side run: java -jar \\S*answerer\\.jar --session " + code + " --dht \\S+"), command);
         // Typed as a person might: other case, spaces.
         ProgramProcess answerer = start("answerer", "--session", code.toString().toUpperCase().replace('-', ' '), "--once");
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
@@ -117,6 +117,99 @@ class ShortCodeIT {
         ProgramProcess serving = start("answerer", "--serve", "--session", "7-guitarist-revenge");
         assertEquals(2, serving.awaitExit(RUN_LIMIT), serving.transcript());
         assertTrue(serving.stderr().contains("--serve needs a long code"), serving.transcript());
+    }
+
+    @Test
+    void onATerminalTheOffererPrintsThePagesLinkAndItsQrCode() throws Exception {
+        int pagePort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            pagePort = free.getLocalPort();  // a port nothing listens on once this is closed: no page is there
+        }
+        ProgramProcess offerer = ProgramProcess.startOnTerminal("offerer", "--dht", dht, "--session", "--timeout", "5s",
+                "--page", "http://127.0.0.1:" + pagePort + "/");
+        started.add(offerer);
+        Matcher codeShown = Pattern.compile("Session code: (\\d+-[a-z]+-[a-z]+)")
+                .matcher(offerer.awaitLine("the session code", RUN_LIMIT, l -> l.contains("Session code: ")));
+        assertTrue(codeShown.find());
+        String code = codeShown.group(1);
+        Matcher linkShown = Pattern.compile("Or open on the other device: (http://\\S+#\\d+-[a-z]+-[a-z]+)")
+                .matcher(offerer.awaitLine("the link", RUN_LIMIT, l -> l.contains("Or open on the other device: ")));
+        assertTrue(linkShown.find());
+        String link = linkShown.group(1);
+        // For another device: this machine's address (or, where it has none, the address given), the page's
+        // port and path, the code in the fragment.
+        assertTrue(link.matches("http://[0-9.]+:" + pagePort + "/#" + Pattern.quote(code)), link);
+        offerer.awaitExit(RUN_LIMIT);
+        if (!link.startsWith("http://127.")) {
+            // No page listens there: the link would not open, and the offerer says so.
+            assertTrue(offerer.transcript().contains("does not answer at " + link.substring(7, link.indexOf('/', 7))
+                    + ", the address in the link above"), offerer.transcript());
+        }
+        List<String> drawing = new ArrayList<>();
+        for (String line : offerer.stdoutLines()) {
+            int start = line.indexOf("\u001b[30;107m");
+            if (start >= 0) {
+                drawing.add(line.substring(start));
+            }
+        }
+        assertTrue(drawing.size() > 10, offerer.transcript());
+        assertEquals(link, dev.dhtsignal.testing.QrDecoding.decode(drawing), "the QR code reads back as the link");
+        // Not on a terminal (a script reading the transcript): the link, no drawing.
+        ProgramProcess piped = start("offerer", "--session", "--timeout", "3s", "--page", "http://127.0.0.1:8080/");
+        piped.awaitExit(RUN_LIMIT);
+        assertTrue(piped.stdoutLines().stream().anyMatch(l -> l.startsWith("Or open on the other device: http://")), piped.transcript());
+        assertTrue(piped.stdoutLines().stream().noneMatch(l -> l.contains("\u001b[")), piped.transcript());
+    }
+
+    @Test
+    void withoutACodeOnATerminalTheAnswererAsksAndTabCompletesTheWords() throws Exception {
+        ProgramProcess offerer = start("offerer", "--session", "--once");
+        ShortCode code = printedCode(offerer);
+        ProgramProcess answerer = ProgramProcess.startOnTerminalTyping(80, "answerer", "--dht", dht, "--session", "--once");
+        started.add(answerer);
+        // The prompt has no line end: it is seen once the editor has redrawn it, on the next line printed; so
+        // wait for the terminal to have been set up by typing only after the process shows it is reading.
+        answerer.awaitOutput("the prompt", RUN_LIMIT, "Enter the session code");
+        // Only the start of each word, then Tab: typed like this without completion, the code is refused
+        // ("did you mean"). The third letter makes every first word unique; the second words need three too.
+        String first = code.firstWord().substring(0, 4);
+        String second = code.secondWord().substring(0, 4);
+        type(answerer, code.nameplate() + "-" + first + "\t");
+        type(answerer, second + "\t");
+        type(answerer, "\r");
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertTrue(answerer.stdoutLines().stream().anyMatch(l -> l.contains("Received message on 'chat': Hello from Peer A!")),
+                answerer.transcript());
+        // Ctrl-D at the prompt: no code, said at once.
+        ProgramProcess empty = ProgramProcess.startOnTerminalTyping(80, "answerer", "--dht", dht, "--session");
+        started.add(empty);
+        empty.awaitOutput("the prompt", RUN_LIMIT, "Enter the session code");
+        type(empty, "\u0004");
+        assertEquals(2, empty.awaitExit(RUN_LIMIT), empty.transcript());
+        assertTrue(empty.transcript().contains("answerer: --session: no code was typed"), empty.transcript());
+    }
+
+    private static void type(ProgramProcess p, String keys) throws Exception {
+        p.stdin().write(keys.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.stdin().flush();
+    }
+
+    @Test
+    void shortCodesGoneWrongAreToldAtOnceNotTakenForLongCodes() throws Exception {
+        // Taken for long codes, each of these waited the whole --timeout and then failed with exit code 1.
+        String[][] cases = {
+            {"answerer", "90-travesty", "'90-travesty' has one word"},
+            {"answerer", "travesty-artist", "'travesty-artist' has no number"},
+            {"answerer", "90 travesty artist extra", "has a part too many, 'extra'"},
+            {"answerer", "seven-guitarist-revenge", "'seven' is a number in words"},
+            {"offerer", "seven-guitarist-revenge", "did you mean 7-guitarist-revenge?"},
+        };
+        for (String[] c : cases) {
+            ProgramProcess p = start(c[0], "--session", c[1], "--timeout", "5s");
+            assertEquals(2, p.awaitExit(RUN_LIMIT), p.transcript());
+            assertTrue(p.stderr().startsWith(c[0] + ": --session '" + c[1] + "'") && p.stderr().contains(c[2]), p.transcript());
+        }
     }
 
     /** The nameplates as a third party on the DHT sees and writes them. */

@@ -4,6 +4,7 @@ import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.mainline.Routers;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
+import dev.dhtsignal.pake.ShortCodeShape;
 import dev.dhtsignal.rtc.IceServer;
 import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.signal.SecretStrength;
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
  * here and take their defaults from environment variables of the same names.
  */
 public final class PeerOptions {
+    static final String DEFAULT_OFFER_KEY = "webrtc-offer";
+    static final String DEFAULT_ANSWER_KEY = "webrtc-answer";
+
     @Option(names = "--dht", paramLabel = "HOST:PORT",
             defaultValue = "${env:DHT_SERVER_HOST:-127.0.0.1}:${env:DHT_SERVER_PORT:-8468}",
             description = "DHT node to join (env DHT_SERVER_HOST, DHT_SERVER_PORT; default: ${DEFAULT-VALUE}).")
@@ -268,10 +272,18 @@ public final class PeerOptions {
     /**
      * The secret a long code (or --secret) gives, whose keys take a moment to derive; null for plain
      * signaling and for a short code (its key exchange gives the secret later).
+     *
+     * @throws IllegalArgumentException for a short code gone wrong ({@code 90-travesty}): taken as a long
+     *         code, it would only fail when the wait ran out
      */
     public SharedSecret sharedSecret(String sessionCode) {
         if (isShortCode(sessionCode) || !sealed(sessionCode)) {
             return null;
+        }
+        if (sessionCode != null) {
+            ShortCodeShape.problem(sessionCode).ifPresent(problem -> {
+                throw new IllegalArgumentException("--session " + problem);
+            });
         }
         return SharedSecret.of(sessionCode, secret);
     }

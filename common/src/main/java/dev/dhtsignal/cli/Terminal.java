@@ -16,14 +16,17 @@ public final class Terminal {
     private Terminal() {
     }
 
+    /** Whether standard input is a terminal: a person can be asked something there. */
     public static boolean stdin() {
         return STDIN;
     }
 
+    /** Whether standard output is a terminal: a person reads it, not a script (which gets the transcript alone). */
     public static boolean stdout() {
         return STDOUT;
     }
 
+    /** Whether standard error is a terminal: a line redrawn in place there helps a person. */
     public static boolean stderr() {
         return STDERR;
     }

@@ -68,6 +68,56 @@ final class IceStats {
      */
     static String whyNoPath(RTCStatsReport report, Set<String> ours, Set<String> theirs, List<String> serverProblems,
                             boolean haveTurn) {
+        return whyNoPath(report, ours, theirs, serverProblems, haveTurn, true, "the other peer");
+    }
+
+    /**
+     * Whether anything of the other peer reached us: a connectivity check (STUN binding request) or an
+     * answer to one of ours on any candidate pair, or a candidate learned from such a check (prflx).
+     */
+    static boolean heardFromPeer(RTCStatsReport report) {
+        for (RTCStats s : report.getStats().values()) {
+            if (s.getType() == RTCStatsType.CANDIDATE_PAIR
+                    && (count(s, "requestsReceived") > 0 || count(s, "responsesReceived") > 0)) {
+                return true;
+            }
+            if (s.getType() == RTCStatsType.REMOTE_CANDIDATE && "prflx".equals(text(s, "candidateType"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long count(RTCStats s, String member) {
+        Object v = s.getAttributes().get(member);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
+    /**
+     * As above, knowing whether anything of the other peer ({@code them}, "the offerer") ever reached us
+     * while ICE ran ({@link #heardFromPeer}, sampled while connecting, as failed pairs leave the statistics).
+     * When nothing did, the likeliest cause is that the other peer is gone: an offer stays in the DHT after
+     * its offerer was killed, until it expires.
+     */
+    static String whyNoPath(RTCStatsReport report, Set<String> ours, Set<String> theirs, List<String> serverProblems,
+                            boolean haveTurn, boolean heard, String them) {
+        if (!heard) {
+            StringBuilder why = new StringBuilder("nothing of " + them + " ever answered (not one connectivity check "
+                    + "came from its candidates: " + listed(theirs) + "), so " + them + " is probably gone: stopped or "
+                    + "killed after its " + (them.equals("the offerer") ? "offer was stored (an offer stays in the DHT until "
+                    + "it expires), so ask for a new one" : "answer was stored") + "; if it is still running, ");
+            if (ours.contains("relay") || theirs.contains("relay")) {
+                why.append("not even the TURN relay passed its checks: is the TURN server reachable from both peers?");
+            } else if (haveTurn) {
+                why.append("the TURN server gave no relay candidate, see the warnings above");
+            } else {
+                why.append("both peers may be behind NATs that drop what they did not ask for, where only a relay "
+                        + "helps: add a TURN server (--ice-server turn:HOST:PORT,username=U,credential=P)");
+            }
+            why.append(" (no candidate pair worked; our candidates: ").append(listed(ours)).append(')');
+            serverProblems.forEach(p -> why.append("; ").append(p));
+            return why.toString();
+        }
         Map<String, Integer> states = new TreeMap<>();
         for (RTCStats pair : ofType(report.getStats().values(), RTCStatsType.CANDIDATE_PAIR)) {
             states.merge(String.valueOf(text(pair, "state")), 1, Integer::sum);

@@ -251,6 +251,37 @@ public final class RtcPeer implements AutoCloseable {
     }
 
     /**
+     * As {@link #whyNotConnected()}, naming the other peer ({@code them}: "the offerer"), and saying it is
+     * probably gone when nothing of it ever reached us: no connectivity check, no answer to ours. Such
+     * evidence is looked for now and at every {@link #lookForThePeer()} since, as WebRTC drops failed
+     * pairs (and their counters) from its statistics.
+     */
+    public CompletableFuture<String> whyNotConnected(String them) {
+        return stats().thenApply(report -> {
+            if (IceStats.heardFromPeer(report)) {
+                heardFromPeer = true;
+            }
+            return IceStats.whyNoPath(report, localCandidateTypes, remoteCandidateTypes, serverWatch.errors(),
+                    serverWatch.haveTurn(), heardFromPeer, them);
+        });
+    }
+
+    /** Looks at the statistics for a sign of the other peer (see {@link #whyNotConnected(String)}); never fails. */
+    public void lookForThePeer() {
+        if (heardFromPeer || closed) {
+            return;
+        }
+        stats().thenAccept(report -> {
+            if (IceStats.heardFromPeer(report)) {
+                heardFromPeer = true;
+            }
+        }).exceptionally(e -> null);
+    }
+
+    /** Whether a connectivity check of the other peer, or an answer to ours, was ever seen. */
+    private volatile boolean heardFromPeer;
+
+    /**
      * Closes the data channels and the peer connection, and fails whatever is still pending.
      * Idempotent; may be called from any thread, including from future continuations.
      */

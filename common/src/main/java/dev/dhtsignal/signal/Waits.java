@@ -13,11 +13,16 @@ public final class Waits {
     }
 
     public static <T> T await(CompletableFuture<T> future, Duration limit, String what) {
+        return await(future, limit, what, limit);
+    }
+
+    /** As {@link #await(CompletableFuture, Duration, String)} for the rest of a longer wait: a timeout names {@code stated}. */
+    public static <T> T await(CompletableFuture<T> future, Duration limit, String what, Duration stated) {
         try {
             return future.get(Math.max(1, limit.toMillis()), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(false);
-            throw new SignalingException("gave up waiting for " + what + " after " + seconds(limit));
+            throw new SignalingException("gave up waiting for " + what + " after " + seconds(stated));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null
                     ? e.getCause().getCause() : e.getCause();

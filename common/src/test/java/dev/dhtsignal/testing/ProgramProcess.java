@@ -30,7 +30,7 @@ public final class ProgramProcess implements AutoCloseable {
     private ProgramProcess(String name, Process process) {
         this.name = name;
         this.process = process;
-        this.outReader = pump(process.getInputStream(), name + "-stdout", line -> {
+        this.outReader = pumpKeepingRaw(process.getInputStream(), name + "-stdout", line -> {
             synchronized (stdout) {
                 stdout.add(line);
                 stdout.notifyAll();
@@ -117,8 +117,101 @@ public final class ProgramProcess implements AutoCloseable {
         return cacheHome;
     }
 
+    /**
+     * Runs a command line as a person pastes it into a shell ({@code sh -c}), in this test's working
+     * directory, without the DHT_ and ICE_SERVERS variables: for the commands the programs print.
+     */
+    public static ProgramProcess startShell(String name, String commandLine) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec " + commandLine);
+        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_") || k.equals("ICE_SERVERS"));
+        pb.environment().put("XDG_CACHE_HOME", cacheHome().toString());
+        return new ProgramProcess(name, pb.start());
+    }
+
+    /**
+     * As {@link #startOnTerminal}, on a terminal of {@code columns} by 24 that this test types on: what is
+     * written to {@link #stdin()} arrives as keystrokes (Tab, Enter as \r), and the screen's output comes back
+     * as stdout.
+     */
+    public static ProgramProcess startOnTerminalTyping(int columns, String program, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(jar(program).toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec",
+                "stty cols " + columns + " rows 24; exec " + String.join(" ", command), "/dev/null");
+        pb.environment().keySet().removeIf(k -> k.startsWith("DHT_"));
+        pb.environment().put("TERM", "xterm");
+        pb.environment().put("XDG_CACHE_HOME", cacheHome().toString());
+        return new ProgramProcess(program + "@terminal", pb.start());
+    }
+
     public static ProgramProcess start(String program, String... args) throws IOException {
         return start(program, Map.of(), args);
+    }
+
+    /** Everything standard output carried, line ends and all, including a last line not ended yet (a prompt). */
+    private final StringBuilder raw = new StringBuilder();
+
+    /** As {@link #pump}, keeping what arrives in {@link #raw} as it arrives, ended line or not. */
+    private Thread pumpKeepingRaw(InputStream in, String threadName, java.util.function.Consumer<String> sink) {
+        Thread t = new Thread(() -> {
+            try (InputStreamReader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+                StringBuilder line = new StringBuilder();
+                char[] buffer = new char[4096];
+                boolean afterReturn = false;
+                for (int n; (n = r.read(buffer)) != -1; ) {
+                    synchronized (raw) {
+                        raw.append(buffer, 0, n);
+                        raw.notifyAll();
+                    }
+                    // Lines end as BufferedReader.readLine ends them: at \n, \r, or \r\n (a terminal's redrawn
+                    // line, "\r...", is a line of its own).
+                    for (int i = 0; i < n; i++) {
+                        char c = buffer[i];
+                        if (c == '\n' && afterReturn) {
+                            afterReturn = false;
+                            continue;
+                        }
+                        afterReturn = c == '\r';
+                        if (c == '\n' || c == '\r') {
+                            sink.accept(line.toString());
+                            line.setLength(0);
+                        } else {
+                            line.append(c);
+                        }
+                    }
+                }
+                if (line.length() > 0) {
+                    sink.accept(line.toString());
+                }
+            } catch (IOException e) {
+                // The process ended; nothing more to read.
+            }
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Waits until standard output holds {@code text}, in an ended line or not (a prompt); fails after {@code limit}. */
+    public void awaitOutput(String what, Duration limit, String text) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        synchronized (raw) {
+            while (raw.indexOf(text) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(name + " did not show " + what + " within " + limit.toSeconds() + " s\n" + transcript());
+                }
+                try {
+                    raw.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted waiting for " + what);
+                }
+            }
+        }
     }
 
     private static Thread pump(InputStream in, String threadName, java.util.function.Consumer<String> sink) {

@@ -61,12 +61,18 @@ public final class OffererCommand implements Callable<Integer> {
             description = "Meet the answerer with a session code, sealed. Without CODE a new short code is made "
                     + "(like 7-guitarist-revenge: a number and two words, good for one connection, guessed online at "
                     + "most once, 1 in 65536) and the answerer's command printed. A long code (three groups of four, "
-                    + "like K7QX-M2PD-9RTA) derives the keys directly and can be used again: for answerer --serve and "
-                    + "the web page; --long-code makes one.")
+                    + "like K7QX-M2PD-9RTA) derives the keys directly and can be used again, as answerer --serve needs; "
+                    + "--long-code makes one.")
     String session;
 
+    @Option(names = "--page", paramLabel = "URL", defaultValue = "${env:DHT_PAGE}",
+            description = "The web page of the DHT node (dht-server --http), e.g. http://192.168.1.20:8080/ (env "
+                    + "DHT_PAGE): with --session, also print the link that opens it ready to join, and its QR code on a "
+                    + "terminal.")
+    String page;
+
     @Option(names = "--long-code", description = "With --session and no CODE: make a long code (K7QX-M2PD-9RTA) "
-            + "instead of a short one, e.g. for an answerer --serve or the web page.")
+            + "instead of a short one, e.g. for an answerer --serve.")
     boolean longCode;
 
     private final PrintStream out;
@@ -93,8 +99,10 @@ public final class OffererCommand implements Callable<Integer> {
         NetworkSettings network;
         SignalingOptions options;
         SharedSecret secret;
+        dev.dhtsignal.cli.PageLink pageLink;
         try {
             peer.requireOffererTimeoutWithinLimit();
+            pageLink = page == null || page.isBlank() ? null : dev.dhtsignal.cli.PageLink.parse(page);
             typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
             network = peer.network("offerer", code);
             options = peer.signaling(message, network);
@@ -104,10 +112,10 @@ public final class OffererCommand implements Callable<Integer> {
             throw Cli.usage(this, e.getMessage());
         }
         Transcript transcript = PeerOptions.transcriptOn(out);
-        JoinCommand join = new JoinCommand(peer, network);
+        JoinCommand join = new JoinCommand(peer, network, pageLink);
         if (session != null && session.isEmpty() && !shortCode) {
             transcript.line("Session code: " + code);
-            transcript.line(join.forCode(code));
+            join.print(code, transcript);
         }
         if (!shortCode) {
             peer.warnIfPlain("offerer", code);
@@ -125,6 +133,8 @@ public final class OffererCommand implements Callable<Integer> {
             System.err.println("offerer: " + e.getMessage());
             return 1;
         }
+        // The DHT node dying while we wait ends the wait at once, saying so (not after --timeout).
+        dev.dhtsignal.cli.NetworkLoss dhtLoss = dev.dhtsignal.cli.NetworkLoss.watch(runtime.network());
         try {
             timing.ready(runtime);
             Connection connection;
@@ -164,6 +174,7 @@ public final class OffererCommand implements Callable<Integer> {
                 try {
                     connection = connect(offerer, runtime, untilStopped && agreed == null);
                 } finally {
+                    dhtLoss.close();
                     waiting.close();
                     if (agreed != null) {
                         agreed.release();
@@ -178,10 +189,11 @@ public final class OffererCommand implements Callable<Integer> {
             }
         } catch (SignalingException e) {
             if (!StopSignal.stopping()) {
-                System.err.println("offerer: " + e.getMessage());
+                System.err.println("offerer: " + dhtLoss.explain(e));
             }
             return 1;
         } finally {
+            dhtLoss.close();
             StopSignal.closeUnlessStopping(runtime::close);
         }
     }
@@ -251,7 +263,7 @@ public final class OffererCommand implements Callable<Integer> {
             PakeHandshake.Claim claim = handshake.claim(typed, peer.secret());
             if (typed == null) {
                 transcript.line("Session code: " + claim.code());
-                transcript.line(join.forCode(claim.code().toString()));
+                join.print(claim.code().toString(), transcript);
             }
             PakeHandshake.Result result = null;
             while (result == null) {

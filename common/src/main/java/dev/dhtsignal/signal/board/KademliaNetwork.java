@@ -27,6 +27,7 @@ public final class KademliaNetwork implements Network {
 
     private final KademliaNode node;
     private final Settings settings;
+    private NodeWatch watch;
 
     /**
      * @param dht the node to join through
@@ -119,7 +120,20 @@ public final class KademliaNetwork implements Network {
     }
 
     @Override
+    public synchronized java.util.concurrent.CompletableFuture<String> lost() {
+        if (watch == null) {
+            watch = new NodeWatch(node, settings.dht(), node.config().threadName());
+        }
+        return watch.lost();
+    }
+
+    @Override
     public void close() {
+        synchronized (this) {
+            if (watch != null) {
+                watch.close();
+            }
+        }
         node.close();
     }
 

@@ -22,6 +22,15 @@ public interface Network extends AutoCloseable {
     /** The network in words: "the DHT at 127.0.0.1:8468", "the Mainline DHT". */
     String where();
 
+    /**
+     * Completes, with what to tell the person, once this network has stopped answering (the node joined
+     * through is gone, and no other answers); watching starts with the first call. Never completes on a
+     * network that has no single node to lose (Mainline).
+     */
+    default java.util.concurrent.CompletableFuture<String> lost() {
+        return new java.util.concurrent.CompletableFuture<>();
+    }
+
 
     @Override
     void close();

@@ -171,7 +171,7 @@ public final class Answerer {
             unread.add(answerName);
             out.line("Answer SDP stored in DHT.");
             PathReport.awaitConnecting(peer, peer.connected(), options.connectTimeout(),
-                    "the WebRTC connection to the offerer of " + pending.tag() + " (ICE and DTLS)");
+                    "the WebRTC connection to the offerer of " + pending.tag() + " (ICE and DTLS)", "the offerer");
             unread.remove(answerName);  // connected: the offerer has read it, and clears it
             out.line("WebRTC connection established.");
             RtcDataChannel channel = Waits.await(peer.incomingDataChannel(), options.connectTimeout(),

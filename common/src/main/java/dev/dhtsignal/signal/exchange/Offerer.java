@@ -169,7 +169,7 @@ public final class Offerer {
             clearing.usedSlot(slot);
 
             PathReport.awaitConnecting(peer, channel.opened(), options.connectTimeout(),
-                    "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)");
+                    "the data channel '" + options.label() + "' to open (ICE and DTLS with the answerer)", "the answerer");
             out.line("Data channel '" + options.label() + "' is open");
             channel.send(options.greeting());
             ChannelMessage greeting = inbox.next(options.connectTimeout(), "the answerer's greeting on '" + options.label() + "'");

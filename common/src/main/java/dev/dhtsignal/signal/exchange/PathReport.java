@@ -17,6 +17,8 @@ import java.util.concurrent.TimeoutException;
 public final class PathReport {
     /** Reading the statistics is a local call; this only guards against a stalled native thread. */
     private static final Duration STATS_LIMIT = Duration.ofSeconds(3);
+    /** How often a connection under way is looked at for a sign of the other peer. */
+    private static final Duration LOOK = Duration.ofMillis(500);
 
     private PathReport() {
     }
@@ -39,7 +41,7 @@ public final class PathReport {
      * Waits for a step that needs ICE to connect (the connection itself, or the channel opening on it): fails
      * as soon as the connection fails, not only at the limit, and then adds why no path worked.
      */
-    static <T> T awaitConnecting(RtcPeer peer, CompletableFuture<T> step, Duration limit, String what) {
+    static <T> T awaitConnecting(RtcPeer peer, CompletableFuture<T> step, Duration limit, String what, String them) {
         CompletableFuture<T> stepOrFailure = new CompletableFuture<>();
         step.whenComplete((value, failure) -> {
             if (failure == null) {
@@ -54,15 +56,33 @@ public final class PathReport {
                 stepOrFailure.completeExceptionally(failure);
             }
         });
+        // While ICE runs, look now and then for a sign of the other peer: whether anything of it ever came
+        // decides what a failure says (WebRTC forgets failed pairs, and their counters, by then).
+        long deadline = System.nanoTime() + limit.toNanos();
         try {
-            return Waits.await(stepOrFailure, limit, what);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= LOOK.toNanos()) {
+                    return Waits.await(stepOrFailure, Duration.ofNanos(Math.max(1, left)), what, limit);
+                }
+                try {
+                    return stepOrFailure.get(LOOK.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException stillConnecting) {
+                    peer.lookForThePeer();
+                } catch (ExecutionException ended) {
+                    return Waits.await(stepOrFailure, limit, what);  // says how it ended, as ever
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Waits.await(stepOrFailure, limit, what);  // ends at once, saying so
+                }
+            }
         } catch (SignalingException e) {
             if (connected.isDone() && !connected.isCompletedExceptionally()) {
                 throw e;  // connected; what failed came later
             }
             String why;
             try {
-                why = get(peer.whyNotConnected());
+                why = get(peer.whyNotConnected(them));
             } catch (Exception unknown) {
                 throw e;
             }

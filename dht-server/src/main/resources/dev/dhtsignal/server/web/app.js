@@ -3,6 +3,8 @@
 import { Gateway } from './gateway.js';
 import { PlainFormat, SealedFormat, newSessionCode, normalizeCode, sharedSecret } from './formats.js';
 import { Offerer, Answerer } from './signaling.js';
+import { looksLikeShortCode, parseShortCode, words } from './shortcode.js';
+import { JoiningHandshake, OfferingHandshake } from './pake.js';
 import { Conversation } from './conversation.js';
 import { displayable } from './peertext.js';
 
@@ -63,31 +65,65 @@ function setFormLocked(locked) {
   $('stop').disabled = !locked;
 }
 
-/** The format the form asks for; throws an Error with a message for the person when it is incomplete. */
-function chosenFormat() {
+/**
+ * What the form asks for: {format} for plain, a secret or a long code; {shortCode} (null: make one) for a
+ * short code, whose format comes from its key exchange. Throws an Error with a message for the person.
+ */
+async function chosenPlan() {
   const offerName = $('offer-key').value.trim();
   const answerName = $('answer-key').value.trim();
   if (!offerName || !answerName) throw new Error('the offer and answer keys must not be empty');
   if (offerName === answerName) throw new Error(`the offer and answer keys must differ, both are '${offerName}'`);
   switch (mode()) {
     case 'plain':
-      return new PlainFormat(offerName, answerName);
+      return { format: new PlainFormat(offerName, answerName) };
     case 'secret': {
       const secret = $('secret').value;
       if (!secret) throw new Error('type the shared secret, or choose another protection');
-      return new SealedFormat(sharedSecret(null, secret), offerName, answerName);
+      return { format: new SealedFormat(sharedSecret(null, secret), offerName, answerName) };
     }
     default: {
-      let code = $('code').value.trim();
+      const code = $('code').value.trim();
       if (!code) {
-        if (role() === 'answer') throw new Error("type the session code the other peer shows");
-        code = newSessionCode();
-        $('code').value = code;
+        if (role() === 'answer') throw new Error('type the session code the other peer shows');
+        return { shortCode: null, offerName, answerName };
       }
+      const list = await words();
+      if (looksLikeShortCode(code, list)) return { shortCode: parseShortCode(code, list), offerName, answerName };
       normalizeCode(code);
-      return new SealedFormat(sharedSecret(code, null), offerName, answerName);
+      return { format: new SealedFormat(sharedSecret(code, null), offerName, answerName) };
     }
   }
+}
+
+/** The link that opens this page ready to join with the code. */
+function joinLink(code) {
+  return `${location.origin}${location.pathname}#${code}`;
+}
+
+/** Shows a short code made here: in the form, the transcript, and as a link and command for the other side. */
+function showCode(code) {
+  $('code').value = String(code);
+  transcript(`Session code: ${code}`);
+  const link = $('share-link');
+  link.href = joinLink(code);
+  link.textContent = joinLink(code);
+  $('share-command').textContent = `answerer --session ${code}`;
+  $('share').hidden = false;
+}
+
+/**
+ * A short code's key exchange (pake.js) before the signaling: makes and shows the code, or joins with the
+ * typed one, and gives the sealed format under the key it ends in (one slot, as the Java peers).
+ */
+async function keyExchange(plan, args, offering, abort) {
+  const handshake = offering ? new OfferingHandshake({ ...args, offerName: plan.offerName, answerName: plan.answerName })
+    : new JoiningHandshake({ ...args, offerName: plan.offerName, answerName: plan.answerName });
+  abort.signal.addEventListener('abort', () => handshake.release(), { once: true });
+  transcript(offering ? 'Claiming a nameplate for a new short code...' : `Key exchange with the offerer at nameplate ${plan.shortCode.nameplate}...`);
+  const agreed = offering ? await handshake.run(await words(), showCode) : await handshake.run(plan.shortCode);
+  transcript('The code checked out on both sides: the offer and answer are sealed with the key it gave.');
+  return { handshake, format: new SealedFormat(null, plan.offerName, plan.answerName, agreed.rootKey) };
 }
 
 function iceServers() {
@@ -100,10 +136,11 @@ function iceServers() {
 async function connect(event) {
   event.preventDefault();
   showError('');
-  let format;
+  $('share').hidden = true;
+  let plan;
   let options;
   try {
-    format = chosenFormat();
+    plan = await chosenPlan();
     const timeout = Number($('timeout').value);
     if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) throw new Error('the wait must be 1 to 3600 seconds');
     const connectTimeout = Number($('connect-timeout').value);
@@ -117,12 +154,21 @@ async function connect(event) {
   const abort = new AbortController();
   running = { abort };
   setFormLocked(true);
-  if (format.sealed) transcript('Deriving the session keys...');
-  else transcript('Plain mode: anyone who can reach the DHT can read and replace the connection details.', true);
-  const args = { gateway, format, options, log: (l) => transcript(l), warn: (l) => transcript(l, true), signal: abort.signal };
   const offering = role() === 'offer';
+  const args = { gateway, format: plan.format, options, log: (l) => transcript(l), warn: (l) => transcript(l, true), signal: abort.signal };
+  let handshake = null;
   setState('working', offering ? 'Publishing the offer and waiting for the other peer...' : 'Waiting for an offer...');
   try {
+    if (!plan.format) {
+      const agreed = await keyExchange(plan, { gateway, timeoutMs: options.timeoutMs, signal: abort.signal, log: args.log, warn: args.warn }, offering, abort);
+      handshake = agreed.handshake;
+      args.format = agreed.format;
+      args.options = { ...options, slots: 1 };
+    } else if (plan.format.sealed) {
+      transcript('Deriving the session keys...');
+    } else {
+      transcript('Plain mode: anyone who can reach the DHT can read and replace the connection details.', true);
+    }
     const link = offering ? await new Offerer(args).connect() : await new Answerer(args).connect();
     if (abort.signal.aborted) {
       link.pc.close();
@@ -139,7 +185,10 @@ async function connect(event) {
         onFile: (t) => showTransfer(t),
         onProgress: (t) => showTransfer(t),
         onClosed: () => {
-          if (document.body.dataset.state === 'connected') setState('closed', 'The other peer left.');
+          if (document.body.dataset.state === 'connected') {
+            setState('closed', conversation && conversation.closeReason
+              ? `The other peer closed the connection: ${displayable(conversation.closeReason)}` : 'The other peer left.');
+          }
           setConnectedControls(false);
           setFormLocked(false);
           conversation = null;
@@ -153,7 +202,7 @@ async function connect(event) {
       $('file-input').disabled = true;
       $('file-send').disabled = true;
     }
-    setState('connected', `Connected${format.sealed ? ' (sealed signaling)' : ''}${link.speaksPeer ? '' : ' to an original peer: chat only'}.`);
+    setState('connected', `Connected${args.format.sealed ? ' (sealed signaling)' : ''}${link.speaksPeer ? '' : ' to an original peer: chat only'}.`);
     $('chat-input').focus();
   } catch (e) {
     if (abort.signal.aborted) return;
@@ -161,6 +210,7 @@ async function connect(event) {
     showError(e.message);
     setFormLocked(false);
   } finally {
+    if (handshake) handshake.release();
     running = null;
   }
 }
@@ -245,9 +295,26 @@ $('new-code').addEventListener('click', () => {
   $('code').value = newSessionCode();
 });
 for (const r of document.querySelectorAll('input[name=mode]')) r.addEventListener('change', showModeFields);
-const params = new URLSearchParams(location.hash.slice(1));
-if (params.get('code')) {
-  $('code').value = params.get('code');
+
+/**
+ * A link with a code in its fragment opens the page ready to join: HOST:PORT/#7-guitarist-revenge (as
+ * the Java offerer prints it), or the older #code=K7QX-M2PD-9RTA. The fragment never reaches the server.
+ */
+function codeFromLink(fragment) {
+  if (fragment.startsWith('code=')) return new URLSearchParams(fragment).get('code') || '';
+  try {
+    return decodeURIComponent(fragment).trim();
+  } catch {
+    return '';
+  }
+}
+
+const linked = codeFromLink(location.hash.slice(1));
+if (linked) {
+  $('code').value = linked;
   $('role-answer').checked = true;
+  $('mode-session').checked = true;
+  setState('idle', `Ready to join with the code ${displayable(linked)}: press Connect.`);
+  $('start').focus();
 }
 showModeFields();

@@ -3,6 +3,7 @@
 // otherwise (the original Python peers).
 
 import { hex } from './formats.js';
+import { sha256OfBlob } from './crypto.js';
 import { displayable } from './peertext.js';
 
 const PEER_CHANNEL_ID = 1000;
@@ -77,7 +78,7 @@ function shown(value) {
 }
 
 async function sha256Hex(blob) {
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())));
+  return hex(await sha256OfBlob(blob));
 }
 
 /**
@@ -122,10 +123,35 @@ export class Conversation {
     });
   }
 
-  /** A peer over one of the limits: says why and closes this session (its connection), nothing else. */
+  /**
+   * A peer over one of the limits: says why, here and to the other side (a `close` message, as the Java
+   * peers send it), and closes this session (its connection), nothing else.
+   */
   refusePeer(reason) {
     if (this.closed) return;
     this.h.onNotice(`closed the connection: ${reason}`);
+    if (this.speaksPeer && this.peer.readyState === 'open') {
+      try {
+        this.sendJson({ type: 'close', reason: reason.replace(/^the other peer/, 'you') });
+        // Closing the channels, not yet the connection, lets what was sent go first (a data channel's
+        // closing procedure delivers what is queued); the connection follows, at the latest in 2 s.
+        this.onClosed();
+        this.chat.close();
+        this.peer.close();
+        const end = () => this.pc.close();
+        this.peer.addEventListener('close', end, { once: true });
+        setTimeout(end, 2000);
+        return;
+      } catch {
+        // the channel is going anyway
+      }
+    }
+    this.close();
+  }
+
+  /** Closes without another word: the other side has said why it closes. Nothing after this is read. */
+  closeQuietly() {
+    this.closedByPeer = true;
     this.close();
   }
 
@@ -209,6 +235,12 @@ export class Conversation {
         break;
       case 'file-end':
         this.onFileEnd(m);
+        break;
+      case 'close':
+        // "I am closing this session, and this is why" (docs/file-transfer.md): the last message a side sends.
+        this.closeReason = shown(m.reason) || 'no reason given';
+        this.h.onNotice(`the other peer closed the connection: ${this.closeReason}`);
+        this.closeQuietly();
         break;
       case 'file-cancel':
         if (this.incoming && this.incoming.id === m.id) this.failIncoming(`the sender cancelled: ${shown(m.reason) || 'no reason given'}`, false);

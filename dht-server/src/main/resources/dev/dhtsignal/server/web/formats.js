@@ -1,10 +1,12 @@
 // How signaling messages are written into DHT values, as the Java peers do it (docs/security.md).
 // Plain: the message's JSON as text, readable by the original Python peers; keys are SHA-1 of the names.
-// Sealed: AES-256-GCM boxes under keys derived from a shared secret, all with WebCrypto.
+// Sealed: AES-256-GCM boxes under keys derived from a shared secret (crypto.js: WebCrypto, or the vendored
+// libraries where the browser offers none).
+
+import { aesGcmOpen, aesGcmSeal, hkdf as hkdfBytes, hmacSha256, pbkdf2Sha256, sha1 } from './crypto.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const subtle = globalThis.crypto.subtle;
 
 export const PBKDF2_ITERATIONS = 600000;
 const VERSION = 'webrtc-dht-signaling/v2/';
@@ -31,26 +33,19 @@ export function randomHex(byteCount) {
   return hex(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
 
-async function sha1Hex(text) {
-  return hex(new Uint8Array(await subtle.digest('SHA-1', encoder.encode(text))));
+/** The DHT key of a name, as the original peers derive it: the SHA-1 of its UTF-8 bytes, in hex. */
+export async function sha1Hex(text) {
+  return hex(await sha1(text));
 }
 
-async function hmac(keyBytes, label) {
-  const key = await subtle.importKey('raw', keyBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(label)));
-}
+const hmac = hmacSha256;
 
 async function pbkdf2(secret, salt) {
-  const key = await subtle.importKey('raw', encoder.encode(secret), 'PBKDF2', false, ['deriveBits']);
-  return new Uint8Array(await subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS }, key, 256));
+  return pbkdf2Sha256(secret, salt, PBKDF2_ITERATIONS);
 }
 
-// HKDF-SHA256 (RFC 5869). An empty salt is HMAC with an empty key, the same as the RFC's string of zeros.
 async function hkdf(root, salt, info) {
-  const key = await subtle.importKey('raw', root, 'HKDF', false, ['deriveBits']);
-  return new Uint8Array(await subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(info) }, key, 256));
+  return hkdfBytes(root, salt, info, 32);
 }
 
 /** A reading of a value: accepted (with the message), empty (nothing there), or refused (with why). */
@@ -198,14 +193,19 @@ export function sharedSecret(code, secret) {
   return parts.join('\n');
 }
 
-/** Sealed signaling: only holders of the secret can read, make or change the messages. */
+/**
+ * Sealed signaling: only holders of the secret can read, make or change the messages. The root key comes
+ * from a secret through PBKDF2, or is given: a short code's key exchange ends in a full-strength key that is
+ * the root itself (SharedSecret.fromKey), and such a session has one slot.
+ */
 export class SealedFormat {
-  constructor(secret, offerName = 'webrtc-offer', answerName = 'webrtc-answer') {
+  constructor(secret, offerName = 'webrtc-offer', answerName = 'webrtc-answer', rootKey = null) {
     this.secret = secret;
     this.offerName = offerName;
     this.answerName = answerName;
     this.sealed = true;
     this.sealKeysBySalt = new Map();
+    if (rootKey) this.rootKey = Promise.resolve(rootKey);
   }
 
   /** The root key: the one slow step (PBKDF2), once per secret. */
@@ -236,8 +236,7 @@ export class SealedFormat {
     if (!keys) {
       keys = (async () => {
         const root = await this.root();
-        const aes = async (kind) => subtle.importKey('raw', await hkdf(root, salt, `${VERSION}${kind}`), 'AES-GCM', false, ['encrypt', 'decrypt']);
-        return { salt, offer: await aes('offer'), answer: await aes('answer') };
+        return { salt, offer: await hkdf(root, salt, `${VERSION}offer`), answer: await hkdf(root, salt, `${VERSION}answer`) };
       })();
       this.sealKeysBySalt.set(id, keys);
       if (this.sealKeysBySalt.size > 64) this.sealKeysBySalt.delete(this.sealKeysBySalt.keys().next().value);
@@ -306,9 +305,8 @@ async function seal(kind, keys, keyHex, json) {
   header[MAGIC.length] = kind;
   header.set(keys.salt, MAGIC.length + 1);
   header.set(crypto.getRandomValues(new Uint8Array(NONCE_LENGTH)), MAGIC.length + 1 + SALT_LENGTH);
-  const ciphertext = new Uint8Array(await subtle.encrypt(
-    { name: 'AES-GCM', iv: header.slice(MAGIC.length + 1 + SALT_LENGTH), additionalData: aad(header, keyHex), tagLength: 128 },
-    kind === KIND_OFFER ? keys.offer : keys.answer, encoder.encode(json)));
+  const ciphertext = await aesGcmSeal(kind === KIND_OFFER ? keys.offer : keys.answer,
+    header.slice(MAGIC.length + 1 + SALT_LENGTH), aad(header, keyHex), encoder.encode(json));
   const box = new Uint8Array(HEADER_LENGTH + ciphertext.length);
   box.set(header);
   box.set(ciphertext, HEADER_LENGTH);
@@ -317,10 +315,10 @@ async function seal(kind, keys, keyHex, json) {
 
 async function open(box, kind, keys, keyHex) {
   const header = box.slice(0, HEADER_LENGTH);
+  const plain = await aesGcmOpen(kind === KIND_OFFER ? keys.offer : keys.answer,
+    header.slice(MAGIC.length + 1 + SALT_LENGTH), aad(header, keyHex), box.slice(HEADER_LENGTH));
+  if (plain === null) return null;
   try {
-    const plain = await subtle.decrypt(
-      { name: 'AES-GCM', iv: header.slice(MAGIC.length + 1 + SALT_LENGTH), additionalData: aad(header, keyHex), tagLength: 128 },
-      kind === KIND_OFFER ? keys.offer : keys.answer, box.slice(HEADER_LENGTH));
     return decoder.decode(plain);
   } catch {
     return null;

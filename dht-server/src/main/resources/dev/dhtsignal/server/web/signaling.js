@@ -54,7 +54,7 @@ export function notLiveBecause(m, now = Date.now()) {
  * {index, message, extra, value}. Refused values are reported through `onRefused` and waited past.
  * `initialTags[i]` is the tag of a value already known under key i (it is not read again).
  */
-async function awaitAccepted(gateway, keys, decide, { limitMs, what, where, signal, onRefused, initialTags = [] }) {
+export async function awaitAccepted(gateway, keys, decide, { limitMs, what, where, signal, onRefused, initialTags = [] }) {
   const stop = new AbortController();
   const abort = () => stop.abort();
   signal.addEventListener('abort', abort, { once: true });

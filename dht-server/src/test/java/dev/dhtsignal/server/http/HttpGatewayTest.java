@@ -254,11 +254,34 @@ class HttpGatewayTest {
         assertTrue(page.body().contains("<script type=\"module\" src=\"app.js\">"));
         String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
         assertTrue(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), csp);
-        for (String module : List.of("app.js", "gateway.js", "formats.js", "signaling.js", "conversation.js", "style.css")) {
+        for (String module : List.of("app.js", "gateway.js", "formats.js", "signaling.js", "conversation.js", "crypto.js",
+                "shortcode.js", "pake.js", "style.css")) {
             HttpResponse<String> r = send(request("/" + module));
             assertEquals(200, r.statusCode(), module);
             assertFalse(r.body().contains("http://") || r.body().contains("https://"), module + " loads nothing from elsewhere");
         }
+        // The vendored libraries import one another only by relative paths and the import map's one name.
+        for (String module : List.of("vendor/noble-curves/nist.js", "vendor/noble-curves/abstract/weierstrass.js",
+                "vendor/noble-hashes/_md.js", "vendor/noble-ciphers/aes.js")) {
+            HttpResponse<String> r = send(request("/" + module));
+            assertEquals(200, r.statusCode(), module);
+            java.util.regex.Matcher imports = java.util.regex.Pattern.compile("^(?:import|export)\\b[^;]*?\\bfrom\\s*[\"']([^\"']+)[\"']",
+                    java.util.regex.Pattern.MULTILINE | java.util.regex.Pattern.DOTALL).matcher(r.body());
+            int seen = 0;
+            while (imports.find()) {
+                seen++;
+                String from = imports.group(1);
+                assertTrue(from.startsWith("./") || from.startsWith("../") || from.startsWith("@noble/hashes/"),
+                        module + " imports " + from);
+            }
+            assertTrue(seen > 0, module + " has imports to check");
+        }
+        assertTrue(csp.matches(".*script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}';.*"), "the import map, by its hash: " + csp);
+        HttpResponse<String> words = send(request("/pgp-words.txt"));
+        assertEquals(200, words.statusCode());
+        assertTrue(words.body().contains("E5 topmost travesty"), "the peers' own word list");
+        assertEquals(404, send(request("/vendor/../index.html")).statusCode());
+        assertEquals(404, send(request("/vendor/noble-curves/LICENSE")).statusCode());
     }
 
     @Test
