@@ -163,6 +163,7 @@ public final class AnswererCommand implements Callable<Integer> {
             System.err.println("answerer: " + e.getMessage());
             return 1;
         }
+        options = runtime.options();  // with the ICE servers the DHT node offered
         try {
             timing.ready(runtime);
             if (serve) {

@@ -65,9 +65,10 @@ final class IceStats {
      * @param theirs         the types of the other peer's candidates
      * @param serverProblems what went wrong with the STUN/TURN servers while gathering (may be empty)
      * @param haveTurn       whether a TURN server was configured
+     * @param withoutRelay   what to advise when there was no TURN server; null for the general advice
      */
     static String whyNoPath(RTCStatsReport report, Set<String> ours, Set<String> theirs, List<String> serverProblems,
-                            boolean haveTurn) {
+                            boolean haveTurn, String withoutRelay) {
         Map<String, Integer> states = new TreeMap<>();
         for (RTCStats pair : ofType(report.getStats().values(), RTCStatsType.CANDIDATE_PAIR)) {
             states.merge(String.valueOf(text(pair, "state")), 1, Integer::sum);
@@ -81,8 +82,8 @@ final class IceStats {
             why.append("; the TURN server gave no relay candidate, see the warnings above");
         } else {
             why.append("; both peers are probably behind NATs that give each destination a new port (symmetric NAT) "
-                    + "or drop what they did not ask for, where only a relay helps: add a TURN server "
-                    + "(--ice-server turn:HOST:PORT,username=U,credential=P)");
+                    + "or drop what they did not ask for, where only a relay helps: " + (withoutRelay != null ? withoutRelay
+                    : "add a TURN server (--ice-server turn:HOST:PORT,username=U,credential=P)"));
         }
         serverProblems.forEach(p -> why.append("; ").append(p));
         return why.toString();

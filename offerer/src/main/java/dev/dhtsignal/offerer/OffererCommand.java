@@ -117,6 +117,7 @@ public final class OffererCommand implements Callable<Integer> {
             System.err.println("offerer: " + e.getMessage());
             return 1;
         }
+        options = runtime.options();  // with the ICE servers the DHT node offered
         try {
             timing.ready(runtime);
             Connection connection;
