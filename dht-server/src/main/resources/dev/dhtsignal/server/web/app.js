@@ -119,6 +119,7 @@ async function connect(event) {
   setFormLocked(true);
   if (format.sealed) transcript('Deriving the session keys...');
   else transcript('Plain mode: anyone who can reach the DHT can read and replace the connection details.', true);
+  options.iceServers = options.iceServers.concat(await gateway.iceServers(abort.signal));  // the node's STUN and TURN
   const args = { gateway, format, options, log: (l) => transcript(l), warn: (l) => transcript(l, true), signal: abort.signal };
   const offering = role() === 'offer';
   setState('working', offering ? 'Publishing the offer and waiting for the other peer...' : 'Waiting for an offer...');
