@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
  * and homes: a router doing NAT with one peer behind it, every peer at the same private addresses
  * (198.19.0.2, fdd5:4ea1:7f3e:100::2; 198.19.0.0/16 plays the private ranges).
  *
- * <p>The server host runs two dht-servers: one bound to {@code ::} (IPv4 and IPv6 on one socket) that hands
- * out TURN credentials for the coturn beside it (coturn's {@code use-auth-secret}, the secret shared through
- * a file, as the README tells operators), and one without TURN. Both answer STUN on their own port.
+ * <p>The server host runs two dht-servers: one that hands out TURN credentials for the coturn beside it
+ * (coturn's {@code use-auth-secret}, the secret shared through a file, as the README tells operators), and
+ * one without TURN, bound to {@code ::} (IPv4 and IPv6 on one socket). Both answer STUN on their own port.
  *
  * <p>A router's WAN interface reaches the bridge through a wire of its own: a veth pair inside the router
  * ({@code wan}, with the addresses, and {@code wanx}) and a veth to the switch ({@code uplink}). Normally a
@@ -59,10 +59,15 @@ final class NatLab implements AutoCloseable {
     final Path work;
     private final Map<String, Home> homes = new LinkedHashMap<>();
     private final Path emulator;
-    /** The node with TURN (bound to ::) and the one without, as HOST:PORT. */
+    /**
+     * The node with TURN, and the one without (bound to {@code ::}: IPv4 and IPv6 on one socket), as
+     * HOST:PORT; the latter also at its IPv6 address. Peers that are to show that STUN from the node is
+     * enough use the one without TURN: with a relay on offer, WebRTC may pick the relayed pair if it
+     * answers its checks first.
+     */
     String dht;
-    String dht6;
     String dhtWithoutTurn;
+    String dhtWithoutTurn6;
     /** coturn's static-auth-secret, to make credentials of the test's own (relay-only, wrong password). */
     byte[] turnSecret;
 
@@ -98,11 +103,11 @@ final class NatLab implements AutoCloseable {
         // coturn takes the secret as text: the bytes the node uses are that text's (the file's line, stripped).
         turnSecret = Files.readString(secretFile).strip().getBytes(StandardCharsets.UTF_8);
         startCoturn(new String(turnSecret, StandardCharsets.UTF_8));
-        String port = startDhtServer("dht-server (TURN)", "--bind", "::", "--turn-url", "turn:" + SERVER + ":3478?transport=udp",
-                "--turn-secret-file", secretFile.toString());
-        dht = SERVER + ":" + port;
-        dht6 = "[" + SERVER6 + "]:" + port;
-        dhtWithoutTurn = SERVER + ":" + startDhtServer("dht-server (no TURN)", "--bind", SERVER);
+        dht = SERVER + ":" + startDhtServer("dht-server (TURN)", "--bind", SERVER, "--turn-url",
+                "turn:" + SERVER + ":3478?transport=udp", "--turn-secret-file", secretFile.toString());
+        String port = startDhtServer("dht-server (no TURN, dual-stack)", "--bind", "::");
+        dhtWithoutTurn = SERVER + ":" + port;
+        dhtWithoutTurn6 = "[" + SERVER6 + "]:" + port;
     }
 
     Home home(String name) {
@@ -128,6 +133,10 @@ final class NatLab implements AutoCloseable {
         for (String device : List.of("wanx", "uplink", "brw")) {
             net.exec(router, "sysctl", "-qw", "net.ipv6.conf." + device + ".disable_ipv6=1");
         }
+        // The wire is a bridge: its frames must not go through the router's own firewall (br_netfilter is
+        // built into some kernels, this one's included, and would drop IPv6 neighbour discovery there).
+        // Where br_netfilter is not loaded there is no such setting, and nothing to turn off.
+        net.tryExec(router, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-ip6tables=0");
         net.ip(router, "link", "set", "wanx", "master", "brw");
         net.ip(router, "link", "set", "uplink", "master", "brw");
         for (String device : List.of("wanx", "uplink", "brw", "wan")) {
@@ -239,7 +248,7 @@ final class NatLab implements AutoCloseable {
     }
 
     private String startDhtServer(String label, String... args) throws IOException {
-        List<String> all = new ArrayList<>(List.of("--port", "0"));
+        List<String> all = new ArrayList<>(List.of("--port", "0", "--stats", "10"));
         all.addAll(List.of(args));
         ProgramProcess server = net.start(net.name("srv"), label, "dht-server", all.toArray(String[]::new));
         Matcher m = READY.matcher(server.awaitLine("the ready line", SERVER_START, l -> READY.matcher(l).matches()));

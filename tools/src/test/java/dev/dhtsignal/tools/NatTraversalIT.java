@@ -45,9 +45,17 @@ class NatTraversalIT {
     private static final NatLab.Conditions HARSH = new NatLab.Conditions("300 ms rtt, 10% loss, 10 Mbit/s",
             75, 1 - Math.sqrt(0.90), 10_000);
     private static final int FILE = 512 * 1024;
+    /**
+     * Over lossy links the data channel's congestion control (SCTP's, like TCP's) sets the pace, not the
+     * 10 Mbit/s: 5 MiB took 55-60 s at 100 ms and 2% loss, 1 MiB 62 s at 300 ms and 10%. So 5 MiB once
+     * (the issue's size), and less elsewhere, to keep the test within a few minutes.
+     */
     private static final int BIG_FILE = 5 * 1024 * 1024;
-    private static final int HARSH_FILE = 1024 * 1024;
-    private static final List<String> NO_OPTIONS = List.of();
+    private static final int INTERNET_FILE = 1024 * 1024;
+    private static final int HARSH_FILE = 256 * 1024;
+    private static List<String> nodeWithoutTurn() {
+        return List.of("--dht", lab.dhtWithoutTurn);
+    }
 
     private static NatLab lab;
     private static NatPeers peers;
@@ -110,7 +118,7 @@ class NatTraversalIT {
                     peers.args(key, List.of("--dht", lab.dhtWithoutTurn, "--ice-server", wrongPassword)));
             ProgramProcess offerer = lab.net.start(a.peer(), key + " offerer", "offerer", peers.args(key, node));
             offerer.closeStdin();
-            offerer.awaitLine("Remote description set. WebRTC connection established.", NatPeers.PEER_LIMIT);
+            NatPeers.awaitLine(offerer, "Remote description set. WebRTC connection established.");
             long answerApplied = System.nanoTime();
             assertEquals(1, offerer.awaitExit(NatPeers.PEER_LIMIT), "the offerer must fail\n" + offerer.transcript());
             String said = NatPeers.lastLine(offerer.stderr(), "offerer: ");
@@ -182,7 +190,7 @@ class NatTraversalIT {
         scenario(() -> {
             try (AutoCloseable degraded = lab.degrade(INTERNET, lab.home("eim1"), lab.home("eim2"), lab.home("sym1"), lab.home("sym2"))) {
                 eimCase("eim-internet", BIG_FILE);
-                symCase("sym-internet", BIG_FILE);
+                symCase("sym-internet", INTERNET_FILE);
             }
         });
     }
@@ -205,7 +213,7 @@ class NatTraversalIT {
         NatLab.Home a = lab.home("eim1");
         NatLab.Home b = lab.home("eim2");
         scenario(() -> {
-            List<String> v6 = List.of("--dht", lab.dht6);
+            List<String> v6 = List.of("--dht", lab.dhtWithoutTurn6);
             NatPeers.Pair pair = peers.connect("dual-stack-v6", a.peer(), b.peer(), v6, v6);
             peers.chat(pair);
             // Candidates of both families are offered; the node gave reflexive ones over IPv6 (it was asked
@@ -220,7 +228,7 @@ class NatTraversalIT {
         NatLab.Home a = lab.home("v6a");
         NatLab.Home b = lab.home("v6b");
         scenario(() -> {
-            List<String> v6 = List.of("--dht", lab.dht6);
+            List<String> v6 = List.of("--dht", lab.dhtWithoutTurn6);
             NatPeers.Pair pair = peers.connect("ipv6-only", a.peer(), b.peer(), v6, v6);
             peers.chat(pair);
             assertPath(pair.offererPath(), Set.of("srflx"), a.wan6(), Set.of("srflx", "prflx"));
@@ -232,13 +240,16 @@ class NatTraversalIT {
 
     // -------------------------------------------------------------------------------------------------
 
-    /** Behind the two endpoint-independent NATs, no option: chat, then a file, both through reflexive candidates. */
+    /**
+     * Behind the two endpoint-independent NATs, no ICE option, through the node without TURN: chat, then a
+     * file, both through the reflexive candidates the node's STUN server gave.
+     */
     private static void eimCase(String name, int fileBytes) throws Exception {
         NatLab.Home a = lab.home("eim1");
         NatLab.Home b = lab.home("eim2");
-        NatPeers.Pair pair = peers.connect(name, a.peer(), b.peer(), NO_OPTIONS, NO_OPTIONS);
+        NatPeers.Pair pair = peers.connect(name, a.peer(), b.peer(), nodeWithoutTurn(), nodeWithoutTurn());
         peers.chat(pair);
-        NatPeers.Sent file = peers.sendFile(name + "-file", a.peer(), b.peer(), fileBytes, NO_OPTIONS, NO_OPTIONS);
+        NatPeers.Sent file = peers.sendFile(name + "-file", a.peer(), b.peer(), fileBytes, nodeWithoutTurn(), nodeWithoutTurn());
         for (NatPeers.Pair p : List.of(pair, file.pair())) {
             // Each peer's own end is its router's public address as the node's STUN server saw it.
             assertPath(p.offererPath(), Set.of("srflx"), a.wan(), Set.of("srflx", "prflx"));
@@ -250,9 +261,9 @@ class NatTraversalIT {
     private static void symCase(String name, int fileBytes) throws Exception {
         NatLab.Home a = lab.home("sym1");
         NatLab.Home b = lab.home("sym2");
-        NatPeers.Pair pair = peers.connect(name, a.peer(), b.peer(), NO_OPTIONS, NO_OPTIONS);
+        NatPeers.Pair pair = peers.connect(name, a.peer(), b.peer(), List.of(), List.of());
         peers.chat(pair);
-        NatPeers.Sent file = peers.sendFile(name + "-file", a.peer(), b.peer(), fileBytes, NO_OPTIONS, NO_OPTIONS);
+        NatPeers.Sent file = peers.sendFile(name + "-file", a.peer(), b.peer(), fileBytes, List.of(), List.of());
         for (NatPeers.Pair p : List.of(pair, file.pair())) {
             assertTrue(p.offererPath().relayed() && p.answererPath().relayed(),
                     "behind two symmetric NATs only a relay can work, but the peers report:\n" + p.offererPath()

@@ -52,7 +52,9 @@ public final class PeerIceServers implements IceServerSource {
         if (expiring) {
             replies = nodes.askAgain(RENEW_LIMIT).join();
         }
-        return combine(replies);
+        List<IceServer> servers = combine(replies);
+        log.debug("ICE servers: {}", servers);
+        return servers;
     }
 
     /**
