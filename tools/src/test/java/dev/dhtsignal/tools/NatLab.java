@@ -18,10 +18,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The network of {@link NatTraversalIT}, in namespaces: a "public" bridge (198.18.0.0/24 and the IPv6
- * range fdd5:4ea1:7f3e::/64, made up here: unique local addresses) with a server host and a public host,
+ * The network of {@link NatTraversalIT}, in namespaces: a "public" bridge (198.18.0.0/16 and the IPv6
+ * range fdd5:4ea1:7f3e::/48, made up here: unique local addresses) with a server host and a public host,
  * and homes: a router doing NAT with one peer behind it, every peer at the same private addresses
- * (198.19.0.2, fdd5:4ea1:7f3e:100::2; 198.19.0.0/16 plays the private ranges).
+ * (198.19.0.2, fdd5:4ea1:7f3f:100::2; 198.19.0.0/16 plays the private ranges). Each host on the bridge has
+ * an IPv4 /24 and an IPv6 /64 of its own, as homes on the Internet do: the node's limits per network (its
+ * requests, the ICE servers it hands out) then count each home apart.
  *
  * <p>The server host runs two dht-servers: one that hands out TURN credentials for the coturn beside it
  * (coturn's {@code use-auth-secret}, the secret shared through a file, as the README tells operators), and
@@ -36,11 +38,11 @@ import java.util.regex.Pattern;
 final class NatLab implements AutoCloseable {
     static final String SERVER = "198.18.0.10";
     static final String SERVER6 = "fdd5:4ea1:7f3e::10";
-    static final String PUBLIC_PEER = "198.18.0.13";
+    static final String PUBLIC_PEER = "198.18.1.13";
     static final String PRIVATE_PEER = "198.19.0.2";
     private static final String PRIVATE_ROUTER = "198.19.0.1";
-    private static final String WAN6 = "fdd5:4ea1:7f3e::";
-    private static final String LAN6 = "fdd5:4ea1:7f3e:100::";
+    /** The LANs' IPv6 prefix, of another made-up /48: no home's private side looks on-link from the bridge. */
+    private static final String LAN6 = "fdd5:4ea1:7f3f:100::";
     private static final Pattern READY = Pattern.compile("DHT Server running on port (\\d+)");
     private static final Duration SERVER_START = Duration.ofSeconds(60);
 
@@ -85,9 +87,9 @@ final class NatLab implements AutoCloseable {
         String sw = net.name("sw");
         net.bridge(sw, "br0");
         String srv = net.add("srv");
-        net.plug(sw, "br0", "port10", srv, "eth0", SERVER + "/24");
-        net.ip(srv, "-6", "addr", "add", SERVER6 + "/64", "dev", "eth0", "nodad");
-        net.plug(sw, "br0", "port13", net.add("pub"), "eth0", PUBLIC_PEER + "/24");
+        net.plug(sw, "br0", "port10", srv, "eth0", SERVER + "/16");
+        net.ip(srv, "-6", "addr", "add", SERVER6 + "/48", "dev", "eth0", "nodad");
+        net.plug(sw, "br0", "port13", net.add("pub"), "eth0", PUBLIC_PEER + "/16");
         int host = 21;
         for (Map.Entry<String, Boolean> home : v4Homes.entrySet()) {
             buildHome(home.getKey(), host++, home.getValue(), Stack.DUAL);
@@ -145,20 +147,20 @@ final class NatLab implements AutoCloseable {
         // The emulator reads and writes whole frames: checksums must be in them, not left to a NIC.
         net.exec(router, "ethtool", "-K", "wan", "tx", "off");
         net.exec(sw, "ethtool", "-K", port, "tx", "off");
-        String wan = stack == Stack.IPV6_ONLY ? null : "198.18.0." + wanHost;
-        String wan6 = stack == Stack.IPV4 ? null : WAN6 + Integer.toHexString(wanHost);
+        String wan = stack == Stack.IPV6_ONLY ? null : "198.18." + wanHost + ".1";
+        String wan6 = stack == Stack.IPV4 ? null : "fdd5:4ea1:7f3e:" + Integer.toHexString(wanHost) + "::1";
         net.ip(router, "link", "add", "lan", "type", "veth", "peer", "name", "eth0", "netns", peer);
         net.ip(router, "link", "set", "lan", "up");
         net.ip(peer, "link", "set", "eth0", "up");
         if (wan != null) {
-            net.ip(router, "addr", "add", wan + "/24", "dev", "wan");
+            net.ip(router, "addr", "add", wan + "/16", "dev", "wan");
             net.ip(router, "addr", "add", PRIVATE_ROUTER + "/24", "dev", "lan");
             net.ip(peer, "addr", "add", PRIVATE_PEER + "/24", "dev", "eth0");
             net.ip(peer, "route", "add", "default", "via", PRIVATE_ROUTER);
             net.exec(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
         }
         if (wan6 != null) {
-            net.ip(router, "-6", "addr", "add", wan6 + "/64", "dev", "wan", "nodad");
+            net.ip(router, "-6", "addr", "add", wan6 + "/48", "dev", "wan", "nodad");
             net.ip(router, "-6", "addr", "add", LAN6 + "1/64", "dev", "lan", "nodad");
             net.ip(peer, "-6", "addr", "add", LAN6 + "2/64", "dev", "eth0", "nodad");
             net.ip(peer, "-6", "route", "add", "default", "via", LAN6 + "1");

@@ -82,6 +82,9 @@ final class NatPeers {
             all.addAll(List.of("--dht", lab.dht));
         }
         all.addAll(List.of("--offer-key", key + "-offer", "--answer-key", key + "-answer", "--connect-timeout", "60s"));
+        if (Boolean.getBoolean("nat.verbose")) {
+            all.add("-v");  // every candidate, the ICE servers used, the DHT's RPCs: for looking into a failure
+        }
         all.addAll(extra);
         return all.toArray(String[]::new);
     }

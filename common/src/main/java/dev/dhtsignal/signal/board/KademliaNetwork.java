@@ -91,6 +91,8 @@ public final class KademliaNetwork implements Network {
                 BootstrapResult r = Waits.await(node.bootstrap(List.of(settings.dht())),
                         settings.dhtTimeout().multipliedBy(3), "joining the DHT at " + Endpoints.format(settings.dht()));
                 if (!r.reached().isEmpty()) {
+                    // In case the ping above was lost: the node answered the join (ping and lookup, two round trips).
+                    iceServers.alive(dht, Duration.ofNanos(System.nanoTime() - started).dividedBy(2));
                     return new KademliaNetwork(node, settings);
                 }
             }

@@ -19,9 +19,9 @@ import java.util.function.Function;
  * alone: the replies are {@link #settled()} once every node asked has answered, or once the join is over,
  * whichever comes first. A request lost on the way would leave a peer without the node's STUN server for
  * its whole run (and behind two NATs without a path), so a node that has shown it is alive (it answered
- * the join's ping) and has not replied yet is asked once more, and that second reply is awaited for two of
- * its round trips even if the join ends first. A node that never replies (a Python node) thus costs at
- * most two round trips beyond a join that does not need them, on a LAN a millisecond.
+ * a ping of ours) and has not replied yet is asked again ({@link #alive}), and that second reply is
+ * awaited for two of its round trips even if the join ends first. A node that never replies (a Python
+ * node) thus costs at most two round trips beyond a join that does not need them, on a LAN a millisecond.
  *
  * <p>Thread-safe; the network fills it in while joining ({@link #ask}, {@link #alive}, {@link #joinEnded}).
  */
@@ -36,6 +36,11 @@ public final class NodeIceServers {
     private volatile Function<InetSocketAddress, CompletableFuture<IceServerOffer>> asker;
     /** Until when ({@link System#nanoTime()}) a second request's reply is awaited past the join; 0: none. */
     private volatile long secondReplyDueNanos;
+    /** Requests sent again so far; at most {@link #RESENDS}. */
+    private int resends;
+    /** Nodes known to answer (see {@link #alive}). */
+    private final java.util.Set<InetSocketAddress> aliveSeen = new java.util.HashSet<>();
+    private static final int RESENDS = 2;
 
     /** No node asked: settled at once, with nothing. */
     public static NodeIceServers none() {
@@ -56,15 +61,32 @@ public final class NodeIceServers {
 
     /**
      * {@code node} answered the join and took {@code roundTrip} to do it: if its ice_servers reply has not
-     * come, the request (or its reply) was probably lost, so it is asked once more.
+     * come, the request (or its reply) was probably lost, so it is asked again, and once more two round
+     * trips later if still nothing came ({@value #RESENDS} in all). The first connection waits for the first
+     * of these ({@link #joinEnded}); a later reply still serves the connections made after it, and an
+     * offerer makes its offer anew if one came before the offer went out.
      */
     public void alive(InetSocketAddress node, Duration roundTrip) {
-        if (!asked.containsKey(node) || replies.containsKey(node) || settled.isDone() || asker == null) {
-            return;
+        synchronized (this) {
+            if (!aliveSeen.add(node)) {
+                return;  // told already (by the ping, then by the join)
+            }
         }
-        long due = System.nanoTime() + Math.max(roundTrip.toNanos(), TimeUnit.MILLISECONDS.toNanos(1)) * 2;
-        secondReplyDueNanos = Math.max(secondReplyDueNanos, due);
+        askAgain(node, Math.max(roundTrip.toNanos(), TimeUnit.MILLISECONDS.toNanos(1)) * 2);
+    }
+
+    private void askAgain(InetSocketAddress node, long wait) {
+        synchronized (this) {
+            if (!asked.containsKey(node) || replies.containsKey(node) || asker == null || resends >= RESENDS) {
+                return;
+            }
+            if (resends == 0) {
+                secondReplyDueNanos = System.nanoTime() + wait;
+            }
+            resends++;
+        }
         send(node);
+        CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> askAgain(node, wait));
     }
 
     /** The join is over (joined or not): what has come is what the first connection uses. */
