@@ -45,7 +45,7 @@ class NodeIceServersJoinTest {
     @Test
     void aNodeThatIgnoresTheRequestLeavesNoServerAndHoldsNothingUp() throws Exception {
         try (KademliaNode node = KademliaNode.start(KademliaConfig.builder().bindAddress(LOOPBACK).threadName("py-node").build());
-             IceServersDropped python = new IceServersDropped(node.localAddress())) {
+             IceServersDropped python = new IceServersDropped(node.localAddress(), Integer.MAX_VALUE)) {
             NodeIceServers asked = new NodeIceServers();
             try (KademliaNetwork joined = KademliaNetwork.join(through(python.address()), "py-peer", asked)) {
                 // Settled at the end of the join, give or take the two round trips owed to the request asked again.
@@ -57,14 +57,32 @@ class NodeIceServersJoinTest {
         }
     }
 
-    /** A node of the original network as the Python nodes are: all RPCs but ice_servers, which it ignores. */
+    @Test
+    void aLostRequestIsAskedAgainInTimeForTheFirstConnection() throws Exception {
+        try (KademliaNode node = KademliaNode.start(KademliaConfig.builder().bindAddress(LOOPBACK).threadName("lossy-node").build());
+             IceServersDropped lossy = new IceServersDropped(node.localAddress(), 1)) {
+            NodeIceServers asked = new NodeIceServers();
+            try (KademliaNetwork joined = KademliaNetwork.join(through(lossy.address()), "lossy-peer", asked)) {
+                asked.settled().get(10, TimeUnit.SECONDS);
+                assertEquals(1, lossy.dropped.get());
+                assertEquals(1, asked.replies().size(), "the reply to the request asked again is there when settled");
+            }
+        }
+    }
+
+    /**
+     * A node of the original network as the Python nodes are: all RPCs but ice_servers, which it ignores
+     * (or only the first {@code drop} of them: a request lost on the way).
+     */
     private static final class IceServersDropped implements AutoCloseable {
         private final DatagramSocket outside = new DatagramSocket(LOOPBACK);
         private final DatagramSocket inside = new DatagramSocket(LOOPBACK);
         private final AtomicInteger dropped = new AtomicInteger();
+        private final int drop;
         private volatile InetSocketAddress client;
 
-        IceServersDropped(InetSocketAddress node) throws SocketException {
+        IceServersDropped(InetSocketAddress node, int drop) throws SocketException {
+            this.drop = drop;
             Thread in = new Thread(() -> relay(outside, inside, node, true), "py-in");
             Thread out = new Thread(() -> relay(inside, outside, null, false), "py-out");
             in.setDaemon(true);
@@ -86,7 +104,8 @@ class NodeIceServersJoinTest {
                     if (requests) {
                         client = (InetSocketAddress) p.getSocketAddress();
                         byte[] data = java.util.Arrays.copyOf(p.getData(), p.getLength());
-                        if (WireCodec.decode(data) instanceof Datagram.Request r && r.request() instanceof RpcRequest.IceServers) {
+                        if (WireCodec.decode(data) instanceof Datagram.Request r && r.request() instanceof RpcRequest.IceServers
+                                && dropped.get() < drop) {
                             dropped.incrementAndGet();
                             continue;
                         }
