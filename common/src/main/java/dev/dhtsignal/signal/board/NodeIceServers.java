@@ -1,5 +1,6 @@
 package dev.dhtsignal.signal.board;
 
+import dev.dhtsignal.dht.Endpoints;
 import dev.dhtsignal.dht.ice.IceServerOffer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -19,13 +20,15 @@ import java.util.function.Function;
  * alone: the replies are {@link #settled()} once every node asked has answered, or once the join is over,
  * whichever comes first. A request lost on the way would leave a peer without the node's STUN server for
  * its whole run (and behind two NATs without a path), so a node that has shown it is alive (it answered
- * a ping of ours) and has not replied yet is asked again ({@link #alive}), and that second reply is
- * awaited for two of its round trips even if the join ends first. A node that never replies (a Python
- * node) thus costs at most two round trips beyond a join that does not need them, on a LAN a millisecond.
+ * a ping of ours) and has not replied a round trip later is asked again ({@link #alive}), and that second
+ * reply is awaited for two of its round trips even if the join ends first. A node that never replies (a
+ * Python node) thus costs at most two round trips (10 ms at least) beyond a join (ping and lookup) that does
+ * not need them.
  *
  * <p>Thread-safe; the network fills it in while joining ({@link #ask}, {@link #alive}, {@link #joinEnded}).
  */
 public final class NodeIceServers {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeIceServers.class);
     /** One node's reply. */
     public record Reply(InetSocketAddress node, IceServerOffer offer) {
     }
@@ -41,6 +44,7 @@ public final class NodeIceServers {
     /** Nodes known to answer (see {@link #alive}). */
     private final java.util.Set<InetSocketAddress> aliveSeen = new java.util.HashSet<>();
     private static final int RESENDS = 2;
+    private static final Duration RTT_FLOOR = Duration.ofMillis(10);
 
     /** No node asked: settled at once, with nothing. */
     public static NodeIceServers none() {
@@ -60,28 +64,33 @@ public final class NodeIceServers {
     }
 
     /**
-     * {@code node} answered the join and took {@code roundTrip} to do it: if its ice_servers reply has not
-     * come, the request (or its reply) was probably lost, so it is asked again, and once more two round
-     * trips later if still nothing came ({@value #RESENDS} in all). The first connection waits for the first
-     * of these ({@link #joinEnded}); a later reply still serves the connections made after it, and an
-     * offerer makes its offer anew if one came before the offer went out.
+     * {@code node} answered a ping of ours (or the join) and took {@code roundTrip} to do it: if its
+     * ice_servers reply has not come a round trip later, the request (or its reply) was probably lost, so it
+     * is asked again, and once more two round trips after that if still nothing came ({@value #RESENDS} in
+     * all). The first connection waits for the first of these ({@link #joinEnded}); a later reply still
+     * serves the connections made after it, and an offerer makes its offer anew if one came before the
+     * offer went out.
      */
     public void alive(InetSocketAddress node, Duration roundTrip) {
+        // At least RTT_FLOOR: on a LAN the round trip is below a millisecond, but a loaded machine's threads
+        // and timers are not that quick to see a reply.
+        long rtt = Math.max(roundTrip.toNanos(), RTT_FLOOR.toNanos());
         synchronized (this) {
             if (!aliveSeen.add(node)) {
                 return;  // told already (by the ping, then by the join)
             }
+            // The reply may be on its way yet: the node can answer the ping before the larger request, and our
+            // threads may see the two replies in either order. Asking again at once would be asking twice, and
+            // a node lets one address ask only a few times a minute (a household, an office behind one NAT).
+            secondReplyDueNanos = System.nanoTime() + 3 * rtt;
         }
-        askAgain(node, Math.max(roundTrip.toNanos(), TimeUnit.MILLISECONDS.toNanos(1)) * 2);
+        CompletableFuture.delayedExecutor(rtt, TimeUnit.NANOSECONDS).execute(() -> askAgain(node, 2 * rtt));
     }
 
     private void askAgain(InetSocketAddress node, long wait) {
         synchronized (this) {
             if (!asked.containsKey(node) || replies.containsKey(node) || asker == null || resends >= RESENDS) {
                 return;
-            }
-            if (resends == 0) {
-                secondReplyDueNanos = System.nanoTime() + wait;
             }
             resends++;
         }
@@ -130,10 +139,14 @@ public final class NodeIceServers {
     }
 
     private void send(InetSocketAddress node) {
+        log.debug("asking {} for ICE servers", Endpoints.format(node));
         asker.apply(node).whenComplete((offer, failure) -> {
             if (offer != null) {
+                log.debug("{} offers {}", Endpoints.format(node), offer);
                 replies.put(node, offer);
                 settleIfDone();
+            } else {
+                log.debug("no ICE servers from {}: {}", Endpoints.format(node), failure.getMessage());
             }
         });
     }
