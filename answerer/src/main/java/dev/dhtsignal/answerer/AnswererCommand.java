@@ -10,10 +10,10 @@ import dev.dhtsignal.cli.TransferOptions;
 import dev.dhtsignal.cli.VersionProvider;
 import dev.dhtsignal.cli.WaitingIndicator;
 import dev.dhtsignal.pake.BoardNameplates;
-import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.Spake2;
+import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.signal.exchange.Answerer;
 import dev.dhtsignal.signal.exchange.Connection;
 import dev.dhtsignal.signal.exchange.PathReport;
@@ -203,14 +203,14 @@ public final class AnswererCommand implements Callable<Integer> {
     private Connection afterKeyExchange(ShortCode code, SignalingOptions options, PeerRuntime runtime, Transcript shown,
                                         WaitingIndicator waiting) {
         PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
-                PeerOptions.handshakeSettings(options), Clock.systemUTC());
+                PeerOptions.handshakeSettings(options), Clock.systemUTC(), spentCodes());
         // Stopped during the key exchange or the signaling after it: our reply is cleared from the nameplate.
         try (StopSignal.Registration withdrawingReply = StopSignal.onStop(handshake::withdraw)) {
             PakeHandshake.Result agreed = handshake.join(code, peer.secret());
             try {
                 return answer(options.withSlots(1), runtime.network().board(agreed.secret()), runtime, shown, waiting);
             } finally {
-                handshake.release(agreed.code(), NameplateBoard.Side.ANSWERER);
+                handshake.release();
             }
         }
     }
@@ -245,5 +245,10 @@ public final class AnswererCommand implements Callable<Integer> {
                 : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         return new ConnectedPeer("answerer", "offerer", "Received message on '" + label + "': ", transcript, files)
                 .run(connection, stdin);
+    }
+
+    /** The short codes this user has tried already: a failure to read or write them is a warning, never a stop. */
+    private static SpentCodes spentCodes() {
+        return SpentCodes.forUser(warning -> System.err.println("answerer: warning: " + warning));
     }
 }

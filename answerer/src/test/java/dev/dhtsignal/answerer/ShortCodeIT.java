@@ -10,7 +10,9 @@ import dev.dhtsignal.pake.BoardNameplates;
 import dev.dhtsignal.signal.board.KademliaBoard;
 import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
+import dev.dhtsignal.pake.PakeMessage;
 import dev.dhtsignal.pake.ShortCode;
+import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.pake.WrongCodeException;
 import dev.dhtsignal.testing.ProgramProcess;
 import dev.dhtsignal.testing.Transcripts;
@@ -117,14 +119,38 @@ class ShortCodeIT {
         assertTrue(serving.stderr().contains("--serve needs a long code"), serving.transcript());
     }
 
-    @Test
-    void aManInTheMiddleWhoKnowsAllButTheWordsMakesBothSidesFail() throws Exception {
+    /** The nameplates as a third party on the DHT sees and writes them. */
+    private NameplateBoard intruderBoard() throws Exception {
         intruder = KademliaNode.start(KademliaConfig.builder().bindAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .clientOnly(true).threadName("intruder").build());
         intruder.bootstrap(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).get(30, TimeUnit.SECONDS);
-        NameplateBoard board = new BoardNameplates(KademliaBoard.plain(intruder, "webrtc-offer", "webrtc-answer", dht));
-        PakeHandshake mitm = new PakeHandshake(board, new PakeHandshake.Settings(Duration.ofSeconds(60),
-                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(10)), Clock.systemUTC());
+        return new BoardNameplates(KademliaBoard.plain(intruder, "webrtc-offer", "webrtc-answer", dht));
+    }
+
+    /** A third party's side of the key exchange: it keeps no memory of the codes it tried. */
+    private static PakeHandshake intruderExchange(NameplateBoard board) {
+        return new PakeHandshake(board, new PakeHandshake.Settings(Duration.ofSeconds(60),
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(10)), Clock.systemUTC(), SpentCodes.inMemory());
+    }
+
+    private static List<PakeMessage> decoded(NameplateBoard board, int nameplate, NameplateBoard.Side side) throws Exception {
+        List<PakeMessage> out = new ArrayList<>();
+        for (byte[] v : board.getAll(nameplate, side).get(30, TimeUnit.SECONDS)) {
+            if (v.length > 0) {
+                try {
+                    out.add(PakeMessage.decode(v));
+                } catch (IllegalArgumentException e) {
+                    // junk: not a value of the exchange
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aManInTheMiddleWhoKnowsAllButTheWordsMakesBothSidesFail() throws Exception {
+        NameplateBoard board = intruderBoard();
+        PakeHandshake mitm = intruderExchange(board);
 
         ProgramProcess offerer = start("offerer", "--session", "--once");
         ShortCode code = printedCode(offerer);
@@ -140,9 +166,77 @@ class ShortCodeIT {
         board.put(code.nameplate(), NameplateBoard.Side.OFFERER, new byte[0]).get(10, TimeUnit.SECONDS);
         PakeHandshake.Claim fake = mitm.claim(guess, null);
         ProgramProcess answerer = start("answerer", "--session", code.toString(), "--once");
-        assertThrows(WrongCodeException.class, () -> mitm.awaitAnswerer(fake, null, moved -> { }));
+        assertThrows(WrongCodeException.class, () -> mitm.awaitAnswerer(fake, null));
         assertEquals(1, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
         assertTrue(answerer.stderr().contains("answerer: " + WRONG), answerer.transcript());
         assertTrue(!answerer.stdoutLines().contains("Answer SDP stored in DHT."), "no SDP went out: " + answerer.transcript());
+
+        // The answerer run again with the code would reply to the next claim there: a second guess on its side.
+        board.put(code.nameplate(), NameplateBoard.Side.OFFERER, new byte[0]).get(10, TimeUnit.SECONDS);
+        intruderExchange(board).claim(new ShortCode(code.nameplate(), 1, 1), null);
+        byte[] anotherId = decoded(board, code.nameplate(), NameplateBoard.Side.OFFERER).stream()
+                .filter(m -> m.kind() == PakeMessage.Kind.CLAIM).findFirst().orElseThrow().exchangeId();
+        ProgramProcess again = start("answerer", "--session", code.toString(), "--once");
+        assertEquals(1, again.awaitExit(RUN_LIMIT), again.transcript());
+        assertTrue(again.stderr().contains("answerer: the code " + code + " was used on this machine already"), again.transcript());
+        assertTrue(decoded(board, code.nameplate(), NameplateBoard.Side.ANSWERER).stream()
+                .noneMatch(m -> m.kind() == PakeMessage.Kind.REPLY && m.isFor(anotherId)), "no reply to the new claim");
+    }
+
+    /**
+     * A third guess at a code given to the offerer: a third party answers the claim with a wrong guess (the
+     * offerer gives up and marks the code abandoned), erases the marker, and the offerer is run again with
+     * the same code. It refuses the code, having tried it, and writes no claim for another guess.
+     */
+    @Test
+    void anOffererRunAgainWithACodeItTriedRefusesIt() throws Exception {
+        NameplateBoard board = intruderBoard();
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        ShortCode given = new ShortCode(1000 + random.nextInt(9000), random.nextInt(256), random.nextInt(256));
+        ProgramProcess offerer = start("offerer", "--session", given.toString(), "--once");
+        dev.dhtsignal.testing.Await.until("the offerer's claim at nameplate " + given.nameplate(), RUN_LIMIT,
+                () -> claims(board, given.nameplate()) > 0);
+        ShortCode guess = new ShortCode(given.nameplate(), (given.first() + 1) % 256, given.second());
+        assertThrows(WrongCodeException.class, () -> intruderExchange(board).join(guess, null));
+        assertEquals(1, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertTrue(offerer.stderr().contains("offerer: " + WRONG), offerer.transcript());
+
+        board.put(given.nameplate(), NameplateBoard.Side.OFFERER, new byte[0]).get(10, TimeUnit.SECONDS);  // the marker erased
+        ProgramProcess again = start("offerer", "--session", given.toString(), "--once");
+        assertEquals(1, again.awaitExit(RUN_LIMIT), again.transcript());
+        assertTrue(again.stderr().contains("offerer: the code " + given + " was used on this machine already"), again.transcript());
+        assertEquals(0, claims(board, given.nameplate()), "no claim for another guess");
+    }
+
+    /**
+     * "Abandoned" values at nameplates 1..99 that say they expire in the year 3000 (the squat, scaled down:
+     * ShortCodeAttacksTest and scripts/attack-shortcodes.sh hold all 9 999): they are not believed, so the
+     * offerer makes a short code as usual, and the peers meet with it.
+     */
+    @Test
+    void nameplatesHeldByValuesThatSayTheyExpireInTheYear3000AreFree() throws Exception {
+        NameplateBoard board = intruderBoard();
+        java.time.Instant year3000 = java.time.Instant.parse("3000-01-01T00:00:00Z");
+        List<java.util.concurrent.CompletableFuture<Void>> squats = new ArrayList<>();
+        for (int n = 1; n <= 99; n++) {
+            byte[] id = new byte[PakeMessage.ID_LENGTH];
+            java.util.Arrays.fill(id, (byte) n);
+            squats.add(board.put(n, NameplateBoard.Side.OFFERER, PakeMessage.abandoned(id, year3000).encode()));
+        }
+        java.util.concurrent.CompletableFuture.allOf(squats.toArray(java.util.concurrent.CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        ProgramProcess offerer = start("offerer", "--session", "--once");
+        ShortCode code = printedCode(offerer);
+        assertTrue(code.nameplate() <= 99, "a short code as usual: " + code);
+        ProgramProcess answerer = start("answerer", "--session", code.toString(), "--once");
+        assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
+        assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
+    }
+
+    private static int claims(NameplateBoard board, int nameplate) {
+        try {
+            return (int) decoded(board, nameplate, NameplateBoard.Side.OFFERER).stream().filter(m -> m.kind() == PakeMessage.Kind.CLAIM).count();
+        } catch (Exception e) {
+            return 0;
+        }
     }
 }

@@ -74,7 +74,7 @@ public final class PeerOptions {
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long to wait for the other peer's offer or answer (default: 60s; 180s with "
-                    + "--network mainline, whose lookups take seconds).")
+                    + "--network mainline, whose lookups take seconds; an offerer waits at most 10m).")
     Duration timeout;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -147,6 +147,21 @@ public final class PeerOptions {
                 out.flush();
             }
         };
+    }
+
+    /**
+     * The offerer's {@code --timeout} is the lifetime of what it writes (its offer, a short code's claim), and
+     * readers believe no lifetime longer than {@link dev.dhtsignal.signal.SignalMessage#LONGEST_WAIT} (so that a
+     * forged value with an expiry far ahead cannot hold a slot or a nameplate): a longer wait is refused.
+     *
+     * @throws IllegalArgumentException for a longer {@code --timeout}
+     */
+    public void requireOffererTimeoutWithinLimit() {
+        java.time.Duration longest = dev.dhtsignal.signal.SignalMessage.LONGEST_WAIT;
+        if (timeout != null && timeout.compareTo(longest) > 0) {
+            throw new IllegalArgumentException("--timeout " + Durations.format(timeout) + " is too long: an offerer waits at most "
+                    + Durations.format(longest) + " (the other side believes no offer or claim that says it lives longer)");
+        }
     }
 
     /** A duration option, when given (some default to a value computed later), must be more than zero. */

@@ -7,6 +7,7 @@ import dev.dhtsignal.signal.board.SignalBoard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The nameplates of a {@link SignalBoard}, whichever network it is on: each side's value of nameplate n
@@ -24,9 +25,23 @@ public final class BoardNameplates implements NameplateBoard {
         return BoardName.nameplate(nameplate, side == Side.OFFERER ? BoardName.Side.OFFERER : BoardName.Side.ANSWERER);
     }
 
+    /**
+     * Any failure of the write (nodes refused it, none took it, or the key holds what can never be replaced)
+     * is a {@link NameplateBusyException}: what the key holds is then out of our hands.
+     */
     @Override
     public CompletableFuture<Void> put(int nameplate, Side side, byte[] value) {
-        return value.length == 0 ? board.clear(name(nameplate, side)) : board.put(name(nameplate, side), DhtValue.bytes(value));
+        BoardName name = name(nameplate, side);
+        CompletableFuture<Void> write = value.length == 0 ? board.clear(name) : board.put(name, DhtValue.bytes(value));
+        return write.handle((ok, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                throw cause instanceof NameplateBusyException busy ? busy
+                        : new NameplateBusyException("the value of " + describe(nameplate, side) + " was not stored: "
+                                + cause.getMessage());
+            }
+            return null;
+        });
     }
 
     @Override
@@ -42,6 +57,11 @@ public final class BoardNameplates implements NameplateBoard {
             }
             return out;
         });
+    }
+
+    /** The DHT key of a nameplate's value: a public function of the nameplate, as anyone may compute it. */
+    public dev.dhtsignal.dht.NodeId keyOf(int nameplate, Side side) {
+        return board.keyOf(name(nameplate, side));
     }
 
     @Override

@@ -12,6 +12,11 @@ public interface NameplateBoard {
     /** Whose value. Each side writes only its own. */
     enum Side { OFFERER, ANSWERER }
 
+    /**
+     * Writes a value (an empty array clears the key). The future completes once the value is stored, and
+     * fails with a {@link NameplateBusyException} saying why when it was not: refused, taken by no node, or
+     * a key whose value can never be replaced. Either way the caller can tell "busy" from "written".
+     */
     CompletableFuture<Void> put(int nameplate, Side side, byte[] value);
 
     /**

@@ -1,7 +1,9 @@
 package dev.dhtsignal.pake;
 
 import dev.dhtsignal.pake.NameplateBoard.Side;
+import dev.dhtsignal.signal.Hkdf;
 import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.SignalMessage;
 import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.signal.Waits;
 import java.math.BigInteger;
@@ -11,13 +13,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,19 +34,20 @@ import org.slf4j.LoggerFactory;
  *  both: secret = HKDF(salt id, Ke, "webrtc-dht-signaling/pake/v1/session")
  * </pre>
  *
- * <b>One guess per code.</b> The offerer checks exactly one reply to its claim, the first it reads, and
- * whatever it is, the claim is over: it confirms, or abandons and fails. The answerer replies to exactly
- * one claim and fails if what comes back does not confirm. So whoever takes part without the words tests
- * one guess and uses the code up.
+ * <b>One guess per code on each side.</b> The offerer checks exactly one reply to its claim, the first it
+ * reads, and never runs that code again on this machine ({@link SpentCodes}); the answerer replies to exactly
+ * one claim, ever, for a code ({@link ClaimBinding}). Whoever takes part without the words tests one guess
+ * against the side it meets, and uses the code up there.
  *
  * <p><b>Last write wins, concurrent writers.</b> Each side writes only its own key, and each write is the
  * whole state of that side (claim, then confirmed or abandoned), so losing an older write of our own loses
- * nothing. Values that do not decode, have expired, or name another exchange id are read past. A reply is
- * bound to a claim by the exchange id and by the SPAKE2 transcript (which holds pA): a reply made for
- * another claim does not confirm. Two offerers on one nameplate (their pick raced) both notice: each
- * reads its key back after writing and while it waits; before its code is shown an offerer moves on a
- * sight of any other live claim; after, the claim with the smaller exchange id stays, the other moves to a
- * new code and says so, and one whose claim was replaced by something else writes it again.
+ * nothing. Values that do not decode, have expired, say they expire further ahead than any exchange lives,
+ * or name another exchange id are read past ({@link NameplateReads}). A reply is bound to a claim by the
+ * exchange id and by the SPAKE2 transcript (which holds pA). Two offerers that pick one nameplate at once
+ * notice before either shows its code, and the one that sees the other's claim clears its own and moves
+ * ({@link NameplateChoice}). Once the code is shown the offerer never moves: another claim beside its own
+ * (or in its place) is written over with its own again, since moving for it let anyone who writes a claim
+ * send the offerer away and the answerer to the writer.
  */
 public final class PakeHandshake {
     private static final Logger log = LoggerFactory.getLogger(PakeHandshake.class);
@@ -58,23 +55,20 @@ public final class PakeHandshake {
     static final byte[] ID_B = "answerer".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AAD_PREFIX = "webrtc-dht-signaling/pake/v1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SESSION_INFO = "webrtc-dht-signaling/pake/v1/session".getBytes(StandardCharsets.US_ASCII);
-    /** Nameplates are first picked among 1..99, so codes stay short; the range grows when those are busy. */
-    static final int FIRST_RANGE = 99;
-    private static final int PICKS_PER_RANGE = 4;
 
     private final NameplateBoard board;
     private final Settings settings;
     private final Clock clock;
+    private final SpentCodes spent;
     private final SecureRandom random;
     private final IntUnaryOperator pickBelow;
-    /** The key we last wrote to and have not cleared yet: what {@link #withdraw()} clears. */
-    private volatile Written written;
-
-    private record Written(int nameplate, Side side) {
-    }
+    private final NameplateReads reads;
+    private final NameplateWrites writes;
+    private final NameplateClaimer claimer;
 
     /**
-     * @param timeout how long the offerer waits for an answerer, or the answerer for the claim and the confirmation
+     * @param timeout how long the offerer waits for an answerer, or the answerer for the claim and the
+     *                confirmation; also how long what we write lives (at most {@link SignalMessage#LONGEST_WAIT})
      * @param pollPause the pause between two looks at the board
      * @param settle how long an offerer waits after writing its claim before reading it back (a racing
      *               offerer's write lands in that time)
@@ -115,130 +109,63 @@ public final class PakeHandshake {
     }
 
     /**
+     * @param spent the codes this user has tried already ({@link SpentCodes#forUser} in programs)
      * @param pickBelow given n, a nameplate in 1..n (random in programs; scripted in tests)
      */
-    public PakeHandshake(NameplateBoard board, Settings settings, Clock clock, SecureRandom random, IntUnaryOperator pickBelow) {
+    public PakeHandshake(NameplateBoard board, Settings settings, Clock clock, SpentCodes spent, SecureRandom random,
+                         IntUnaryOperator pickBelow) {
         this.board = board;
         this.settings = settings;
         this.clock = clock;
+        this.spent = spent;
         this.random = random;
-        this.pickBelow = pickBelow;
+        this.pickBelow = pickBelow != null ? pickBelow : n -> 1 + random.nextInt(n);
+        this.reads = new NameplateReads(board, settings.stepLimit());
+        this.writes = new NameplateWrites(board, settings.stepLimit());
+        this.claimer = new NameplateClaimer(board, settings, clock, spent, random, this.pickBelow, reads, writes);
     }
 
-    public PakeHandshake(NameplateBoard board, Settings settings, Clock clock) {
-        this(board, settings, clock, new SecureRandom(), null);
-    }
-
-    private int pick(int range) {
-        return pickBelow != null ? pickBelow.applyAsInt(range) : 1 + random.nextInt(range);
+    public PakeHandshake(NameplateBoard board, Settings settings, Clock clock, SpentCodes spent) {
+        this(board, settings, clock, spent, new SecureRandom(), null);
     }
 
     // ------------------------------------------------------------------------------------------- offerer
 
     /**
-     * Claims a nameplate: a random free one with new words, or the one of {@code wanted}. The claim is
-     * written and read back before this returns, so the code can be shown.
+     * Claims a nameplate: a random free one with new words, or the one of {@code wanted}
+     * ({@link NameplateClaimer}). The claim is written and read back before this returns, so the code can be
+     * shown.
      *
      * @param secret the {@code --secret}, mixed into the password, or null
-     * @throws SignalingException when {@code wanted}'s nameplate is in use, or no free one was found
+     * @throws SignalingException when {@code wanted} was tried here before, its nameplate is in use or cannot be
+     *                            written, or no free nameplate was found
      */
     public Claim claim(ShortCode wanted, String secret) {
-        return claim(wanted, secret, Set.of());
-    }
-
-    private Claim claim(ShortCode wanted, String secret, Set<Integer> avoid) {
-        Set<Integer> busy = new HashSet<>(avoid);
-        int range = FIRST_RANGE;
-        int tries = 0;
-        while (true) {
-            int nameplate;
-            if (wanted != null) {
-                nameplate = wanted.nameplate();
-            } else {
-                if (tries > 0 && tries % PICKS_PER_RANGE == 0 && range < ShortCode.MAX_NAMEPLATE) {
-                    range = Math.min(ShortCode.MAX_NAMEPLATE, range * 10 + 9);
-                }
-                if (++tries > 5 * PICKS_PER_RANGE) {
-                    throw new SignalingException("found no free nameplate after " + (tries - 1) + " tries ("
-                            + busy.size() + " in use); try again later");
-                }
-                nameplate = pick(range);
-                if (busy.contains(nameplate)) {
-                    continue;
-                }
-            }
-            Instant now = clock.instant();
-            if (!liveValues(nameplate, Side.OFFERER, now).isEmpty()) {
-                if (wanted != null) {
-                    throw inUse(nameplate);
-                }
-                log.debug("nameplate {} is in use", nameplate);
-                busy.add(nameplate);
-                continue;
-            }
-            ShortCode code = wanted != null ? wanted : ShortCode.random(nameplate, random);
-            byte[] id = new byte[PakeMessage.ID_LENGTH];
-            random.nextBytes(id);
-            Spake2 spake = Spake2.start(Spake2.Role.A, PasswordScalar.of(code.password(secret)), random);
-            PakeMessage claim = PakeMessage.claim(id, now.plus(settings.timeout()), spake.message());
-            put(nameplate, Side.OFFERER, claim.encode(), "our claim");
-            if (wanted == null) {
-                // A code we made is about to be shown to a person: give an offerer that picked the same
-                // nameplate at the same moment time to show up, so we move before anyone reads our code. A
-                // code given to us is known to both sides already, and a later clash is noticed while we wait.
-                sleep(settings.settle());
-            }
-            List<PakeMessage> after = liveValues(nameplate, Side.OFFERER, clock.instant());
-            boolean others = after.stream().anyMatch(m -> !m.isFor(id));
-            if (others) {
-                // Another offerer wrote its claim at the same moment. Before our code is shown we simply move.
-                log.info("another offerer claimed nameplate {} at the same moment; picking another", nameplate);
-                if (wanted != null) {
-                    throw inUse(nameplate);
-                }
-                busy.add(nameplate);
-                continue;
-            }
-            if (after.stream().noneMatch(m -> m.isFor(id))) {
-                put(nameplate, Side.OFFERER, claim.encode(), "our claim");  // junk replaced it: write it again
-            }
-            return new Claim(code, id, spake, claim);
-        }
-    }
-
-    private static SignalingException inUse(int nameplate) {
-        return new SignalingException("nameplate " + nameplate + " is in use by another session; run the offerer "
-                + "with --session alone to get a code with a free nameplate");
+        return claimer.claim(wanted, secret);
     }
 
     /**
-     * Waits for an answerer's reply to our claim and checks it: the one reply this code gets.
+     * Waits for an answerer's reply to our claim and checks it: the one reply this code gets. While it waits it
+     * keeps its claim at the nameplate, writing it again where something else replaced it.
      *
-     * @param moved told the new claim when ours had to move to another nameplate (its code must be shown)
      * @throws WrongCodeException when the reply does not confirm (wrong words, or a third party)
      * @throws SignalingException when no answerer came in time
      */
-    public Result awaitAnswerer(Claim claim, String secret, Consumer<Claim> moved) {
+    public Result awaitAnswerer(Claim claim, String secret) {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
-        Set<Integer> left = new HashSet<>();
+        int nameplate = claim.code().nameplate();
         PollPauses pauses = new PollPauses(settings.pollPause());
         while (System.nanoTime() < deadline) {
-            int nameplate = claim.code().nameplate();
-            for (byte[] value : values(nameplate, Side.ANSWERER)) {
-                PakeMessage reply = decode(value);
-                if (reply != null && reply.kind() == PakeMessage.Kind.REPLY && reply.isFor(claim.id)) {
+            writes.requireNotWithdrawn();
+            for (PakeMessage reply : reads.decoded(nameplate, Side.ANSWERER)) {
+                if (reply.kind() == PakeMessage.Kind.REPLY && reply.isFor(claim.id)) {
                     return check(claim, reply);
                 }
             }
-            Claim next = keepClaim(claim, secret, left);
-            if (next != claim) {
-                moved.accept(next);
-                claim = next;
-                continue;
-            }
+            keepClaim(claim);
             sleep(pauses.next());
         }
-        throw new SignalingException("no answerer replied at " + board.describe(claim.code().nameplate(), Side.ANSWERER)
+        throw new SignalingException("no answerer replied at " + board.describe(nameplate, Side.ANSWERER)
                 + " within " + Waits.seconds(settings.timeout()) + " (check that the other side typed the code "
                 + claim.code() + " and joined the same DHT)");
     }
@@ -246,6 +173,7 @@ public final class PakeHandshake {
     /** The single check of a reply: confirm and return, or abandon the code and fail. */
     private Result check(Claim claim, PakeMessage reply) {
         int nameplate = claim.code().nameplate();
+        spent.spend(SpentCodes.Role.OFFERER, claim.code());  // whatever the reply is, it tests a guess
         Spake2.Keys keys;
         try {
             keys = claim.spake.finish(reply.point(), ID_A, ID_B, aad(nameplate, claim.id));
@@ -253,125 +181,98 @@ public final class PakeHandshake {
             log.info("the reply to our claim is not a SPAKE2 message: {}", e.getMessage());
             keys = null;
         }
-        Instant linger = clock.instant().plus(settings.timeout());
+        Instant linger = expiry(settings, clock.instant());
         if (keys == null || !keys.confirms(reply.mac())) {
             log.info("the reply to our claim at nameplate {} does not confirm: abandoning the code", nameplate);
-            putQuietly(nameplate, Side.OFFERER, PakeMessage.abandoned(claim.id, linger).encode());
+            writes.putQuietly(nameplate, Side.OFFERER, PakeMessage.abandoned(claim.id, linger).encode());
             throw new WrongCodeException();
         }
-        put(nameplate, Side.OFFERER, PakeMessage.confirmed(claim.id, linger, keys.ourConfirmation()).encode(), "our confirmation");
+        writes.put(nameplate, Side.OFFERER, PakeMessage.confirmed(claim.id, linger, keys.ourConfirmation()).encode(), "our confirmation");
         return new Result(claim.code(), sessionSecret(keys, claim.id));
     }
 
-    /**
-     * Looks at our own key while we wait: another live claim there means a racing offerer. The smaller
-     * exchange id keeps the nameplate; we move if ours is the larger, and write ours again if something
-     * else replaced it. Returns the claim to go on with (a new one after a move).
-     */
-    private Claim keepClaim(Claim claim, String secret, Set<Integer> left) {
+    /** Looks at our own key while we wait, and writes our claim again when it is not there; never moves. */
+    private void keepClaim(Claim claim) {
         int nameplate = claim.code().nameplate();
-        List<PakeMessage> live = liveValues(nameplate, Side.OFFERER, clock.instant());
-        boolean oursThere = live.stream().anyMatch(m -> m.isFor(claim.id));
-        for (PakeMessage m : live) {
-            if (m.kind() == PakeMessage.Kind.CLAIM && !m.isFor(claim.id) && Arrays.compareUnsigned(m.exchangeId(), claim.id) < 0) {
-                log.info("another offerer's claim is at nameplate {} too, and keeps it (smaller id); moving", nameplate);
-                left.add(nameplate);
-                return claim(null, secret, left);
+        List<PakeMessage> live = reads.live(nameplate, Side.OFFERER, clock.instant());
+        if (live.stream().noneMatch(m -> m.isFor(claim.id))) {
+            if (live.stream().anyMatch(m -> m.kind() == PakeMessage.Kind.CLAIM)) {
+                log.info("another claim is at nameplate {} in place of ours (an offerer that read a stale node, or someone "
+                        + "interfering); writing ours again: the code shown stays", nameplate);
+            } else {
+                log.info("something replaced our claim at nameplate {}; writing it again", nameplate);
             }
+            writes.putQuietly(nameplate, Side.OFFERER, claim.message.encode());
         }
-        if (!oursThere) {
-            log.info("something replaced our claim at nameplate {}; writing it again", nameplate);
-            putQuietly(nameplate, Side.OFFERER, claim.message.encode());
-        }
-        return claim;
     }
 
     // ------------------------------------------------------------------------------------------ answerer
 
     /**
-     * Joins the exchange of a code: replies to the live claim at its nameplate, and checks the offerer's
-     * confirmation.
+     * Joins the exchange of a code: replies to the one live claim at its nameplate ({@link ClaimBinding}),
+     * and checks the offerer's confirmation.
      *
      * @param secret the {@code --secret}, mixed into the password, or null
-     * @throws WrongCodeException when the confirmation does not check out, or the offerer abandoned the code
-     * @throws SignalingException when no claim or no confirmation came in time, or the code was used already
+     * @throws WrongCodeException when the confirmation does not check out, or the code's exchange has ended
+     * @throws SignalingException when this machine tried the code before, or no claim or no confirmation came in time
      */
     public Result join(ShortCode code, String secret) {
+        ClaimBinding binding = new ClaimBinding(code, spent);
+        binding.requireUntried();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         int nameplate = code.nameplate();
         BigInteger w = PasswordScalar.of(code.password(secret));
-        Set<PakeMessage> refused = new HashSet<>();
         PollPauses pauses = new PollPauses(settings.pollPause());
-        PakeMessage claim = null;
-        while (claim == null) {
+        while (true) {
+            writes.requireNotWithdrawn();
             if (System.nanoTime() >= deadline) {
+                String why = binding.whyNone();
                 throw new SignalingException("no offerer waits at " + board.describe(nameplate, Side.OFFERER) + " within "
-                        + Waits.seconds(settings.timeout()) + " (check the code, and that the offerer is running and joined the same DHT)");
+                        + Waits.seconds(settings.timeout()) + (why != null ? ": " + why
+                        : " (check the code, and that the offerer is running and joined the same DHT)"));
             }
-            List<PakeMessage> live = liveValues(nameplate, Side.OFFERER, clock.instant());
-            List<PakeMessage> claims = new ArrayList<>();
-            boolean used = false;
-            for (PakeMessage m : live) {
-                if (m.kind() == PakeMessage.Kind.CLAIM && !refused.contains(m)) {
-                    claims.add(m);
-                } else if (m.kind() == PakeMessage.Kind.CONFIRMED || m.kind() == PakeMessage.Kind.ABANDONED) {
-                    used = true;
-                }
-            }
-            // Two claims at once (offerers raced): the one with the smaller id stays, as the offerers decide.
-            claims.sort((a, b) -> Arrays.compareUnsigned(a.exchangeId(), b.exchangeId()));
-            if (!claims.isEmpty()) {
-                claim = claims.get(0);
-            } else if (used) {
-                // The offerer has settled with someone else, or abandoned the code after a wrong reply: either
-                // way somebody other than us took part, and this code is spent.
-                log.info("nameplate {} holds a finished exchange and no claim: the code was used already", nameplate);
-                throw new WrongCodeException();
-            } else {
+            PakeMessage claim = binding.select(reads.live(nameplate, Side.OFFERER, clock.instant()));
+            if (claim == null) {
                 sleep(pauses.next());
+                continue;
             }
-            if (claim != null) {
-                Spake2 spake = Spake2.start(Spake2.Role.B, w, random);
-                Spake2.Keys keys;
-                try {
-                    keys = spake.finish(claim.point(), ID_A, ID_B, aad(nameplate, claim.exchangeId()));
-                } catch (Spake2.InvalidMessage e) {
-                    log.warn("ignoring the claim at nameplate {}: {}", nameplate, e.getMessage());
-                    refused.add(claim);
-                    claim = null;
-                    continue;
-                }
-                return confirm(code, claim, spake, keys, deadline);
+            Spake2 spake = Spake2.start(Spake2.Role.B, w, random);
+            Spake2.Keys keys;
+            try {
+                keys = spake.finish(claim.point(), ID_A, ID_B, aad(nameplate, claim.exchangeId()));
+            } catch (Spake2.InvalidMessage e) {
+                log.warn("ignoring the claim at nameplate {}: {}", nameplate, e.getMessage());
+                binding.refuse(claim);
+                continue;
             }
+            binding.bind(claim);
+            return confirm(code, binding, claim, spake, keys, deadline);
         }
-        throw new IllegalStateException("unreachable");
     }
 
-    /** Sends our reply, then waits for the offerer's confirmation or abandonment. */
-    private Result confirm(ShortCode code, PakeMessage claim, Spake2 spake, Spake2.Keys keys, long deadline) {
+    /** Sends our reply, then waits for the offerer's confirmation or abandonment of the claim we are bound to. */
+    private Result confirm(ShortCode code, ClaimBinding binding, PakeMessage claim, Spake2 spake, Spake2.Keys keys, long deadline) {
         int nameplate = code.nameplate();
         byte[] reply = PakeMessage.reply(claim.exchangeId(), claim.expires(), spake.message(), keys.ourConfirmation()).encode();
-        put(nameplate, Side.ANSWERER, reply, "our reply");
+        try {
+            writes.put(nameplate, Side.ANSWERER, reply, "our reply");
+        } catch (NameplateBusyException e) {
+            throw new SignalingException("cannot reply at " + board.describe(nameplate, Side.ANSWERER) + ": " + e.getMessage()
+                    + "; start again with a new code", e);
+        }
         PollPauses pauses = new PollPauses(settings.pollPause());
         while (System.nanoTime() < deadline) {
-            for (byte[] value : values(nameplate, Side.OFFERER)) {
-                PakeMessage m = decode(value);
-                if (m == null || !m.isFor(claim.exchangeId())) {
-                    continue;
-                }
-                if (m.kind() == PakeMessage.Kind.ABANDONED) {
+            writes.requireNotWithdrawn();
+            PakeMessage outcome = binding.outcome(reads.decoded(nameplate, Side.OFFERER));
+            if (outcome != null) {
+                if (outcome.kind() == PakeMessage.Kind.ABANDONED || !keys.confirms(outcome.mac())) {
                     throw new WrongCodeException();
                 }
-                if (m.kind() == PakeMessage.Kind.CONFIRMED) {
-                    if (!keys.confirms(m.mac())) {
-                        throw new WrongCodeException();
-                    }
-                    return new Result(code, sessionSecret(keys, claim.exchangeId()));
-                }
+                return new Result(code, sessionSecret(keys, claim.exchangeId()));
             }
             // Our reply can be overwritten (a racing writer) before the offerer reads it: keep it there.
-            if (values(nameplate, Side.ANSWERER).stream().noneMatch(v -> Arrays.equals(v, reply))) {
-                putQuietly(nameplate, Side.ANSWERER, reply);
+            if (reads.values(nameplate, Side.ANSWERER).stream().noneMatch(v -> java.util.Arrays.equals(v, reply))) {
+                writes.putQuietly(nameplate, Side.ANSWERER, reply);
             }
             sleep(pauses.next());
         }
@@ -381,23 +282,19 @@ public final class PakeHandshake {
 
     // ------------------------------------------------------------------------------------------ both
 
-    /** Clears our side's key of a nameplate once the exchange is done with it, so the nameplate is free again. */
-    public void release(ShortCode code, Side side) {
-        putQuietly(code.nameplate(), side, new byte[0]);
-        written = null;
+    /** Clears what we wrote last at the nameplate once the exchange is done with it, so the nameplate is free again. */
+    public void release() {
+        writes.release();
     }
 
     /**
-     * Clears what this exchange wrote last (a claim, a confirmation, a reply), for a program that is being
-     * stopped: an answerer must not find the claim of an offerer that is gone and wait on it, nor an
-     * offerer the reply of a gone answerer. Bounded by the step limit.
+     * For a program that is being stopped: clears what this exchange wrote last (a claim, a confirmation, a
+     * reply), after letting a write under way finish, and writes nothing more ({@link NameplateWrites}): an
+     * answerer must not find the claim of an offerer that is gone and wait on it, nor an offerer the reply
+     * of a gone answerer. Bounded by a few seconds.
      */
     public void withdraw() {
-        Written w = written;
-        if (w != null) {
-            putQuietly(w.nameplate(), w.side(), new byte[0]);
-            written = null;
-        }
+        writes.withdraw();
     }
 
     /** The confirmation keys are bound to the nameplate and the exchange id (RFC 9382's AAD). */
@@ -410,60 +307,13 @@ public final class PakeHandshake {
      * full-strength key, so no PBKDF2 is run on it.
      */
     private static SharedSecret sessionSecret(Spake2.Keys keys, byte[] id) {
-        return SharedSecret.fromKey(dev.dhtsignal.signal.Hkdf.derive(id, keys.sharedKey(), SESSION_INFO, 32));
+        return SharedSecret.fromKey(Hkdf.derive(id, keys.sharedKey(), SESSION_INFO, 32));
     }
 
-    private List<PakeMessage> liveValues(int nameplate, Side side, Instant now) {
-        List<PakeMessage> live = new ArrayList<>();
-        for (byte[] v : values(nameplate, side)) {
-            PakeMessage m = decode(v);
-            if (m != null && m.isLive(now)) {
-                live.add(m);
-            }
-        }
-        return live;
-    }
-
-    private static PakeMessage decode(byte[] value) {
-        if (value.length == 0) {
-            return null;
-        }
-        try {
-            return PakeMessage.decode(value);
-        } catch (IllegalArgumentException e) {
-            log.debug("ignoring a value: {}", e.getMessage());
-            return null;
-        }
-    }
-
-    /** The values under a key; a lookup that fails or times out reads as nothing there (the next look may do better). */
-    private List<byte[]> values(int nameplate, Side side) {
-        try {
-            return await(board.getAll(nameplate, side), "the values at " + board.describe(nameplate, side));
-        } catch (SignalingException e) {
-            log.debug("{}; looking again", e.getMessage());
-            return List.of();
-        }
-    }
-
-    private void put(int nameplate, Side side, byte[] value, String what) {
-        if (value.length > 0) {
-            written = new Written(nameplate, side);  // before the put: a stop during it must clear it too
-        }
-        await(board.put(nameplate, side, value), what + " to be stored at " + board.describe(nameplate, side));
-    }
-
-    private void putQuietly(int nameplate, Side side, byte[] value) {
-        try {
-            put(nameplate, side, value, "a value");
-        } catch (SignalingException e) {
-            log.debug("{}", e.getMessage());
-        }
-    }
-
-    /** Waits at most the step limit; {@code what} names what is awaited ("the values at nameplate 7 ..."). */
-    private <T> T await(CompletableFuture<T> future, String what) {
-        return Waits.await(future, settings.stepLimit(), what);
+    /** When what we write now expires: after our wait, and never further ahead than readers believe. */
+    static Instant expiry(Settings settings, Instant now) {
+        Duration life = settings.timeout().compareTo(SignalMessage.LONGEST_WAIT) > 0 ? SignalMessage.LONGEST_WAIT : settings.timeout();
+        return now.plus(life);
     }
 
     private static void sleep(Duration d) {
@@ -474,5 +324,4 @@ public final class PakeHandshake {
             throw new SignalingException("interrupted while waiting");
         }
     }
-
 }

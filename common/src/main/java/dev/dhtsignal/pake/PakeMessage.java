@@ -1,7 +1,9 @@
 package dev.dhtsignal.pake;
 
+import dev.dhtsignal.signal.SignalMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -18,7 +20,8 @@ import java.util.HexFormat;
  *  4       1     kind: 'C' claim (the offerer's SPAKE2 message), 'R' reply (the answerer's SPAKE2 message and
  *                its confirmation), 'K' key confirmed (the offerer's confirmation), 'X' abandoned
  *  5       16    exchange id: random, chosen by the offerer; a reply, confirmation or abandonment repeats it
- *  21      8     expires: Unix milliseconds, big-endian; nobody acts on the value after that
+ *  21      8     expires: Unix milliseconds, big-endian; nobody acts on the value after that, nor
+ *                on one whose expiry is further ahead than LONGEST_AHEAD
  *  29      ...   C: pA (65 bytes, an uncompressed P-256 point)
  *                R: pB (65 bytes), then cB (32 bytes)
  *                K: cA (32 bytes)
@@ -31,6 +34,8 @@ public record PakeMessage(Kind kind, byte[] exchangeId, Instant expires, byte[] 
     static final int HEADER_LENGTH = MAGIC.length + 1 + ID_LENGTH + 8;
     static final int POINT_LENGTH = 65;
     static final int MAC_LENGTH = 32;
+    /** The furthest ahead an expiry is believed: the longest wait a peer may have, and the clock allowance. */
+    public static final Duration LONGEST_AHEAD = SignalMessage.LONGEST_LIFETIME;
 
     /** What a value is. */
     public enum Kind {
@@ -127,9 +132,14 @@ public record PakeMessage(Kind kind, byte[] exchangeId, Instant expires, byte[] 
         return new PakeMessage(kind, id, expires, point, mac);
     }
 
-    /** Whether it still counts at {@code now}. */
+    /**
+     * Whether it still counts at {@code now}: it has not expired, and its expiry is not further ahead than
+     * any exchange lives ({@link #LONGEST_AHEAD}). Peers of ours write expiries at most their wait ahead; a
+     * value that says it lives until the year 3000 was written to hold the nameplate (a value stays on the
+     * original network's nodes for a week), so it is read as junk, not as a nameplate in use.
+     */
     public boolean isLive(Instant now) {
-        return now.isBefore(expires);
+        return now.isBefore(expires) && !expires.isAfter(now.plus(LONGEST_AHEAD));
     }
 
     public boolean isFor(byte[] id) {

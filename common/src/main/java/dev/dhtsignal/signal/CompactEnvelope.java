@@ -28,8 +28,13 @@ public record CompactEnvelope(byte[] offerId, Instant created, Optional<Instant>
         return HexFormat.of().formatHex(offerId);
     }
 
-    public boolean isExpired(Instant now) {
-        return expires.isPresent() && !now.isBefore(expires.get());
+    /**
+     * Why this offer or answer cannot be live at {@code now}, or null: the rules of
+     * {@link SignalMessage#notLiveBecause(Instant)} (created too far ahead, a lifetime longer than any offerer
+     * waits, expired).
+     */
+    public String notLiveBecause(Instant now) {
+        return SignalMessage.notLiveBecause(created, expires.orElse(null), now);
     }
 
     /**

@@ -35,6 +35,17 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
      * refused: its sender's clock is wrong (then its expiry means nothing to us) or it is forged.
      */
     public static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
+    /**
+     * The longest an offerer waits for its answer (its {@code --timeout} at most), so the longest an offer,
+     * or a short code's claim, lives.
+     */
+    public static final Duration LONGEST_WAIT = Duration.ofMinutes(10);
+    /**
+     * The longest lifetime a reader believes: {@link #LONGEST_WAIT} and the skew allowance. An offer that
+     * says it lives longer (expires in the year 3000, say) was not written by an offerer of ours that is
+     * waiting: it is forged, or left there to hold a slot, and is not live whatever its expiry says.
+     */
+    public static final Duration LONGEST_LIFETIME = LONGEST_WAIT.plus(CLOCK_SKEW);
 
     public SignalMessage {
         Objects.requireNonNull(description, "description");
@@ -52,25 +63,41 @@ public record SignalMessage(SessionDescription description, String offerId, Inst
         return description.isOffer();
     }
 
-    /** Whether an offer's offerer has stopped waiting by {@code now}; offers without an expiry never are. */
-    public boolean isExpired(Instant now) {
-        return expires != null && !now.isBefore(expires);
-    }
-
     /**
-     * Why this message cannot be live at {@code now}, or null when nothing says so: it expired, or it claims
-     * to be created more than {@link #CLOCK_SKEW} ahead of our clock. Messages of the original peers carry
-     * no times, so nothing is ever said against them.
+     * Why this message cannot be live at {@code now}, or null when nothing says so: it claims to be created
+     * more than {@link #CLOCK_SKEW} ahead of our clock, it claims to live longer than {@link #LONGEST_LIFETIME},
+     * or it expired. Messages of the original peers carry no times, so nothing is ever said against them.
      */
     public String notLiveBecause(Instant now) {
+        return notLiveBecause(created, expires, now);
+    }
+
+    /** {@link #notLiveBecause(Instant)} for any message's times; {@code expires} is null for messages without one. */
+    static String notLiveBecause(Instant created, Instant expires, Instant now) {
         if (created != null && created.isAfter(now.plus(CLOCK_SKEW))) {
             return "it claims to be created " + Duration.between(now, created).toSeconds()
                     + " s from now (the peers' clocks differ by more than " + CLOCK_SKEW.toMinutes() + " min, or it is forged)";
         }
-        if (isExpired(now)) {
+        if (expires != null) {
+            // Only the lifetime the sender gave counts, both ends on its own clock: an expiry far ahead would
+            // otherwise hold a slot for as long as the DHT keeps the value (a week on the original network).
+            if (created == null) {
+                return "it has an expiry but no creation time (our offerers write both: forged)";
+            }
+            Duration lifetime = Duration.between(created, expires);
+            if (lifetime.compareTo(LONGEST_LIFETIME) > 0) {
+                return "it claims to live " + inWords(lifetime) + ", longer than any offerer waits ("
+                        + LONGEST_WAIT.toMinutes() + " min): forged, or left to hold the slot";
+            }
+        }
+        if (expires != null && !now.isBefore(expires)) {
             return "it expired " + Duration.between(expires, now).toSeconds() + " s ago";
         }
         return null;
+    }
+
+    private static String inWords(Duration d) {
+        return d.toDays() >= 2 ? d.toDays() + " days" : d.toMinutes() + " min";
     }
 
     public String toJson() {

@@ -80,6 +80,37 @@ class SignalMessageTest {
     }
 
     @Test
+    void anOfferThatClaimsToLiveLongerThanAnyOffererWaitsIsNotLive() throws Exception {
+        Instant now = Instant.parse("2025-06-01T12:00:00Z");
+        Instant year3000 = Instant.parse("3000-01-01T00:00:00Z");
+        SessionDescription sdp = SessionDescription.offer("v=0");
+        String forever = new SignalMessage(sdp, "33".repeat(16), now, year3000).notLiveBecause(now);
+        assertTrue(forever != null && forever.contains("claims to live") && forever.contains("longer than any offerer waits"), forever);
+        // Created in the past, so that the expiry is near: the lifetime is what counts, not the time left.
+        assertTrue(new SignalMessage(sdp, "33".repeat(16), now.minus(java.time.Duration.ofDays(1)), now.plusSeconds(30))
+                .notLiveBecause(now).contains("claims to live"));
+        assertTrue(new SignalMessage(sdp, "33".repeat(16), null, now.plusSeconds(30)).notLiveBecause(now).contains("no creation time"));
+        // The longest wait an offerer may have, with the clock allowance, is live; a moment more is not.
+        assertNull(new SignalMessage(sdp, "33".repeat(16), now, now.plus(SignalMessage.LONGEST_WAIT)).notLiveBecause(now));
+        assertNull(new SignalMessage(sdp, "33".repeat(16), now, now.plus(SignalMessage.LONGEST_LIFETIME)).notLiveBecause(now));
+        assertTrue(new SignalMessage(sdp, "33".repeat(16), now, now.plus(SignalMessage.LONGEST_LIFETIME).plusMillis(1))
+                .notLiveBecause(now).contains("claims to live"));
+        // The original peers' offers carry no times: nothing is said against them.
+        assertNull(SignalMessage.fromJson(ORIGINAL_OFFER).notLiveBecause(now));
+
+        // The compact offers of the Mainline exchange follow the same rule.
+        CompactSdp compact;
+        try (java.io.InputStream in = SignalMessageTest.class.getResourceAsStream("/sdp/chromium-offer.sdp")) {
+            compact = CompactSdp.parse(SessionDescription.offer(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        byte[] id = new byte[CompactEnvelope.OFFER_ID_LENGTH];
+        assertTrue(new CompactEnvelope(id, now, java.util.Optional.of(year3000), compact).notLiveBecause(now).contains("claims to live"));
+        assertNull(new CompactEnvelope(id, now, java.util.Optional.of(now.plusSeconds(180)), compact).notLiveBecause(now));
+        assertTrue(new CompactEnvelope(id, now.minusSeconds(300), java.util.Optional.of(now.minusSeconds(120)), compact)
+                .notLiveBecause(now).contains("expired"));
+    }
+
+    @Test
     void sessionCodesAreReadableAndForgiving() {
         String code = SessionCode.generate();
         assertTrue(code.matches("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"), code);

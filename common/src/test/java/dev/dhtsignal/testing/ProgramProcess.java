@@ -71,6 +71,7 @@ public final class ProgramProcess implements AutoCloseable {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("DHT_") || k.equals("ICE_SERVERS"));
+        pb.environment().put("XDG_CACHE_HOME", cacheHome().toString());
         pb.environment().putAll(env);
         return new ProgramProcess(wrapper.isEmpty() ? program : program + "@" + String.join(" ", wrapper), pb.start());
     }
@@ -95,8 +96,25 @@ public final class ProgramProcess implements AutoCloseable {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder("script", "-qfec", String.join(" ", command), "/dev/null");
         pb.environment().keySet().removeIf(k -> k.startsWith("DHT_"));
+        pb.environment().put("XDG_CACHE_HOME", cacheHome().toString());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         return new ProgramProcess(program + "@terminal", pb.start());
+    }
+
+    private static Path cacheHome;
+
+    /**
+     * The programs' cache directory ({@code XDG_CACHE_HOME}), one per test JVM under {@code target/}: what a
+     * program remembers there (the short codes it has tried) must not reach the user's own, nor a later
+     * run of the tests. A test may give another in {@code env}.
+     */
+    public static synchronized Path cacheHome() throws IOException {
+        if (cacheHome == null) {
+            Path target = Path.of("target");
+            cacheHome = Files.isDirectory(target) ? Files.createTempDirectory(target.toAbsolutePath(), "program-cache-")
+                    : Files.createTempDirectory("program-cache-");
+        }
+        return cacheHome;
     }
 
     public static ProgramProcess start(String program, String... args) throws IOException {

@@ -14,6 +14,7 @@ import dev.dhtsignal.pake.NameplateBoard;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.Spake2;
+import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.signal.exchange.Connection;
 import dev.dhtsignal.signal.exchange.Offerer;
 import dev.dhtsignal.signal.exchange.PathReport;
@@ -91,6 +92,7 @@ public final class OffererCommand implements Callable<Integer> {
         SignalingOptions options;
         SharedSecret secret;
         try {
+            peer.requireOffererTimeoutWithinLimit();
             typedShort = shortCode ? PeerOptions.typedShortCode(session) : null;
             network = peer.network("offerer", code);
             options = peer.signaling(message, network);
@@ -200,7 +202,7 @@ public final class OffererCommand implements Callable<Integer> {
     private KeyExchange shortCodeExchange(ShortCode typed, SignalingOptions options, PeerRuntime runtime, JoinCommand join,
                                           Transcript transcript) {
         PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
-                PeerOptions.handshakeSettings(options), Clock.systemUTC());
+                PeerOptions.handshakeSettings(options), Clock.systemUTC(), spentCodes());
         // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
         // an answerer does not take the claim of an offerer that is gone and wait on it.
         StopSignal.Registration withdrawing = StopSignal.onStop(handshake::withdraw);
@@ -210,19 +212,19 @@ public final class OffererCommand implements Callable<Integer> {
                 transcript.line("Session code: " + claim.code());
                 transcript.line(join.forCode(claim.code().toString()));
             }
-            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret(), moved -> {
-                System.err.println("offerer: another offerer took nameplate " + claim.code().nameplate()
-                        + " at the same moment; the code " + claim.code() + " is withdrawn, use the new one");
-                transcript.line("Session code: " + moved.code());
-                transcript.line(join.forCode(moved.code().toString()));
-            });
+            PakeHandshake.Result result = handshake.awaitAnswerer(claim, peer.secret());
             return new KeyExchange(result, () -> {
-                handshake.release(result.code(), NameplateBoard.Side.OFFERER);
+                handshake.release();
                 withdrawing.close();
             });
         } catch (RuntimeException e) {
             withdrawing.close();
             throw e;
         }
+    }
+
+    /** The short codes this user has tried already: a failure to read or write them is a warning, never a stop. */
+    private static SpentCodes spentCodes() {
+        return SpentCodes.forUser(warning -> System.err.println("offerer: warning: " + warning));
     }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             dev.dhtsignal.tools.bench.Attack.class,
             dev.dhtsignal.tools.bench.GatewayAttack.class,
             dev.dhtsignal.tools.bench.MainlineAttack.class,
+            dev.dhtsignal.tools.bench.ShortCodeAttack.class,
             dev.dhtsignal.tools.bench.StoreFootprint.class,
             dev.dhtsignal.tools.peer.ChannelBench.class,
             dev.dhtsignal.tools.peer.DhtTap.class,

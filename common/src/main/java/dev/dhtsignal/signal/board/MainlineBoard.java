@@ -42,6 +42,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MainlineBoard implements SignalBoard {
     private static final int SALT_LENGTH = 16;
     private static final int PUT_ATTEMPTS = 2;
+    /**
+     * The writes an exchange needs above the stored sequence number (a claim, a confirmation, a clearing, and
+     * rewrites): an item with less room above it than this is treated as one that cannot be replaced.
+     * Nameplate items can be signed by anyone (their keys come from public seeds), so anyone can write one
+     * with seq 2^63-1, which no later write can pass; seq + 1 would overflow and be refused anyway.
+     */
+    static final long SEQ_HEADROOM = 1 << 20;
 
     private final MainlineNode node;
     private final SharedSecret secret;
@@ -64,11 +71,15 @@ public final class MainlineBoard implements SignalBoard {
         return items.computeIfAbsent(name, this::derive);
     }
 
+    /** The signing key of a nameplate's item: from a public seed, so anyone can compute it (and write the item). */
+    public static Ed25519.SigningKey nameplateKey(int number, BoardName.Side side) {
+        return Ed25519.fromSeed(sha256("webrtc-dht-signaling/pake/v1/mainline/" + number + "/"
+                + side.name().toLowerCase(java.util.Locale.ROOT)));
+    }
+
     private Item derive(BoardName name) {
         if (name instanceof BoardName.Nameplate n) {
-            String label = "webrtc-dht-signaling/pake/v1/mainline/" + n.number() + "/"
-                    + n.side().name().toLowerCase(java.util.Locale.ROOT);
-            Ed25519.SigningKey key = Ed25519.fromSeed(sha256(label));
+            Ed25519.SigningKey key = nameplateKey(n.number(), n.side());
             return new Item(key, new byte[0], MutableItem.targetOf(key.publicKey(), new byte[0]));
         }
         if (secret == null) {
@@ -109,9 +120,9 @@ public final class MainlineBoard implements SignalBoard {
         Item it = item(name);
         return node.get(it.target(), it.salt()).thenCompose(found -> {
             long stored = found.mutable().map(MutableItem::seq).orElse(-1L);
-            if (stored == Long.MAX_VALUE) {
-                throw new SignalingException("the item of " + describe(name) + " on the Mainline DHT cannot be replaced "
-                        + "(its sequence number is at the maximum)");
+            if (stored > Long.MAX_VALUE - SEQ_HEADROOM) {
+                throw new SignalingException(describe(name) + " holds an item with sequence number " + stored
+                        + ", too close to the largest for our writes to pass it: it cannot be replaced");
             }
             long seq = Math.max(clock.millis(), stored + 1);
             return node.put(MutableItem.sign(it.key(), it.salt(), seq, value), Optional.empty());

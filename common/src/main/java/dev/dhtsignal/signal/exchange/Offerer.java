@@ -11,6 +11,7 @@ import dev.dhtsignal.rtc.ChannelMessage;
 import dev.dhtsignal.rtc.RtcDataChannel;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.rtc.RtcPeer;
+import dev.dhtsignal.signal.WriteGate;
 import dev.dhtsignal.signal.board.BoardName;
 import dev.dhtsignal.signal.board.SignalBoard;
 import dev.dhtsignal.transfer.PeerSession;
@@ -54,6 +55,8 @@ public final class Offerer {
     private final Clearing clearing;
     /** Our offer's name while it is on the board and not yet answered: what a stopping program clears. */
     private volatile BoardName outstanding;
+    /** Our offer's stores: none starts once the program is being stopped, so that its clearing is the last word. */
+    private final WriteGate stores = new WriteGate();
     /** The connection made, so that a program stopped right after connecting still closes it. */
     private volatile Connection connected;
 
@@ -85,6 +88,9 @@ public final class Offerer {
         }
 
         record Displaced() implements SlotOutcome {
+        }
+
+        record Withdrawn() implements SlotOutcome {
         }
     }
 
@@ -131,18 +137,22 @@ public final class Offerer {
                         Waits.await(current.offer(), options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),
                         OfferIds.next(), now, now.plus(options.timeout()));
                 SignalFormat.PublishedOffer published = format.encodeOffer(offer, board.keyOf(offerName));
-                Waits.await(board.put(offerName, published.value()), options.pace().stepLimit(),
-                        "storing the offer under " + board.describe(offerName) + " on " + board.where());
+                BoardName storing = offerName;
+                Waits.await(stores.start(() -> {
+                    outstanding = storing;  // before the store: a stop during it must clear it too
+                    return board.put(storing, published.value());
+                }), options.pace().stepLimit(), "storing the offer under " + board.describe(offerName) + " on " + board.where());
                 log.debug("offer {} stored in slot {}", offer, slot);
                 if (ourOffer == null) {
                     out.line("Offer SDP stored in DHT.");
                     out.line("Waiting for Answer SDP in DHT...");
                 }
                 ourOffer = offerName;
-                this.outstanding = offerName;
                 SlotOutcome outcome = awaitAnswer(slot, published, before, deadline, current.peer().checking());
                 if (outcome instanceof SlotOutcome.Answered a) {
                     answer = a.answer();
+                } else if (outcome instanceof SlotOutcome.Withdrawn) {
+                    throw WriteGate.stopped();
                 } else {
                     // Two offerers took the same free slot at once and theirs was stored last. Move on, with a
                     // new connection: an answerer may have read our offer before it was replaced and answered
@@ -194,9 +204,12 @@ public final class Offerer {
         BoardName answerName = BoardName.answer(slot);
         BoardName offerName = BoardName.offer(slot);
         ValueWaiter.Watch watch = new ValueWaiter.Watch("answer", board.describe(answerName), List.of(answerName, offerName));
-        OurSlot ours = new OurSlot(board, offerName, published, clock);
+        OurSlot ours = new OurSlot(board, offerName, published, stores, clock);
         Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
         ValueWaiter.Found<SlotOutcome> found = Waits.await(waiter.await(watch, (i, value, all) -> {
+            if (stores.closed()) {
+                return Reading.accepted(new SlotOutcome.Withdrawn());  // the program is being stopped
+            }
             if (i == 1) {
                 return ours.read(value, all).map(displaced -> new SlotOutcome.Displaced());
             }
@@ -234,14 +247,15 @@ public final class Offerer {
 
     /**
      * For a program that is being stopped: leaves the connection made, if any, and clears our offer if it
-     * is still out (nobody should answer an offer whose offerer is gone), waiting for the clearing to
-     * finish at most as long as a store.
+     * is still out (nobody should answer an offer whose offerer is gone), after letting a store of it under
+     * way finish and stopping any more ({@link WriteGate}), waiting for the clearing a short while.
      */
     public void withdraw() {
         Connection c = connected;
         if (c != null) {
             c.leave();
         }
+        stores.close(Duration.ofMillis(1_500));
         BoardName name = outstanding;
         outstanding = null;
         if (name != null) {

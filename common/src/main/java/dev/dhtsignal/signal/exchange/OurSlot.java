@@ -4,6 +4,7 @@ import dev.dhtsignal.signal.Reading;
 import dev.dhtsignal.signal.SignalFormat;
 import dev.dhtsignal.signal.SignalMessage;
 import dev.dhtsignal.dht.DhtValue;
+import dev.dhtsignal.signal.WriteGate;
 import dev.dhtsignal.signal.board.BoardName;
 import dev.dhtsignal.signal.board.SignalBoard;
 import java.time.Clock;
@@ -34,13 +35,16 @@ final class OurSlot {
     private final SignalBoard board;
     private final BoardName name;
     private final SignalFormat.PublishedOffer published;
+    private final WriteGate stores;
     private final Clock clock;
     private final AtomicBoolean restoring = new AtomicBoolean();
 
-    OurSlot(SignalBoard board, BoardName name, SignalFormat.PublishedOffer published, Clock clock) {
+    /** @param stores the offerer's writes: a restore, too, never lands after a stop's clearing */
+    OurSlot(SignalBoard board, BoardName name, SignalFormat.PublishedOffer published, WriteGate stores, Clock clock) {
         this.board = board;
         this.name = name;
         this.published = published;
+        this.stores = stores;
         this.clock = clock;
     }
 
@@ -93,7 +97,7 @@ final class OurSlot {
     private void restore() {
         if (restoring.compareAndSet(false, true)) {
             log.info("something replaced our offer under {}; storing it again", board.describe(name));
-            board.put(name, published.value()).whenComplete((r, e) -> restoring.set(false));
+            stores.start(() -> board.put(name, published.value())).whenComplete((r, e) -> restoring.set(false));
         }
     }
 }

@@ -87,13 +87,17 @@ class SignalingFlowTest {
     }
 
     /** A session in these tests: its secret (none: plain, under the default key names) and its slots. */
-    private record Session(SharedSecret secret, int slots) {
+    private record Session(SharedSecret secret, int slots, String offerName, String answerName) {
         static Session plain(int slots) {
-            return new Session(null, slots);
+            return plain("webrtc-offer", "webrtc-answer", slots);
+        }
+
+        static Session plain(String offerName, String answerName, int slots) {
+            return new Session(null, slots, offerName, answerName);
         }
 
         static Session sealed(SharedSecret secret, int slots) {
-            return new Session(secret, slots);
+            return new Session(secret, slots, "webrtc-offer", "webrtc-answer");
         }
     }
 
@@ -106,15 +110,15 @@ class SignalingFlowTest {
     /** The session's board through a client of its own, as a peer program has. */
     private SignalBoard join(Session session) {
         KademliaNetwork network = KademliaNetwork.join(new KademliaNetwork.Settings(server.localAddress(),
-                Duration.ofSeconds(2), Duration.ofMillis(200), "webrtc-offer", "webrtc-answer"), "flow-client");
+                Duration.ofSeconds(2), Duration.ofMillis(200), session.offerName(), session.answerName()), "flow-client");
         clients.add(network);
         return network.board(session.secret());
     }
 
     /** The session's board on the server node, for the keys and format a test plants values with. */
     private SignalBoard board(Session session) {
-        return session.secret() == null ? KademliaBoard.plain(server, "webrtc-offer", "webrtc-answer", "the test DHT")
-                : KademliaBoard.sealed(server, session.secret(), "webrtc-offer", "webrtc-answer", "the test DHT");
+        return session.secret() == null ? KademliaBoard.plain(server, session.offerName(), session.answerName(), "the test DHT")
+                : KademliaBoard.sealed(server, session.secret(), session.offerName(), session.answerName(), "the test DHT");
     }
 
     private NodeId keyOf(Session session, BoardName name) {
@@ -148,6 +152,30 @@ class SignalingFlowTest {
         answering.close();
         offerer.awaitClearing();
         return List.of(offererLines, answererLines);
+    }
+
+    /**
+     * An offerer stopped while it waits clears its offer, and the offer stays cleared. The stop runs beside the
+     * waiting thread, which used to find its slot empty right after the clearing, take that for someone
+     * overwriting the offer, and store it again: the process then exited with its offer on the DHT, and the
+     * next answerer answered a gone offerer (PeersAtTheEdgesIT's stopped offerer, 1 run in 20 here with the
+     * machine busy).
+     */
+    @Test
+    void aWithdrawnOfferStaysClearedWhileTheWaitingThreadRunsOn() {
+        Session keys = Session.plain("withdrawn-offer", "withdrawn-answer", 1);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Offerer offerer = offerer(keys, options(keys, "Hello from Peer A!", Duration.ofSeconds(30)), lines);
+        CompletableFuture<Connection> offering = CompletableFuture.supplyAsync(offerer::connect);
+        Await.until("the offer to be published", Await.DEADLINE, () -> lines.contains("Waiting for Answer SDP in DHT..."));
+        DhtValue published = server.localValue(keyOf(keys, BoardName.offer(0))).orElseThrow();
+        offerer.withdraw();
+        // Whichever comes first: the wait ends, seeing the withdrawal, or (as it did) the offer is stored again.
+        Await.until("the wait to end, or the offer to be stored again", Await.DEADLINE,
+                () -> offering.isDone() || server.localValue(keyOf(keys, BoardName.offer(0))).filter(published::equals).isPresent());
+        assertTrue(server.localValue(keyOf(keys, BoardName.offer(0))).filter(published::equals).isEmpty(), "the gone offerer's offer is back");
+        Throwable end = Await.failure("the offerer to stop", offering);
+        assertTrue(end.getMessage().startsWith("stopped"), end.toString());
     }
 
     @Test

@@ -143,6 +143,44 @@ class SignalingUnderAttackTest {
         answering.close();
     }
 
+    /**
+     * Offers in every slot that say they expire in the year 3000: written by anyone who has the secret (or, in
+     * plain mode, anyone at all), they used to count as live for as long as the DHT kept them (a week), so
+     * no offerer found a free slot and answerers answered them.
+     */
+    @Test
+    void offersThatClaimToExpireInTheYear3000HoldNoSlotAndAreNotAnswered() {
+        Instant now = Instant.now();
+        Instant year3000 = Instant.parse("3000-01-01T00:00:00Z");
+        int slots = 4;
+        for (SharedSecret secret : java.util.Arrays.asList(SharedSecret.of(null, "a secret its holder abuses"), null)) {
+            SignalBoard keys = secret == null ? KademliaBoard.plain(server, "webrtc-offer", "webrtc-answer", "the test DHT")
+                    : keys(secret);
+            for (int slot = 0; slot < slots; slot++) {
+                SignalMessage forever = new SignalMessage(SessionDescription.offer("v=0\r\nsquatting"), OfferIds.next(), now, year3000);
+                NodeId key = keys.keyOf(BoardName.offer(slot));
+                Await.result("storing a year-3000 offer in slot " + slot,
+                        server.putDigest(key, keys.format().encodeOffer(forever, key).value()));
+            }
+            List<String> offererLines = new CopyOnWriteArrayList<>();
+            Offerer offerer = new Offerer(options(slots, "Hello from Peer A!"), join(server, secret), true, rtc, timer,
+                    offererLines::add, Clock.systemUTC());
+            CompletableFuture<Connection> offered = CompletableFuture.supplyAsync(offerer::connect);
+
+            List<String> answererLines = new CopyOnWriteArrayList<>();
+            Answerer answerer = new Answerer(options(slots, "Hello from Peer B!"), join(server, secret), rtc, timer,
+                    Clock.systemUTC());
+            Answerer.PendingOffer pending = answerer.nextOffer(Duration.ofSeconds(30));
+            assertTrue(!pending.offer().message().description().sdp().contains("squatting"), "the answerer took a squatting offer");
+            Connection answering = answerer.answer(pending, answererLines::add);
+            Connection connection = Await.result("the offerer connecting (" + (keys.sealed() ? "sealed" : "plain") + ")", offered);
+            assertEquals(Transcripts.OFFERER, offererLines);
+            assertTrue(answerer.refusals().stream().anyMatch(r -> r.contains("claims to live")), answerer.refusals().toString());
+            connection.close();
+            answering.close();
+        }
+    }
+
     @Test
     void nodesThatAnswerJunkForEveryKeyCannotHideTheGenuineValuesHeldByHonestOnes() throws Exception {
         TestNetwork honest = TestNetwork.of(2, 8);

@@ -2,7 +2,7 @@
 // random offer_id and an expiry; an answer names the offer it answers; stale values are never taken;
 // the offerer clears both keys once it has the answer. (Offerer.java and Answerer.java do the same.)
 
-import { CLOCK_SKEW_MS, Reading, isCleared, randomHex } from './formats.js';
+import { CLOCK_SKEW_MS, LONGEST_LIFETIME_MS, Reading, isCleared, randomHex } from './formats.js';
 import { GatewayError, sleep } from './gateway.js';
 import { MAX_CONTROL_MESSAGE, createPeerChannel } from './conversation.js';
 
@@ -29,11 +29,19 @@ function seconds(ms) {
 
 /**
  * Why a message cannot be live now, or null when nothing says so (SignalMessage.notLiveBecause): created
- * more than the clock skew ahead of our clock, or expired. The original peers' messages carry no times.
+ * more than the clock skew ahead of our clock, a lifetime longer than any offerer waits (an expiry in the
+ * year 3000 would hold a slot for as long as the DHT keeps it), or expired. The original peers' messages
+ * carry no times.
  */
 export function notLiveBecause(m, now = Date.now()) {
   if (m.created_ms != null && m.created_ms > now + CLOCK_SKEW_MS) {
     return `it claims to be created ${Math.round((m.created_ms - now) / 1000)} s from now (the peers' clocks differ by more than ${CLOCK_SKEW_MS / 60000} min, or it is forged)`;
+  }
+  if (m.expires_ms != null && m.created_ms == null) {
+    return 'it has an expiry but no creation time (our offerers write both: forged)';
+  }
+  if (m.expires_ms != null && m.expires_ms - m.created_ms > LONGEST_LIFETIME_MS) {
+    return `it claims to live ${Math.round((m.expires_ms - m.created_ms) / 60000)} min, longer than any offerer waits (10 min): forged, or left to hold the slot`;
   }
   if (m.expires_ms != null && m.expires_ms <= now) {
     return `it expired ${Math.round((now - m.expires_ms) / 1000)} s ago`;

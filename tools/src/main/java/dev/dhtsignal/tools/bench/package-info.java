@@ -9,6 +9,8 @@
  *   <li>{@link dev.dhtsignal.tools.bench.Fuzz}: random and mutated datagrams at a running node, then checks
  *       that it still answers ping with its id.</li>
  *   <li>{@link dev.dhtsignal.tools.bench.Flood}: a million distinct store requests at a running node.</li>
+ *   <li>{@link dev.dhtsignal.tools.bench.ShortCodeAttack}: the steps of the attacks on short codes and sealed
+ *       offers that {@code scripts/attack-shortcodes.sh} runs against the stock programs.</li>
  * </ul>
  * The raw-UDP tools refuse targets off loopback unless told otherwise: they are meant to hurt.
  */
