@@ -59,8 +59,9 @@ public final class PeerOptions {
     List<String> iceServers = new ArrayList<>();
 
     @Option(names = "--no-default-stun",
-            description = "Use no STUN server unless given: not the DHT node's own, nor (--network mainline) the "
-                    + "public ones, stun.l.google.com:19302 and stun.cloudflare.com:3478.")
+            description = "Use no STUN server unless given: not the DHT node's own, nor (--network mainline, when "
+                    + "no node offers one and none is given) the public ones, stun.l.google.com:19302 and "
+                    + "stun.cloudflare.com:3478.")
     boolean noDefaultStun;
 
     @Option(names = "--ice-transport", paramLabel = "all|relay", defaultValue = "all",

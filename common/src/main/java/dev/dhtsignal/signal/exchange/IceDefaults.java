@@ -8,8 +8,9 @@ import java.util.List;
  *
  * @param nodeStun use the node joined through as a STUN server when it says it answers STUN
  *                 ({@code stun:<its address>}): every dht-server does, the original's Python nodes do not
- * @param fallback used when no node offers STUN: on the Mainline DHT, where a peer joins through strangers,
- *                 a few public STUN servers ({@link #PUBLIC_STUN}); none on the original network
+ * @param fallback used when no node offers STUN and no server was given: on the Mainline DHT, where a peer
+ *                 joins through strangers, a few public STUN servers ({@link #PUBLIC_STUN}); none on the
+ *                 original network
  */
 public record IceDefaults(boolean nodeStun, List<IceServer> fallback) {
     /**

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The STUN and TURN servers a peer uses for each connection it makes: those given ({@code --ice-server},
  * {@code ICE_SERVERS}), the node's own STUN server when the node says it answers STUN, the TURN servers
- * the node handed out with credentials, and the defaults when no node offers STUN (public STUN servers on
- * the Mainline DHT). TURN credentials expire (10 minutes by default): a peer that makes connections for
- * longer ({@code answerer --serve}) asks the node again before they do. Thread-safe.
+ * the node handed out with credentials, and the defaults when neither a node offers STUN nor servers were
+ * given (public STUN servers on the Mainline DHT). TURN credentials expire (10 minutes by default): a peer
+ * that makes connections for longer ({@code answerer --serve}) asks the node again before they do. Thread-safe.
  */
 public final class PeerIceServers implements IceServerSource {
     private static final Logger log = LoggerFactory.getLogger(PeerIceServers.class);
@@ -101,7 +101,9 @@ public final class PeerIceServers implements IceServerSource {
                 }
             }
         }
-        if (!nodeStun) {
+        if (!nodeStun && given.isEmpty()) {
+            // Servers of one's own (--ice-server, ICE_SERVERS) replace the public ones: a TURN server also
+            // tells a peer its public address, and the user chose whom to ask.
             defaults.fallback().forEach(s -> servers.putIfAbsent(s.urls(), s));
         }
         return new ArrayList<>(servers.values());

@@ -73,6 +73,9 @@ class PeerIceServersTest {
     void onMainlineThePublicStunServersAreTheFallbackWhenNoNodeOffersStun() {
         assertEquals(List.of("stun:stun.l.google.com:19302", "stun:stun.cloudflare.com:3478"),
                 urls(new PeerIceServers(List.of(), MAINLINE, NodeIceServers.none(), CLOCK).current()));
+        // Servers given replace them (overridable: --ice-server, ICE_SERVERS).
+        assertEquals(List.of("stun:198.18.0.99:3478"),
+                urls(new PeerIceServers(List.of(GIVEN), MAINLINE, NodeIceServers.none(), CLOCK).current()));
         // A bootstrap node of the user's that answers STUN replaces them: the peer asks no stranger.
         assertEquals(List.of("stun:198.18.0.10:8468"),
                 urls(new PeerIceServers(List.of(), MAINLINE, answered(NODE, new IceServerOffer(true, List.of())), CLOCK).current()));
