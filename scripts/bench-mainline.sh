@@ -55,9 +55,9 @@ for round in $(seq 1 "$rounds"); do
   o="${addresses[$(((round + nodes / 2) % nodes))]}"
   start="$(ms)"
   timeout "$limit_s" java -jar answerer/target/answerer.jar --network mainline --session "$c" --bootstrap "$a" \
-    --once --report-timing < /dev/null > "$work/a.out" 2> "$work/a.err" & apid=$!
+    --once --no-default-stun --report-timing < /dev/null > "$work/a.out" 2> "$work/a.err" & apid=$!
   timeout "$limit_s" java -jar offerer/target/offerer.jar --network mainline --session "$c" --bootstrap "$o" \
-    --once --report-timing < /dev/null > "$work/o.out" 2> "$work/o.err" & opid=$!
+    --once --no-default-stun --report-timing < /dev/null > "$work/o.out" 2> "$work/o.err" & opid=$!
   result=ok
   wait "$opid" || result="offerer failed"
   wait "$apid" || result="${result/ok/}answerer failed"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a Debian/Ubuntu machine, only what is missing:
 # a JDK (17 or newer), Maven, libpulse0 (webrtc-java's native library links against it), iproute2
-# (the multi-host and NAT tests build network namespaces), nftables and coturn (the NAT test's routers
-# and STUN/TURN server), Node.js and the npm packages of mainline-tests/ (the Mainline DHT
+# (the multi-host and NAT tests build network namespaces), nftables, coturn, ethtool and python3 (the NAT
+# test's routers, STUN/TURN server and link emulator), Node.js and the npm packages of mainline-tests/ (the Mainline DHT
 # interoperability tests), and for the browser tests Debian's chromium and npm, then the test driver's
 # npm packages (web-tests/, from its lock file). Safe to run again. Uses sudo when not root.
 set -euo pipefail
@@ -22,6 +22,10 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # The NAT traversal test: routers doing NAT (nftables) and a STUN/TURN server (coturn), in namespaces.
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+# ... and its degraded links: ethtool (checksums computed before frames reach the link emulator) and
+# python3 (the emulator, tools/src/test/resources/.../link-emulator.py: delay, loss, rate, as tc netem).
+command -v ethtool >/dev/null 2>&1 || [ -x /usr/sbin/ethtool ] || [ -x /sbin/ethtool ] || need+=(ethtool)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 # Node.js runs bittorrent-dht, the independent Mainline DHT the interoperability tests talk to.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -3,6 +3,7 @@ package dev.dhtsignal.answerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.DurationConverter;
+import dev.dhtsignal.cli.NetworkLoss;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Timing;
@@ -175,8 +176,9 @@ public final class AnswererCommand implements Callable<Integer> {
             System.err.println("answerer: " + e.getMessage());
             return 1;
         }
+        options = runtime.options();  // with the ICE servers the DHT node offered
         // The DHT node dying while we wait for an offer ends the wait at once, saying so (not after --timeout).
-        dev.dhtsignal.cli.NetworkLoss dhtLoss = serve ? null : dev.dhtsignal.cli.NetworkLoss.watch(runtime.network());
+        NetworkLoss dhtLoss = serve ? null : NetworkLoss.watch(runtime.network());
         try {
             timing.ready(runtime);
             if (serve) {

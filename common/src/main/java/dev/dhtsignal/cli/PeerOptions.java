@@ -9,6 +9,7 @@ import dev.dhtsignal.rtc.IceServer;
 import dev.dhtsignal.rtc.IceTransport;
 import dev.dhtsignal.signal.SecretStrength;
 import dev.dhtsignal.signal.SharedSecret;
+import dev.dhtsignal.signal.exchange.IceDefaults;
 import dev.dhtsignal.signal.exchange.SignalingOptions;
 import dev.dhtsignal.signal.Transcript;
 import dev.dhtsignal.signal.board.KademliaNetwork;
@@ -57,9 +58,15 @@ public final class PeerOptions {
     String label;
 
     @Option(names = "--ice-server", paramLabel = "URL[,username=U,credential=P]",
-            description = "STUN or TURN server, repeatable (env ICE_SERVERS: specs separated by spaces; "
-                    + "default: none, host candidates only).")
+            description = "STUN or TURN server, repeatable (env ICE_SERVERS: specs separated by spaces), besides "
+                    + "those the DHT node offers (its own STUN server, TURN with credentials).")
     List<String> iceServers = new ArrayList<>();
+
+    @Option(names = "--no-default-stun",
+            description = "Use no STUN server unless given: not the DHT node's own, nor (--network mainline, when "
+                    + "no node offers one and none is given) the public ones, stun.l.google.com:19302 and "
+                    + "stun.cloudflare.com:3478.")
+    boolean noDefaultStun;
 
     @Option(names = "--ice-transport", paramLabel = "all|relay", defaultValue = "all",
             description = "relay: use TURN relays only, so the other peer never learns our addresses "
@@ -208,7 +215,7 @@ public final class PeerOptions {
             }
             try {
                 return new MainlineNetwork.Settings(Routers.resolve(bootstrap,
-                        w -> System.err.println(program + ": warning: " + w)), MAINLINE_JOIN_LIMIT);
+                        w -> System.err.println(program + ": warning: " + w)), MAINLINE_JOIN_LIMIT, !bootstrap.isEmpty());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--bootstrap: " + e.getMessage());
             }
@@ -257,16 +264,34 @@ public final class PeerOptions {
         SignalingOptions options;
         try {
             options = new SignalingOptions(slots, label, greeting, ice, transport,
-                    timeout == null ? network.pace().defaultTimeout() : timeout, connectTimeout, network.pace());
+                    timeout == null ? network.pace().defaultTimeout() : timeout, connectTimeout, network.pace(),
+                    iceDefaults(network), null);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--slots: " + e.getMessage());
         }
-        try {
-            options.rtcConfig();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--ice-transport " + transport + ": " + e.getMessage());
+        // Relay-only ICE needs a TURN server. One the node hands out is known only once joined (then
+        // PeerRuntime checks); without a node to ask it must be given.
+        boolean nodeToAsk = network instanceof KademliaNetwork.Settings
+                || network instanceof MainlineNetwork.Settings m && m.askForIceServers();
+        if (!nodeToAsk) {
+            try {
+                options.rtcConfig();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--ice-transport " + transport + ": " + e.getMessage());
+            }
         }
         return options;
+    }
+
+    /**
+     * The STUN servers used without being given: the node's own STUN server, and on the Mainline DHT, when no
+     * node offers one, public ones; none with --no-default-stun.
+     */
+    private IceDefaults iceDefaults(NetworkSettings network) {
+        if (noDefaultStun) {
+            return IceDefaults.NONE;
+        }
+        return new IceDefaults(true, network instanceof MainlineNetwork.Settings ? IceDefaults.PUBLIC_STUN : List.of());
     }
 
     /**

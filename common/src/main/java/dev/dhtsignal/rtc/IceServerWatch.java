@@ -24,7 +24,11 @@ final class IceServerWatch {
         this.servers = servers;
     }
 
+    /** Candidates of any kind gathered so far (host ones included). */
+    private final java.util.concurrent.atomic.AtomicInteger candidates = new java.util.concurrent.atomic.AtomicInteger();
+
     void candidate(String serverUrl) {
+        candidates.incrementAndGet();
         if (serverUrl != null && !serverUrl.isEmpty()) {
             answered.add(key(serverUrl));
         }
@@ -46,11 +50,32 @@ final class IceServerWatch {
             for (String url : server.urls()) {
                 if (!answered.contains(key(url)) && !errors.containsKey(key(url))) {
                     silent.add((isTurn(url) ? "TURN" : "STUN") + " server " + url + " did not answer within "
-                            + limit.toMillis() + " ms; going on without its candidates");
+                            + limit.toMillis() + " ms; going on without its candidates");  // limit: the time waited
                 }
             }
         }
         return silent;
+    }
+
+    /**
+     * Whether a TURN server has neither given a candidate nor reported an error yet: its allocation may
+     * still be under way (two round trips, more over a lossy link), so gathering waits for it longer than
+     * for a STUN server.
+     */
+    boolean turnPending() {
+        for (IceServer server : servers) {
+            for (String url : server.urls()) {
+                if (isTurn(url) && !answered.contains(key(url)) && !errors.containsKey(key(url))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether any candidate was gathered yet, even a host one. */
+    boolean anyCandidate() {
+        return candidates.get() > 0;
     }
 
     /** Every error a server reported, in words. */

@@ -65,10 +65,11 @@ final class IceStats {
      * @param theirs         the types of the other peer's candidates
      * @param serverProblems what went wrong with the STUN/TURN servers while gathering (may be empty)
      * @param haveTurn       whether a TURN server was configured
+     * @param withoutRelay   what to advise when there was no TURN server; null for the general advice
      */
     static String whyNoPath(RTCStatsReport report, Set<String> ours, Set<String> theirs, List<String> serverProblems,
-                            boolean haveTurn) {
-        return whyNoPath(report, ours, theirs, serverProblems, haveTurn, true, "the other peer");
+                            boolean haveTurn, String withoutRelay) {
+        return whyNoPath(report, ours, theirs, serverProblems, haveTurn, withoutRelay, true, "the other peer");
     }
 
     /**
@@ -100,7 +101,7 @@ final class IceStats {
      * its offerer was killed, until it expires.
      */
     static String whyNoPath(RTCStatsReport report, Set<String> ours, Set<String> theirs, List<String> serverProblems,
-                            boolean haveTurn, boolean heard, String them) {
+                            boolean haveTurn, String withoutRelay, boolean heard, String them) {
         if (!heard) {
             StringBuilder why = new StringBuilder("nothing of " + them + " ever answered (not one connectivity check "
                     + "came from its candidates: " + listed(theirs) + "), so " + them + " is probably gone: stopped or "
@@ -112,7 +113,8 @@ final class IceStats {
                 why.append("the TURN server gave no relay candidate, see the warnings above");
             } else {
                 why.append("both peers may be behind NATs that drop what they did not ask for, where only a relay "
-                        + "helps: add a TURN server (--ice-server turn:HOST:PORT,username=U,credential=P)");
+                        + "helps: " + (withoutRelay != null ? withoutRelay
+                        : "add a TURN server (--ice-server turn:HOST:PORT,username=U,credential=P)"));
             }
             why.append(" (no candidate pair worked; our candidates: ").append(listed(ours)).append(')');
             serverProblems.forEach(p -> why.append("; ").append(p));
@@ -131,8 +133,8 @@ final class IceStats {
             why.append("; the TURN server gave no relay candidate, see the warnings above");
         } else {
             why.append("; both peers are probably behind NATs that give each destination a new port (symmetric NAT) "
-                    + "or drop what they did not ask for, where only a relay helps: add a TURN server "
-                    + "(--ice-server turn:HOST:PORT,username=U,credential=P)");
+                    + "or drop what they did not ask for, where only a relay helps: " + (withoutRelay != null ? withoutRelay
+                    : "add a TURN server (--ice-server turn:HOST:PORT,username=U,credential=P)"));
         }
         serverProblems.forEach(p -> why.append("; ").append(p));
         return why.toString();

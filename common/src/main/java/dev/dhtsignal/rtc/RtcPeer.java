@@ -2,16 +2,11 @@ package dev.dhtsignal.rtc;
 
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
-import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelInit;
-import dev.onvoid.webrtc.RTCIceCandidate;
-import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
-import dev.onvoid.webrtc.RTCPeerConnectionIceErrorEvent;
-import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
@@ -22,10 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,14 +45,13 @@ public final class RtcPeer implements AutoCloseable {
     private final Consumer<RtcPeer> onClose;
     private final RTCPeerConnection connection;
     private final IceServerWatch serverWatch;
-    /** Types of our candidates, and of the other side's (from its description), to explain a failure. */
-    private final Set<String> localCandidateTypes = ConcurrentHashMap.newKeySet();
+    /** What WebRTC reported: gathering, candidates, connection state, channels opened by the remote. */
+    private final PeerEvents events;
+    private final GatheringWait gathering;
+    /** Types of the other side's candidates (from its description), to explain a failure. */
     private final Set<String> remoteCandidateTypes = ConcurrentHashMap.newKeySet();
-    /** When the remote description was given to WebRTC (ICE checks can start) and when the connection came up; 0 until then. */
+    /** When the remote description was given to WebRTC (ICE checks can start); 0 until then. */
     private volatile long remoteDescriptionNanos;
-    private volatile long connectedNanos;
-    /** Servers that had not answered when gathering was cut off at its limit, in words. */
-    private final List<String> silentServers = new CopyOnWriteArrayList<>();
 
     /**
      * Held around every call into the native peer connection, so none runs during or after
@@ -70,13 +61,6 @@ public final class RtcPeer implements AutoCloseable {
     private final Object nativeLock = new Object();
     private volatile boolean closed; // written under nativeLock, read anywhere
 
-    // Completed directly where the event is seen, so the first event decides the outcome;
-    // handed out or chained only through the dispatcher (see Dispatcher#async).
-    private final CompletableFuture<Void> gatheringComplete = new CompletableFuture<>();
-    private final CompletableFuture<Void> connected = new CompletableFuture<>();
-    private final CompletableFuture<Void> checking = new CompletableFuture<>();
-    private final CompletableFuture<ConnectionEnd> ended = new CompletableFuture<>();
-    private final CompletableFuture<RtcDataChannel> incomingChannel = new CompletableFuture<>();
     /** Channels to close with the peer: those created here and those the remote opened. */
     private final Set<RtcDataChannel> channels = ConcurrentHashMap.newKeySet();
     /** Native operations whose callback has not come yet; failed on close so nobody waits forever. */
@@ -89,9 +73,12 @@ public final class RtcPeer implements AutoCloseable {
         this.dispatcher = dispatcher;
         this.onClose = onClose;
         this.serverWatch = new IceServerWatch(config.iceServers());
+        this.events = new PeerEvents(name, serverWatch, dispatcher, () -> closed, channels::add);
+        this.gathering = new GatheringWait(name, serverWatch, config, dispatcher, events.gatheringComplete);
+        events.onServerNews(gathering::recheck);
         RTCPeerConnection created;
         try {
-            created = factory.createPeerConnection(config.toNative(), new NativeObserver());
+            created = factory.createPeerConnection(config.toNative(), events);
         } catch (RuntimeException | Error e) {
             throw new RtcException(name + ": WebRTC could not create a peer connection: " + e.getMessage(), e);
         }
@@ -182,7 +169,7 @@ public final class RtcPeer implements AutoCloseable {
 
     /** Completes with the first data channel the remote peer opens. */
     public CompletableFuture<RtcDataChannel> incomingDataChannel() {
-        return dispatcher.async(incomingChannel);
+        return dispatcher.async(events.incomingChannel);
     }
 
     /**
@@ -190,7 +177,7 @@ public final class RtcPeer implements AutoCloseable {
      * temporary disconnect before connecting leaves it pending (WebRTC may still connect).
      */
     public CompletableFuture<Void> connected() {
-        return dispatcher.async(connected);
+        return dispatcher.async(events.connected);
     }
 
     /**
@@ -200,7 +187,7 @@ public final class RtcPeer implements AutoCloseable {
      * closes first.
      */
     public CompletableFuture<Void> checking() {
-        return dispatcher.async(checking);
+        return dispatcher.async(events.checking);
     }
 
     /**
@@ -208,7 +195,7 @@ public final class RtcPeer implements AutoCloseable {
      * disconnect after having connected.
      */
     public CompletableFuture<ConnectionEnd> ended() {
-        return dispatcher.async(ended);
+        return dispatcher.async(events.ended);
     }
 
     /**
@@ -226,7 +213,7 @@ public final class RtcPeer implements AutoCloseable {
      */
     public Optional<Duration> timeToConnect() {
         long from = remoteDescriptionNanos;
-        long to = connectedNanos;
+        long to = events.connectedNanos;
         return from == 0 || to == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, to - from)));
     }
 
@@ -237,7 +224,7 @@ public final class RtcPeer implements AutoCloseable {
      */
     public List<String> iceServerProblems() {
         List<String> all = new ArrayList<>(serverWatch.errors());
-        all.addAll(silentServers);
+        all.addAll(gathering.silentServers());
         return all;
     }
 
@@ -246,8 +233,8 @@ public final class RtcPeer implements AutoCloseable {
      * STUN/TURN servers said, and what would likely help (for example a TURN server).
      */
     public CompletableFuture<String> whyNotConnected() {
-        return stats().thenApply(report -> IceStats.whyNoPath(report, localCandidateTypes, remoteCandidateTypes,
-                serverWatch.errors(), serverWatch.haveTurn()));
+        return stats().thenApply(report -> IceStats.whyNoPath(report, events.localCandidateTypes, remoteCandidateTypes,
+                serverWatch.errors(), serverWatch.haveTurn(), config.withoutRelayAdvice()));
     }
 
     /**
@@ -261,8 +248,8 @@ public final class RtcPeer implements AutoCloseable {
             if (IceStats.heardFromPeer(report)) {
                 heardFromPeer = true;
             }
-            return IceStats.whyNoPath(report, localCandidateTypes, remoteCandidateTypes, serverWatch.errors(),
-                    serverWatch.haveTurn(), heardFromPeer, them);
+            return IceStats.whyNoPath(report, events.localCandidateTypes, remoteCandidateTypes, serverWatch.errors(),
+                    serverWatch.haveTurn(), config.withoutRelayAdvice(), heardFromPeer, them);
         });
     }
 
@@ -306,11 +293,7 @@ public final class RtcPeer implements AutoCloseable {
         }
         RtcException closedFailure = new RtcException(name + " was closed");
         List.copyOf(inFlight).forEach(operation -> operation.completeExceptionally(closedFailure));
-        gatheringComplete.completeExceptionally(closedFailure);
-        connected.completeExceptionally(new RtcException(name + " was closed before it connected"));
-        incomingChannel.completeExceptionally(
-                new RtcException(name + " was closed before the remote opened a data channel"));
-        ended.complete(ConnectionEnd.CLOSED);
+        events.closed(closedFailure);
         onClose.accept(this);
     }
 
@@ -398,28 +381,9 @@ public final class RtcPeer implements AutoCloseable {
         return callNative("getStats", result, () -> connection.getStats(result::complete));
     }
 
-    /**
-     * Completes when gathering is complete, or at the gathering limit with what was gathered so far: a
-     * STUN/TURN server that does not answer would otherwise hold the offer back for WebRTC's own
-     * retransmission timeout (about 40 s). The servers that stayed silent are named in a warning.
-     */
+    /** Completes when the candidates gathered are enough to send ({@link GatheringWait}). */
     private CompletableFuture<Void> awaitGathering() {
-        return dispatcher.withTimeout(gatheringComplete, config.iceGatheringTimeout(),
-                "ICE candidate gathering to complete on " + name).exceptionally(failure -> {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause() : failure;
-                    if (!(cause instanceof TimeoutException)) {
-                        throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                    }
-                    List<String> silent = serverWatch.silent(config.iceGatheringTimeout());
-                    silentServers.addAll(silent);
-                    if (silent.isEmpty()) {
-                        log.warn("{}: ICE gathering did not finish within {} ms; going on with the candidates gathered so far",
-                                name, config.iceGatheringTimeout().toMillis());
-                    }
-                    silent.forEach(what -> log.warn("{}: {}", name, what));
-                    return null;
-                });
+        return gathering.start();
     }
 
     /** The local description as it is now, i.e. with the candidates gathered so far. */
@@ -438,85 +402,6 @@ public final class RtcPeer implements AutoCloseable {
     private void requireOpen(String action) {
         if (closed) {
             throw new IllegalStateException(name + " is closed; cannot " + action);
-        }
-    }
-
-    /**
-     * Runs on the native signaling thread. Only records what happened, in the order WebRTC
-     * reports it; never blocks and never runs user code (that is attached through the dispatcher).
-     */
-    private final class NativeObserver implements PeerConnectionObserver {
-        @Override
-        public void onIceCandidate(RTCIceCandidate candidate) {
-            // Candidates reach the other side inside the complete SDP, not one by one.
-            serverWatch.candidate(candidate.serverUrl);
-            String type = IceStats.candidateType(candidate.sdp);
-            if (type != null) {
-                localCandidateTypes.add(type);
-            }
-            log.debug("{}: candidate {}{}", name, candidate.sdp,
-                    candidate.serverUrl == null || candidate.serverUrl.isEmpty() ? "" : " from " + candidate.serverUrl);
-        }
-
-        @Override
-        public void onIceCandidateError(RTCPeerConnectionIceErrorEvent event) {
-            String what = serverWatch.error(event.getUrl(), event.getErrorCode(), event.getErrorText());
-            // A wrong TURN password is worth a warning at once: without the relay the connection may fail later.
-            if (what != null) {
-                log.warn("{}: {}", name, what);
-            } else {
-                log.debug("{}: {} error {} {}", name, event.getUrl(), event.getErrorCode(), event.getErrorText());
-            }
-        }
-
-        @Override
-        public void onIceGatheringChange(RTCIceGatheringState state) {
-            log.debug("{}: ICE gathering {}", name, state);
-            if (state == RTCIceGatheringState.COMPLETE) {
-                gatheringComplete.complete(null);
-            }
-        }
-
-        @Override
-        public void onConnectionChange(RTCPeerConnectionState state) {
-            log.debug("{}: connection {}", name, state);
-            switch (state) {
-                case CONNECTING -> checking.complete(null);
-                case CONNECTED -> {
-                    connectedNanos = System.nanoTime();
-                    checking.complete(null);
-                    connected.complete(null);
-                }
-                case DISCONNECTED -> {
-                    // Before connecting this is transient; afterwards the caller wants to know.
-                    if (connected.isDone() && !connected.isCompletedExceptionally()) {
-                        ended.complete(ConnectionEnd.DISCONNECTED);
-                    }
-                }
-                case FAILED -> end(ConnectionEnd.FAILED, "failed (ICE/DTLS found no working path to the other peer)");
-                case CLOSED -> end(ConnectionEnd.CLOSED, "was closed");
-                default -> { }
-            }
-        }
-
-        /** Fails connected() unless it already succeeded, and ends the connection. */
-        private void end(ConnectionEnd reason, String what) {
-            connected.completeExceptionally(new RtcException(name + " " + what + " before it connected"));
-            ended.complete(reason);
-        }
-
-        @Override
-        public void onDataChannel(RTCDataChannel dataChannel) {
-            // Wrapped right here so its observer is registered before any message can be missed.
-            RtcDataChannel channel = new RtcDataChannel(dataChannel, name, dispatcher);
-            log.debug("{}: remote opened data channel '{}'", name, channel.label());
-            channels.add(channel);
-            if (closed) {
-                // Closing calls into WebRTC, which must not happen on this thread.
-                dispatcher.execute(channel::close);
-                return;
-            }
-            incomingChannel.complete(channel);
         }
     }
 }

@@ -30,4 +30,30 @@ class PeerOptionsTest {
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class, options::requireOffererTimeoutWithinLimit);
         assertTrue(tooLong.getMessage().startsWith("--timeout 11m is too long: an offerer waits at most 10m"), tooLong.getMessage());
     }
+
+    /** The STUN servers used without being given: the node's on both networks, public ones on Mainline; none with --no-default-stun. */
+    @Test
+    void noDefaultStunTurnsOffTheNodesStunServerAndThePublicOnes() {
+        record Parsed(PeerOptions options, dev.dhtsignal.signal.board.NetworkSettings network) {
+        }
+        java.util.function.Function<String[], Parsed> parse = args -> {
+            PeerOptions options = new PeerOptions();
+            new picocli.CommandLine(options).parseArgs(args);
+            return new Parsed(options, options.network("test", "K7QX-M2PD-9RTA"));
+        };
+        Parsed kademlia = parse.apply(new String[] {"--dht", "127.0.0.1:8468"});
+        assertEquals(new dev.dhtsignal.signal.exchange.IceDefaults(true, List.of()),
+                kademlia.options().signaling("hi", kademlia.network()).iceDefaults());
+        Parsed mainline = parse.apply(new String[] {"--network", "mainline", "--bootstrap", "127.0.0.1:6881"});
+        assertEquals(dev.dhtsignal.signal.exchange.IceDefaults.PUBLIC_STUN,
+                mainline.options().signaling("hi", mainline.network()).iceDefaults().fallback());
+        for (String[] args : List.of(new String[] {"--no-default-stun"},
+                new String[] {"--network", "mainline", "--bootstrap", "127.0.0.1:6881", "--no-default-stun"})) {
+            Parsed p = parse.apply(args);
+            assertEquals(dev.dhtsignal.signal.exchange.IceDefaults.NONE, p.options().signaling("hi", p.network()).iceDefaults());
+        }
+        // A node can be asked through --dht, or a --bootstrap given: relay-only ICE waits for what it offers.
+        Parsed relay = parse.apply(new String[] {"--ice-transport", "relay"});
+        assertEquals(dev.dhtsignal.rtc.IceTransport.RELAY, relay.options().signaling("hi", relay.network()).iceTransport());
+    }
 }

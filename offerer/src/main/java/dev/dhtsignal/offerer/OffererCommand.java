@@ -3,6 +3,7 @@ package dev.dhtsignal.offerer;
 import dev.dhtsignal.cli.Cli;
 import dev.dhtsignal.cli.ConnectedPeer;
 import dev.dhtsignal.cli.JoinCommand;
+import dev.dhtsignal.cli.NetworkLoss;
 import dev.dhtsignal.cli.PeerOptions;
 import dev.dhtsignal.cli.StopSignal;
 import dev.dhtsignal.cli.Terminal;
@@ -133,8 +134,9 @@ public final class OffererCommand implements Callable<Integer> {
             System.err.println("offerer: " + e.getMessage());
             return 1;
         }
+        options = runtime.options();  // with the ICE servers the DHT node offered
         // The DHT node dying while we wait ends the wait at once, saying so (not after --timeout).
-        dev.dhtsignal.cli.NetworkLoss dhtLoss = dev.dhtsignal.cli.NetworkLoss.watch(runtime.network());
+        NetworkLoss dhtLoss = NetworkLoss.watch(runtime.network());
         try {
             timing.ready(runtime);
             Connection connection;

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks, fuzzing, attacks and a DHT client for the scripts in scripts/.",
         subcommands = {
             dev.dhtsignal.tools.dht.DhtCli.class,
+            dev.dhtsignal.tools.dht.NodeRelay.class,
             dev.dhtsignal.tools.bench.FindValueLoad.class,
             dev.dhtsignal.tools.bench.LookupBench.class,
             dev.dhtsignal.tools.bench.Fuzz.class,

@@ -23,6 +23,8 @@ final class Answer {
     private final Map<String, Object> always;
     private final List<Contact> nodes;
     private final boolean hasNodes;
+    /** Which node lists the querier gets (BEP 32): {@code nodes}, {@code nodes6}, or both. */
+    private final NodeFamilies.Want want;
     private final List<byte[]> peers;
     private final Map<String, Object> item;
     private final Optional<InetSocketAddress> yourAddress;
@@ -30,8 +32,9 @@ final class Answer {
     private byte[] whole;
 
     private Answer(byte[] transactionId, KrpcMessage.Error error, Map<String, Object> always, List<Contact> nodes,
-                   boolean hasNodes, List<byte[]> peers, Map<String, Object> item,
+                   boolean hasNodes, NodeFamilies.Want want, List<byte[]> peers, Map<String, Object> item,
                    Optional<InetSocketAddress> yourAddress) {
+        this.want = want;
         this.transactionId = transactionId;
         this.error = error;
         this.always = always;
@@ -43,7 +46,8 @@ final class Answer {
     }
 
     static Answer error(KrpcMessage.Error error) {
-        return new Answer(error.transactionId(), error, Map.of(), List.of(), false, List.of(), Map.of(), Optional.empty());
+        return new Answer(error.transactionId(), error, Map.of(), List.of(), false, new NodeFamilies.Want(true, false),
+                List.of(), Map.of(), Optional.empty());
     }
 
     /**
@@ -53,11 +57,18 @@ final class Answer {
      * @param nodes    contacts for {@code nodes}, closest first; null when the reply has no {@code nodes}
      * @param peers    compact peer addresses for {@code values}, in the order to keep them
      * @param item     the parts of a found item, sent whole or not at all
-     * @param querier  where the query came from (BEP 42 {@code ip})
+     * @param querier  where the query came from (BEP 42 {@code ip}); its family says which node list it gets
      */
     static Answer response(byte[] transactionId, Map<String, Object> always, List<Contact> nodes, List<byte[]> peers,
                            Map<String, Object> item, InetSocketAddress querier) {
-        return new Answer(transactionId, null, always, nodes == null ? List.of() : nodes, nodes != null, peers, item,
+        boolean v6 = querier.getAddress() instanceof java.net.Inet6Address;
+        return response(transactionId, always, nodes, new NodeFamilies.Want(!v6, v6), peers, item, querier);
+    }
+
+    /** A response whose contacts go in the node lists {@code want} names (BEP 32). */
+    static Answer response(byte[] transactionId, Map<String, Object> always, List<Contact> nodes, NodeFamilies.Want want,
+                           List<byte[]> peers, Map<String, Object> item, InetSocketAddress querier) {
+        return new Answer(transactionId, null, always, nodes == null ? List.of() : nodes, nodes != null, want, peers, item,
                 Optional.of(querier));
     }
 
@@ -114,8 +125,11 @@ final class Answer {
             return KrpcCodec.encode(error);
         }
         Map<String, Object> r = new HashMap<>(always);
-        if (hasNodes) {
+        if (hasNodes && want.v4()) {
             r.put("nodes", CompactAddress.encodeNodes(nodes.subList(0, nodeCount)));
+        }
+        if (hasNodes && want.v6()) {
+            r.put("nodes6", CompactAddress.encodeNodes6(nodes.subList(0, nodeCount)));
         }
         if (peerCount > 0) {
             r.put("values", peers.subList(0, peerCount));

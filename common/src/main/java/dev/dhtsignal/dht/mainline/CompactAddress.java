@@ -20,6 +20,9 @@ import java.util.Optional;
 public final class CompactAddress {
     public static final int IPV4_LENGTH = 6;
     public static final int NODE_LENGTH = NodeId.LENGTH + IPV4_LENGTH;
+    public static final int IPV6_LENGTH = 18;
+    /** A node in {@code nodes6} (BEP 32): id, 16 address bytes, port. */
+    public static final int NODE6_LENGTH = NodeId.LENGTH + IPV6_LENGTH;
 
     private CompactAddress() {
     }
@@ -45,7 +48,7 @@ public final class CompactAddress {
         }
     }
 
-    /** The IPv4 contacts among {@code contacts} as a {@code nodes} string; IPv6 ones go in {@code nodes6}, which we do not send. */
+    /** The IPv4 contacts among {@code contacts} as a {@code nodes} string; IPv6 ones go in {@code nodes6} ({@link #encodeNodes6}). */
     public static byte[] encodeNodes(List<Contact> contacts) {
         ByteBuffer out = ByteBuffer.allocate(contacts.size() * NODE_LENGTH);
         for (Contact c : contacts) {
@@ -65,6 +68,33 @@ public final class CompactAddress {
         for (int i = 0; i + NODE_LENGTH <= b.length && out.size() < max; i += NODE_LENGTH) {
             Optional<InetSocketAddress> a = decode(Arrays.copyOfRange(b, i + NodeId.LENGTH, i + NODE_LENGTH));
             if (a.isPresent() && !a.get().getAddress().isAnyLocalAddress()) {
+                out.add(new Contact(NodeId.of(Arrays.copyOfRange(b, i, i + NodeId.LENGTH)), a.get()));
+            }
+        }
+        return out;
+    }
+
+    /** The IPv6 contacts among {@code contacts} as a {@code nodes6} string (BEP 32). */
+    public static byte[] encodeNodes6(List<Contact> contacts) {
+        ByteBuffer out = ByteBuffer.allocate(contacts.size() * NODE6_LENGTH);
+        for (Contact c : contacts) {
+            if (c.address().getAddress() instanceof Inet6Address) {
+                out.put(c.id().toBytes()).put(encode(c.address()));
+            }
+        }
+        return Arrays.copyOf(out.array(), out.position());
+    }
+
+    /**
+     * The nodes of a {@code nodes6} string (BEP 32), by the same rules as {@link #decodeNodes}; an IPv4-mapped
+     * address (a lie about the family, or a trick to reach an IPv4 host through a list that should hold none)
+     * is skipped.
+     */
+    public static List<Contact> decodeNodes6(byte[] b, int max) {
+        List<Contact> out = new ArrayList<>();
+        for (int i = 0; i + NODE6_LENGTH <= b.length && out.size() < max; i += NODE6_LENGTH) {
+            Optional<InetSocketAddress> a = decode(Arrays.copyOfRange(b, i + NodeId.LENGTH, i + NODE6_LENGTH));
+            if (a.isPresent() && a.get().getAddress() instanceof Inet6Address && !a.get().getAddress().isAnyLocalAddress()) {
                 out.add(new Contact(NodeId.of(Arrays.copyOfRange(b, i, i + NodeId.LENGTH)), a.get()));
             }
         }

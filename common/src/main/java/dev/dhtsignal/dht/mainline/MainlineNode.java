@@ -66,6 +66,10 @@ public final class MainlineNode implements AutoCloseable {
 
     private final MainlineConfig config;
     private final UdpTransport transport;
+    /** The {@code want} of our lookups' queries (BEP 32): both families on a dual-stack socket; null: our socket's. */
+    private final List<byte[]> want;
+    /** The queries whose replies list nodes. */
+    private static final java.util.Set<String> WANTS_NODES = java.util.Set.of("find_node", "get_peers", "get");
     private final ScheduledExecutorService timer;
     private final RttEstimator rtt;
     private final Quarantine quarantine;
@@ -109,6 +113,7 @@ public final class MainlineNode implements AutoCloseable {
     private MainlineNode(MainlineConfig config, UdpTransport transport) {
         this.config = config;
         this.transport = transport;
+        this.want = NodeFamilies.wantFor(transport.localAddress());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, config.threadName() + "-timer");
             t.setDaemon(true);
@@ -278,6 +283,9 @@ public final class MainlineNode implements AutoCloseable {
         }
         Map<String, Object> a = new HashMap<>(arguments);
         a.put("id", id().toBytes());
+        if (WANTS_NODES.contains(method) && want != null) {
+            a.put(NodeFamilies.WANT, want);
+        }
         Call call = new Call(to, expectedId);
         int tx = random.nextInt();
         while (pending.putIfAbsent(tx, call) != null) {
@@ -394,10 +402,9 @@ public final class MainlineNode implements AutoCloseable {
 
     LookupReply closer(KrpcMessage.Response r, NodeId target) {
         try {
-            byte[] nodes = r.values().optBytes("nodes").orElse(new byte[0]);
             List<Contact> contacts = new ArrayList<>();
-            for (Contact c : CompactAddress.decodeNodes(nodes, 4 * config.k())) {
-                if (!c.id().equals(id())) {
+            for (Contact c : NodeFamilies.decode(r.values(), 4 * config.k())) {
+                if (!c.id().equals(id()) && NodeFamilies.reachable(transport.localAddress(), c)) {
                     contacts.add(c);
                 }
             }

@@ -141,7 +141,7 @@ final class QueryServer {
         Instant now = clock.instant();
         return switch (q.method()) {
             case "ping" -> Answer.response(t, always, null, List.of(), Map.of(), source);
-            case "find_node" -> Answer.response(t, always, closest(a.id("target"), source), List.of(), Map.of(), source);
+            case "find_node" -> answerWithNodes(t, always, a, a.id("target"), List.of(), Map.of(), source);
             case "get_peers" -> {
                 NodeId infoHash = a.id("info_hash");
                 always.put("token", tokens.issue(source.getAddress()));
@@ -150,14 +150,13 @@ final class QueryServer {
                     values.add(CompactAddress.encode(p));
                 }
                 // As libtorrent does: the nodes too, so that a lookup goes on to the closest nodes.
-                yield Answer.response(t, always, closest(infoHash, source), values, Map.of(), source);
+                yield answerWithNodes(t, always, a, infoHash, values, Map.of(), source);
             }
             case "announce_peer" -> announce(q, a, source, now);
             case "get" -> {
                 NodeId target = a.id("target");
                 always.put("token", tokens.issue(source.getAddress()));
-                yield Answer.response(t, always, closest(target, source), List.of(),
-                        itemParts(target, a.optInteger("seq"), now), source);
+                yield answerWithNodes(t, always, a, target, List.of(), itemParts(target, a.optInteger("seq"), now), source);
             }
             case "put" -> put(q, a, source, now);
             default -> Answer.error(new KrpcMessage.Error(t, KrpcMessage.Error.METHOD_UNKNOWN,
@@ -165,8 +164,12 @@ final class QueryServer {
         };
     }
 
-    private List<Contact> closest(NodeId target, InetSocketAddress requester) {
-        return routing.get().closest(target, k, requester);
+    /** A reply with the contacts closest to {@code target} in the node lists the querier wants (BEP 32). */
+    private Answer answerWithNodes(byte[] t, Map<String, Object> always, Dict a, NodeId target, List<byte[]> values,
+                                   Map<String, Object> item, InetSocketAddress source) {
+        NodeFamilies.Want want = NodeFamilies.Want.of(a, source);
+        return Answer.response(t, always, NodeFamilies.closest(routing.get(), target, k, source, want), want, values,
+                item, source);
     }
 
     /** The fields of a stored item for a get reply; only {@code seq} when the asker has that one or newer. */

@@ -39,8 +39,8 @@ public final class KademliaNetwork implements Network {
     public record Settings(InetSocketAddress dht, Duration dhtTimeout, Duration longestPause, String offerName,
                            String answerName) implements NetworkSettings {
         @Override
-        public Network join(String threadName) {
-            return KademliaNetwork.join(this, threadName);
+        public Network join(String threadName, NodeIceServers iceServers) {
+            return KademliaNetwork.join(this, threadName, iceServers);
         }
 
         @Override
@@ -60,6 +60,15 @@ public final class KademliaNetwork implements Network {
      * @throws SignalingException naming the address when the DHT node does not answer
      */
     public static KademliaNetwork join(Settings settings, String threadName) {
+        return join(settings, threadName, new NodeIceServers());
+    }
+
+    /**
+     * As {@link #join(Settings, String)}, asking the node for ICE servers beside the join: the request goes
+     * out just before the join's ping, and again when the node answers a ping of ours without having
+     * replied to it ({@link NodeIceServers}).
+     */
+    public static KademliaNetwork join(Settings settings, String threadName, NodeIceServers iceServers) {
         InetAddress any = anyAddress(settings.dht().getAddress() instanceof Inet6Address ? "::" : "0.0.0.0");
         KademliaConfig config = KademliaConfig.builder()
                 .bindAddress(new InetSocketAddress(any, 0))
@@ -76,10 +85,15 @@ public final class KademliaNetwork implements Network {
         }
         long started = System.nanoTime();
         try {
+            InetSocketAddress dht = settings.dht();
+            iceServers.ask(List.of(dht), node::iceServers);
+            node.ping(dht).thenRun(() -> iceServers.alive(dht, Duration.ofNanos(System.nanoTime() - started)));
             for (int attempt = 1; attempt <= JOIN_ATTEMPTS; attempt++) {
                 BootstrapResult r = Waits.await(node.bootstrap(List.of(settings.dht())),
                         settings.dhtTimeout().multipliedBy(3), "joining the DHT at " + Endpoints.format(settings.dht()));
                 if (!r.reached().isEmpty()) {
+                    // In case the ping above was lost: the node answered the join (ping and lookup, two round trips).
+                    iceServers.alive(dht, Duration.ofNanos(System.nanoTime() - started).dividedBy(2));
                     return new KademliaNetwork(node, settings);
                 }
             }
@@ -90,6 +104,8 @@ public final class KademliaNetwork implements Network {
         } catch (RuntimeException e) {
             node.close();
             throw e;
+        } finally {
+            iceServers.joinEnded();
         }
     }
 

@@ -33,15 +33,24 @@ public final class MainlineNetwork implements Network {
     /**
      * @param bootstrap the nodes to join through ({@code --bootstrap}, or the BitTorrent routers)
      * @param joinLimit how long joining may take in all
+     * @param askForIceServers whether to ask the bootstrap nodes for ICE servers: yes for nodes the user
+     *                         named (one may be a dht-server of theirs with STUN and TURN), not for the
+     *                         BitTorrent routers
      */
-    public record Settings(List<InetSocketAddress> bootstrap, Duration joinLimit) implements NetworkSettings {
+    public record Settings(List<InetSocketAddress> bootstrap, Duration joinLimit, boolean askForIceServers)
+            implements NetworkSettings {
         public Settings {
             bootstrap = List.copyOf(bootstrap);
         }
 
+        public Settings(List<InetSocketAddress> bootstrap, Duration joinLimit) {
+            this(bootstrap, joinLimit, false);
+        }
+
         @Override
-        public Network join(String threadName) {
-            return MainlineNetwork.join(bootstrap, joinLimit, threadName);
+        public Network join(String threadName, NodeIceServers iceServers) {
+            return MainlineNetwork.join(bootstrap, joinLimit, threadName, askForIceServers ? iceServers : null,
+                    iceServers);
         }
 
         @Override
@@ -62,6 +71,24 @@ public final class MainlineNetwork implements Network {
      * @throws SignalingException when no bootstrap address answers
      */
     public static MainlineNetwork join(List<InetSocketAddress> bootstrap, Duration joinLimit, String threadName) {
+        return join(bootstrap, joinLimit, threadName, null, new NodeIceServers());
+    }
+
+    /**
+     * @param asking where to put the bootstrap nodes' ICE servers, asked beside the join; null: ask none
+     * @param joining ended when the join ends
+     */
+    private static MainlineNetwork join(List<InetSocketAddress> bootstrap, Duration joinLimit, String threadName,
+                                        NodeIceServers asking, NodeIceServers joining) {
+        try {
+            return joinAsking(bootstrap, joinLimit, threadName, asking);
+        } finally {
+            joining.joinEnded();
+        }
+    }
+
+    private static MainlineNetwork joinAsking(List<InetSocketAddress> bootstrap, Duration joinLimit, String threadName,
+                                              NodeIceServers asking) {
         if (bootstrap.isEmpty()) {
             throw new SignalingException("no address to join the Mainline DHT through (give --bootstrap HOST:PORT)");
         }
@@ -73,6 +100,9 @@ public final class MainlineNetwork implements Network {
             throw new SignalingException("cannot open a UDP socket for the Mainline DHT: " + e.getMessage(), e);
         }
         try {
+            if (asking != null) {
+                asking.ask(bootstrap, node::iceServers);
+            }
             int reached = Waits.await(node.bootstrap(bootstrap), joinLimit, "joining the Mainline DHT");
             if (reached == 0) {
                 String where = bootstrap.stream().map(Endpoints::format).collect(Collectors.joining(", "));

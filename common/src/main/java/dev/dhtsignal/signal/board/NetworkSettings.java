@@ -7,7 +7,19 @@ public sealed interface NetworkSettings permits KademliaNetwork.Settings, Mainli
      *
      * @throws dev.dhtsignal.signal.SignalingException naming where, when it cannot be joined
      */
-    Network join(String threadName);
+    default Network join(String threadName) {
+        return join(threadName, new NodeIceServers());
+    }
+
+    /**
+     * Joins the network and, beside the join, asks the node(s) joined through for ICE servers
+     * ({@link NodeIceServers}): the node given by {@code --dht}, or the {@code --bootstrap} nodes given on
+     * the Mainline DHT (not the BitTorrent routers, which are no nodes of ours).
+     *
+     * @param iceServers filled in as the replies come; its join is ended when this returns or throws
+     * @throws dev.dhtsignal.signal.SignalingException naming where, when it cannot be joined
+     */
+    Network join(String threadName, NodeIceServers iceServers);
 
     /** How waiting on this network paces itself; known before joining. */
     Network.Pace pace();

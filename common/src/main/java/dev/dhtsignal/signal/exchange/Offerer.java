@@ -125,6 +125,13 @@ public final class Offerer {
                 Set<DhtValue> before = slots.clearStaleAnswers(slot,
                         slot == likely ? likelyAnswers : board.getAll(BoardName.answer(slot)));
                 Instant now = clock.instant();
+                if (ourOffer == null && current.serversChanged(options)) {
+                    // The node's ICE servers came after the offer was started (a reply lost and asked again):
+                    // an offer without the node's STUN and TURN servers could not cross two NATs.
+                    log.debug("ICE servers came after the offer was started; making it again with them");
+                    current.peer().close();
+                    current = PreparedOffer.start(rtc, options);
+                }
                 // Gathering candidates takes a moment; the DHT work above overlaps it.
                 SignalMessage offer = new SignalMessage(
                         Waits.await(current.offer(), options.rtcConfig().iceGatheringTimeout().multipliedBy(2), "our offer (ICE candidate gathering)"),

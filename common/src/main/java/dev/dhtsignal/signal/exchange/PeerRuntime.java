@@ -6,6 +6,8 @@ import dev.dhtsignal.signal.SignalingException;
 import dev.dhtsignal.rtc.RtcFactory;
 import dev.dhtsignal.signal.board.Network;
 import dev.dhtsignal.signal.board.NetworkSettings;
+import dev.dhtsignal.signal.board.NodeIceServers;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -23,9 +25,11 @@ public final class PeerRuntime implements AutoCloseable {
     private final long webrtcReadyMillis;
     private final long dhtJoinedMillis;
     private final PreparedOffer preparedOffer;
+    private final SignalingOptions options;
 
     private PeerRuntime(RtcFactory rtc, Network network, ScheduledExecutorService timer, long webrtcReadyMillis,
-                        long dhtJoinedMillis, PreparedOffer preparedOffer) {
+                        long dhtJoinedMillis, PreparedOffer preparedOffer, SignalingOptions options) {
+        this.options = options;
         this.rtc = rtc;
         this.network = network;
         this.timer = timer;
@@ -53,24 +57,31 @@ public final class PeerRuntime implements AutoCloseable {
     }
 
     /**
-     * Joins the network, loads WebRTC and derives the secret's keys, all at once.
+     * Joins the network, loads WebRTC and derives the secret's keys, all at once; beside the join, asks the
+     * node joined through for ICE servers ({@link NodeIceServers}, {@link PeerIceServers}).
      *
      * @param secret a long code's or --secret's keys, derived meanwhile (PBKDF2 takes a moment); null for none
-     * @param offering for an offerer: its connection and offer are started as soon as WebRTC is up, so that
-     *                 gathering the offer's candidates overlaps joining the DHT ({@link #preparedOffer()})
+     * @param offering for an offerer: its connection and offer are started as soon as WebRTC is up and the
+     *                 node's ICE servers are known, so that gathering the offer's candidates overlaps the rest
+     *                 of joining the DHT ({@link #preparedOffer()})
      * @throws SignalingException when the DHT cannot be joined or WebRTC cannot load, saying which
      */
     public static PeerRuntime start(NetworkSettings settings, SignalingOptions options, SharedSecret secret,
                                     boolean offering, String name) {
         CompletableFuture<Network> joined = new CompletableFuture<>();
         long[] joinedMillis = new long[1]; // written before joined completes, read after
+        NodeIceServers nodeServers = new NodeIceServers();
+        SignalingOptions withServers = options.withIceSource(
+                new PeerIceServers(options.iceServers(), options.iceDefaults(), nodeServers, Clock.systemUTC()));
         daemon(name + "-join", () -> {
             try {
-                Network network = settings.join(name + "-dht");
+                Network network = settings.join(name + "-dht", nodeServers);
                 joinedMillis[0] = System.currentTimeMillis();
                 joined.complete(network);
             } catch (RuntimeException e) {
                 joined.completeExceptionally(e);
+            } finally {
+                nodeServers.joinEnded();  // also when joining failed before the node was asked
             }
         });
         // Also in parallel: the slow first steps of the round itself (key derivation, JSON class loading).
@@ -95,9 +106,12 @@ public final class PeerRuntime implements AutoCloseable {
         }
         long webrtcMillis = System.currentTimeMillis();
         PreparedOffer offer = null;
+        // Settled once the node has replied, or joining is over: never later than the join (but for a
+        // request asked again, a round trip or two), so waiting here costs nothing that joining does not.
+        nodeServers.settled().join();
         if (offering) {
             try {
-                offer = PreparedOffer.start(rtc, options);
+                offer = PreparedOffer.start(rtc, withServers);
             } catch (RuntimeException e) {
                 // Left for the offerer to meet again when it makes its offer, and report there.
             }
@@ -105,19 +119,27 @@ public final class PeerRuntime implements AutoCloseable {
         try {
             prepared.join();
             Network network = joined.join();
+            try {
+                withServers.rtcConfig();
+            } catch (IllegalArgumentException e) {
+                // Relay-only ICE with no TURN server given, and none from the node either.
+                throw new SignalingException("--ice-transport relay: no TURN server: none was given (--ice-server "
+                        + "turn:HOST:PORT,username=U,credential=P) and " + network.where() + " offers none");
+            }
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, name + "-poll");
                 t.setDaemon(true);
                 return t;
             });
-            return new PeerRuntime(rtc, network, timer, webrtcMillis, joinedMillis[0], offer);
-        } catch (CompletionException e) {
+            return new PeerRuntime(rtc, network, timer, webrtcMillis, joinedMillis[0], offer, withServers);
+        } catch (CompletionException | SignalingException e) {
             if (offer != null) {
                 offer.peer().close();
             }
             rtc.close();
             joined.thenAccept(Network::close);
-            throw e.getCause() instanceof SignalingException s ? s : new SignalingException(e.getCause().getMessage(), e.getCause());
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof SignalingException s ? s : new SignalingException(cause.getMessage(), cause);
         }
     }
 
@@ -125,6 +147,14 @@ public final class PeerRuntime implements AutoCloseable {
         Thread t = new Thread(work, name);
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * The options the runtime was started with, each connection getting the ICE servers of its moment: those
+     * given, the node's STUN and TURN servers, the defaults ({@link PeerIceServers}).
+     */
+    public SignalingOptions options() {
+        return options;
     }
 
     public RtcFactory rtc() {

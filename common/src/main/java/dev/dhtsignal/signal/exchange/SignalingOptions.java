@@ -19,9 +19,13 @@ import java.util.Objects;
  * @param timeout how long to wait for the other peer's offer or answer to appear
  * @param connectTimeout how long the connection and the greeting exchange may take once both descriptions are set
  * @param pace how waiting on the network paces itself (pauses between looks, the limit of one put or get)
+ * @param iceDefaults the STUN servers used without being given (the node's, public ones on the Mainline DHT)
+ * @param iceSource where each connection gets its servers once the network is joined ({@link PeerIceServers});
+ *                  null: {@code iceServers} as given
  */
 public record SignalingOptions(int slots, String label, String greeting, List<IceServer> iceServers,
-                               IceTransport iceTransport, Duration timeout, Duration connectTimeout, Network.Pace pace) {
+                               IceTransport iceTransport, Duration timeout, Duration connectTimeout, Network.Pace pace,
+                               IceDefaults iceDefaults, IceServerSource iceSource) {
     public static final int DEFAULT_SLOTS = 4;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
 
@@ -36,9 +40,16 @@ public record SignalingOptions(int slots, String label, String greeting, List<Ic
         requirePositive(timeout, "timeout");
         requirePositive(connectTimeout, "connect timeout");
         Objects.requireNonNull(pace, "pace");
+        Objects.requireNonNull(iceDefaults, "iceDefaults");
         if (label.isEmpty() || label.length() > 1000) {
             throw new IllegalArgumentException("the channel label must be 1..1000 characters");
         }
+    }
+
+    /** Options with no default STUN server: only {@code iceServers}. */
+    public SignalingOptions(int slots, String label, String greeting, List<IceServer> iceServers,
+                            IceTransport iceTransport, Duration timeout, Duration connectTimeout, Network.Pace pace) {
+        this(slots, label, greeting, iceServers, iceTransport, timeout, connectTimeout, pace, IceDefaults.NONE, null);
     }
 
     private static void requirePositive(Duration d, String what) {
@@ -49,10 +60,20 @@ public record SignalingOptions(int slots, String label, String greeting, List<Ic
 
     /** The same options with another number of slots: one, after a short code's key exchange. */
     public SignalingOptions withSlots(int n) {
-        return new SignalingOptions(n, label, greeting, iceServers, iceTransport, timeout, connectTimeout, pace);
+        return new SignalingOptions(n, label, greeting, iceServers, iceTransport, timeout, connectTimeout, pace,
+                iceDefaults, iceSource);
     }
 
+    /** The same options with each connection's servers from {@code source}. */
+    public SignalingOptions withIceSource(IceServerSource source) {
+        return new SignalingOptions(slots, label, greeting, iceServers, iceTransport, timeout, connectTimeout, pace,
+                iceDefaults, source);
+    }
+
+    /** How a connection made now looks for a path: the servers of this moment ({@link #iceSource}). */
     public RtcConfig rtcConfig() {
-        return new RtcConfig(iceServers, iceTransport, RtcConfig.DEFAULT_ICE_GATHERING_TIMEOUT);
+        IceServerSource source = iceSource != null ? iceSource : IceServerSource.fixed(iceServers);
+        return new RtcConfig(source.current(), iceTransport, RtcConfig.DEFAULT_ICE_GATHERING_TIMEOUT,
+                source.withoutRelayAdvice());
     }
 }

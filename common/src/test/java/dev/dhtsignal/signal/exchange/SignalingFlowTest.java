@@ -179,6 +179,31 @@ class SignalingFlowTest {
     }
 
     @Test
+    void anOfferStartedBeforeTheNodesIceServersCameIsMadeAnewWithThem() {
+        // The node's reply was lost and came again only after the offer had been started (PeerRuntime makes it
+        // as soon as the servers settle): the offer published must be made with the servers that came.
+        Session keys = Session.plain(1);
+        java.util.concurrent.atomic.AtomicReference<List<dev.dhtsignal.rtc.IceServer>> servers =
+                new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        SignalingOptions offering = options(keys, "Hello from Peer A!", Duration.ofSeconds(30)).withIceSource(servers::get);
+        PreparedOffer early = PreparedOffer.start(rtc, offering);
+        servers.set(List.of(dev.dhtsignal.rtc.IceServer.parse("stun:127.0.0.1:" + server.localAddress().getPort())));
+        assertTrue(early.serversChanged(offering));
+        List<String> offererLines = new CopyOnWriteArrayList<>();
+        Offerer offerer = new Offerer(offering, join(keys), true, rtc, timer, offererLines::add, Clock.systemUTC());
+        Answerer answerer = answerer(keys, options(keys, "Hello from Peer B!", Duration.ofSeconds(30)), Clock.systemUTC());
+        CompletableFuture<Connection> answered = CompletableFuture.supplyAsync(
+                () -> answerer.answer(answerer.nextOffer(Duration.ofSeconds(30)), line -> { }));
+        Connection offered = offerer.connect(early);
+        Connection answering = Await.result("the answerer's side", answered);
+        assertTrue(offered.peer() != early.peer(), "the offer was made anew");
+        Await.failure("the early connection, closed", early.peer().connected());
+        offered.close();
+        answering.close();
+        offerer.awaitClearing();
+    }
+
+    @Test
     void plainRoundPrintsTheOriginalLinesAndASecondRoundOnTheSameKeysWorks() {
         Session keys = Session.plain(4);
         for (int i = 0; i < 2; i++) {

@@ -154,6 +154,7 @@ async function connect(event) {
   const abort = new AbortController();
   running = { abort };
   setFormLocked(true);
+  options.iceServers = options.iceServers.concat(await gateway.iceServers(abort.signal));  // the node's STUN and TURN
   const offering = role() === 'offer';
   const args = { gateway, format: plan.format, options, log: (l) => transcript(l), warn: (l) => transcript(l, true), signal: abort.signal };
   let handshake = null;

@@ -57,6 +57,26 @@ export class Gateway {
     }
   }
 
+  /**
+   * The STUN and TURN servers the gateway's node offers (GET /ice-servers, docs/gateway.md): its own STUN
+   * server and TURN credentials for this connection. Never fails: a gateway that cannot answer (an older
+   * one, over its rate) means none, and the page goes on with the servers typed into it.
+   */
+  async iceServers(signal) {
+    try {
+      const response = await fetch(`${this.base}/ice-servers`, { cache: 'no-store', signal });
+      if (!response.ok) {
+        await response.text();
+        return [];
+      }
+      const body = await response.json();
+      return Array.isArray(body.iceServers) ? body.iceServers.filter((s) => s && s.urls) : [];
+    } catch (e) {
+      if (signal && signal.aborted) throw e;
+      return [];
+    }
+  }
+
   async get(key, signal) {
     const response = await this.request(key, {}, signal);
     if (response.status === 404) {
