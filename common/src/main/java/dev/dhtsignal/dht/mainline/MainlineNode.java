@@ -17,7 +17,6 @@ import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,13 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -72,12 +68,8 @@ public final class MainlineNode implements AutoCloseable {
     private final QueryServer server;
     private final ItemLookups items;
     private final SecureRandom random = new SecureRandom();
-    /**
-     * Queries waiting for replies, by transaction id. The ids are random, not counted up: a reply is
-     * matched by its id and its source address, and an id one can predict lets anyone who can forge that
-     * address slip in a reply of its own (contacts of its choosing, a missing item).
-     */
-    private final Map<Integer, Call> pending = new ConcurrentHashMap<>();
+    private final FloodLimit flood = new FloodLimit(System::nanoTime);
+    private final OutgoingQueries queries;
     private final AtomicInteger verifying = new AtomicInteger();
     private final Map<InetAddress, Integer> addressVotes = new HashMap<>();
     private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -92,20 +84,6 @@ public final class MainlineNode implements AutoCloseable {
     private final AtomicLong ignoredReadOnly = new AtomicLong();
     private final AtomicLong unexpected = new AtomicLong();
 
-    /** One query on its way: a small state machine ended by a reply, an error or its timer. */
-    private static final class Call {
-        final InetSocketAddress to;
-        final NodeId expectedId;
-        final long sentNanos = System.nanoTime();
-        final CompletableFuture<KrpcMessage.Response> result = new CompletableFuture<>();
-        ScheduledFuture<?> timeout;
-
-        Call(InetSocketAddress to, NodeId expectedId) {
-            this.to = to;
-            this.expectedId = expectedId;
-        }
-    }
-
     private MainlineNode(MainlineConfig config, UdpTransport transport) {
         this.config = config;
         this.transport = transport;
@@ -118,6 +96,7 @@ public final class MainlineNode implements AutoCloseable {
         this.quarantine = new Quarantine(Duration.ofMinutes(5), 10_000);
         this.routing = routingTable(config.nodeId().orElseGet(() -> NodeId.random(random)));
         this.server = new QueryServer(config, () -> routing, transport);
+        this.queries = new OutgoingQueries(config, transport, timer, rtt, quarantine, () -> routing, flood);
         this.items = new ItemLookups(this);
         // STUN is limited like any query: the same per-source rates, and replies to senders not verified
         // (contacts) paid from the same byte budget as the queries' replies.
@@ -191,21 +170,12 @@ public final class MainlineNode implements AutoCloseable {
     }
 
     private void onReply(KrpcMessage message, InetSocketAddress source) {
-        Integer tx = transactionNumber(message.transactionId());
-        Call call = tx == null ? null : pending.get(tx);
-        if (call == null || !call.to.equals(source)) {
+        OutgoingQueries.Call call = queries.answered(message, source);
+        if (call == null) {
             // Late (already timed out), for another socket's query, or someone guessing transaction ids.
             unexpected.incrementAndGet();
-            if (call == null && message instanceof KrpcMessage.Response) {
-                quarantine.release(source);
-            }
             return;
         }
-        if (!pending.remove(tx, call)) {
-            return;
-        }
-        call.timeout.cancel(false);
-        rtt.sample(System.nanoTime() - call.sentNanos);
         if (message instanceof KrpcMessage.Error e) {
             call.result.completeExceptionally(new KrpcErrorException(e.code(), e.message()));
             return;
@@ -266,49 +236,25 @@ public final class MainlineNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- querying
 
-    /** Sends one query and waits (asynchronously) for its reply, within the measured timeout. */
+    /**
+     * Sends one query and waits (asynchronously) for its reply, within the measured timeout; a query that
+     * would pass the {@link FloodLimit} to that node fails at once, unsent.
+     */
     public CompletableFuture<KrpcMessage.Response> query(InetSocketAddress to, NodeId expectedId, String method,
                                                          Map<String, Object> arguments) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("the node is closed"));
         }
-        if (expectedId != null && quarantine.contains(to, config.clock().instant())) {
-            // A contact that failed lately (often a read-only peer another node listed): lookups move on at once.
-            return CompletableFuture.failedFuture(new TimeoutException("no reply from " + to + " lately"));
-        }
-        Map<String, Object> a = new HashMap<>(arguments);
-        a.put("id", id().toBytes());
-        Call call = new Call(to, expectedId);
-        int tx = random.nextInt();
-        while (pending.putIfAbsent(tx, call) != null) {
-            tx = random.nextInt();
-        }
-        int sent = tx;
-        try {
-            call.timeout = timer.schedule(() -> timedOut(sent, call), rtt.timeoutNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            pending.remove(sent);
-            return CompletableFuture.failedFuture(new IllegalStateException("the node is closing", e));
-        }
-        byte[] t = ByteBuffer.allocate(4).putInt(tx).array();
-        transport.send(KrpcCodec.encode(new KrpcMessage.Query(t, method, new Dict(a), config.readOnly())), to);
-        return call.result;
+        return queries.send(to, expectedId, method, arguments);
     }
 
-    private void timedOut(int tx, Call call) {
-        if (!pending.remove(tx, call)) {
-            return;
-        }
-        rtt.timedOut();
-        quarantine.add(call.to, config.clock().instant());
-        if (call.expectedId != null) {
-            routing.failed(new Contact(call.expectedId, call.to));
-        }
-        call.result.completeExceptionally(new TimeoutException("no reply from " + call.to));
+    /** What this node sent to each node, held under the flood limit nodes enforce. */
+    public FloodLimit.Stats floodStats() {
+        return flood.stats();
     }
 
-    private static Integer transactionNumber(byte[] t) {
-        return t.length == 4 ? ByteBuffer.wrap(t).getInt() : null;
+    FloodLimit flood() {
+        return flood;
     }
 
     /**
@@ -378,6 +324,27 @@ public final class MainlineNode implements AutoCloseable {
 
     public CompletableFuture<PutResult> put(ImmutableItem item) {
         return items.put(item);
+    }
+
+    /**
+     * The seq of the newest item seen at {@code target} by a get or put lately (-1: its nodes held none), so
+     * that a writer can sign the next one without looking first; empty when the target was not looked at lately.
+     */
+    public Optional<Long> lastSeq(NodeId target) {
+        return items.lastSeq(target);
+    }
+
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: what waits on the task is failed by close().
+        }
+    }
+
+    /** How long a query may go unanswered before a lookup or a direct get stops waiting for it alone. */
+    long stallNanos() {
+        return rtt.stallNanos();
     }
 
     CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
@@ -472,10 +439,7 @@ public final class MainlineNode implements AutoCloseable {
         closed = true;
         timer.shutdownNow();
         transport.close();
-        for (Call c : pending.values()) {
-            c.result.completeExceptionally(new IllegalStateException("the node closed"));
-        }
-        pending.clear();
+        queries.failAll();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
