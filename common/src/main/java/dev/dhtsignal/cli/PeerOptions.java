@@ -197,9 +197,14 @@ public final class PeerOptions {
                 throw new IllegalArgumentException("--network mainline needs --session (or --secret): the session code "
                         + "keys, signs and seals the offer and answer");
             }
+            java.util.function.Consumer<String> warn = w -> System.err.println(program + ": warning: " + w);
+            if (bootstrap.isEmpty()) {
+                // The nodes kept from the last run first; the routers (resolved only then) if too few answer.
+                return new MainlineNetwork.Settings(List.of(), () -> Routers.resolve(List.of(), warn),
+                        dev.dhtsignal.dht.mainline.BootstrapCache.forUser(warn), MAINLINE_JOIN_LIMIT);
+            }
             try {
-                return new MainlineNetwork.Settings(Routers.resolve(bootstrap,
-                        w -> System.err.println(program + ": warning: " + w)), MAINLINE_JOIN_LIMIT);
+                return new MainlineNetwork.Settings(Routers.resolve(bootstrap, warn), MAINLINE_JOIN_LIMIT);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--bootstrap: " + e.getMessage());
             }
@@ -296,11 +301,27 @@ public final class PeerOptions {
         }
     }
 
+    /**
+     * How long an offerer lets its claim settle before reading it back: time for the write of an offerer that
+     * picked the same nameplate at the same moment to land (a write is one round trip to the nodes once
+     * their place is known). It was the poll interval, a second on either network, which every short code
+     * paid before it was shown.
+     */
+    static final Duration CLAIM_SETTLE = Duration.ofMillis(300);
+
     /** How the key exchange of a short code waits: the same limits as the signaling that follows. */
     public static PakeHandshake.Settings handshakeSettings(SignalingOptions options) {
         Duration pause = options.pace().longestPause();
-        return new PakeHandshake.Settings(options.timeout(), pause,
-                pause.compareTo(Duration.ofMillis(200)) > 0 ? pause : Duration.ofMillis(200), options.pace().stepLimit());
+        return new PakeHandshake.Settings(options.timeout(), pause, CLAIM_SETTLE, options.pace().stepLimit());
+    }
+
+    /**
+     * Starts the lookups of a short code's session (its one offer slot and answer) while the key exchange is
+     * still being confirmed: on the Mainline DHT they are traversals, which then need not wait for it.
+     */
+    public static void lookAheadAtSession(dev.dhtsignal.signal.board.SignalBoard session) {
+        session.lookAhead(dev.dhtsignal.signal.board.BoardName.offer(0));
+        session.lookAhead(dev.dhtsignal.signal.board.BoardName.answer(0));
     }
 
     /**

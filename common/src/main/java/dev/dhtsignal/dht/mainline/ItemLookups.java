@@ -39,6 +39,11 @@ final class ItemLookups {
 
     private final MainlineNode node;
     private final Neighbourhoods near = new Neighbourhoods(System::nanoTime);
+    /** Traversals under way, by target: a get that comes meanwhile (a warm-up, then the first poll) shares it. */
+    private final Map<NodeId, CompletableFuture<GetResult>> traversing = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong traversals = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong directGets = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong directPuts = new java.util.concurrent.atomic.AtomicLong();
 
     ItemLookups(MainlineNode node) {
         this.node = node;
@@ -65,6 +70,28 @@ final class ItemLookups {
 
     /** The traversal: asks the nodes ever closer to the target with {@code get}, and remembers what it found. */
     private CompletableFuture<GetResult> traverse(NodeId target, byte[] salt) {
+        CompletableFuture<GetResult> mine = new CompletableFuture<>();
+        CompletableFuture<GetResult> running = traversing.putIfAbsent(target, mine);
+        if (running != null) {
+            return running;
+        }
+        newTraversal(target, salt).whenComplete((r, e) -> {
+            traversing.remove(target, mine);
+            if (e != null) {
+                mine.completeExceptionally(e);
+            } else {
+                mine.complete(r);
+            }
+        });
+        return mine;
+    }
+
+    ItemActivity activity() {
+        return new ItemActivity(traversals.get(), directGets.get(), directPuts.get(), node.flood().stats());
+    }
+
+    private CompletableFuture<GetResult> newTraversal(NodeId target, byte[] salt) {
+        traversals.incrementAndGet();
         Map<Contact, byte[]> tokensByContact = new ConcurrentHashMap<>();
         Replies replies = new Replies(target, salt, null);
         IterativeLookup.Querier querier = c -> node.query(c.address(), c.id(), "get", Map.of("target", target.toBytes()))
@@ -81,6 +108,9 @@ final class ItemLookups {
                 }
             }
             near.traversed(target, result.closest(), ofClosest, replies.best.get());
+            log.debug("traversal to {}: {} queries, {} ms, {} closest, seq {}", target.shortHex(), result.rpcs(),
+                    result.elapsed().toMillis(), result.closest().size(),
+                    replies.best.get() == null ? "-" : replies.best.get().seq());
             return new GetResult(Optional.ofNullable(replies.best.get()), Optional.ofNullable(replies.immutable.get()),
                     result.closest(), ofClosest, result.rpcs(), result.elapsed());
         });
@@ -92,6 +122,7 @@ final class ItemLookups {
      */
     private CompletableFuture<Optional<GetResult>> direct(NodeId target, byte[] salt, Neighbourhoods.Known known) {
         List<Contact> ask = pollOrder(known.closest());
+        directGets.incrementAndGet();
         MutableItem held = known.best().orElse(null);
         Map<String, Object> arguments = new HashMap<>();
         arguments.put("target", target.toBytes());
@@ -118,6 +149,8 @@ final class ItemLookups {
                 return Optional.empty();
             }
             MutableItem best = replies.best.get();
+            log.debug("direct get at {}: {} of {} answered in {} ms, seq {}", target.shortHex(), answered.get(), ask.size(),
+                    (System.nanoTime() - start) / 1_000_000, best == null ? "-" : best.seq());
             near.heard(target, ask.get(0), null, best);
             Neighbourhoods.Known now = near.known(target).orElse(known);
             return Optional.of(new GetResult(Optional.ofNullable(best), Optional.ofNullable(replies.immutable.get()),
@@ -263,6 +296,7 @@ final class ItemLookups {
     private CompletableFuture<PutResult> putAt(NodeId target, byte[] salt, Map<String, Object> arguments) {
         Optional<Neighbourhoods.Known> known = near.known(target);
         if (known.isPresent() && known.get().tokens().size() * 2 >= known.get().closest().size()) {
+            directPuts.incrementAndGet();
             return putTo(known.get().closest(), known.get().tokens(), arguments).thenCompose(r -> {
                 if (r.stored() > 0 && r.stored() * 2 >= r.tried()) {
                     return CompletableFuture.completedFuture(r);

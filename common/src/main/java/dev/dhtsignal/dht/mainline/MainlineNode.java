@@ -248,6 +248,11 @@ public final class MainlineNode implements AutoCloseable {
         return queries.send(to, expectedId, method, arguments);
     }
 
+    /** What this node's gets and puts did: traversals, direct gets and puts, and the flood limit's count. */
+    public ItemActivity itemActivity() {
+        return items.activity();
+    }
+
     /** What this node sent to each node, held under the flood limit nodes enforce. */
     public FloodLimit.Stats floodStats() {
         return flood.stats();
@@ -276,19 +281,36 @@ public final class MainlineNode implements AutoCloseable {
      * many of the addresses answered.
      */
     public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses) {
+        return bootstrap(addresses, addresses.size());
+    }
+
+    /**
+     * As {@link #bootstrap(List)}, done as soon as {@code enough} of the addresses have answered (the others'
+     * replies still count when they come): a start through many cached nodes should not wait for the ones
+     * that have gone to time out.
+     */
+    public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses, int enough) {
         for (InetSocketAddress a : addresses) {
             if (!bootstrapAddresses.contains(a)) {
                 bootstrapAddresses.add(a);
             }
         }
         List<CompletableFuture<Boolean>> asked = new ArrayList<>();
+        CompletableFuture<Void> enoughAnswered = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
         for (InetSocketAddress a : addresses) {
             CompletableFuture<Boolean> one = new CompletableFuture<>();
-            query(a, null, "find_node", Map.of("target", id().toBytes())).whenComplete((r, e) -> one.complete(e == null));
+            query(a, null, "find_node", Map.of("target", id().toBytes())).whenComplete((r, e) -> {
+                if (e == null && answered.incrementAndGet() >= enough) {
+                    enoughAnswered.complete(null);
+                }
+                one.complete(e == null);
+            });
             asked.add(one);
         }
-        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenCompose(done -> {
-            int reached = (int) asked.stream().filter(CompletableFuture::join).count();
+        return CompletableFuture.anyOf(CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)), enoughAnswered)
+                .thenCompose(done -> {
+            int reached = answered.get();
             if (reached == 0 || config.readOnly()) {
                 // Nobody looks a read-only node up, so it need not announce itself: its first lookup of a
                 // key starts from the nodes that answered here.

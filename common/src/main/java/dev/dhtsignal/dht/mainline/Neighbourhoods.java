@@ -101,7 +101,9 @@ final class Neighbourhoods {
     synchronized Optional<Known> known(NodeId target) {
         Entry e = entries.get(target);
         long now = nanos.getAsLong();
-        if (e == null || now - e.traversedNanos > TRAVERSE_AGAIN.toNanos()) {
+        // A traversal that ended on fewer nodes than a poll asks (a node holding the item sends no closer
+        // nodes, so a lookup can stop at the first) is no neighbourhood to rely on: the next get traverses.
+        if (e == null || now - e.traversedNanos > TRAVERSE_AGAIN.toNanos() || e.closest.size() < ItemLookups.POLL_WIDTH) {
             return Optional.empty();
         }
         Map<Contact, byte[]> fresh = new HashMap<>();

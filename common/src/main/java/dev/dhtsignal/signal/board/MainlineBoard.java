@@ -156,6 +156,15 @@ public final class MainlineBoard implements SignalBoard {
                 .thenApply(found -> found.flatMap(MutableItem::valueBytes).map(v -> List.of(DhtValue.bytes(v))).orElse(List.of()));
     }
 
+    /** A traversal to the item's nodes, unless one was made lately; what it finds serves the gets and puts that follow. */
+    @Override
+    public void lookAhead(BoardName name) {
+        Item it = item(name);
+        if (node.lastSeq(it.target()).isEmpty()) {
+            node.get(it.target(), it.salt());
+        }
+    }
+
     @Override
     public CompletableFuture<Void> clear(BoardName name) {
         // A BEP 44 item cannot be deleted; an empty value is "nothing there" to every reader.
