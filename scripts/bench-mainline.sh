@@ -16,8 +16,8 @@
 # greeting), and what the new programs' DHT client did up to then (traversals, direct gets and puts).
 #
 # The flood limit (libtorrent blocks a sender of more than 50 packets to it within 10 s): tcpdump records the
-# namespace's loopback during each case, and the highest count of packets from one of our peers' endpoints to
-# one DHT node within any 10-second window is printed beside the peers' own count.
+# namespace's loopback during each run, and the highest count of packets from one of our peers' endpoints to
+# one DHT node within any 10-second window is printed beside the peers' own count (the new programs' "max").
 #
 # Versions: `after` is this tree's jars (scripts/build.sh). `before` is BENCH_BEFORE: a directory holding
 # offerer/target/offerer.jar and answerer/target/answerer.jar, or a commit, which is exported into /tmp and built
@@ -98,7 +98,10 @@ long_code() {
 run_pair() {
   local version="$1" kind="$2" ob="$3" ab="$4" dir="${jars[$1]}" code o_start a_start opid apid
   local common=(--network mainline --once --report-timing)
-  rm -f "$work"/o.* "$work"/a.*
+  rm -f "$work"/o.* "$work"/a.* "$work"/capture*
+  # Every datagram on the namespace's loopback during the run, for the flood count.
+  in_ns tcpdump -i lo -n -tt -l -q udp > "$work/capture" 2> "$work/capture.err" & local tcpdump_pid=$!
+  await_line "$work/capture.err" "listening on" 10 || true
   if [ "$kind" = short ]; then
     o_start="$(now_us)"
     (in_ns timeout "$limit_s" java -jar "$dir/offerer/target/offerer.jar" "${common[@]}" --session --bootstrap "$ob" \
@@ -127,10 +130,34 @@ run_pair() {
   [ -z "$og" ] || ot=$(((og - o_start) / 1000))
   [ -z "$ag" ] || at=$(((ag - a_start) / 1000))
   ready() { sed -n 's/.*timing: ready-ms=\([0-9]*\).*/\1/p' "$1" | tail -1; }
-  echo "$ot $at ${od:--} ${ad:--} ready-ms=$(ready "$work/o.err")/$(ready "$work/a.err")"
+  kill "$tcpdump_pid" 2> /dev/null || true
+  wait "$tcpdump_pid" 2> /dev/null || true
+  echo "$ot $at ${od:--} ${ad:--} ready-ms=$(ready "$work/o.err")/$(ready "$work/a.err") flood=$(flood_in "$work/capture")"
   if [ -z "$og" ] || [ -z "$ag" ]; then
     tail -n 2 "$work/o.err" "$work/a.err" | sed 's/^/    /' >&2
   fi
+}
+
+# The most packets from one endpoint that is not a DHT node (a peer of ours) to one DHT node within any 10 s
+# of a capture (tcpdump -tt -n output).
+flood_in() {
+  python3 - "$1" $(cat "$work/dht-ports") <<'EOF'
+import collections, re, sys
+path, ports = sys.argv[1], set(sys.argv[2:])
+line = re.compile(r'^(\d+\.\d+) IP 127\.0\.0\.1\.(\d+) > 127\.0\.0\.1\.(\d+):')
+windows = collections.defaultdict(collections.deque)
+most = 0
+for text in open(path):
+    m = line.match(text)
+    if not m or m.group(2) in ports or m.group(3) not in ports:
+        continue
+    t, w = float(m.group(1)), windows[(m.group(2), m.group(3))]
+    w.append(t)
+    while t - w[0] >= 10.0:
+        w.popleft()
+    most = max(most, len(w))
+print(most)
+EOF
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
@@ -165,9 +192,7 @@ for case in lo netem; do
     await_line "$work/server$s.out" "DHT Server running on port" 60 || { echo "bench-mainline: dht-server $s did not start" >&2; exit 1; }
     dht_ports+=("$(sed -n 's/.*DHT Server running on port \([0-9]*\).*/\1/p' "$work/server$s.out" | head -1)")
   done
-  in_ns tcpdump -i lo -n -tt -l -q udp > "$work/capture.$case" 2> /dev/null &
-  tcpdump_pid=$!; started+=("$tcpdump_pid")
-  sleep 1
+  echo "${dht_ports[*]}" > "$work/dht-ports"
   for round in $(seq 1 "$rounds"); do
     for version in "${versions[@]}"; do
       for kind in short long; do
@@ -180,30 +205,6 @@ for case in lo netem; do
       done
     done
   done
-  kill "$tcpdump_pid" 2> /dev/null || true
-  wait "$tcpdump_pid" 2> /dev/null || true
-  # The most packets from one endpoint that is not a DHT node (our peers) to one DHT node within any 10 s.
-  flood="$(python3 - "$work/capture.$case" "${dht_ports[@]}" <<'EOF'
-import collections, re, sys
-path, ports = sys.argv[1], set(sys.argv[2:])
-line = re.compile(r'^(\d+\.\d+) IP 127\.0\.0\.1\.(\d+) > 127\.0\.0\.1\.(\d+):')
-windows = collections.defaultdict(collections.deque)
-most, where = 0, '-'
-for text in open(path):
-    m = line.match(text)
-    if not m or m.group(2) in ports or m.group(3) not in ports:
-        continue
-    t, key = float(m.group(1)), (m.group(2), m.group(3))
-    w = windows[key]
-    w.append(t)
-    while t - w[0] >= 10.0:
-        w.popleft()
-    if len(w) > most:
-        most, where = len(w), '%s->%s' % key
-print(most, where)
-EOF
-)"
-  echo "$case flood $flood" | tee -a "$results"
   for pid in "${started[@]}"; do kill "$pid" 2> /dev/null || true; done
   wait 2> /dev/null || true
   started=()
@@ -214,8 +215,8 @@ EOF
 done
 
 echo
-echo "| case | version | code | offerer: launch to greeting (median) | answerer: launch to greeting (median) | failed | DHT client, offerer / answerer (last run) |"
-echo "| --- | --- | --- | ---: | ---: | ---: | --- |"
+echo "| case | version | code | offerer: launch to greeting (median) | answerer: launch to greeting (median) | failed | DHT client, offerer / answerer (last run) | most packets to one node in 10 s (all runs) |"
+echo "| --- | --- | --- | ---: | ---: | ---: | --- | ---: |"
 for case in lo netem; do
   for version in "${versions[@]}"; do
     for kind in short long; do
@@ -224,9 +225,10 @@ for case in lo netem; do
       am="$(echo "$rows" | awk '$5 != "fail" { print $5 }' | median)"
       failed="$(echo "$rows" | awk '$4 == "fail" || $5 == "fail"' | grep -c . || true)"
       dht="$(echo "$rows" | tail -1 | awk '{ print $6 " / " $7 }')"
-      echo "| $case | $version | $kind | $om ms | $am ms | $failed | $dht |"
+      flood="$(echo "$rows" | grep -o 'flood=[0-9]*' | cut -d= -f2 | sort -n | tail -1)"
+      echo "| $case | $version | $kind | $om ms | $am ms | $failed | $dht | ${flood:--} |"
     done
   done
 done
 echo
-grep ' flood ' "$results" | awk '{ print "most packets from one peer endpoint to one DHT node within 10 s (" $1 "): " $3 " (" $4 ")" }'
+grep ' setup ' "$results" | sed 's/^/setup: /'

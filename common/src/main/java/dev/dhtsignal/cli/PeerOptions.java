@@ -309,9 +309,13 @@ public final class PeerOptions {
      */
     static final Duration CLAIM_SETTLE = Duration.ofMillis(300);
 
-    /** How the key exchange of a short code waits: the same limits as the signaling that follows. */
+    /**
+     * How the key exchange of a short code waits: the limits of the signaling that follows, and looks at the
+     * other side's key twice as often (a side looks at its own key only every few looks, so the nodes near a
+     * nameplate get no more packets than the signaling's own waits give them).
+     */
     public static PakeHandshake.Settings handshakeSettings(SignalingOptions options) {
-        Duration pause = options.pace().longestPause();
+        Duration pause = options.pace().longestPause().dividedBy(2);
         return new PakeHandshake.Settings(options.timeout(), pause, CLAIM_SETTLE, options.pace().stepLimit());
     }
 
