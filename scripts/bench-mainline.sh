@@ -59,16 +59,22 @@ fi
 
 ns="mlbench-$$"
 work="$(mktemp -d)"
-started=()
 main_pid=$BASHPID
 cleanup() {
   [ "$BASHPID" = "$main_pid" ] || return 0  # not in the subshells of $(...)
-  for pid in "${started[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
+  stop_namespace_processes
   ip netns del "$ns" 2> /dev/null || true
   if [ -n "${BENCH_KEEP:-}" ]; then echo "bench-mainline: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+# Every process in the namespace is one this script started: stopping them by the namespace's list of pids
+# reaches the programs behind `ip netns exec` and the pipes too.
+stop_namespace_processes() {
+  local pid
+  for pid in $(ip netns pids "$ns" 2> /dev/null); do kill "$pid" 2> /dev/null || true; done
+  for _ in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2> /dev/null)" ] && break; sleep 0.1; done
+  wait 2> /dev/null || true
+}
 ip netns add "$ns"
 in_ns() { ip netns exec "$ns" "$@"; }
 in_ns ip link set lo up
@@ -100,7 +106,7 @@ run_pair() {
   local common=(--network mainline --once --report-timing)
   rm -f "$work"/o.* "$work"/a.* "$work"/capture*
   # Every datagram on the namespace's loopback during the run, for the flood count.
-  in_ns tcpdump -i lo -n -tt -l -q udp > "$work/capture" 2> "$work/capture.err" & local tcpdump_pid=$!
+  ip netns exec "$ns" tcpdump -i lo -n -tt -l -q udp > "$work/capture" 2> "$work/capture.err" & local tcpdump_pid=$!
   await_line "$work/capture.err" "listening on" 10 || true
   if [ "$kind" = short ]; then
     o_start="$(now_us)"
@@ -132,7 +138,24 @@ run_pair() {
   ready() { sed -n 's/.*timing: ready-ms=\([0-9]*\).*/\1/p' "$1" | tail -1; }
   kill "$tcpdump_pid" 2> /dev/null || true
   wait "$tcpdump_pid" 2> /dev/null || true
-  echo "$ot $at ${od:--} ${ad:--} ready-ms=$(ready "$work/o.err")/$(ready "$work/a.err") flood=$(flood_in "$work/capture")"
+  # Where the time went, from the moments each line appeared (ms from the previous step):
+  #   answerer: start (launch to "Waiting for Offer SDP", i.e. JVM, WebRTC, DHT joined), offer (the key exchange if
+  #   any, and the offer found), stored (the answer stored), greet (ICE, DTLS, the data channel, the greetings)
+  #   offerer: code or offer (launch to the code shown, or to the offer stored with a long code), then answer
+  #   (to the answer read), greet
+  local steps_a steps_o s1 s2 s3
+  s1="$(at "$work/a.out" 'Waiting for Offer SDP')"; s2="$(at "$work/a.out" 'Creating Answer SDP')"; s3="$(at "$work/a.out" 'Answer SDP stored')"
+  steps_a="a:start=$(span "$a_start" "$s1"),offer=$(span "$s1" "$s2"),stored=$(span "$s2" "$s3"),greet=$(span "$s3" "$ag")"
+  if [ "$kind" = short ]; then
+    s1="$(at "$work/o.out" 'Session code:')"; s2="$(at "$work/o.out" 'Offer SDP stored')"
+    steps_o="o:code=$(span "$o_start" "$s1"),offer=$(span "$s1" "$s2")"
+  else
+    s2="$(at "$work/o.out" 'Offer SDP stored')"
+    steps_o="o:offer=$(span "$o_start" "$s2")"
+  fi
+  s3="$(at "$work/o.out" 'WebRTC connection established')"
+  steps_o="$steps_o,answer=$(span "$s2" "$s3"),greet=$(span "$s3" "$og")"
+  echo "$ot $at ${od:--} ${ad:--} ready-ms=$(ready "$work/o.err")/$(ready "$work/a.err") flood=$(flood_in "$work/capture") $steps_o $steps_a"
   if [ -z "$og" ] || [ -z "$ag" ]; then
     tail -n 2 "$work/o.err" "$work/a.err" | sed 's/^/    /' >&2
   fi
@@ -160,6 +183,9 @@ print(most)
 EOF
 }
 
+at() { grep -m1 -- "$2" "$1" 2> /dev/null | cut -d' ' -f1 || true; }
+span() { if [ -n "$1" ] && [ -n "$2" ]; then echo $((($2 - $1) / 1000)); else echo -; fi; }
+
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 results="$work/results"
@@ -177,7 +203,6 @@ for case in lo netem; do
   fi
   mkfifo "$work/swarm.in"
   in_ns env SWARM_LATENCY="$swarm_latency" node mainline-tests/swarm.mjs "$nodes" < "$work/swarm.in" > "$work/swarm.out" 2> "$work/swarm.err" &
-  swarm_pid=$!; started+=("$swarm_pid")
   exec 3> "$work/swarm.in"
   await_line "$work/swarm.out" '"ready"' 300 || { echo "bench-mainline: the swarm did not start" >&2; cat "$work/swarm.err" >&2; exit 1; }
   mapfile -t addresses < <(grep -o '127\.0\.0\.1:[0-9]*' "$work/swarm.out")
@@ -186,7 +211,6 @@ for case in lo netem; do
   for s in $(seq 1 "$ours"); do
     in_ns java -jar dht-server/target/dht-server.jar --network mainline --port 0 --bind 127.0.0.1 \
       "${addresses[$((s * 7 % nodes))]}" > "$work/server$s.out" 2> "$work/server$s.err" &
-    started+=($!)
   done
   for s in $(seq 1 "$ours"); do
     await_line "$work/server$s.out" "DHT Server running on port" 60 || { echo "bench-mainline: dht-server $s did not start" >&2; exit 1; }
@@ -205,9 +229,7 @@ for case in lo netem; do
       done
     done
   done
-  for pid in "${started[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  started=()
+  stop_namespace_processes
   exec 3>&-
   rm -f "$work/swarm.in"
   if [ "$case" = netem ] && [ -z "$swarm_latency" ]; then in_ns tc qdisc del dev lo root; fi
@@ -227,6 +249,27 @@ for case in lo netem; do
       dht="$(echo "$rows" | tail -1 | awk '{ print $6 " / " $7 }')"
       flood="$(echo "$rows" | grep -o 'flood=[0-9]*' | cut -d= -f2 | sort -n | tail -1)"
       echo "| $case | $version | $kind | $om ms | $am ms | $failed | $dht | ${flood:--} |"
+    done
+  done
+done
+echo
+echo "Where the time went (medians, ms; each step from the end of the one before):"
+echo
+echo "| case | version | code | offerer steps | answerer steps |"
+echo "| --- | --- | --- | --- | --- |"
+step_medians() {  # ROWS PREFIX: "name=median,..." over the runs
+  local names name out=""
+  names="$(echo "$1" | grep -o "$2:[^ ]*" | head -1 | sed "s/^$2://" | tr ',' '\n' | cut -d= -f1)"
+  for name in $names; do
+    out+="$name $(echo "$1" | grep -o "$2:[^ ]*" | tr ',' '\n' | sed "s/^$2://" | grep "^$name=" | cut -d= -f2 | grep -v '^-$' | median), "
+  done
+  echo "${out%, }"
+}
+for case in lo netem; do
+  for version in "${versions[@]}"; do
+    for kind in short long; do
+      rows="$(grep "^$case $version $kind " "$results" || true)"
+      echo "| $case | $version | $kind | $(step_medians "$rows" o) | $(step_medians "$rows" a) |"
     done
   done
 done
