@@ -15,13 +15,12 @@ import dev.dhtsignal.dht.ice.IceServerOffer;
 import dev.dhtsignal.dht.stun.StunResponder;
 import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,12 +52,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class MainlineNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MainlineNode.class);
-    private static final Duration MAINTENANCE_EVERY = Duration.ofSeconds(30);
-    private static final Duration QUIET_AFTER = Duration.ofMinutes(10);
-    private static final Duration REFRESH_EVERY = Duration.ofMinutes(15);
     private static final int MAX_VERIFYING = 16;
-    /** Replies reporting the same public address before a full node takes a BEP 42 id for it. */
-    private static final int ADDRESS_VOTES = 3;
 
     private final MainlineConfig config;
     private final UdpTransport transport;
@@ -71,8 +65,8 @@ public final class MainlineNode implements AutoCloseable {
     private final FloodLimit flood = new FloodLimit(System::nanoTime);
     private final OutgoingQueries queries;
     private final AtomicInteger verifying = new AtomicInteger();
-    private final Map<InetAddress, Integer> addressVotes = new HashMap<>();
-    private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ExternalAddressVotes addressVotes;
+    private final Membership membership;
     private volatile RoutingTable routing;
     private volatile boolean closed;
     /** Null when the node answers no STUN (read-only, or turned off). */
@@ -97,6 +91,14 @@ public final class MainlineNode implements AutoCloseable {
         this.routing = routingTable(config.nodeId().orElseGet(() -> NodeId.random(random)));
         this.server = new QueryServer(config, () -> routing, transport);
         this.queries = new OutgoingQueries(config, transport, timer, rtt, quarantine, () -> routing, flood);
+        this.addressVotes = new ExternalAddressVotes(config, () -> routing, this::routingTable, table -> {
+            routing = table;
+            timer.execute(() -> findNode(id()));
+        });
+        this.membership = new Membership(this, () -> routing, now -> {
+            server.expire(now);
+            quarantine.expire(now);
+        });
         this.items = new ItemLookups(this);
         // STUN is limited like any query: the same per-source rates, and replies to senders not verified
         // (contacts) paid from the same byte budget as the queries' replies.
@@ -122,8 +124,8 @@ public final class MainlineNode implements AutoCloseable {
         MainlineNode node = new MainlineNode(config, transport);
         transport.start(StunResponder.inFrontOf(node.stun,
                 config.readOnly() ? node::onDatagram : node.iceServers.inFrontOf(node::onDatagram)));
-        long every = MAINTENANCE_EVERY.toMillis();
-        node.timer.scheduleWithFixedDelay(node::maintain, every, every, TimeUnit.MILLISECONDS);
+        long every = Membership.MAINTENANCE_EVERY.toMillis();
+        node.timer.scheduleWithFixedDelay(node.membership::maintain, every, every, TimeUnit.MILLISECONDS);
         return node;
     }
 
@@ -194,7 +196,7 @@ public final class MainlineNode implements AutoCloseable {
         }
         quarantine.release(source);
         routing.seen(new Contact(id, source), config.clock().instant());
-        r.yourAddress().ifPresent(a -> voteExternalAddress(a.getAddress()));
+        r.yourAddress().ifPresent(a -> addressVotes.heard(a.getAddress()));
         call.result.complete(r);
     }
 
@@ -281,7 +283,7 @@ public final class MainlineNode implements AutoCloseable {
      * many of the addresses answered.
      */
     public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses) {
-        return bootstrap(addresses, addresses.size());
+        return membership.join(addresses, addresses.size());
     }
 
     /**
@@ -290,34 +292,7 @@ public final class MainlineNode implements AutoCloseable {
      * that have gone to time out.
      */
     public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses, int enough) {
-        for (InetSocketAddress a : addresses) {
-            if (!bootstrapAddresses.contains(a)) {
-                bootstrapAddresses.add(a);
-            }
-        }
-        List<CompletableFuture<Boolean>> asked = new ArrayList<>();
-        CompletableFuture<Void> enoughAnswered = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
-        for (InetSocketAddress a : addresses) {
-            CompletableFuture<Boolean> one = new CompletableFuture<>();
-            query(a, null, "find_node", Map.of("target", id().toBytes())).whenComplete((r, e) -> {
-                if (e == null && answered.incrementAndGet() >= enough) {
-                    enoughAnswered.complete(null);
-                }
-                one.complete(e == null);
-            });
-            asked.add(one);
-        }
-        return CompletableFuture.anyOf(CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)), enoughAnswered)
-                .thenCompose(done -> {
-            int reached = answered.get();
-            if (reached == 0 || config.readOnly()) {
-                // Nobody looks a read-only node up, so it need not announce itself: its first lookup of a
-                // key starts from the nodes that answered here.
-                return CompletableFuture.completedFuture(reached);
-            }
-            return findNode(id()).thenApply(found -> reached);
-        });
+        return membership.join(addresses, enough);
     }
 
     /** The k nodes closest to {@code target} that answered an iterative find_node. */
@@ -371,9 +346,9 @@ public final class MainlineNode implements AutoCloseable {
 
     CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
         List<Contact> seeds = routing.closest(target, config.k());
-        if (seeds.isEmpty() && !bootstrapAddresses.isEmpty()) {
+        if (seeds.isEmpty() && membership.canRejoin()) {
             // Every contact failed: join again through the bootstrap addresses, then look up.
-            return bootstrap(List.copyOf(bootstrapAddresses)).thenCompose(n -> IterativeLookup.start(target,
+            return membership.rejoin().thenCompose(n -> IterativeLookup.start(target,
                     routing.closest(target, config.k()), config.k(), config.alpha(), querier, timer, rtt::stallNanos,
                     config.lookupLimit()));
         }
@@ -396,56 +371,8 @@ public final class MainlineNode implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- upkeep
-
-    /**
-     * BEP 42: once several nodes report the same public address for us, a full node with a random id takes
-     * an id derived from that address, so that others accept it in their routing tables.
-     */
-    private void voteExternalAddress(InetAddress address) {
-        if (config.readOnly() || config.nodeId().isPresent() || Bep42.isExempt(address)) {
-            return;
-        }
-        synchronized (addressVotes) {
-            if (Bep42.isValid(id(), address)) {
-                return;
-            }
-            int votes = addressVotes.merge(address, 1, Integer::sum);
-            if (votes < ADDRESS_VOTES) {
-                return;
-            }
-            addressVotes.clear();
-            NodeId fresh = Bep42.idFor(address, random);
-            RoutingTable old = routing;
-            RoutingTable table = routingTable(fresh);
-            Instant now = config.clock().instant();
-            for (Contact c : old.all()) {
-                table.seen(c, now);
-            }
-            routing = table;
-            log.info("external address {}: node id is now {} (BEP 42)", address.getHostAddress(), fresh.shortHex());
-        }
-        timer.execute(() -> findNode(id()));
-    }
-
-    private void maintain() {
-        try {
-            Instant now = config.clock().instant();
-            server.expire(now);
-            quarantine.expire(now);
-            if (routing.size() == 0 && !bootstrapAddresses.isEmpty()) {
-                bootstrap(List.copyOf(bootstrapAddresses));
-                return;
-            }
-            for (Contact c : routing.quietContacts(now, QUIET_AFTER, 8)) {
-                query(c.address(), c.id(), "ping", Map.of());
-            }
-            for (NodeId target : routing.refreshTargets(now, REFRESH_EVERY, random)) {
-                findNode(target);
-            }
-        } catch (RuntimeException e) {
-            log.warn("maintenance failed; it runs again in {} s", MAINTENANCE_EVERY.toSeconds(), e);
-        }
+    Clock clock() {
+        return config.clock();
     }
 
     private static Duration min(Duration a, Duration b) {
