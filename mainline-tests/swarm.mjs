@@ -8,6 +8,7 @@
 // Binds 127.0.0.1 only and never uses the public routers.
 import DHT from 'bittorrent-dht'
 import crypto from 'node:crypto'
+import dgram from 'node:dgram'
 import readline from 'node:readline'
 
 const count = Number(process.argv[2] || 8)
@@ -34,12 +35,40 @@ function signingKey (seedHex) {
 function listen (dht) {
   return new Promise((resolve, reject) => {
     dht.once('error', reject)
-    dht.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${dht.address().port}`))
+    dht.listen(0, '127.0.0.1', () => {
+      swarmPorts.add(dht.address().port)
+      resolve(`127.0.0.1:${dht.address().port}`)
+    })
   })
 }
 
 function ready (dht) {
   return new Promise((resolve) => (dht.ready ? resolve() : dht.once('ready', resolve)))
+}
+
+// SWARM_LATENCY=MS,JITTER,LOSS (e.g. 40,10,0.01), for benchmarks on a kernel without netem: every datagram
+// a node sends, and every one it receives from outside the swarm, waits MS +- JITTER ms (uniform), and each is
+// lost with probability LOSS. A query from outside and its reply then take two such legs, as over a network
+// whose every hop costs MS each way; between two nodes of the swarm a datagram takes one.
+const swarmPorts = new Set()
+if (process.env.SWARM_LATENCY) {
+  const [ms, jitter, loss] = process.env.SWARM_LATENCY.split(',').map(Number)
+  const wait = () => Math.max(0, ms + (Math.random() * 2 - 1) * jitter)
+  const send = dgram.Socket.prototype.send
+  dgram.Socket.prototype.send = function (...args) {
+    if (Math.random() < loss) {
+      const done = args.find((a) => typeof a === 'function')
+      if (done) setImmediate(done, null)
+      return
+    }
+    setTimeout(() => send.apply(this, args), wait())
+  }
+  const emit = dgram.Socket.prototype.emit
+  dgram.Socket.prototype.emit = function (event, message, rinfo, ...rest) {
+    if (event !== 'message' || !rinfo || swarmPorts.has(rinfo.port)) return emit.call(this, event, message, rinfo, ...rest)
+    if (Math.random() >= loss) setTimeout(() => emit.call(this, event, message, rinfo, ...rest), wait())
+    return true
+  }
 }
 
 const nodes = []

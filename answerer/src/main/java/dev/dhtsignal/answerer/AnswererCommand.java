@@ -244,6 +244,7 @@ public final class AnswererCommand implements Callable<Integer> {
                                         WaitingIndicator waiting) {
         PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
                 PeerOptions.handshakeSettings(options), Clock.systemUTC(), spentCodes());
+        handshake.lookAheadWith(secret -> PeerOptions.lookAheadAtSession(runtime.network().board(secret)));
         // Stopped during the key exchange or the signaling after it: our reply is cleared from the nameplate.
         try (StopSignal.Registration withdrawingReply = StopSignal.onStop(handshake::withdraw)) {
             PakeHandshake.Result agreed = handshake.join(code, peer.secret());

@@ -76,10 +76,10 @@ class MainlineEndToEndIT {
 
     @Test
     void twoPeersMeetThroughBittorrentDhtNodesWithNoServerOfOurs() throws Exception {
-        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--once",
+        ProgramProcess offerer = start("offerer", "--network", "mainline", "--session", "--once", "--report-timing",
                 "--bootstrap", endpoint(swarm.nodes().get(2)));
         String code = printedCode(offerer);
-        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code, "--once",
+        ProgramProcess answerer = start("answerer", "--network", "mainline", "--session", code, "--once", "--report-timing",
                 "--bootstrap", endpoint(swarm.nodes().get(8)));
         assertEquals(0, offerer.awaitExit(RUN_LIMIT), offerer.transcript());
         assertEquals(0, answerer.awaitExit(RUN_LIMIT), answerer.transcript());
@@ -89,6 +89,21 @@ class MainlineEndToEndIT {
         // The same report of the connection as on the original network.
         assertTrue(offerer.stderr().contains("offerer: connected in "), offerer.transcript());
         assertTrue(answerer.stderr().contains("answerer: connected in "), answerer.transcript());
+        assertWithinFloodLimit(offerer);
+        assertWithinFloodLimit(answerer);
+    }
+
+    private static final Pattern FLOOD = Pattern.compile("dht-most-to-one-node=(\\d+) dht-held-back=(\\d+)");
+
+    /**
+     * libtorrent blocks, for five minutes, a sender of more than 50 packets to it within 10 s: the program's
+     * own count (--report-timing) stayed under it, and its polling never had to be held back.
+     */
+    private static void assertWithinFloodLimit(ProgramProcess program) {
+        Matcher m = FLOOD.matcher(program.stderr());
+        assertTrue(m.find(), program.transcript());
+        assertTrue(Integer.parseInt(m.group(1)) <= 50, m.group() + "\n" + program.transcript());
+        assertEquals("0", m.group(2), m.group() + "\n" + program.transcript());
     }
 
     @Test

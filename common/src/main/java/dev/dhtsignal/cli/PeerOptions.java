@@ -1,6 +1,7 @@
 package dev.dhtsignal.cli;
 
 import dev.dhtsignal.dht.Endpoints;
+import dev.dhtsignal.dht.mainline.BootstrapCache;
 import dev.dhtsignal.dht.mainline.Routers;
 import dev.dhtsignal.pake.PakeHandshake;
 import dev.dhtsignal.pake.ShortCode;
@@ -20,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -213,9 +215,14 @@ public final class PeerOptions {
                 throw new IllegalArgumentException("--network mainline needs --session (or --secret): the session code "
                         + "keys, signs and seals the offer and answer");
             }
+            Consumer<String> warn = w -> System.err.println(program + ": warning: " + w);
+            if (bootstrap.isEmpty()) {
+                // The nodes kept from the last run first; the routers (resolved only then) if too few answer.
+                return new MainlineNetwork.Settings(List.of(), () -> Routers.resolve(List.of(), warn),
+                        BootstrapCache.forUser(warn), MAINLINE_JOIN_LIMIT);
+            }
             try {
-                return new MainlineNetwork.Settings(Routers.resolve(bootstrap,
-                        w -> System.err.println(program + ": warning: " + w)), MAINLINE_JOIN_LIMIT, !bootstrap.isEmpty());
+                return new MainlineNetwork.Settings(Routers.resolve(bootstrap, warn), MAINLINE_JOIN_LIMIT);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--bootstrap: " + e.getMessage());
             }
@@ -338,11 +345,31 @@ public final class PeerOptions {
         }
     }
 
-    /** How the key exchange of a short code waits: the same limits as the signaling that follows. */
+    /**
+     * How long an offerer lets its claim settle before reading it back: time for the write of an offerer that
+     * picked the same nameplate at the same moment to land (a write is one round trip to the nodes once
+     * their place is known). It was the poll interval, a second on either network, which every short code
+     * paid before it was shown.
+     */
+    static final Duration CLAIM_SETTLE = Duration.ofMillis(300);
+
+    /**
+     * How the key exchange of a short code waits: the limits of the signaling that follows, and looks at the
+     * other side's key twice as often (a side looks at its own key only every few looks, so the nodes near a
+     * nameplate get no more packets than the signaling's own waits give them).
+     */
     public static PakeHandshake.Settings handshakeSettings(SignalingOptions options) {
-        Duration pause = options.pace().longestPause();
-        return new PakeHandshake.Settings(options.timeout(), pause,
-                pause.compareTo(Duration.ofMillis(200)) > 0 ? pause : Duration.ofMillis(200), options.pace().stepLimit());
+        Duration pause = options.pace().longestPause().dividedBy(2);
+        return new PakeHandshake.Settings(options.timeout(), pause, CLAIM_SETTLE, options.pace().stepLimit());
+    }
+
+    /**
+     * Starts the lookups of a short code's session (its one offer slot and answer) while the key exchange is
+     * still being confirmed: on the Mainline DHT they are traversals, which then need not wait for it.
+     */
+    public static void lookAheadAtSession(dev.dhtsignal.signal.board.SignalBoard session) {
+        session.lookAhead(dev.dhtsignal.signal.board.BoardName.offer(0));
+        session.lookAhead(dev.dhtsignal.signal.board.BoardName.answer(0));
     }
 
     /**

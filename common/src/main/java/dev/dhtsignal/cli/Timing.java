@@ -15,6 +15,7 @@ public final class Timing {
     private long readyMillis;
     private long webrtcMillis;
     private long dhtMillis;
+    private dev.dhtsignal.signal.board.Network network;
 
     /** Called first thing in a program's main method. */
     public static void mainEntered() {
@@ -30,6 +31,7 @@ public final class Timing {
         ready();
         webrtcMillis = runtime.webrtcReadyMillis();
         dhtMillis = runtime.dhtJoinedMillis();
+        network = runtime.network();
     }
 
     /** "timing: ready-ms=812 round-ms=143 main-at=... webrtc-at=... dht-at=...", measured now. */
@@ -38,6 +40,7 @@ public final class Timing {
         // Asked only now: the management classes cost start-up time the programs need not pay.
         long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
         return "timing: ready-ms=" + (readyMillis - jvmStartMillis) + " round-ms=" + (now - readyMillis)
-                + " main-at=" + mainEnteredMillis + " webrtc-at=" + webrtcMillis + " dht-at=" + dhtMillis;
+                + " main-at=" + mainEnteredMillis + " webrtc-at=" + webrtcMillis + " dht-at=" + dhtMillis
+                + (network instanceof dev.dhtsignal.signal.board.MainlineNetwork m ? " " + m.node().itemActivity().line() : "");
     }
 }

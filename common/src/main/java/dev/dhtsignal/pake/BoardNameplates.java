@@ -45,6 +45,11 @@ public final class BoardNameplates implements NameplateBoard {
     }
 
     @Override
+    public void lookAhead(int nameplate, Side side) {
+        board.lookAhead(name(nameplate, side));
+    }
+
+    @Override
     public CompletableFuture<List<byte[]>> getAll(int nameplate, Side side) {
         return board.getAll(name(nameplate, side)).thenApply(values -> {
             List<byte[]> out = new ArrayList<>();

@@ -26,6 +26,10 @@ public interface NameplateBoard {
      */
     CompletableFuture<List<byte[]>> getAll(int nameplate, Side side);
 
+    /** Starts finding where a key's value is kept, so that the first read or write of it is quick ({@link dev.dhtsignal.signal.board.SignalBoard#lookAhead}). */
+    default void lookAhead(int nameplate, Side side) {
+    }
+
     /** The key in words, for messages: "nameplate 7 (offerer key 1a2b3c4d) on the DHT at 127.0.0.1:8468". */
     String describe(int nameplate, Side side);
 }

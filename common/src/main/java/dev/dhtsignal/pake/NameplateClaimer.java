@@ -68,6 +68,7 @@ final class NameplateClaimer {
                 nameplate = next.getAsInt();
             }
             Instant now = clock.instant();
+            board.lookAhead(nameplate, Side.ANSWERER);  // cleared with our claim below: found while we read
             if (!reads.live(nameplate, Side.OFFERER, now).isEmpty()) {
                 if (wanted != null) {
                     throw inUse(nameplate);

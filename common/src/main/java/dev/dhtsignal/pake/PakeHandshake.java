@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,12 @@ public final class PakeHandshake {
     static final byte[] ID_B = "answerer".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AAD_PREFIX = "webrtc-dht-signaling/pake/v1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SESSION_INFO = "webrtc-dht-signaling/pake/v1/session".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A side looks at its own key (is our claim, or our reply, still there?) every this many looks for the other
+     * side's: overwriting is rare, and every look costs the nodes near the key a packet each, which on the
+     * Mainline DHT counts against their flood limit.
+     */
+    static final int OWN_KEY_EVERY = 4;
 
     private final NameplateBoard board;
     private final Settings settings;
@@ -66,6 +73,7 @@ public final class PakeHandshake {
     private final NameplateReads reads;
     private final NameplateWrites writes;
     private final NameplateClaimer claimer;
+    private volatile Consumer<SharedSecret> lookAhead = secret -> { };
 
     /**
      * @param timeout how long the offerer waits for an answerer, or the answerer for the claim and the
@@ -130,6 +138,16 @@ public final class PakeHandshake {
         this(board, settings, clock, spent, new SecureRandom(), null);
     }
 
+    /**
+     * Told the session's secret as soon as this side has computed it, before the exchange is confirmed, so that
+     * the lookups of the sealed offer's and answer's items can start while the confirmation travels (on the
+     * Mainline DHT a first lookup is a traversal of several round trips). Only for looking ahead: nothing may
+     * be taken as the other side's until {@link #awaitAnswerer} or {@link #join} has returned.
+     */
+    public void lookAheadWith(Consumer<SharedSecret> lookAhead) {
+        this.lookAhead = lookAhead;
+    }
+
     // ------------------------------------------------------------------------------------------- offerer
 
     /**
@@ -156,14 +174,19 @@ public final class PakeHandshake {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         int nameplate = claim.code().nameplate();
         PollPauses pauses = new PollPauses(settings.pollPause());
-        while (System.nanoTime() < deadline) {
+        for (int look = 1; System.nanoTime() < deadline; look++) {
             writes.requireNotWithdrawn();
-            for (PakeMessage reply : reads.decoded(nameplate, Side.ANSWERER)) {
+            // Our own key alongside, every few looks: one round trip, not two.
+            NameplateReads.Started replies = reads.start(nameplate, Side.ANSWERER);
+            NameplateReads.Started ours = look % OWN_KEY_EVERY == 0 ? reads.start(nameplate, Side.OFFERER) : null;
+            for (PakeMessage reply : replies.decoded()) {
                 if (reply.kind() == PakeMessage.Kind.REPLY && reply.isFor(claim.id)) {
                     return check(claim, reply);
                 }
             }
-            keepClaim(claim);
+            if (ours != null) {
+                keepClaim(claim, ours);
+            }
             sleep(pauses.next());
         }
         throw new WaitTimedOut("no answerer replied at " + board.describe(nameplate, Side.ANSWERER)
@@ -188,14 +211,16 @@ public final class PakeHandshake {
             writes.putQuietly(nameplate, Side.OFFERER, PakeMessage.abandoned(claim.id, linger).encode());
             throw new WrongCodeException();
         }
+        SharedSecret secret = sessionSecret(keys, claim.id);
+        lookAhead.accept(secret);  // the sealed offer's lookups start while the confirmation is written
         writes.put(nameplate, Side.OFFERER, PakeMessage.confirmed(claim.id, linger, keys.ourConfirmation()).encode(), "our confirmation");
-        return new Result(claim.code(), sessionSecret(keys, claim.id));
+        return new Result(claim.code(), secret);
     }
 
     /** Looks at our own key while we wait, and writes our claim again when it is not there; never moves. */
-    private void keepClaim(Claim claim) {
+    private void keepClaim(Claim claim, NameplateReads.Started ours) {
         int nameplate = claim.code().nameplate();
-        List<PakeMessage> live = reads.live(nameplate, Side.OFFERER, clock.instant());
+        List<PakeMessage> live = ours.live(clock.instant());
         if (live.stream().noneMatch(m -> m.isFor(claim.id))) {
             if (live.stream().anyMatch(m -> m.kind() == PakeMessage.Kind.CLAIM)) {
                 log.info("another claim is at nameplate {} in place of ours (an offerer that read a stale node, or someone "
@@ -222,6 +247,7 @@ public final class PakeHandshake {
         binding.requireUntried();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         int nameplate = code.nameplate();
+        board.lookAhead(nameplate, Side.ANSWERER);  // where our reply goes: found while we look for the claim
         BigInteger w = PasswordScalar.of(code.password(secret));
         PollPauses pauses = new PollPauses(settings.pollPause());
         while (true) {
@@ -255,6 +281,8 @@ public final class PakeHandshake {
     private Result confirm(ShortCode code, ClaimBinding binding, PakeMessage claim, Spake2 spake, Spake2.Keys keys, long deadline) {
         int nameplate = code.nameplate();
         byte[] reply = PakeMessage.reply(claim.exchangeId(), claim.expires(), spake.message(), keys.ourConfirmation()).encode();
+        SharedSecret session = sessionSecret(keys, claim.exchangeId());
+        lookAhead.accept(session);  // the sealed offer's lookups start while the reply and confirmation travel
         try {
             writes.put(nameplate, Side.ANSWERER, reply, "our reply");
         } catch (NameplateBusyException e) {
@@ -262,17 +290,20 @@ public final class PakeHandshake {
                     + "; start again with a new code", e);
         }
         PollPauses pauses = new PollPauses(settings.pollPause());
-        while (System.nanoTime() < deadline) {
+        for (int look = 1; System.nanoTime() < deadline; look++) {
             writes.requireNotWithdrawn();
-            PakeMessage outcome = binding.outcome(reads.decoded(nameplate, Side.OFFERER));
+            NameplateReads.Started offerers = reads.start(nameplate, Side.OFFERER);
+            // Our own key alongside, every few looks: one round trip, not two.
+            NameplateReads.Started ours = look % OWN_KEY_EVERY == 0 ? reads.start(nameplate, Side.ANSWERER) : null;
+            PakeMessage outcome = binding.outcome(offerers.decoded());
             if (outcome != null) {
                 if (outcome.kind() == PakeMessage.Kind.ABANDONED || !keys.confirms(outcome.mac())) {
                     throw new WrongCodeException();
                 }
-                return new Result(code, sessionSecret(keys, claim.exchangeId()));
+                return new Result(code, session);
             }
             // Our reply can be overwritten (a racing writer) before the offerer reads it: keep it there.
-            if (reads.values(nameplate, Side.ANSWERER).stream().noneMatch(v -> java.util.Arrays.equals(v, reply))) {
+            if (ours != null && ours.values().stream().noneMatch(v -> java.util.Arrays.equals(v, reply))) {
                 writes.putQuietly(nameplate, Side.ANSWERER, reply);
             }
             sleep(pauses.next());

@@ -258,6 +258,7 @@ public final class OffererCommand implements Callable<Integer> {
                                           Transcript transcript, boolean untilStopped) {
         PakeHandshake handshake = new PakeHandshake(new BoardNameplates(runtime.network().board(null)),
                 PeerOptions.handshakeSettings(options), Clock.systemUTC(), spentCodes());
+        handshake.lookAheadWith(secret -> PeerOptions.lookAheadAtSession(runtime.network().board(secret)));
         // Stopped from here until the nameplate is released: the claim (or confirmation) is cleared, so that
         // an answerer does not take the claim of an offerer that is gone and wait on it.
         StopSignal.Registration withdrawing = StopSignal.onStop(handshake::withdraw);

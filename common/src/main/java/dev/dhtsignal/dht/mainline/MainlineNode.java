@@ -15,25 +15,20 @@ import dev.dhtsignal.dht.ice.IceServerOffer;
 import dev.dhtsignal.dht.stun.StunResponder;
 import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -57,34 +52,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class MainlineNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MainlineNode.class);
-    private static final Duration MAINTENANCE_EVERY = Duration.ofSeconds(30);
-    private static final Duration QUIET_AFTER = Duration.ofMinutes(10);
-    private static final Duration REFRESH_EVERY = Duration.ofMinutes(15);
     private static final int MAX_VERIFYING = 16;
-    /** Replies reporting the same public address before a full node takes a BEP 42 id for it. */
-    private static final int ADDRESS_VOTES = 3;
 
     private final MainlineConfig config;
     private final UdpTransport transport;
-    /** The {@code want} of our lookups' queries (BEP 32): both families on a dual-stack socket; null: our socket's. */
-    private final List<byte[]> want;
-    /** The queries whose replies list nodes. */
-    private static final java.util.Set<String> WANTS_NODES = java.util.Set.of("find_node", "get_peers", "get");
     private final ScheduledExecutorService timer;
     private final RttEstimator rtt;
     private final Quarantine quarantine;
     private final QueryServer server;
     private final ItemLookups items;
     private final SecureRandom random = new SecureRandom();
-    /**
-     * Queries waiting for replies, by transaction id. The ids are random, not counted up: a reply is
-     * matched by its id and its source address, and an id one can predict lets anyone who can forge that
-     * address slip in a reply of its own (contacts of its choosing, a missing item).
-     */
-    private final Map<Integer, Call> pending = new ConcurrentHashMap<>();
+    private final FloodLimit flood = new FloodLimit(System::nanoTime);
+    private final OutgoingQueries queries;
     private final AtomicInteger verifying = new AtomicInteger();
-    private final Map<InetAddress, Integer> addressVotes = new HashMap<>();
-    private final List<InetSocketAddress> bootstrapAddresses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ExternalAddressVotes addressVotes;
+    private final Membership membership;
     private volatile RoutingTable routing;
     private volatile boolean closed;
     /** Null when the node answers no STUN (read-only, or turned off). */
@@ -96,24 +78,9 @@ public final class MainlineNode implements AutoCloseable {
     private final AtomicLong ignoredReadOnly = new AtomicLong();
     private final AtomicLong unexpected = new AtomicLong();
 
-    /** One query on its way: a small state machine ended by a reply, an error or its timer. */
-    private static final class Call {
-        final InetSocketAddress to;
-        final NodeId expectedId;
-        final long sentNanos = System.nanoTime();
-        final CompletableFuture<KrpcMessage.Response> result = new CompletableFuture<>();
-        ScheduledFuture<?> timeout;
-
-        Call(InetSocketAddress to, NodeId expectedId) {
-            this.to = to;
-            this.expectedId = expectedId;
-        }
-    }
-
     private MainlineNode(MainlineConfig config, UdpTransport transport) {
         this.config = config;
         this.transport = transport;
-        this.want = NodeFamilies.wantFor(transport.localAddress());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, config.threadName() + "-timer");
             t.setDaemon(true);
@@ -123,6 +90,15 @@ public final class MainlineNode implements AutoCloseable {
         this.quarantine = new Quarantine(Duration.ofMinutes(5), 10_000);
         this.routing = routingTable(config.nodeId().orElseGet(() -> NodeId.random(random)));
         this.server = new QueryServer(config, () -> routing, transport);
+        this.queries = new OutgoingQueries(config, transport, timer, rtt, quarantine, () -> routing, flood);
+        this.addressVotes = new ExternalAddressVotes(config, () -> routing, this::routingTable, table -> {
+            routing = table;
+            timer.execute(() -> findNode(id()));
+        });
+        this.membership = new Membership(this, () -> routing, now -> {
+            server.expire(now);
+            quarantine.expire(now);
+        });
         this.items = new ItemLookups(this);
         // STUN is limited like any query: the same per-source rates, and replies to senders not verified
         // (contacts) paid from the same byte budget as the queries' replies.
@@ -148,8 +124,8 @@ public final class MainlineNode implements AutoCloseable {
         MainlineNode node = new MainlineNode(config, transport);
         transport.start(StunResponder.inFrontOf(node.stun,
                 config.readOnly() ? node::onDatagram : node.iceServers.inFrontOf(node::onDatagram)));
-        long every = MAINTENANCE_EVERY.toMillis();
-        node.timer.scheduleWithFixedDelay(node::maintain, every, every, TimeUnit.MILLISECONDS);
+        long every = Membership.MAINTENANCE_EVERY.toMillis();
+        node.timer.scheduleWithFixedDelay(node.membership::maintain, every, every, TimeUnit.MILLISECONDS);
         return node;
     }
 
@@ -196,21 +172,12 @@ public final class MainlineNode implements AutoCloseable {
     }
 
     private void onReply(KrpcMessage message, InetSocketAddress source) {
-        Integer tx = transactionNumber(message.transactionId());
-        Call call = tx == null ? null : pending.get(tx);
-        if (call == null || !call.to.equals(source)) {
+        OutgoingQueries.Call call = queries.answered(message, source);
+        if (call == null) {
             // Late (already timed out), for another socket's query, or someone guessing transaction ids.
             unexpected.incrementAndGet();
-            if (call == null && message instanceof KrpcMessage.Response) {
-                quarantine.release(source);
-            }
             return;
         }
-        if (!pending.remove(tx, call)) {
-            return;
-        }
-        call.timeout.cancel(false);
-        rtt.sample(System.nanoTime() - call.sentNanos);
         if (message instanceof KrpcMessage.Error e) {
             call.result.completeExceptionally(new KrpcErrorException(e.code(), e.message()));
             return;
@@ -229,7 +196,7 @@ public final class MainlineNode implements AutoCloseable {
         }
         quarantine.release(source);
         routing.seen(new Contact(id, source), config.clock().instant());
-        r.yourAddress().ifPresent(a -> voteExternalAddress(a.getAddress()));
+        r.yourAddress().ifPresent(a -> addressVotes.heard(a.getAddress()));
         call.result.complete(r);
     }
 
@@ -271,52 +238,30 @@ public final class MainlineNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- querying
 
-    /** Sends one query and waits (asynchronously) for its reply, within the measured timeout. */
+    /**
+     * Sends one query and waits (asynchronously) for its reply, within the measured timeout; a query that
+     * would pass the {@link FloodLimit} to that node fails at once, unsent.
+     */
     public CompletableFuture<KrpcMessage.Response> query(InetSocketAddress to, NodeId expectedId, String method,
                                                          Map<String, Object> arguments) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("the node is closed"));
         }
-        if (expectedId != null && quarantine.contains(to, config.clock().instant())) {
-            // A contact that failed lately (often a read-only peer another node listed): lookups move on at once.
-            return CompletableFuture.failedFuture(new TimeoutException("no reply from " + to + " lately"));
-        }
-        Map<String, Object> a = new HashMap<>(arguments);
-        a.put("id", id().toBytes());
-        if (WANTS_NODES.contains(method) && want != null) {
-            a.put(NodeFamilies.WANT, want);
-        }
-        Call call = new Call(to, expectedId);
-        int tx = random.nextInt();
-        while (pending.putIfAbsent(tx, call) != null) {
-            tx = random.nextInt();
-        }
-        int sent = tx;
-        try {
-            call.timeout = timer.schedule(() -> timedOut(sent, call), rtt.timeoutNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            pending.remove(sent);
-            return CompletableFuture.failedFuture(new IllegalStateException("the node is closing", e));
-        }
-        byte[] t = ByteBuffer.allocate(4).putInt(tx).array();
-        transport.send(KrpcCodec.encode(new KrpcMessage.Query(t, method, new Dict(a), config.readOnly())), to);
-        return call.result;
+        return queries.send(to, expectedId, method, arguments);
     }
 
-    private void timedOut(int tx, Call call) {
-        if (!pending.remove(tx, call)) {
-            return;
-        }
-        rtt.timedOut();
-        quarantine.add(call.to, config.clock().instant());
-        if (call.expectedId != null) {
-            routing.failed(new Contact(call.expectedId, call.to));
-        }
-        call.result.completeExceptionally(new TimeoutException("no reply from " + call.to));
+    /** What this node's gets and puts did: traversals, direct gets and puts, and the flood limit's count. */
+    public ItemActivity itemActivity() {
+        return items.activity();
     }
 
-    private static Integer transactionNumber(byte[] t) {
-        return t.length == 4 ? ByteBuffer.wrap(t).getInt() : null;
+    /** What this node sent to each node, held under the flood limit nodes enforce. */
+    public FloodLimit.Stats floodStats() {
+        return flood.stats();
+    }
+
+    FloodLimit flood() {
+        return flood;
     }
 
     /**
@@ -338,26 +283,16 @@ public final class MainlineNode implements AutoCloseable {
      * many of the addresses answered.
      */
     public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses) {
-        for (InetSocketAddress a : addresses) {
-            if (!bootstrapAddresses.contains(a)) {
-                bootstrapAddresses.add(a);
-            }
-        }
-        List<CompletableFuture<Boolean>> asked = new ArrayList<>();
-        for (InetSocketAddress a : addresses) {
-            CompletableFuture<Boolean> one = new CompletableFuture<>();
-            query(a, null, "find_node", Map.of("target", id().toBytes())).whenComplete((r, e) -> one.complete(e == null));
-            asked.add(one);
-        }
-        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenCompose(done -> {
-            int reached = (int) asked.stream().filter(CompletableFuture::join).count();
-            if (reached == 0 || config.readOnly()) {
-                // Nobody looks a read-only node up, so it need not announce itself: its first lookup of a
-                // key starts from the nodes that answered here.
-                return CompletableFuture.completedFuture(reached);
-            }
-            return findNode(id()).thenApply(found -> reached);
-        });
+        return membership.join(addresses, addresses.size());
+    }
+
+    /**
+     * As {@link #bootstrap(List)}, done as soon as {@code enough} of the addresses have answered (the others'
+     * replies still count when they come): a start through many cached nodes should not wait for the ones
+     * that have gone to time out.
+     */
+    public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses, int enough) {
+        return membership.join(addresses, enough);
     }
 
     /** The k nodes closest to {@code target} that answered an iterative find_node. */
@@ -388,11 +323,32 @@ public final class MainlineNode implements AutoCloseable {
         return items.put(item);
     }
 
+    /**
+     * The seq of the newest item seen at {@code target} by a get or put lately (-1: its nodes held none), so
+     * that a writer can sign the next one without looking first; empty when the target was not looked at lately.
+     */
+    public Optional<Long> lastSeq(NodeId target) {
+        return items.lastSeq(target);
+    }
+
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: what waits on the task is failed by close().
+        }
+    }
+
+    /** How long a query may go unanswered before a lookup or a direct get stops waiting for it alone. */
+    long stallNanos() {
+        return rtt.stallNanos();
+    }
+
     CompletableFuture<LookupResult> lookup(NodeId target, IterativeLookup.Querier querier) {
         List<Contact> seeds = routing.closest(target, config.k());
-        if (seeds.isEmpty() && !bootstrapAddresses.isEmpty()) {
+        if (seeds.isEmpty() && membership.canRejoin()) {
             // Every contact failed: join again through the bootstrap addresses, then look up.
-            return bootstrap(List.copyOf(bootstrapAddresses)).thenCompose(n -> IterativeLookup.start(target,
+            return membership.rejoin().thenCompose(n -> IterativeLookup.start(target,
                     routing.closest(target, config.k()), config.k(), config.alpha(), querier, timer, rtt::stallNanos,
                     config.lookupLimit()));
         }
@@ -414,56 +370,8 @@ public final class MainlineNode implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- upkeep
-
-    /**
-     * BEP 42: once several nodes report the same public address for us, a full node with a random id takes
-     * an id derived from that address, so that others accept it in their routing tables.
-     */
-    private void voteExternalAddress(InetAddress address) {
-        if (config.readOnly() || config.nodeId().isPresent() || Bep42.isExempt(address)) {
-            return;
-        }
-        synchronized (addressVotes) {
-            if (Bep42.isValid(id(), address)) {
-                return;
-            }
-            int votes = addressVotes.merge(address, 1, Integer::sum);
-            if (votes < ADDRESS_VOTES) {
-                return;
-            }
-            addressVotes.clear();
-            NodeId fresh = Bep42.idFor(address, random);
-            RoutingTable old = routing;
-            RoutingTable table = routingTable(fresh);
-            Instant now = config.clock().instant();
-            for (Contact c : old.all()) {
-                table.seen(c, now);
-            }
-            routing = table;
-            log.info("external address {}: node id is now {} (BEP 42)", address.getHostAddress(), fresh.shortHex());
-        }
-        timer.execute(() -> findNode(id()));
-    }
-
-    private void maintain() {
-        try {
-            Instant now = config.clock().instant();
-            server.expire(now);
-            quarantine.expire(now);
-            if (routing.size() == 0 && !bootstrapAddresses.isEmpty()) {
-                bootstrap(List.copyOf(bootstrapAddresses));
-                return;
-            }
-            for (Contact c : routing.quietContacts(now, QUIET_AFTER, 8)) {
-                query(c.address(), c.id(), "ping", Map.of());
-            }
-            for (NodeId target : routing.refreshTargets(now, REFRESH_EVERY, random)) {
-                findNode(target);
-            }
-        } catch (RuntimeException e) {
-            log.warn("maintenance failed; it runs again in {} s", MAINTENANCE_EVERY.toSeconds(), e);
-        }
+    Clock clock() {
+        return config.clock();
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -479,10 +387,7 @@ public final class MainlineNode implements AutoCloseable {
         closed = true;
         timer.shutdownNow();
         transport.close();
-        for (Call c : pending.values()) {
-            c.result.completeExceptionally(new IllegalStateException("the node closed"));
-        }
-        pending.clear();
+        queries.failAll();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -106,20 +106,24 @@ public final class MainlineBoard implements SignalBoard {
     }
 
     /**
-     * Reads the item for its sequence number and writes ours above it. When no node stores it (seen on a
-     * network of nodes that had just started), the read and the write are made once more: the second
-     * lookup usually finds nodes that take it.
+     * Writes our value with a sequence number above the stored one. The stored number is the one a get or put
+     * of this node saw lately, when there is one (a poll keeps it current): then the write is one round trip to
+     * the item's nodes. Otherwise, or when that write was refused (someone wrote a higher number meanwhile), the
+     * item is read first. When no node stores it (seen on a network of nodes that had just started), the read
+     * and the write are made once more: the second lookup usually finds nodes that take it.
      */
     @Override
     public CompletableFuture<Void> put(BoardName name, DhtValue value) {
         byte[] bytes = value.kind() == DhtValue.Kind.TEXT ? value.asText().getBytes(StandardCharsets.UTF_8) : value.asBytes();
-        return putOnce(name, bytes, 1);
+        return putOnce(name, bytes, 1, true);
     }
 
-    private CompletableFuture<Void> putOnce(BoardName name, byte[] value, int attempt) {
+    private CompletableFuture<Void> putOnce(BoardName name, byte[] value, int attempt, boolean trustSeen) {
         Item it = item(name);
-        return node.get(it.target(), it.salt()).thenCompose(found -> {
-            long stored = found.mutable().map(MutableItem::seq).orElse(-1L);
+        Optional<Long> seen = trustSeen ? node.lastSeq(it.target()) : Optional.empty();
+        CompletableFuture<Long> storedSeq = seen.isPresent() ? CompletableFuture.completedFuture(seen.get())
+                : node.get(it.target(), it.salt()).thenApply(found -> found.mutable().map(MutableItem::seq).orElse(-1L));
+        return storedSeq.thenCompose(stored -> {
             if (stored > Long.MAX_VALUE - SEQ_HEADROOM) {
                 throw new SignalingException(describe(name) + " holds an item with sequence number " + stored
                         + ", too close to the largest for our writes to pass it: it cannot be replaced");
@@ -130,8 +134,11 @@ public final class MainlineBoard implements SignalBoard {
             if (result.stored() > 0) {
                 return CompletableFuture.completedFuture((Void) null);
             }
+            if (seen.isPresent()) {
+                return putOnce(name, value, attempt, false);  // what we saw was out of date: read, then write
+            }
             if (attempt < PUT_ATTEMPTS) {
-                return putOnce(name, value, attempt + 1);
+                return putOnce(name, value, attempt + 1, false);
             }
             throw new SignalingException(notStored(name, result));
         });
@@ -147,6 +154,15 @@ public final class MainlineBoard implements SignalBoard {
         Item it = item(name);
         return node.get(it.target(), it.salt()).thenApply(GetResult::mutable)
                 .thenApply(found -> found.flatMap(MutableItem::valueBytes).map(v -> List.of(DhtValue.bytes(v))).orElse(List.of()));
+    }
+
+    /** A traversal to the item's nodes, unless one was made lately; what it finds serves the gets and puts that follow. */
+    @Override
+    public void lookAhead(BoardName name) {
+        Item it = item(name);
+        if (node.lastSeq(it.target()).isEmpty()) {
+            node.get(it.target(), it.salt());
+        }
     }
 
     @Override

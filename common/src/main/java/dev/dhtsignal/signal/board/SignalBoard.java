@@ -26,6 +26,15 @@ public interface SignalBoard {
      */
     CompletableFuture<List<DhtValue>> getAll(BoardName name);
 
+    /**
+     * Starts finding where the name's value is kept, without waiting, so that the first read or write of it
+     * that follows is quick: on the Mainline DHT a first lookup is a traversal of several round trips, and
+     * the nodes it finds are asked directly afterwards. Nothing is read as a value. Boards whose lookups are
+     * cheap do nothing.
+     */
+    default void lookAhead(BoardName name) {
+    }
+
     /** Replaces the value under the name with the empty value every reader takes as none. */
     CompletableFuture<Void> clear(BoardName name);
 

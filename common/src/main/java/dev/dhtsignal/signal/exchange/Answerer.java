@@ -118,6 +118,9 @@ public final class Answerer {
      */
     public PendingOffer nextOffer(Duration limit) {
         List<BoardName> names = IntStream.range(0, options.slots()).mapToObj(i -> (BoardName) BoardName.offer(i)).toList();
+        // Where the answer will go, found while we wait: storing it is then one round trip (on Mainline, a first
+        // lookup is a traversal of several).
+        IntStream.range(0, options.slots()).forEach(i -> board.lookAhead(BoardName.answer(i)));
         ValueWaiter.Watch watch = new ValueWaiter.Watch("offer", board.describeOffers(options.slots()), names);
         ValueWaiter.Found<SignalFormat.ReceivedOffer> found = Waits.await(
                 // A timeout names the --timeout given, not what was left of it ("within 999 ms" for 1s).

@@ -122,7 +122,9 @@ public final class Offerer {
                 CompletableFuture<List<DhtValue>> likelyAnswers = board.getAll(BoardName.answer(likely));
                 slot = slots.free(lost, likely);
                 BoardName offerName = BoardName.offer(slot);
-                Set<DhtValue> before = slots.clearStaleAnswers(slot,
+                // A slot of this exchange alone (a short code's keys) has no answer of an earlier run to clear:
+                // the offer need not wait for that read (on Mainline, a traversal).
+                Set<DhtValue> before = !clearing.reusable ? Set.of() : slots.clearStaleAnswers(slot,
                         slot == likely ? likelyAnswers : board.getAll(BoardName.answer(slot)));
                 Instant now = clock.instant();
                 if (ourOffer == null && current.serversChanged(options)) {

@@ -167,21 +167,63 @@ class MainlineAbuseTest {
         }
     }
 
+    /**
+     * libtorrent blocks, for five minutes, a sender of more than 50 packets to it within 10 s; a peer blocked by
+     * the nodes holding its items meets silence. Our node never sends a 51st within the window.
+     */
+    @Test
+    void noMoreThanFiftyQueriesGoToOneNodeWithinTenSeconds() throws Exception {
+        MainlineNode client = node(MainlineConfig.client(loopback()).withThreadName("abuse-flood"));
+        try (DatagramSocket listener = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0))) {
+            listener.setSoTimeout(2_000);
+            InetSocketAddress to = (InetSocketAddress) listener.getLocalSocketAddress();
+            List<java.util.concurrent.CompletableFuture<?>> pings = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                pings.add(client.ping(to));
+            }
+            // The ten beyond the limit fail at once, unsent; the fifty wait for replies that never come.
+            assertEquals(10, pings.stream().filter(java.util.concurrent.CompletableFuture::isCompletedExceptionally).count());
+            assertTrue(pings.subList(50, 60).stream().allMatch(java.util.concurrent.CompletableFuture::isCompletedExceptionally));
+            int arrived = 0;
+            byte[] buf = new byte[1500];
+            try {
+                while (true) {
+                    listener.receive(new DatagramPacket(buf, buf.length));
+                    arrived++;
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // all that was sent has arrived
+            }
+            assertEquals(FloodLimit.PACKETS, arrived);
+            assertEquals(FloodLimit.PACKETS, client.floodStats().mostToOneNode());
+            assertEquals(10, client.floodStats().heldBack());
+        }
+    }
+
     /** Transaction ids were a counter: whoever saw one could forge the replies to the next queries. */
     @Test
     void transactionIdsCannotBePredicted() throws Exception {
         MainlineNode client = node(MainlineConfig.client(loopback()).withThreadName("abuse-txid"));
         List<Long> ids = new ArrayList<>();
-        try (DatagramSocket listener = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0))) {
-            listener.setSoTimeout(30_000);
+        // Eight listeners, since no more than 50 queries go to one node within 10 s (the flood limit).
+        List<DatagramSocket> listeners = new ArrayList<>();
+        try {
+            for (int l = 0; l < 8; l++) {
+                DatagramSocket listener = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+                listener.setSoTimeout(30_000);
+                listeners.add(listener);
+            }
             byte[] buf = new byte[1500];
             for (int i = 0; i < 300; i++) {
+                DatagramSocket listener = listeners.get(i % listeners.size());
                 client.ping((InetSocketAddress) listener.getLocalSocketAddress());
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 listener.receive(p);
                 byte[] t = KrpcCodec.decode(p.getData(), p.getLength()).transactionId();
                 ids.add(Integer.toUnsignedLong(ByteBuffer.wrap(t).getInt()));
             }
+        } finally {
+            listeners.forEach(DatagramSocket::close);
         }
         Set<Long> steps = new HashSet<>();
         int counted = 0;

@@ -76,6 +76,53 @@ class MainlineNetworkTest {
                 .mutable().orElseThrow().valueBytes().orElseThrow());
     }
 
+    /** Queries the full nodes have answered so far. */
+    private long served() {
+        return nodes.subList(0, SERVERS).stream().mapToLong(n -> n.stats().queriesServed()).sum();
+    }
+
+    /**
+     * A poll or a put of a target looked up lately goes straight to its nodes (a round trip, not a traversal of
+     * several), asking with the seq it holds; once those nodes are gone, a traversal finds the item elsewhere.
+     */
+    @Test
+    void pollsAndPutsOfATargetGoStraightToItsNodesUntilTheyStopAnswering() throws Exception {
+        MainlineNode writer = client();
+        MainlineNode reader = client();
+        Ed25519.SigningKey key = Ed25519.generate();
+        byte[] salt = text("answer");
+        MutableItem first = MutableItem.sign(key, salt, 1, text("one"));
+        assertEquals(8, writer.put(first, Optional.empty()).get(30, TimeUnit.SECONDS).stored());
+
+        GetResult traversal = reader.get(first.target(), salt).get(30, TimeUnit.SECONDS);
+        assertEquals(Optional.of(first), traversal.mutable());
+        assertTrue(traversal.rpcs() >= 8, "a traversal asks at least the k closest: " + traversal.rpcs());
+        long before = served();
+        GetResult poll = reader.get(first.target(), salt).get(30, TimeUnit.SECONDS);
+        assertEquals(Optional.of(first), poll.mutable(), "an unchanged item is still reported");
+        assertEquals(ItemLookups.POLL_WIDTH, poll.rpcs());
+        assertEquals(ItemLookups.POLL_WIDTH, served() - before, "the poll went to its nodes only");
+        assertEquals(Optional.of(1L), reader.lastSeq(first.target()));
+
+        // The writer read the target before, so its next put goes straight to the nodes with their tokens.
+        writer.get(first.target(), salt).get(30, TimeUnit.SECONDS);
+        before = served();
+        MutableItem second = MutableItem.sign(key, salt, 2, text("two"));
+        assertEquals(8, writer.put(second, Optional.empty()).get(30, TimeUnit.SECONDS).stored());
+        assertEquals(8, served() - before, "a put without a traversal: one query to each of the k closest");
+        assertEquals(Optional.of(second), reader.get(first.target(), salt).get(30, TimeUnit.SECONDS).mutable());
+
+        // The item's nodes leave; the next poll finds them silent and traverses to where the item still is.
+        List<MainlineNode> holders = new ArrayList<>();
+        for (Contact c : traversal.closest().subList(0, 6)) {
+            nodes.stream().filter(n -> n.localAddress().getPort() == c.address().getPort()).forEach(holders::add);
+        }
+        holders.forEach(MainlineNode::close);
+        nodes.removeAll(holders);
+        GetResult after = reader.get(first.target(), salt).get(30, TimeUnit.SECONDS);
+        assertEquals(Optional.of(second), after.mutable(), "found on the nodes that are left");
+    }
+
     @Test
     void olderSequenceNumbersAndWrongCasAreRefused() throws Exception {
         MainlineNode writer = client();

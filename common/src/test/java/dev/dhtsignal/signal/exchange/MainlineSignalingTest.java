@@ -130,6 +130,36 @@ class MainlineSignalingTest {
         for (MainlineNode p : peers) {
             assertEquals(0, p.stats().queriesServed(), "peers are read-only and serve no one");
         }
+        assertWithinFloodLimit();
+    }
+
+    /** libtorrent blocks a sender of more than 50 packets to it within 10 s: no peer of ours came near. */
+    private static void assertWithinFloodLimit() {
+        for (MainlineNode p : peers) {
+            dev.dhtsignal.dht.mainline.FloodLimit.Stats flood = p.floodStats();
+            assertTrue(flood.mostToOneNode() <= dev.dhtsignal.dht.mainline.FloodLimit.PACKETS, flood.toString());
+            assertEquals(0, flood.heldBack(), "the polling's own pace stayed under the limit: " + flood);
+        }
+    }
+
+    /**
+     * A peer that waits long polls at the programs' Mainline pace (a get straight to 4 of the item's 8 nodes,
+     * every half second at the most) without reaching any node's flood limit: the nodes of a small network
+     * hold every target, so each is asked again and again.
+     */
+    @Test
+    void aLongWaitStaysUnderEveryNodesFloodLimit() throws Exception {
+        SharedSecret secret = SharedSecret.of(SessionCode.generate(), null);
+        Network.Pace pace = new dev.dhtsignal.signal.board.MainlineNetwork.Settings(List.of(), Duration.ofSeconds(30)).pace();
+        Duration wait = Duration.ofSeconds(14);
+        SignalingOptions options = new SignalingOptions(4, "chat", "Hello from Peer B!", List.of(),
+                dev.dhtsignal.rtc.IceTransport.ALL, wait, Duration.ofSeconds(20),
+                new Network.Pace(wait, pace.firstPause(), pace.longestPause(), pace.stepLimit()));
+        MainlineNode node = peer(6);
+        Answerer answerer = new Answerer(options, board(node, secret), rtc, timer, Clock.systemUTC());
+        org.junit.jupiter.api.Assertions.assertThrows(SignalingException.class, () -> answerer.nextOffer(wait));
+        assertTrue(node.itemActivity().directGets() >= 40, "it polled 4 offer slots all the while: " + node.itemActivity());
+        assertWithinFloodLimit();
     }
 
     @Test
