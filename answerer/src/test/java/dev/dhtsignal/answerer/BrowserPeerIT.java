@@ -381,44 +381,12 @@ class BrowserPeerIT {
         assertEquals(wanted, c.java().stdoutLines().subList(0, wanted.size()), c.java().transcript());
     }
 
-    /**
-     * Whether the Java peers here chat and move files on the {@code peer} channel (docs/file-transfer.md),
-     * which the page speaks with every peer whose offer or answer carries an offer id: their {@code --help}
-     * offers {@code --send}. Peers without it meet the page (signaling and greetings) but do not chat with it.
-     */
-    private static boolean javaPeersSpeakThePeerProtocol() throws Exception {
-        try (ProgramProcess help = ProgramProcess.start("offerer", "--help")) {
-            help.awaitExit(START);
-            return help.stdoutLines().stream().anyMatch(l -> l.contains("--send"));
-        }
-    }
-
-    @Test
-    void javaPeersAndBrowsersMeetPlainAndSealed() throws Exception {
-        Assumptions.assumeFalse(javaPeersSpeakThePeerProtocol(), "the chat and file tests cover meeting the Java peers");
-        List<JavaCase> cases = new ArrayList<>();
-        try {
-            cases.add(javaCase("answerer", false, "meet"));
-            cases.add(javaCase("answerer", true, "meet"));
-            cases.add(javaCase("offerer", false, "meet"));
-            cases.add(javaCase("offerer", true, "meet"));
-            List<JsonNode> events = driveWith(cases);
-            for (int i = 0; i < cases.size(); i++) {
-                assertConnected(events, i);
-                assertOriginalTranscript(cases.get(i));
-            }
-        } finally {
-            cases.forEach(c -> c.java().close());
-        }
-    }
-
     private static String received(JavaCase c) {
         return c.javaOffers() ? "Received message from Peer B: " : "Received message on 'chat': ";
     }
 
     @Test
     void javaPeersAndBrowsersChatBothWaysPlainAndSealed() throws Exception {
-        Assumptions.assumeTrue(javaPeersSpeakThePeerProtocol(), "the Java peers here do not chat on the peer channel yet");
         List<JavaCase> cases = new ArrayList<>();
         try {
             cases.add(javaCase("answerer", false, "chat"));
@@ -464,7 +432,6 @@ class BrowserPeerIT {
 
     @Test
     void javaPeersAndBrowsersSwapFilesPlainAndSealed(@org.junit.jupiter.api.io.TempDir Path received) throws Exception {
-        Assumptions.assumeTrue(javaPeersSpeakThePeerProtocol(), "the Java peers here cannot send or receive files yet");
         TestFile fromBrowser = TestFile.create("browser-to-java.bin", 300_000, 3);
         TestFile fromJava = TestFile.create("java-to-browser.bin", 200_000, 4);
         List<JavaCase> cases = new ArrayList<>();
