@@ -200,9 +200,10 @@ public final class MainlineNetwork implements Network {
     }
 
     private static SignalingException noAnswer(List<InetSocketAddress> asked) {
-        return new SignalingException("no answer from any of " + asked.size() + " bootstrap "
-                + (asked.size() == 1 ? "address" : "addresses") + " of the Mainline DHT ("
-                + asked.stream().map(Endpoints::format).collect(Collectors.joining(", ")) + ")");
+        String where = asked.stream().map(Endpoints::format).collect(Collectors.joining(", "));
+        return new SignalingException(asked.size() == 1
+                ? "no answer from the bootstrap address " + where + " of the Mainline DHT"
+                : "no answer from any of the " + asked.size() + " bootstrap addresses of the Mainline DHT (" + where + ")");
     }
 
     public MainlineNode node() {
