@@ -396,7 +396,7 @@ class SendReceiveIT {
 
     @Test
     void aWarningIsAMessageOfItsOwnNeverALogLineGluedToTheIndicator() throws Exception {
-        // A STUN server that never answers: ICE gathering gives up on it after 5 s, with a warning, while the
+        // A STUN server that never answers: ICE gathering gives up on it after 1 s, with a warning, while the
         // indicator counts.
         TerminalProcess offerer = onTerminal("offerer", temp, "warned", "--ice-server", "stun:127.0.0.1:9", "--timeout", "30s");
         offerer.await("the warning", RUN_LIMIT, "did not answer within");
@@ -404,7 +404,7 @@ class SendReceiveIT {
         offerer.ctrlC();
         assertEquals(130, offerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(offerer.raw()));
         List<String> warning = TerminalProcess.segments(offerer.raw()).stream().filter(l -> l.contains("STUN server")).toList();
-        assertEquals(List.of("offerer: warning: rtc-1-peer-1: STUN server stun:127.0.0.1:9 did not answer within 5000 ms; "
+        assertEquals(List.of("offerer: warning: rtc-1-peer-1: STUN server stun:127.0.0.1:9 did not answer within 1000 ms; "
                 + "going on without its candidates"), warning, TerminalProcess.visible(offerer.raw()));
         assertFalse(Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ").matcher(offerer.raw()).find(),
                 TerminalProcess.visible(offerer.raw()));
