@@ -16,8 +16,13 @@ INSTALL_DIR=/usr/lib/$NAME
 deb_depends() {
   local scratch=$1 files=() lib package packages=()
   mkdir -p "$scratch/native"
-  (cd "$scratch/native" && "$JDK/bin/jar" xf "$OLDPWD/$IMAGE/lib/app/offerer.jar" \
-    "$(cd "$OLDPWD" && "$JDK/bin/jar" tf "$IMAGE/lib/app/offerer.jar" | grep -m 1 '\.so$')")
+  # webrtc-java's library by its name: the jar also holds JLine's, for other systems, and the first .so
+  # found was JLine's for FreeBSD, which linked against nothing dpkg knows (Depends lost libpulse0).
+  local listing native
+  listing=$("$JDK/bin/jar" tf "$IMAGE/lib/app/offerer.jar")
+  native=$(grep -m 1 -E '^libwebrtc-java[^/]*\.so$' <<<"$listing") ||
+    fail "no webrtc-java native library (libwebrtc-java*.so) in $IMAGE/lib/app/offerer.jar"
+  (cd "$scratch/native" && "$JDK/bin/jar" xf "$OLDPWD/$IMAGE/lib/app/offerer.jar" "$native")
   mapfile -t files < <(find "$IMAGE/lib/runtime" "$scratch/native" -type f \( -name '*.so' -o -perm -u+x \))
   while read -r lib; do
     # Debian 12 records most libraries under /lib, which is /usr/lib on a merged /usr.

@@ -52,6 +52,7 @@ if [ -z "$deb" ]; then
 fi
 [ -f "$deb" ] || fail "no package at $deb"
 version=$(dpkg-deb -f "$deb" Version)
+packaging/check-depends.sh "$deb" || fail "the package's Depends"
 jar_version=${version//\~/-}
 
 installed() { dpkg-query -W -f '${Status}' "$PACKAGE" 2>/dev/null | grep -q 'installed'; }

@@ -242,6 +242,8 @@ class PeersAtTheEdgesIT {
         String both = sender.transcript() + receiver.transcript();
         assertTrue(sender.stderr().contains("offerer: stopped; big.bin: "), both);
         assertTrue(sender.stderr().contains(" of 4.0 GiB ("), both);
+        // One line for the file's outcome, not a second one for the connection the stop cut.
+        assertEquals(1, sender.stderr().lines().filter(l -> l.contains("big.bin")).count(), both);
         assertTrue(receiver.stdoutLines().stream().anyMatch(l -> l.startsWith("File 'big.bin' not kept: the offerer left after ")
                 && l.contains(" of 4.0 GiB (") && l.endsWith("what arrived is kept, and the transfer goes on from there when "
                 + "the same file is sent here again")), receiver.transcript());

@@ -132,6 +132,25 @@ class SendReceiveIT {
         }
     }
 
+    /** Ctrl-C at the question ends its line: the shell's prompt does not land after "[y/N] ^C". */
+    @Test
+    void ctrlCAtTheQuestionEndsItsLineAndBothSidesExit() throws Exception {
+        Path outbox = Files.createDirectory(temp.resolve("ctrl-c-out"));
+        Path here = Files.createDirectory(temp.resolve("ctrl-c-in"));
+        Files.writeString(outbox.resolve("a.txt"), "a");
+        TerminalProcess receiver = onTerminal("answerer", here, "ctrl-c-question");
+        ProgramProcess sender = peer("offerer", "ctrl-c-question", "--send", outbox.resolve("a.txt").toString());
+        receiver.await("the question", RUN_LIMIT, "from the offerer into ./? [y/N] ");
+        receiver.ctrlC();
+        assertEquals(130, receiver.awaitExit(RUN_LIMIT), TerminalProcess.visible(receiver.raw()));
+        String raw = receiver.raw();
+        assertTrue(raw.endsWith("\n"), "the last line drawn is not ended\n" + TerminalProcess.visible(raw));
+        assertEquals(1, sender.awaitExit(RUN_LIMIT), sender.transcript());
+        try (Stream<Path> left = Files.list(here)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
     @Test
     void withoutATerminalOffersAreRefusedSayingHowAndYesTakesThem() throws Exception {
         Path outbox = Files.createDirectory(temp.resolve("pipe-out"));

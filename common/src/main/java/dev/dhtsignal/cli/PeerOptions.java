@@ -383,7 +383,8 @@ public final class PeerOptions {
         }
         StringBuilder sb = new StringBuilder(" --network mainline");
         for (String b : bootstrap) {
-            sb.append(" --bootstrap ").append(b);
+            // A node of ours on this machine is, for the other machine, at this machine's address.
+            sb.append(" --bootstrap ").append(Shell.quote(ReachableAddress.ofText(b)));
         }
         return sb.toString();
     }

@@ -37,6 +37,20 @@ public final class ReachableAddress {
         return machineAddress().map(a -> new InetSocketAddress(a, dht.getPort()));
     }
 
+    /**
+     * A {@code HOST:PORT} as the user typed it (a --bootstrap node), for the other machine: this machine's
+     * address when it names this machine (127.0.0.1, localhost), else the text as it is (a name stays a name).
+     */
+    public static String ofText(String hostPort) {
+        InetSocketAddress address;
+        try {
+            address = Endpoints.parseAndResolve(hostPort);
+        } catch (IllegalArgumentException e) {
+            return hostPort;  // checked where it was used; printed as given
+        }
+        return isLocal(address) ? of(address).orElse(hostPort) : hostPort;
+    }
+
     private static boolean isLocal(InetSocketAddress dht) {
         InetAddress address = dht.getAddress();
         return address != null && (address.isLoopbackAddress() || address.isAnyLocalAddress());

@@ -116,6 +116,26 @@ public final class StatusLine implements LiveLine {
         }
     }
 
+    /**
+     * The program is being stopped (Ctrl-C): a question still open ends its line, so that what follows
+     * (the stop's messages, the shell's prompt) starts on a line of its own and not after "[y/N] ^C".
+     */
+    static void stopping() {
+        StatusLine s = installed;
+        if (s == null || !s.terminal) {
+            return;
+        }
+        synchronized (s.lock) {
+            if (s.questionShown) {
+                s.raw.print(System.lineSeparator());
+                s.raw.flush();
+                s.questionShown = false;
+                s.question = null;
+                s.atLineStart = true;
+            }
+        }
+    }
+
     /** Columns of the terminal (80 when not known). */
     public int columns() {
         return columns;

@@ -70,6 +70,7 @@ public final class StopSignal {
     }
 
     private static void stop() {
+        StatusLine.stopping();
         List<Runnable> actions;
         synchronized (TEARDOWN) {
             actions = new ArrayList<>(ACTIONS);

@@ -42,6 +42,8 @@ public final class FileSender {
     private long nextId = 1;
     private volatile TransferProgress sending;
     private volatile String sendingName;
+    /** {@link #inProgress} told how far the file got (the program is stopping): the cut connection is not news. */
+    private volatile boolean stopReported;
     private int notDelivered;
     /** Files offered so far, whatever came of them. */
     private int attempted;
@@ -119,6 +121,7 @@ public final class FileSender {
             return null;
         }
         p.end();
+        stopReported = true;
         return sendingName + ": " + p.howFar() + " sent";
     }
 
@@ -178,7 +181,9 @@ public final class FileSender {
             shown.end();
             // What the channel said ("not open (state CLOSING)" ...) is detail for -v; the program says why it ended.
             log.debug("sending {} stopped: {}", name, e.getMessage());
-            failed.accept(name + ": the connection ended after " + shown.howFar() + " had been sent");
+            if (!stopReported) {  // one line per outcome: stopped, the program already said how far it got
+                failed.accept(name + ": the connection ended after " + shown.howFar() + " had been sent");
+            }
             throw new Stopped("the connection ended", false);
         }
     }

@@ -18,6 +18,23 @@ class PeerOptionsTest {
         assertEquals(List.of(), PeerOptions.iceServerSpecs(List.of(), null));
     }
 
+    /**
+     * The printed command names a --bootstrap node on this machine (a local dht-server --network mainline)
+     * by this machine's address, as it names the --dht node: 127.0.0.1 would be the other machine itself.
+     */
+    @Test
+    void aBootstrapNodeOnThisMachineIsPrintedForTheOtherMachineAtThisMachinesAddress() {
+        java.net.InetSocketAddress local = new java.net.InetSocketAddress("127.0.0.1", 23460);
+        java.util.Optional<String> machine = ReachableAddress.of(local);
+        org.junit.jupiter.api.Assumptions.assumeTrue(machine.isPresent(), "this machine has no address but loopback");
+        PeerOptions options = new PeerOptions();
+        new picocli.CommandLine(options).parseArgs("--network", "mainline", "--bootstrap", "127.0.0.1:23460",
+                "--bootstrap", "198.18.0.5:6881", "--bootstrap", "localhost:23461");
+        String host = machine.get().substring(0, machine.get().lastIndexOf(':'));
+        assertEquals(" --network mainline --bootstrap " + machine.get() + " --bootstrap 198.18.0.5:6881 --bootstrap "
+                + host + ":23461", options.networkArguments());
+    }
+
     /** What an offerer writes lives as long as it waits, and readers believe no lifetime over 10 min and the allowance. */
     @Test
     void anOffererWaitsAtMostTenMinutes() {

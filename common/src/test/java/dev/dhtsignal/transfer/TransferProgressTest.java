@@ -33,6 +33,7 @@ class TransferProgressTest {
     void theBarFitsTheColumnsItIsGivenShrinkingTheBarThenTheName() {
         String name = "a-rather-long-name-for-a-holiday-archive-2024-summer.tar";
         TransferProgress p = new TransferProgress(screen(79), name, 300_000_000L, clock::get);
+        p.skip(0);  // accepted: the bytes begin to move
         clock.set(2_000_000_000L);
         p.advance(160_000_000L);
         for (int columns : new int[] {200, 79, 60, 40, 20, 8}) {
@@ -66,6 +67,20 @@ class TransferProgressTest {
         clock.set(1_000_000_000L);
         assertEquals("700 B of 1000 B (70%)", p.howFar());
         assertEquals("100 B in 1.0 s (0.0 MB/s)", p.summary());
+    }
+
+    /** A sender makes its display before the offer; the time the receiver took to say yes is not in the rate. */
+    @Test
+    void theRateCountsFromTheFirstBytesNotFromTheOffer() {
+        TransferProgress p = new TransferProgress(null, "holiday.tar", 2_000_000, clock::get);
+        clock.set(30_000_000_000L);  // the person on the other side reads the question and answers
+        p.skip(0);
+        clock.set(31_000_000_000L);
+        p.advance(1_000_000);
+        clock.set(32_000_000_000L);
+        p.advance(1_000_000);
+        assertEquals("1.9 MiB in 2.0 s (1.0 MB/s)", p.summary());
+        assertTrue(p.line(200).contains(" 1.0 MB/s "), p.line(200));
     }
 
     @Test

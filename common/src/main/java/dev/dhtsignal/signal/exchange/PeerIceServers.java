@@ -82,8 +82,14 @@ public final class PeerIceServers implements IceServerSource {
         for (NodeIceServers.Reply reply : replies) {
             IceServerOffer offer = reply.offer();
             if (offer.stun() && defaults.nodeStun()) {
-                IceServer stun = IceServer.parse(IceServerOffer.stunUrl(reply.node()));
-                servers.putIfAbsent(stun.urls(), stun);
+                // A node on this machine counts as ours (no public STUN server is asked), but is not asked:
+                // nothing lies between a host and itself, so it could only tell a host address, and a node
+                // bound to the wildcard address answers from the interface's address, not the loopback one
+                // asked, which WebRTC drops; every round would wait 1 s and warn that it did not answer.
+                if (!reply.node().getAddress().isLoopbackAddress()) {
+                    IceServer stun = IceServer.parse(IceServerOffer.stunUrl(reply.node()));
+                    servers.putIfAbsent(stun.urls(), stun);
+                }
                 nodeStun = true;
             }
             for (TurnServer turn : offer.turn()) {

@@ -60,6 +60,24 @@ class PeerIceServersTest {
         assertEquals(List.of("stun:[fdd5:4ea1:7f3e:0:0:0:0:10]:8468"), urls(ipv6.current()));
     }
 
+    /**
+     * A node on this machine (the default --dht 127.0.0.1:8468, a local --bootstrap) is not asked for STUN:
+     * it could only tell a host address, and bound to the wildcard address it answers from the interface's
+     * address, which WebRTC drops (every round waited 1 s and warned). It still counts as the user's own
+     * node, so no public STUN server is asked instead.
+     */
+    @Test
+    void aNodeOnThisMachineIsNotAskedForStunAndNoPublicServerIsAskedInstead() {
+        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 8468);
+        IceServerOffer offer = new IceServerOffer(true, List.of(turn(NOW.plusSeconds(600))));
+        assertEquals(List.of("turn:198.18.0.10:3478?transport=udp"),
+                urls(new PeerIceServers(List.of(), KADEMLIA, answered(local, offer), CLOCK).current()));
+        assertEquals(List.of(), urls(new PeerIceServers(List.of(), MAINLINE,
+                answered(local, new IceServerOffer(true, List.of())), CLOCK).current()));
+        assertEquals(List.of(), urls(new PeerIceServers(List.of(), KADEMLIA,
+                answered(new InetSocketAddress("::1", 8468), new IceServerOffer(true, List.of())), CLOCK).current()));
+    }
+
     @Test
     void noDefaultStunLeavesOutTheNodesStunServerAndThePublicOnesButNotItsTurn() {
         IceServerOffer offer = new IceServerOffer(true, List.of(turn(NOW.plusSeconds(600))));
