@@ -4,8 +4,6 @@ import { Gateway } from './gateway.js';
 import { PlainFormat, SealedFormat, newSessionCode, normalizeCode, sharedSecret } from './formats.js';
 import { Offerer, Answerer } from './signaling.js';
 import { looksLikeShortCode, parseShortCode, words } from './shortcode.js';
-import { JoiningHandshake, OfferingHandshake } from './handshake.js';
-import { SpentCodes } from './spent-codes.js';
 import { LONGEST_WAIT_MS } from './formats.js';
 import { Conversation } from './conversation.js';
 import { displayable } from './peertext.js';
@@ -14,9 +12,9 @@ const $ = (id) => document.getElementById(id);
 const gateway = new Gateway();
 let running = null;       // {abort: AbortController}
 let conversation = null;
-// The short codes this browser has tried, kept in its storage (spent-codes.js); a storage failure is one
-// warning in the transcript.
-const spent = new SpentCodes((line) => transcript(line, true));
+// The short codes this browser has tried, kept in its storage (spent-codes.js), made on first use; a storage
+// failure is one warning in the transcript.
+let spent = null;
 
 function setState(state, text) {
   document.body.dataset.state = state;
@@ -122,6 +120,10 @@ function showCode(code) {
  * typed one, and gives the sealed format under the key it ends in (one slot, as the Java peers).
  */
 async function keyExchange(plan, args, offering, abort) {
+  // Loaded only when a short code is used, as the curve library is: a page's every file counts against the
+  // gateway's request rate for its address, and a module refused there stops the page.
+  const [{ JoiningHandshake, OfferingHandshake }, { SpentCodes }] = await Promise.all([import('./handshake.js'), import('./spent-codes.js')]);
+  if (!spent) spent = new SpentCodes((line) => transcript(line, true));
   const settings = { ...args, spent, offerName: plan.offerName, answerName: plan.answerName };
   const handshake = offering ? new OfferingHandshake(settings) : new JoiningHandshake(settings);
   abort.signal.addEventListener('abort', () => handshake.release(), { once: true });
