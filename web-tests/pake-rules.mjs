@@ -352,7 +352,7 @@ const scenarios = {
   },
 };
 
-// One at a time: every page here shares one address, and so the gateway's request rate for it (docs/gateway.md).
+// One at a time: the scenarios' pages and the attacker share one network's request rate at the gateway.
 const names = wanted.length ? wanted : Object.keys(scenarios);
 const unknown = names.filter((n) => !scenarios[n]);
 if (unknown.length) {
