@@ -516,7 +516,10 @@ class BrowserPeerIT {
                 cases.add(receiver);
                 JavaCase sender = javaCase("offerer", sealed, "file", "--send", fromJava.path().toString());
                 sender.page().set("expectFile", fromJava.expectation());
-                sender.page().put("send", "thanks for the file");
+                // No line from this page: the sender exits once the page has confirmed the file, so a line sent
+                // after that met a closed session ("The other peer left", Send disabled) and the driver's click timed
+                // out whenever the file's delivery beat it (seen here: the plain page sent its line 231 ms before its
+                // file landed, the sealed page found its session closed). The chat both ways is the chat test's.
                 cases.add(sender);
             }
             List<JsonNode> events = driveWith(cases);
@@ -524,9 +527,10 @@ class BrowserPeerIT {
                 JavaCase c = cases.get(i);
                 assertConnected(events, i);
                 assertOriginalTranscript(c);
-                String line = c.page().path("send").asText();
-                c.java().awaitLine("the browser's line", START, l -> l.equals(received(c) + line));
-                if (c.javaOffers()) {
+                if (!c.javaOffers()) {
+                    String line = c.page().path("send").asText();
+                    c.java().awaitLine("the browser's line", START, l -> l.equals(received(c) + line));
+                } else {
                     // The sender exits once the browser has confirmed the file (size and SHA-256).
                     assertEquals(0, c.java().awaitExit(Duration.ofSeconds(60)), c.java().transcript());
                     assertTrue(c.java().stdoutLines().stream().anyMatch(l -> l.startsWith("Sent file 'java-to-browser.bin'")),
