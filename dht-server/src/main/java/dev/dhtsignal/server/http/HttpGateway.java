@@ -168,7 +168,7 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
             ex.error(505, "the gateway speaks HTTP/1.1 (and 1.0), not " + request.protocolVersion().text());
             return;
         }
-        String overRate = rates.admit(ex.client());
+        String overRate = isPageFile(ex) ? null : rates.admit(ex.client());
         if (overRate != null) {
             ex.responseHeaders().set("Retry-After", "1");
             ex.error(429, overRate);
@@ -224,6 +224,25 @@ public final class HttpGateway implements AutoCloseable, GatewayConnection.Reque
         } else {
             String why = cause == null || cause.getMessage() == null ? "it is not HTTP/1.1" : cause.getMessage();
             ex.error(400, "the request is malformed: " + shorten(why));
+        }
+    }
+
+    /**
+     * A GET or HEAD of the page's own files: served from memory, no DHT work, so not counted against the request
+     * rate. A page that uses a short code loads about 30 files at once (its modules and the curve library's);
+     * counted, two pages loaded within a second from one address (two tabs, two people behind one NAT, the browser
+     * tests) took the whole burst, and the module refused with 429 stopped the page for good: browsers do not
+     * retry a module. The connection limits still apply to these requests.
+     */
+    private static boolean isPageFile(Exchange ex) {
+        if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
+            return false;
+        }
+        try {
+            String path = new URI(ex.target()).getRawPath();
+            return path != null && path.startsWith("/") && !path.startsWith(ValueResource.PREFIX) && !path.startsWith(IceServersResource.PATH);
+        } catch (URISyntaxException e) {
+            return false;
         }
     }
 

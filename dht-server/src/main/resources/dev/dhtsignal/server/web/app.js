@@ -4,7 +4,7 @@ import { Gateway } from './gateway.js';
 import { PlainFormat, SealedFormat, newSessionCode, normalizeCode, sharedSecret } from './formats.js';
 import { Offerer, Answerer } from './signaling.js';
 import { looksLikeShortCode, parseShortCode, words } from './shortcode.js';
-import { JoiningHandshake, OfferingHandshake } from './pake.js';
+import { LONGEST_WAIT_MS } from './formats.js';
 import { Conversation } from './conversation.js';
 import { displayable } from './peertext.js';
 
@@ -12,6 +12,9 @@ const $ = (id) => document.getElementById(id);
 const gateway = new Gateway();
 let running = null;       // {abort: AbortController}
 let conversation = null;
+// The short codes this browser has tried, kept in its storage (spent-codes.js), made on first use; a storage
+// failure is one warning in the transcript.
+let spent = null;
 
 function setState(state, text) {
   document.body.dataset.state = state;
@@ -117,11 +120,16 @@ function showCode(code) {
  * typed one, and gives the sealed format under the key it ends in (one slot, as the Java peers).
  */
 async function keyExchange(plan, args, offering, abort) {
-  const handshake = offering ? new OfferingHandshake({ ...args, offerName: plan.offerName, answerName: plan.answerName })
-    : new JoiningHandshake({ ...args, offerName: plan.offerName, answerName: plan.answerName });
+  // Loaded only when a short code is used, as the curve library is: a page's every file counts against the
+  // gateway's request rate for its address, and a module refused there stops the page.
+  const [{ JoiningHandshake, OfferingHandshake }, { SpentCodes }] = await Promise.all([import('./handshake.js'), import('./spent-codes.js')]);
+  if (!spent) spent = new SpentCodes((line) => transcript(line, true));
+  const settings = { ...args, spent, offerName: plan.offerName, answerName: plan.answerName };
+  const handshake = offering ? new OfferingHandshake(settings) : new JoiningHandshake(settings);
   abort.signal.addEventListener('abort', () => handshake.release(), { once: true });
-  transcript(offering ? 'Claiming a nameplate for a new short code...' : `Key exchange with the offerer at nameplate ${plan.shortCode.nameplate}...`);
-  const agreed = offering ? await handshake.run(await words(), showCode) : await handshake.run(plan.shortCode);
+  transcript(!offering ? `Key exchange with the offerer at nameplate ${plan.shortCode.nameplate}...`
+    : plan.shortCode ? `Claiming nameplate ${plan.shortCode.nameplate} for the code ${plan.shortCode}...` : 'Claiming a nameplate for a new short code...');
+  const agreed = offering ? await handshake.run(await words(), showCode, plan.shortCode) : await handshake.run(plan.shortCode);
   transcript('The code checked out on both sides: the offer and answer are sealed with the key it gave.');
   return { handshake, format: new SealedFormat(null, plan.offerName, plan.answerName, agreed.rootKey) };
 }
@@ -143,6 +151,11 @@ async function connect(event) {
     plan = await chosenPlan();
     const timeout = Number($('timeout').value);
     if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) throw new Error('the wait must be 1 to 3600 seconds');
+    // What an offerer writes lives as long as it waits, and readers believe no offer or claim that says it
+    // lives longer than 10 minutes (and the clock allowance): a longer wait would only publish what nobody takes.
+    if (role() === 'offer' && timeout * 1000 > LONGEST_WAIT_MS) {
+      throw new Error(`a wait of ${timeout} s is too long to start with: the starting side waits at most ${LONGEST_WAIT_MS / 1000} s (the other side believes no offer or code that says it lives longer)`);
+    }
     const connectTimeout = Number($('connect-timeout').value);
     if (!Number.isFinite(connectTimeout) || connectTimeout < 1 || connectTimeout > 600) throw new Error('connecting may take 1 to 600 seconds');
     options = { iceServers: iceServers(), timeoutMs: timeout * 1000, connectTimeoutMs: connectTimeout * 1000 };

@@ -14,10 +14,15 @@ const MAGIC = encoder.encode('WDS2');
 /** A message created further ahead of our clock than this is refused (SignalMessage.CLOCK_SKEW). */
 export const CLOCK_SKEW_MS = 2 * 60 * 1000;
 /**
+ * The longest an offerer waits (SignalMessage.LONGEST_WAIT), so the longest an offer or a short code's claim
+ * lives: the page, as `offerer --timeout`, refuses a longer wait when it offers.
+ */
+export const LONGEST_WAIT_MS = 10 * 60 * 1000;
+/**
  * The longest lifetime (expires_ms - created_ms) a reader believes: the longest an offerer waits, 10 min, and
  * the clock allowance (SignalMessage.LONGEST_LIFETIME). An offer claiming more is forged or squatting.
  */
-export const LONGEST_LIFETIME_MS = 10 * 60 * 1000 + CLOCK_SKEW_MS;
+export const LONGEST_LIFETIME_MS = LONGEST_WAIT_MS + CLOCK_SKEW_MS;
 const KIND_OFFER = 0x4f; // 'O'
 const KIND_ANSWER = 0x41; // 'A'
 const SALT_LENGTH = 16;

@@ -1,15 +1,12 @@
-// The key exchange of a short code, as the Java peers run it (PakeHandshake.java, docs/security.md "Short
-// codes"): SPAKE2 (RFC 9382, SPAKE2-P256-SHA256-HKDF-HMAC) through the two public keys of a nameplate,
-// with key confirmation, ending in the root key of the sealed offer and answer that follow (one slot).
-// The curve arithmetic is @noble/curves' P-256 (vendored, loaded only when a short code is used); hashes,
-// MACs and HKDF come from crypto.js.
+// The parts of a short code's key exchange, as the Java peers make them (Spake2.java, PakeMessage.java,
+// docs/security.md "Short codes"): SPAKE2 (RFC 9382, SPAKE2-P256-SHA256-HKDF-HMAC) with key confirmation,
+// the values written under the two public keys of a nameplate, which of them are live, and the root key of
+// the sealed offer and answer that follow (one slot). The exchange itself, its rules against squatting and
+// second guesses, is handshake.js. The curve arithmetic is @noble/curves' P-256 (vendored, loaded only when
+// a short code is used); hashes, MACs and HKDF come from crypto.js.
 
-import { hex, randomHex, sha1Hex } from './formats.js';
+import { LONGEST_LIFETIME_MS, LONGEST_WAIT_MS, hex, sha1Hex } from './formats.js';
 import { bytesOf, hkdf, hmacSha256, sha256 } from './crypto.js';
-import { MAX_NAMEPLATE, randomShortCode } from './shortcode.js';
-import { awaitAccepted } from './signaling.js';
-import { Reading } from './formats.js';
-import { sleep } from './gateway.js';
 
 export const WRONG_CODE = 'wrong code, or someone interfered: start again with a new code';
 
@@ -26,9 +23,6 @@ const ID_B = bytesOf('answerer');
 // RFC 9382, section 6: M and N for P-256 (compressed), points nobody knows the discrete logarithm of.
 const M_HEX = '02886e2f97ace46e55ba9dd7242579f2993b64e16ef3dcab95afd497333d8fa12f';
 const N_HEX = '03d8bbd6c639c62937b04d997f38c3770719c629d7014d49a24b4f98baa1292b49';
-const FIRST_RANGE = 99;
-const PICKS_PER_RANGE = 4;
-const SETTLE_MS = 200;
 
 let curve = null;
 
@@ -179,8 +173,19 @@ export function decodeMessage(value) {
   };
 }
 
-function live(m, now = Date.now()) {
-  return m !== null && now < m.expires;
+/**
+ * Whether a value still counts (PakeMessage.isLive): it has not expired, and its expiry is at most the
+ * longest wait and the clock allowance (12 min) ahead. Our peers write expiries at most their wait ahead; a
+ * value that says it lives until the year 3000 was written to hold the nameplate (a value stays on the
+ * original network's nodes for a week), so it is read as junk, not as a nameplate in use.
+ */
+export function isLive(m, now = Date.now()) {
+  return m !== null && now < m.expires && m.expires <= now + LONGEST_LIFETIME_MS;
+}
+
+/** When what we write now expires: after our wait, and never further ahead than readers believe. */
+export function expiryAfter(timeoutMs, now = Date.now()) {
+  return now + Math.min(timeoutMs, LONGEST_WAIT_MS);
 }
 
 /** The two public keys of a nameplate, as KademliaBoard names them. */
@@ -189,165 +194,4 @@ export async function nameplateKeys(nameplate, offerName, answerName) {
     offerer: await sha1Hex(`${offerName}/pake/v1/${nameplate}`),
     answerer: await sha1Hex(`${answerName}/pake/v1/${nameplate}`),
   };
-}
-
-// --------------------------------------------------------------------------------------- the handshake
-
-/** What both sides share: the gateway, the key names, the time limit, the transcript. */
-class Handshake {
-  constructor({ gateway, offerName = 'webrtc-offer', answerName = 'webrtc-answer', timeoutMs, signal, log, warn }) {
-    Object.assign(this, { gateway, offerName, answerName, timeoutMs, signal, log, warn });
-    this.written = null;
-  }
-
-  async put(key, data) {
-    if (data !== '') this.written = key;
-    await this.gateway.put(key, data, this.signal);
-  }
-
-  /** Clears what we wrote last (a claim, a confirmation, a reply), so the nameplate is free again. */
-  release() {
-    const key = this.written;
-    this.written = null;
-    if (key) this.gateway.put(key, '').catch((e) => this.warn(`clearing the nameplate failed: ${e.message}`));
-  }
-
-  async read(key) {
-    return decodeMessage((await this.gateway.get(key, this.signal)).value);
-  }
-}
-
-/**
- * The offering side: claims a free nameplate with a new code (shown through `onCode`), waits for an
- * answerer's reply, checks it once and confirms or abandons. Resolves with {code, rootKey}.
- */
-export class OfferingHandshake extends Handshake {
-  async run(list, onCode) {
-    const deadline = Date.now() + this.timeoutMs;
-    let claim = await this.claim(list, new Set());
-    onCode(claim.code);
-    while (true) {
-      const found = await awaitAccepted(this.gateway, [claim.keys.answerer, claim.keys.offerer], async (i, value) => {
-        const m = decodeMessage(value);
-        if (i === 0) return m && m.kind === 'R' && m.idHex === claim.idHex ? Reading.accepted(m) : Reading.empty();
-        return this.keepClaim(claim, m);
-      }, {
-        limitMs: Math.max(1, deadline - Date.now()), what: 'reply of an answerer',
-        where: `nameplate ${claim.code.nameplate}`, signal: this.signal, onRefused: this.warn,
-      });
-      if (found.reading.message.moved) {
-        this.warn(`another offerer took nameplate ${claim.code.nameplate} at the same moment; the code ${claim.code} is withdrawn, use the new one`);
-        claim = await this.claim(list, new Set([claim.code.nameplate]));
-        onCode(claim.code);
-        continue;
-      }
-      return this.check(claim, found.reading.message);
-    }
-  }
-
-  /** A free nameplate, our claim written there and read back (PakeHandshake.claim). */
-  async claim(list, busy) {
-    let range = FIRST_RANGE;
-    for (let tries = 0; ; ) {
-      if (tries > 0 && tries % PICKS_PER_RANGE === 0 && range < MAX_NAMEPLATE) range = Math.min(MAX_NAMEPLATE, range * 10 + 9);
-      if (++tries > 5 * PICKS_PER_RANGE) throw new Error(`found no free nameplate after ${tries - 1} tries (${busy.size} in use); try again later`);
-      const nameplate = 1 + (crypto.getRandomValues(new Uint32Array(1))[0] % range);
-      if (busy.has(nameplate)) continue;
-      const keys = await nameplateKeys(nameplate, this.offerName, this.answerName);
-      if (live(await this.read(keys.offerer))) {
-        busy.add(nameplate);
-        continue;
-      }
-      const code = randomShortCode(nameplate, list);
-      const idHex = randomHex(16);
-      const id = Uint8Array.from(idHex.match(/../g), (b) => parseInt(b, 16));
-      const spake = await Spake2.start('A', await passwordScalar(code.password()));
-      const value = encodeMessage('C', id, Date.now() + this.timeoutMs, spake.message);
-      await this.put(keys.offerer, value);
-      await sleep(SETTLE_MS, this.signal);  // an offerer that picked the same nameplate shows up meanwhile
-      const after = await this.read(keys.offerer);
-      if (live(after) && after.idHex !== idHex) {
-        busy.add(nameplate);
-        continue;
-      }
-      if (!after || after.idHex !== idHex) await this.put(keys.offerer, value);
-      return { code, keys, id, idHex, spake, value };
-    }
-  }
-
-  /** While waiting: a smaller claim of another offerer at our nameplate sends us away; junk there is replaced. */
-  keepClaim(claim, m) {
-    if (m && m.idHex === claim.idHex) return Reading.empty();
-    if (live(m) && m.kind === 'C' && m.idHex < claim.idHex) return Reading.accepted({ moved: true });
-    this.put(claim.keys.offerer, claim.value).catch((e) => this.warn(`storing our claim again failed: ${e.message}`));
-    return Reading.refused('something replaced our claim at the nameplate; writing it again');
-  }
-
-  /** The single check of a reply: confirm and go on, or abandon the code and fail. */
-  async check(claim, reply) {
-    const keys = await claim.spake.finish(reply.point, aad(claim.code.nameplate, claim.id));
-    const linger = Date.now() + this.timeoutMs;
-    if (keys === null || !keys.confirms(reply.mac)) {
-      await this.put(claim.keys.offerer, encodeMessage('X', claim.id, linger)).catch(() => {});
-      throw new WrongCode();
-    }
-    await this.put(claim.keys.offerer, encodeMessage('K', claim.id, linger, null, keys.ours));
-    return { code: claim.code, rootKey: await sessionKey(keys.ke, claim.id) };
-  }
-}
-
-/**
- * The joining side: replies to the live claim at the code's nameplate and checks the offerer's
- * confirmation. Resolves with {code, rootKey}.
- */
-export class JoiningHandshake extends Handshake {
-  async run(code) {
-    const deadline = Date.now() + this.timeoutMs;
-    const keys = await nameplateKeys(code.nameplate, this.offerName, this.answerName);
-    const w = await passwordScalar(code.password());
-    const refused = new Set();
-    while (true) {
-      const found = await awaitAccepted(this.gateway, [keys.offerer], async (i, value) => {
-        const m = decodeMessage(value);
-        if (!live(m)) return Reading.empty();
-        if (m.kind === 'C' && !refused.has(m.idHex)) return Reading.accepted(m);
-        if (m.kind === 'K' || m.kind === 'X') return Reading.accepted({ used: true });
-        return Reading.empty();
-      }, {
-        limitMs: Math.max(1, deadline - Date.now()), what: 'offerer', where: `nameplate ${code.nameplate}`,
-        signal: this.signal, onRefused: this.warn,
-      }).catch((e) => {
-        throw new Error(`${e.message.replace(/^no offerer under/, 'no offerer waits at')} (check the code, and that the offerer is running and uses this DHT)`);
-      });
-      const claim = found.reading.message;
-      // The offerer has settled with someone else, or abandoned the code after a wrong reply: the code is spent.
-      if (claim.used) throw new WrongCode();
-      const spake = await Spake2.start('B', w);
-      const agreed = await spake.finish(claim.point, aad(code.nameplate, claim.id));
-      if (agreed === null) {
-        this.warn(`ignoring the claim at nameplate ${code.nameplate}: it is not a SPAKE2 message`);
-        refused.add(claim.idHex);
-        continue;
-      }
-      const reply = encodeMessage('R', claim.id, claim.expires, spake.message, agreed.ours);
-      await this.put(keys.answerer, reply);
-      const answered = await awaitAccepted(this.gateway, [keys.offerer, keys.answerer], async (i, value) => {
-        const m = decodeMessage(value);
-        if (i === 1) {
-          if (!(m && m.kind === 'R' && m.idHex === claim.idHex && m.mac.every((x, j) => x === agreed.ours[j]))) {
-            this.put(keys.answerer, reply).catch(() => {});  // overwritten before the offerer read it
-          }
-          return Reading.empty();
-        }
-        if (!m || m.idHex !== claim.idHex) return Reading.empty();
-        return m.kind === 'K' || m.kind === 'X' ? Reading.accepted(m) : Reading.empty();
-      }, {
-        limitMs: Math.max(1, deadline - Date.now()), what: "offerer's confirmation", where: `nameplate ${code.nameplate}`,
-        signal: this.signal, onRefused: this.warn,
-      });
-      const m = answered.reading.message;
-      if (m.kind === 'X' || !agreed.confirms(m.mac)) throw new WrongCode();
-      return { code, rootKey: await sessionKey(agreed.ke, claim.id) };
-    }
-  }
 }

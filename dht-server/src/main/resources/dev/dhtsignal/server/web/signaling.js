@@ -2,7 +2,7 @@
 // random offer_id and an expiry; an answer names the offer it answers; stale values are never taken;
 // the offerer clears both keys once it has the answer. (Offerer.java and Answerer.java do the same.)
 
-import { CLOCK_SKEW_MS, LONGEST_LIFETIME_MS, Reading, isCleared, randomHex } from './formats.js';
+import { CLOCK_SKEW_MS, LONGEST_LIFETIME_MS, LONGEST_WAIT_MS, Reading, isCleared, randomHex } from './formats.js';
 import { GatewayError, sleep } from './gateway.js';
 import { MAX_CONTROL_MESSAGE, createPeerChannel } from './conversation.js';
 
@@ -208,7 +208,8 @@ export class Offerer extends Exchange {
         const answerKey = this.keys.answers[slot];
         const before = await this.clearStaleAnswer(slot);
         const now = Date.now();
-        const offer = { sdp: description.sdp, type: 'offer', offer_id: randomHex(16), created_ms: now, expires_ms: now + options.timeoutMs };
+        // Never a lifetime readers do not believe (app.js refuses a longer wait when offering).
+        const offer = { sdp: description.sdp, type: 'offer', offer_id: randomHex(16), created_ms: now, expires_ms: now + Math.min(options.timeoutMs, LONGEST_WAIT_MS) };
         const published = await format.encodeOffer(offer, offerKey);
         const ours = { message: offer, keys: published.keys, data: published.data };
         const offerTag = await gateway.put(offerKey, published.data, signal);

@@ -199,6 +199,25 @@ class HttpGatewayTest {
         assertTrue(refused >= 2, "6 requests at once with a burst of 3 and 1/s: " + refused + " refused");
     }
 
+    /**
+     * The page's own files are not counted against the request rate: a short-code page loads about 30 at once,
+     * and a module refused with 429 stops the page (browsers do not retry it). The API still is.
+     */
+    @Test
+    void thePagesFilesAreNotCountedAgainstTheRate() throws Exception {
+        start(1, 3, 16, 8, List.of());
+        for (int i = 0; i < 40; i++) {
+            String file = i % 2 == 0 ? "/app.js" : "/vendor/noble-curves/nist.js";
+            assertEquals(200, send(request(file)).statusCode(), "page file " + i + ", " + file);
+        }
+        int refused = 0;
+        for (int i = 0; i < 6; i++) {
+            refused += send(request("/dht/name/rate")).statusCode() == 429 ? 1 : 0;
+            refused += send(request("/ice-servers")).statusCode() == 429 ? 1 : 0;
+        }
+        assertTrue(refused >= 4, "12 API requests at once with a burst of 3 and 1/s: " + refused + " refused");
+    }
+
     @Test
     void waitsAreLimitedPerClientAndInTotal() throws Exception {
         start(0, 0, 16, 1, List.of());
