@@ -56,7 +56,10 @@ final class MainlineServer {
         }, "mainline-shutdown"));
         if (!bootstrap.isEmpty()) {
             try {
-                int reached = node.bootstrap(bootstrap).get(60, TimeUnit.SECONDS);
+                // Nodes named with --bootstrap are the operator's choice, admitted whatever their ids; the routers
+                // are strangers.
+                int reached = (bootstrapGiven.isEmpty() ? node.bootstrap(bootstrap) : node.bootstrapNamed(bootstrap))
+                        .get(60, TimeUnit.SECONDS);
                 if (reached == 0) {
                     log.warn("no answer from the bootstrap {}; running on, and trying again later",
                             bootstrap.size() == 1 ? "node" : "nodes");

@@ -15,6 +15,7 @@ import dev.dhtsignal.dht.ice.IceServerOffer;
 import dev.dhtsignal.dht.stun.StunResponder;
 import dev.dhtsignal.dht.stun.StunStats;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -24,7 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +71,8 @@ public final class MainlineNode implements AutoCloseable {
     private final ExternalAddressVotes addressVotes;
     private final Membership membership;
     private volatile RoutingTable routing;
+    /** Hosts the user named to join through ({@link #bootstrapNamed}): admitted whatever their node ids. */
+    private final Set<InetAddress> namedHosts = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Null when the node answers no STUN (read-only, or turned off). */
     private final StunResponder stun;
@@ -114,8 +119,9 @@ public final class MainlineNode implements AutoCloseable {
      * around a target. Loopback and private addresses are exempt, as BEP 42 says (local networks, tests).
      */
     private RoutingTable routingTable(NodeId self) {
+        RoutingTable.IdRule bep42 = config.strictNodeIds() ? Bep42.STRICT_ROUTING_RULE : Bep42.ROUTING_RULE;
         return new RoutingTable(self, config.k(), false,
-                config.strictNodeIds() ? Bep42.STRICT_ROUTING_RULE : Bep42.ROUTING_RULE);
+                (id, address) -> namedHosts.contains(address) || bep42.allows(id, address));
     }
 
     /** Binds the socket and starts serving (a full node) or listening for replies (read-only). */
@@ -284,6 +290,18 @@ public final class MainlineNode implements AutoCloseable {
      */
     public CompletableFuture<Integer> bootstrap(List<InetSocketAddress> addresses) {
         return membership.join(addresses, addresses.size());
+    }
+
+    /**
+     * As {@link #bootstrap(List)}, through nodes the user named ({@code --bootstrap}), which the routing table
+     * admits whatever their ids. BEP 42 keeps strangers from choosing where they sit; a node the user chose
+     * is no stranger, and one of theirs that has not yet learnt its public address from other nodes' replies
+     * (alone, or in a network of their own) has a random id: a peer joined through it kept an empty table
+     * and found nothing. The BitTorrent routers and the nodes kept from the last run are not named.
+     */
+    public CompletableFuture<Integer> bootstrapNamed(List<InetSocketAddress> named) {
+        named.forEach(a -> namedHosts.add(a.getAddress()));
+        return bootstrap(named);
     }
 
     /**

@@ -130,7 +130,7 @@ public final class MainlineNetwork implements Network {
             if (asking != null) {
                 asking.ask(bootstrap, node::iceServers);
             }
-            int reached = Waits.await(node.bootstrap(bootstrap), joinLimit, "joining the Mainline DHT");
+            int reached = Waits.await(node.bootstrapNamed(bootstrap), joinLimit, "joining the Mainline DHT");
             if (reached == 0) {
                 throw noAnswer(bootstrap);
             }
