@@ -29,6 +29,7 @@ final class PeerEvents implements PeerConnectionObserver {
     private final IceServerWatch servers;
     private final Dispatcher dispatcher;
     private final BooleanSupplier closed;
+    private final Consumer<RtcDataChannel> closeLate;
     private final Consumer<RtcDataChannel> opened;
     /** Told of every candidate and server error, so that a wait for candidates can end as soon as it may. */
     private volatile Runnable onServerNews = () -> { };
@@ -44,16 +45,18 @@ final class PeerEvents implements PeerConnectionObserver {
     volatile long connectedNanos;
 
     /**
-     * @param closed whether the peer is closed (a channel the remote opens then is closed at once)
-     * @param opened told of each channel the remote opens, before anyone can see it
+     * @param closed    whether the peer is closed (a channel the remote opens then is closed at once)
+     * @param opened    told of each channel the remote opens, before anyone can see it
+     * @param closeLate closes a channel the remote opened while the peer was closing (on the dispatcher)
      */
     PeerEvents(String name, IceServerWatch servers, Dispatcher dispatcher, BooleanSupplier closed,
-               Consumer<RtcDataChannel> opened) {
+               Consumer<RtcDataChannel> opened, Consumer<RtcDataChannel> closeLate) {
         this.name = name;
         this.servers = servers;
         this.dispatcher = dispatcher;
         this.closed = closed;
         this.opened = opened;
+        this.closeLate = closeLate;
     }
 
     void onServerNews(Runnable listener) {
@@ -129,7 +132,7 @@ final class PeerEvents implements PeerConnectionObserver {
         opened.accept(channel);
         if (closed.getAsBoolean()) {
             // Closing calls into WebRTC, which must not happen on this thread.
-            dispatcher.execute(channel::close);
+            dispatcher.execute(() -> closeLate.accept(channel));
             return;
         }
         incomingChannel.complete(channel);

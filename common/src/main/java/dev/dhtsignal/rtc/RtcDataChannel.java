@@ -257,6 +257,20 @@ public final class RtcDataChannel implements AutoCloseable {
         markClosed();
     }
 
+    /**
+     * Marks the channel closed without calling into WebRTC: for a channel whose peer connection is already
+     * closed, which freed its native side. Idempotent.
+     */
+    void forget() {
+        synchronized (nativeLock) {
+            if (disposed) {
+                return;
+            }
+            disposed = true;
+        }
+        markClosed();
+    }
+
     @Override
     public String toString() {
         return name;

@@ -60,6 +60,7 @@ public final class RtcPeer implements AutoCloseable {
      */
     private final Object nativeLock = new Object();
     private volatile boolean closed; // written under nativeLock, read anywhere
+    private boolean connectionClosed; // guarded by nativeLock
 
     /** Channels to close with the peer: those created here and those the remote opened. */
     private final Set<RtcDataChannel> channels = ConcurrentHashMap.newKeySet();
@@ -73,7 +74,7 @@ public final class RtcPeer implements AutoCloseable {
         this.dispatcher = dispatcher;
         this.onClose = onClose;
         this.serverWatch = new IceServerWatch(config.iceServers());
-        this.events = new PeerEvents(name, serverWatch, dispatcher, () -> closed, channels::add);
+        this.events = new PeerEvents(name, serverWatch, dispatcher, () -> closed, channels::add, this::closeLateChannel);
         this.gathering = new GatheringWait(name, serverWatch, config, dispatcher, events.gatheringComplete);
         events.onServerNews(gathering::recheck);
         RTCPeerConnection created;
@@ -290,11 +291,28 @@ public final class RtcPeer implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 log.warn("{}: error while closing the peer connection", name, e);
             }
+            connectionClosed = true;
         }
         RtcException closedFailure = new RtcException(name + " was closed");
         List.copyOf(inFlight).forEach(operation -> operation.completeExceptionally(closedFailure));
         events.closed(closedFailure);
         onClose.accept(this);
+    }
+
+    /**
+     * A channel the remote opened while this peer was closing, after the snapshot {@link #close()} took. While
+     * the connection is open it is closed as any other; once the connection is closed, which frees the
+     * channels' native side with it, it is only marked closed: calling into it then crashed the JVM (SIGSEGV
+     * in unregisterObserver, seen once in a test run).
+     */
+    private void closeLateChannel(RtcDataChannel channel) {
+        synchronized (nativeLock) {
+            if (connectionClosed) {
+                channel.forget();
+            } else {
+                channel.close();
+            }
+        }
     }
 
     @Override
