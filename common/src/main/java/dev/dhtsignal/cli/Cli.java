@@ -1,5 +1,6 @@
 package dev.dhtsignal.cli;
 
+import dev.dhtsignal.pake.WordList;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -71,7 +72,7 @@ public final class Cli {
             String nearest = null;
             int best = Integer.MAX_VALUE;
             for (String option : e.getCommandLine().getCommandSpec().optionsMap().keySet()) {
-                int d = distance(typedName, option);
+                int d = WordList.distance(typedName, option);
                 if (d < best) {
                     best = d;
                     nearest = option;
@@ -85,27 +86,6 @@ public final class Cli {
             return " (to send it: --send " + String.join(" ", typed) + ")";
         }
         return sends ? " (files to send follow --send: --send " + first + ")" : "";
-    }
-
-    /** The edit distance between two words, a transposition counting one (optimal string alignment). */
-    static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 
     /**

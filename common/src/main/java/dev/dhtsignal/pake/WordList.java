@@ -115,8 +115,11 @@ public final class WordList {
         return (oddList ? odd : even).stream().filter(w -> w.startsWith(p)).toList();
     }
 
-    /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost one. */
-    static int distance(String a, String b) {
+    /**
+     * Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost one.
+     * Also what tells a mistyped option from the one meant ({@code --sesion}, {@code --session}).
+     */
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) {
             d[i][0] = i;

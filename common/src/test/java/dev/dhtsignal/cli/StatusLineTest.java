@@ -2,6 +2,7 @@ package dev.dhtsignal.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.dhtsignal.pake.WordList;
 import org.junit.jupiter.api.Test;
 
 /** Fitting the live line to the terminal: columns, not characters, are what a line may not exceed. */
@@ -24,8 +25,8 @@ class StatusLineTest {
 
     @Test
     void aMistypedOptionIsOneOrTwoEditsFromTheOneMeant() {
-        assertEquals(1, Cli.distance("--sesion", "--session"));
-        assertEquals(1, Cli.distance("--sned", "--send"));
-        org.junit.jupiter.api.Assertions.assertTrue(Cli.distance("--sesion", "--secret") > 2, "too far to be meant");
+        assertEquals(1, WordList.distance("--sesion", "--session"));
+        assertEquals(1, WordList.distance("--sned", "--send"));
+        org.junit.jupiter.api.Assertions.assertTrue(WordList.distance("--sesion", "--secret") > 2, "too far to be meant");
     }
 }
