@@ -111,7 +111,7 @@ run_pair() {
   local version="$1" kind="$2" ob="$3" ab="$4" dir="${jars[$1]}" code o_start a_start opid apid
   local common=(--network mainline --once --report-timing)
   # Programs that would ask public STUN servers on Mainline are told not to: nothing leaves this machine.
-  if [ "${no_default_stun[$version]}" = yes ]; then common+=(--no-default-stun); fi
+  if [ "${no_default_stun[$version]:-}" = yes ]; then common+=(--no-default-stun); fi
   rm -f "$work"/o.* "$work"/a.* "$work"/capture*
   # Every datagram on the namespace's loopback during the run, for the flood count.
   ip netns exec "$ns" tcpdump -i lo -n -tt -l -q udp > "$work/capture" 2> "$work/capture.err" & local tcpdump_pid=$!
