@@ -103,6 +103,8 @@ class SendReceiveIT {
         assertTrue(sender.stderr().contains("offerer: done: everything was delivered; closing the connection"),
                 sender.transcript());
         assertTrue(receiver.raw().contains("answerer: the offerer is done and left"), TerminalProcess.visible(receiver.raw()));
+        // The sender never chatted: no "closed the chat ... end yours with Ctrl-D" before it.
+        assertFalse(receiver.raw().contains("closed the chat"), TerminalProcess.visible(receiver.raw()));
         // One line per outcome on each side.
         assertEquals(1, sender.stdoutLines().stream().filter(l -> l.contains("holiday.tar")).count(), sender.transcript());
         assertTrue(sender.stdoutLines().stream().anyMatch(l -> l.startsWith("Sent file 'holiday.tar' (" + content.length

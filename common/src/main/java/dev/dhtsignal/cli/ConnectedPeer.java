@@ -85,9 +85,10 @@ public final class ConnectedPeer {
                         conversation.send(line);
                     }
                 }, conversation::endInput);
-                // A person at this end should know the other has finished typing and waits for them.
+                // A person at this end should know the other has finished typing and waits for them; not when
+                // the other only sent files (--send), which ends its side as it leaves ("is done and left").
                 conversation.session().ifPresent(s -> s.peerEnded().thenRun(() -> {
-                    if (!conversation.inputEnded()) {
+                    if (!conversation.inputEnded() && !incoming.offered()) {
                         System.err.println(program + ": the " + other + " closed the chat (it sends nothing more); "
                                 + "end yours with Ctrl-D");
                     }
