@@ -1,6 +1,7 @@
 package dev.dhtsignal.answerer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import dev.dhtsignal.pake.ShortCode;
 import dev.dhtsignal.pake.SpentCodes;
 import dev.dhtsignal.pake.WrongCodeException;
 import dev.dhtsignal.testing.ProgramProcess;
+import dev.dhtsignal.testing.TerminalProcess;
 import dev.dhtsignal.testing.Transcripts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -188,6 +190,24 @@ class ShortCodeIT {
         type(empty, "\u0004");
         assertEquals(2, empty.awaitExit(RUN_LIMIT), empty.transcript());
         assertTrue(empty.transcript().contains("answerer: --session: no code was typed"), empty.transcript());
+    }
+
+    @Test
+    void ctrlCAfterTheCodePromptStopsTheProgramAsItDoesEverywhereElse() throws Exception {
+        // The line editor left SIGINT at the system's default once the code was typed: Ctrl-C then killed the JVM
+        // without its shutdown hooks (exit status "killed by SIGINT", so a shell dropped the rest of its line).
+        java.nio.file.Path directory = java.nio.file.Files.createTempDirectory("prompt-ctrl-c");
+        TerminalProcess answerer = TerminalProcess.start(80, 24, "answerer", directory, List.of("--dht", dht, "--session"));
+        try {
+            answerer.await("the prompt", RUN_LIMIT, "Enter the session code");
+            answerer.type(ShortCode.random(4321, new java.security.SecureRandom()) + "\r");
+            answerer.await("the wait for an offer", RUN_LIMIT, "waiting for");
+            answerer.ctrlC();
+            assertEquals(130, answerer.awaitExit(RUN_LIMIT), TerminalProcess.visible(answerer.raw()));
+            assertFalse(answerer.raw().contains("ended by signal"), TerminalProcess.visible(answerer.raw()));
+        } finally {
+            answerer.close();
+        }
     }
 
     private static void type(ProgramProcess p, String keys) throws Exception {

@@ -2,7 +2,9 @@ package dev.dhtsignal.cli;
 
 import dev.dhtsignal.pake.WordList;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jline.reader.Candidate;
@@ -13,6 +15,8 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.TerminalBuilder;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Asks for the session code on the terminal ({@code answerer --session} without a code), as magic-wormhole
@@ -44,10 +48,39 @@ public final class CodePrompt {
      * <p>The terminal is not closed afterwards: closing JLine's system terminal closes the stream it writes
      * through, which is descriptor 1, and the transcript that follows would go nowhere. What closing would
      * undo is undone here instead: the line editor has put the terminal's modes back when the line ended,
-     * the reader's helper thread is stopped, and no signal handler was taken (Ctrl-C at the prompt is a key
-     * the editor reads; afterwards it stops the program as always).
+     * the reader's helper thread is stopped, and the signal handlers the editor took are put back (Ctrl-C at
+     * the prompt is a key the editor reads; afterwards it stops the program as always).
      */
     public static String ask() throws NoCode, IOException {
+        // JLine's reader takes these signals while it reads and leaves them at the system's defaults afterwards;
+        // SIGINT's default then killed the JVM on Ctrl-C without its shutdown hooks (no stop, no withdrawal).
+        Map<Signal, SignalHandler> before = handlers("INT", "WINCH", "CONT");
+        try {
+            return read();
+        } finally {
+            before.forEach(Signal::handle);
+        }
+    }
+
+    /** The process's current handlers of these signals (those the platform knows). */
+    private static Map<Signal, SignalHandler> handlers(String... names) {
+        Map<Signal, SignalHandler> current = new LinkedHashMap<>();
+        for (String name : names) {
+            try {
+                Signal signal = new Signal(name);
+                // The only way to read a handler is to replace it; it goes back at once. Not with SIG_IGN: the JVM
+                // installs no handler over an ignored signal, so the one read could not be put back.
+                SignalHandler handler = Signal.handle(signal, SignalHandler.SIG_DFL);
+                Signal.handle(signal, handler);
+                current.put(signal, handler);
+            } catch (IllegalArgumentException e) {
+                // not a signal here, or one the JVM keeps for itself
+            }
+        }
+        return current;
+    }
+
+    private static String read() throws NoCode, IOException {
         org.jline.terminal.Terminal terminal = TerminalBuilder.builder().system(true).nativeSignals(false)
                 .signalHandler(org.jline.terminal.Terminal.SignalHandler.SIG_DFL).build();
         try {

@@ -86,6 +86,10 @@ def main():
             # The program is gone and nothing more is waiting on the terminal.
             break
     if os.WIFSIGNALED(status):
+        # Said on the driver's own standard error (merged into what the test reads): a program ended by a
+        # signal ran none of its own stop (Java's shutdown hooks), though its exit code looks the same.
+        sys.stderr.write("pty-driver: the program was ended by signal %d\n" % os.WTERMSIG(status))
+        sys.stderr.flush()
         sys.exit(128 + os.WTERMSIG(status))
     sys.exit(os.WEXITSTATUS(status))
 
