@@ -261,8 +261,9 @@ class EndToEndIT {
         }
         ProgramProcess a = start("offerer", "--session", "SERV-EVRY-BODY", "--once", "--message", "together A");
         ProgramProcess b = start("offerer", "--session", "SERV-EVRY-BODY", "--once", "--message", "together B");
-        assertEquals(0, a.awaitExit(RUN_LIMIT), a.transcript());
-        assertEquals(0, b.awaitExit(RUN_LIMIT), b.transcript());
+        // With the serving answerer's transcript: a failure here (seen once, under load) needs both sides.
+        assertEquals(0, a.awaitExit(RUN_LIMIT), a.transcript() + "\n--- serving answerer ---\n" + serving.transcript());
+        assertEquals(0, b.awaitExit(RUN_LIMIT), b.transcript() + "\n--- serving answerer ---\n" + serving.transcript());
         for (String wanted : List.of("together A", "together B")) {
             serving.awaitLine(wanted, RUN_LIMIT, l -> l.endsWith("Received message on 'chat': " + wanted));
         }
