@@ -310,9 +310,19 @@ class SendReceiveIT {
         // A redrawn bar stays on its row: every redraw starts with a carriage return, not a new line.
         long rows = before.chars().filter(c -> c == '\n').count();
         assertTrue(rows < 20, rows + " lines while transferring\n" + TerminalProcess.visible(before));
+        // The program learns the new width from SIGWINCH, which can arrive just after a redraw at the old width
+        // has gone out: wait for a redraw that fits, and from then on every redraw must fit.
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (TerminalProcess.segments(receiver.raw().substring(narrow)).stream()
+                .noneMatch(s -> s.contains("%") && s.length() <= 49)) {
+            assertTrue(System.nanoTime() < deadline, "no redraw at the new width\n"
+                    + TerminalProcess.visible(receiver.raw().substring(narrow)));
+            int next = receiver.mark();
+            receiver.awaitFrom(next, "a redraw after the resize", RUN_LIMIT, "%");
+        }
         int later = receiver.mark();
         receiver.awaitFrom(later, "another redraw at the new width", RUN_LIMIT, "%");
-        String after = receiver.raw().substring(narrow);
+        String after = receiver.raw().substring(later);
         List<String> redrawn = TerminalProcess.segments(after).stream().filter(s -> s.contains("%")).toList();
         assertFalse(redrawn.isEmpty(), TerminalProcess.visible(after));
         for (String s : redrawn) {
