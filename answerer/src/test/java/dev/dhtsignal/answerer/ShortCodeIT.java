@@ -173,9 +173,10 @@ class ShortCodeIT {
         // wait for the terminal to have been set up by typing only after the process shows it is reading.
         answerer.awaitOutput("the prompt", RUN_LIMIT, "Enter the session code");
         // Only the start of each word, then Tab: typed like this without completion, the code is refused
-        // ("did you mean"). The third letter makes every first word unique; the second words need three too.
-        String first = code.firstWord().substring(0, 4);
-        String second = code.secondWord().substring(0, 4);
+        // ("did you mean"). The shortest start that only one word of its list has (four letters were not
+        // always enough: 'stag' is stagehand and stagnate).
+        String first = uniqueStart(code.firstWord(), true);
+        String second = uniqueStart(code.secondWord(), false);
         type(answerer, code.nameplate() + "-" + first + "\t");
         type(answerer, second + "\t");
         type(answerer, "\r");
@@ -208,6 +209,16 @@ class ShortCodeIT {
         } finally {
             answerer.close();
         }
+    }
+
+    /** The shortest start of {@code word} that no other word of its list (the code's first or second) has. */
+    private static String uniqueStart(String word, boolean firstList) {
+        for (int n = 1; n < word.length(); n++) {
+            if (dev.dhtsignal.pake.WordList.PGP.completions(word.substring(0, n), firstList).size() == 1) {
+                return word.substring(0, n);
+            }
+        }
+        return word;
     }
 
     private static void type(ProgramProcess p, String keys) throws Exception {
